@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { HttpCommonModule } from './common/http/http.module';
+import type { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { EventStoreModule } from './events/event-store.module';
+import { loggerModule } from './logging';
+import { AuthModule } from './modules/auth/auth.module';
+import { SchedulingHttpModule } from './modules/scheduling/http/scheduling-http.module';
+import { SchedulingModule } from './modules/scheduling/scheduling.module';
+import { JobsModule } from './jobs/jobs.module';
+import { ProjectionsHttpModule, ProjectionsModule, ProjectionsWorkerModule } from './projections/projections.module';
+
+/** `api` serves HTTP and enqueues; `worker` runs jobs; `all` is both; `cli` is for commands. */
+export type Role = 'api' | 'worker' | 'all' | 'cli';
+
+@Module({})
+export class AppModule {
+  static forRole(role: Role, config: AppConfig): DynamicModule {
+    const serves = role === 'api' || role === 'all';
+    const works = role === 'worker' || role === 'all';
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        loggerModule(config),
+        CqrsModule.forRoot(),
+        EventStoreModule,
+        AuthModule,
+        JobsModule,
+        ProjectionsModule,
+        SchedulingModule,
+        ...(serves ? [HttpCommonModule, SchedulingHttpModule, ProjectionsHttpModule] : []),
+        ...(works ? [ProjectionsWorkerModule] : []),
+      ],
+    };
+  }
+}

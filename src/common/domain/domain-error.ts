@@ -1,0 +1,18 @@
+/**
+ * A rule of some domain refused a command. Pure (no HTTP): `kind` says what sort of refusal it
+ * is and the HTTP layer maps it (not-found 404, conflict 409, invalid 400); `code` is contract.
+ */
+export type DomainErrorKind = 'not-found' | 'conflict' | 'invalid';
+
+export class DomainError<C extends string = string> extends Error {
+  constructor(
+    readonly kind: DomainErrorKind,
+    readonly code: C,
+    message: string,
+    /** For invalid input: the field at fault, listed in `errors[]`. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

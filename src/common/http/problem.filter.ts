@@ -1,0 +1,73 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { VersionMismatchError } from '../../events/aggregate';
+import { WrongExpectedVersionError } from '../../events/event-store.port';
+import { DomainError, DomainErrorKind } from '../domain/domain-error';
+import { FieldError, PROBLEM_CONTENT_TYPE, ProblemException, problemBody } from './problem';
+
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = { 'not-found': 404, conflict: 409, invalid: 400 };
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+/** Postgres unreachable or going away: a 503 the client may retry, never a 500. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; driverError?: { code?: string } };
+  const code = e?.code ?? e?.driverError?.code;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300'].includes(code)) return true;
+  return typeof e?.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message);
+}
+
+/** Every error leaves as application/problem+json (RFC 9457) with a stable `code`. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const p = this.toProblem(exception);
+    if (p.status >= 500) this.logger.error({ err: exception, path: req.path }, p.detail);
+    if (res.headersSent) return;
+    for (const [k, v] of Object.entries(p.headers)) res.setHeader(k, v);
+    res.status(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p.body(req.originalUrl?.split('?')[0])));
+  }
+
+  private toProblem(err: unknown): ProblemException {
+    if (err instanceof ProblemException) return err;
+    if (err instanceof DomainError) {
+      const errors: FieldError[] | undefined = err.field ? [{ field: err.field, message: err.message }] : undefined;
+      return new ProblemException(DOMAIN_STATUS[err.kind], err.code, err.message, errors);
+    }
+    if (err instanceof VersionMismatchError) {
+      return new ProblemException(412, 'VERSION_MISMATCH', err.message, undefined, { ETag: `"${err.actual}"` });
+    }
+    if (err instanceof WrongExpectedVersionError) return new ProblemException(409, 'CONCURRENT_MODIFICATION', 'the event was changed concurrently; retry');
+    if (err instanceof HttpException) {
+      const status = err.getStatus();
+      const cause = (err as { cause?: { type?: string } }).cause;
+      if (status === 400 && (cause instanceof SyntaxError || cause?.type === 'entity.parse.failed')) {
+        return new ProblemException(400, 'MALFORMED_JSON', 'the request body is not valid JSON');
+      }
+      if (status === 413) return new ProblemException(413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the 1 MB limit');
+      const r = err.getResponse();
+      const msg = typeof r === 'string' ? r : ((r as { message?: unknown }).message ?? err.message);
+      return new ProblemException(status, HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'ERROR'), Array.isArray(msg) ? msg.join('; ') : String(msg));
+    }
+    if (isDatabaseUnavailable(err) || (err instanceof QueryFailedError && isDatabaseUnavailable(err.driverError))) {
+      return new ProblemException(503, 'DATABASE_UNAVAILABLE', 'the database is unreachable; nothing was written, retry later', undefined, { 'Retry-After': '5' });
+    }
+    return new ProblemException(500, 'INTERNAL', 'an unexpected error occurred');
+  }
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
+import { AppendResult, EventStore, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
+import { GENESIS_HASH, eventHash } from './hash-chain';
+import { UpcasterRegistry } from './upcasters';
+
+interface EventRow {
+  id: string;
+  position: string;
+  transaction_id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  schema_version: number;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recorded_at: Date;
+  prev_hash: string;
+  hash: string;
+}
+
+export const EVENT_COLUMNS =
+  'id, position::text AS position, transaction_id::text AS transaction_id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash';
+
+/** Called after a successful commit; used to wake the projection queue. Never fails an append. */
+export type AppendListener = (result: AppendResult) => void | Promise<void>;
+
+export class PostgresEventStore extends EventStore {
+  private readonly logger = new Logger(PostgresEventStore.name);
+  private readonly listeners: AppendListener[] = [];
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly upcasters: UpcasterRegistry,
+  ) {
+    super();
+  }
+
+  onAppended(listener: AppendListener): void {
+    this.listeners.push(listener);
+  }
+
+  async append(streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    let result: AppendResult;
+    try {
+      result = await this.db.transaction((tx) => this.appendIn(tx, streamId, expectedVersion, events, metadata));
+    } catch (err) {
+      // Two writers that both saw the same version race for the same (stream_id, version):
+      // the unique index lets exactly one commit; the other learns it lost.
+      if (isUniqueViolation(err, 'events_stream_version_key')) {
+        const actual = await this.streamVersion(streamId);
+        throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
+      }
+      throw err;
+    }
+    // After commit, and never awaited: a write must not wait on (or fail with) Redis.
+    for (const listener of this.listeners) {
+      Promise.resolve()
+        .then(() => listener(result))
+        .catch((err: unknown) => this.logger.warn({ err, streamId }, 'append listener failed; the periodic sweep will catch up'));
+    }
+    return result;
+  }
+
+  private async appendIn(tx: EntityManager, streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult> {
+    const last: { version: number; hash: string }[] = await tx.query(
+      'SELECT version, hash FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1',
+      [streamId],
+    );
+    const actual = last[0]?.version ?? 0;
+    if (actual !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
+
+    let prevHash = last[0]?.hash ?? GENESIS_HASH;
+    const recordedAt = new Date(new Date().toISOString()); // millisecond precision, exact in timestamptz
+    const rows: unknown[] = [];
+    const tuples: string[] = [];
+    events.forEach((e, i) => {
+      const version = expectedVersion + i + 1;
+      const schemaVersion = this.upcasters.currentVersion(e.type);
+      const id = randomUUID();
+      const meta = { ...metadata, recordedAt: recordedAt.toISOString() };
+      const hash = eventHash(prevHash, {
+        id, streamId, version, type: e.type, schemaVersion, data: e.data, metadata: meta, recordedAt: recordedAt.toISOString(),
+      });
+      const b = i * 10;
+      tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8}, $${b + 9}, $${b + 10})`);
+      rows.push(id, streamId, version, e.type, schemaVersion, JSON.stringify(e.data), JSON.stringify(meta), recordedAt, prevHash, hash);
+      prevHash = hash;
+    });
+    const inserted: EventRow[] = await tx.query(
+      `INSERT INTO events (id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+       VALUES ${tuples.join(', ')} RETURNING ${EVENT_COLUMNS}`,
+      rows,
+    );
+    const stored = inserted.map((r) => this.toStored(r));
+    return { version: expectedVersion + events.length, position: stored[stored.length - 1].position, events: stored };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const params: unknown[] = [streamId];
+    let until = '';
+    if (options.recordedUntil) {
+      params.push(options.recordedUntil);
+      until = 'AND recorded_at <= $2';
+    }
+    const rows: EventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ${until} ORDER BY version`,
+      params,
+    );
+    return rows.map((r) => this.toStored(r));
+  }
+
+  /** `manager`: read inside the caller's transaction (the projection runner's batch). */
+  async readAll(after: LogCheckpoint, limit: number, manager?: EntityManager): Promise<StoredEvent[]> {
+    // Only rows of transactions older than every transaction still in flight: a row with a
+    // lower position that commits later cannot appear behind the returned checkpoint.
+    const rows: EventRow[] = await (manager ?? this.db.manager).query(
+      `SELECT ${EVENT_COLUMNS} FROM events
+        WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id, position
+        LIMIT $3`,
+      [after.transactionId, after.position, limit],
+    );
+    return rows.map((r) => this.toStored(r));
+  }
+
+  async head(): Promise<{ position: string; recordedAt: Date | null }> {
+    const rows: { position: string | null; recorded_at: Date | null }[] = await this.db.query(
+      'SELECT position::text AS position, recorded_at FROM events ORDER BY position DESC LIMIT 1',
+    );
+    return { position: rows[0]?.position ?? '0', recordedAt: rows[0]?.recorded_at ?? null };
+  }
+
+  private async streamVersion(streamId: string): Promise<number> {
+    const rows: { version: number | null }[] = await this.db.query('SELECT max(version) AS version FROM events WHERE stream_id = $1', [streamId]);
+    return rows[0]?.version ?? 0;
+  }
+
+  toStored(r: EventRow): StoredEvent {
+    const { schemaVersion, data } = this.upcasters.upcast(r.type, r.schema_version, r.data);
+    return {
+      id: r.id,
+      position: r.position,
+      transactionId: r.transaction_id,
+      streamId: r.stream_id,
+      version: r.version,
+      type: r.type,
+      schemaVersion,
+      data,
+      metadata: r.metadata,
+      recordedAt: r.recorded_at,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    };
+  }
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = e.code ?? e.driverError?.code;
+  const c = e.constraint ?? e.driverError?.constraint;
+  return code === '23505' && c === constraint;
+}

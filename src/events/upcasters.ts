@@ -1,0 +1,37 @@
+/**
+ * Old shapes of events are upcast when read, so the log is never rewritten (DESIGN §3).
+ * Register a step per (type, fromVersion); reading applies steps until the current version.
+ */
+export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
+
+export class UpcasterRegistry {
+  private readonly steps = new Map<string, Upcaster>();
+  private readonly current = new Map<string, number>();
+
+  /** Declare the schema version new events of `type` are written with. */
+  version(type: string, schemaVersion: number): this {
+    this.current.set(type, schemaVersion);
+    return this;
+  }
+
+  register(type: string, fromVersion: number, up: Upcaster): this {
+    this.steps.set(`${type}@${fromVersion}`, up);
+    this.current.set(type, Math.max(this.current.get(type) ?? 1, fromVersion + 1));
+    return this;
+  }
+
+  currentVersion(type: string): number {
+    return this.current.get(type) ?? 1;
+  }
+
+  upcast(type: string, schemaVersion: number, data: Record<string, unknown>): { schemaVersion: number; data: Record<string, unknown> } {
+    let v = schemaVersion;
+    let d = data;
+    for (;;) {
+      const step = this.steps.get(`${type}@${v}`);
+      if (!step) return { schemaVersion: v, data: d };
+      d = step(d);
+      v += 1;
+    }
+  }
+}

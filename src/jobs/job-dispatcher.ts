@@ -1,0 +1,43 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, Reflector } from '@nestjs/core';
+import type { Job } from 'bullmq';
+import { JOBS, QUEUES, QueueName } from './catalog';
+import { HandlesJob, JOB_HANDLER_METADATA, JobHandlerMeta } from './job-handler';
+
+/** Routes a queue's jobs to their handler classes; refuses to start with a job unhandled. */
+@Injectable()
+export class JobDispatcher implements OnModuleInit {
+  private readonly handlers = new Map<string, HandlesJob>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    for (const w of this.discovery.getProviders()) {
+      if (!w.instance || !w.metatype) continue;
+      const meta = this.reflector.get<JobHandlerMeta | undefined>(JOB_HANDLER_METADATA, w.metatype);
+      if (!meta) continue;
+      const key = `${meta.queue}/${meta.name}`;
+      if (this.handlers.has(key)) throw new Error(`job ${key} has two handlers`);
+      this.handlers.set(key, w.instance as HandlesJob);
+    }
+  }
+
+  /** Every job of the catalog on the given queues must have a handler in this process. */
+  assertComplete(queues: QueueName[]): void {
+    const missing: string[] = [];
+    for (const [q, jobs] of Object.entries(JOBS) as [keyof typeof QUEUES, Record<string, string>][]) {
+      if (!queues.includes(QUEUES[q])) continue;
+      for (const name of Object.values(jobs)) if (!this.handlers.has(`${QUEUES[q]}/${name}`)) missing.push(`${QUEUES[q]}/${name}`);
+    }
+    if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
+  }
+
+  dispatch(queue: QueueName, job: Job): Promise<unknown> {
+    const h = this.handlers.get(`${queue}/${job.name}`);
+    if (!h) throw new Error(`no handler for job ${queue}/${job.name}`);
+    return h.handle(job);
+  }
+}

@@ -1,0 +1,32 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { QUEUES, queuePrefix } from './catalog';
+import { JobDispatcher } from './job-dispatcher';
+import { RedisClient } from './redis-client';
+import { producerConnection, workerConnection } from './redis';
+
+const queues = Object.values(QUEUES).map((name) =>
+  BullModule.registerQueueAsync({
+    name,
+    inject: [APP_CONFIG],
+    useFactory: (c: AppConfig) => ({ connection: producerConnection(c.REDIS_URL), prefix: queuePrefix(c.QUEUE_PREFIX) }),
+  }),
+);
+
+/** BullMQ on REDIS_URL with the configured prefix; queues for producers, dispatcher for workers. */
+@Global()
+@Module({
+  imports: [
+    DiscoveryModule,
+    BullModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => ({ connection: workerConnection(c.REDIS_URL), prefix: queuePrefix(c.QUEUE_PREFIX) }),
+    }),
+    ...queues,
+  ],
+  providers: [JobDispatcher, RedisClient],
+  exports: [BullModule, JobDispatcher, RedisClient],
+})
+export class JobsModule {}

@@ -1,0 +1,28 @@
+import { SignJWT, errors, jwtVerify } from 'jose';
+import { Principal, ROLES, Role } from './principal';
+
+/** HS256 bearer tokens with `sub` and `roles` (DESIGN §5). Pure: the secret is passed in. */
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(sub: string, roles: Role[], expiresIn = '12h'): Promise<string> {
+    return new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(this.key);
+  }
+
+  /** The principal, or a reason the token is refused. */
+  async verify(token: string): Promise<Principal | { error: string }> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || !payload.sub) return { error: 'the token has no subject' };
+      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r as string)) : [];
+      return { sub: payload.sub, roles };
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) return { error: 'the token has expired' };
+      return { error: 'the token is not valid' };
+    }
+  }
+}

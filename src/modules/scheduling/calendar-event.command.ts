@@ -1,0 +1,20 @@
+import type { EventMetadata } from '../../events/envelope';
+import type { CalendarEventState } from './domain/calendar-event';
+
+/** Who asks and under which request; becomes the events' metadata. */
+export interface CommandContext {
+  metadata: EventMetadata;
+  /** From If-Match. */
+  ifMatch?: number;
+}
+
+/** What every CalendarEvent command returns. */
+export interface CalendarEventOutcome {
+  id: string;
+  state: CalendarEventState;
+  version: number;
+  /** Position of the stream's last event (new or existing): the value of X-Log-Position. */
+  position: string;
+  /** False when the command changed nothing (no event appended). */
+  changed: boolean;
+}

@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { execute } from '../../events/aggregate';
+import { EventStore } from '../../events/event-store.port';
+import type { CalendarEventOutcome, CommandContext } from './calendar-event.command';
+import { calendarEventDecider } from './domain/calendar-event';
+import type { CalendarEventCommand } from './domain/commands';
+import { calendarEventStream } from './domain/events';
+
+/** Load, decide, append for the CalendarEvent stream; shared by its command handlers. */
+@Injectable()
+export class CalendarEventRepository {
+  constructor(private readonly store: EventStore) {}
+
+  async handle(id: string, command: CalendarEventCommand, ctx: CommandContext): Promise<CalendarEventOutcome> {
+    const r = await execute(this.store, calendarEventStream(id), calendarEventDecider, command, { ifMatch: ctx.ifMatch, metadata: ctx.metadata });
+    return { id, state: r.state, version: r.version, position: r.position, changed: r.appended.length > 0 };
+  }
+}

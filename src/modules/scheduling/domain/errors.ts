@@ -1,0 +1,11 @@
+import { DomainError } from '../../../common/domain/domain-error';
+
+export type CalendarEventErrorCode = 'EVENT_NOT_FOUND' | 'EVENT_ALREADY_EXISTS' | 'EVENT_CANCELLED' | 'VALIDATION_FAILED';
+
+export const eventNotFound = () => new DomainError<CalendarEventErrorCode>('not-found', 'EVENT_NOT_FOUND', 'no such event');
+export const eventAlreadyExists = () => new DomainError<CalendarEventErrorCode>('conflict', 'EVENT_ALREADY_EXISTS', 'an event with this id already exists');
+export const eventCancelled = () =>
+  new DomainError<CalendarEventErrorCode>('conflict', 'EVENT_CANCELLED', 'the event is cancelled; a cancelled event cannot be changed or cancelled again');
+export const invalidTime = (field: string, message: string) => new DomainError<CalendarEventErrorCode>('invalid', 'VALIDATION_FAILED', message, field);
+
+export { DomainError };

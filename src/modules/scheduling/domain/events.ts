@@ -1,0 +1,37 @@
+import type { EventTime } from './time';
+
+export const PROGRAMMES = ['education', 'social-sciences', 'natural-sciences', 'culture', 'communication-information'] as const;
+export type Programme = (typeof PROGRAMMES)[number];
+
+export interface Location {
+  city: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  venue: string | null;
+}
+
+export interface EventDetails {
+  title: string;
+  description: string;
+  programme: Programme | null;
+  location: Location;
+}
+
+/** The CalendarEvent stream's events (contract: DESIGN §2). */
+export type EventScheduled = {
+  type: 'EventScheduled';
+  data: EventDetails & { timeZone: string; start: EventTime; end: EventTime };
+};
+export type EventRescheduled = {
+  type: 'EventRescheduled';
+  data: { start: EventTime; end: EventTime; timeZone: string; reason: string | null };
+};
+export type EventDetailsChanged = { type: 'EventDetailsChanged'; data: Partial<EventDetails> };
+export type EventCancelled = { type: 'EventCancelled'; data: { reason: string } };
+
+export type CalendarEventEvent = EventScheduled | EventRescheduled | EventDetailsChanged | EventCancelled;
+export type CalendarEventEventType = CalendarEventEvent['type'];
+export const CALENDAR_EVENT_TYPES: CalendarEventEventType[] = ['EventScheduled', 'EventRescheduled', 'EventDetailsChanged', 'EventCancelled'];
+
+export const calendarEventStream = (id: string): string => `calendar-event-${id}`;
+export const CALENDAR_EVENT_STREAM_PREFIX = 'calendar-event-';

@@ -1,0 +1,88 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, IsTimeZone, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { PROGRAMMES, Programme } from '../domain/events';
+import type { EventTime } from '../domain/time';
+import { IsEventTime } from './event-time.validator';
+
+export class LocationDto {
+  @IsString() @IsNotEmpty() @MaxLength(120)
+  city!: string;
+
+  /** ISO 3166-1 alpha-2, upper case. */
+  @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code such as CN or KR' })
+  country!: string;
+
+  @IsOptional() @IsString() @MaxLength(300)
+  venue?: string | null;
+}
+
+export class PartialLocationDto {
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(120)
+  city?: string;
+
+  @IsOptional() @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code such as CN or KR' })
+  country?: string;
+
+  @IsOptional() @IsString() @MaxLength(300)
+  venue?: string | null;
+}
+
+export class ScheduleEventDto {
+  /** Optional client-chosen id, so a client can retry a create without duplicating it. */
+  @IsOptional() @IsUUID()
+  id?: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(300)
+  title!: string;
+
+  @IsOptional() @IsString() @MaxLength(10000)
+  description?: string;
+
+  @IsOptional() @IsIn(PROGRAMMES, { message: `programme must be one of ${PROGRAMMES.join(', ')}` })
+  programme?: Programme | null;
+
+  @IsObject() @ValidateNested() @Type(() => LocationDto)
+  location!: LocationDto;
+
+  @IsOptional() @IsTimeZone({ message: 'timeZone must be an IANA time zone such as Asia/Shanghai' })
+  timeZone?: string;
+
+  @IsEventTime()
+  start!: EventTime;
+
+  @IsEventTime()
+  end!: EventTime;
+}
+
+export class ChangeEventDetailsDto {
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(300)
+  title?: string;
+
+  @IsOptional() @IsString() @MaxLength(10000)
+  description?: string;
+
+  @IsOptional() @IsIn([...PROGRAMMES, null], { message: `programme must be one of ${PROGRAMMES.join(', ')} or null` })
+  programme?: Programme | null;
+
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PartialLocationDto)
+  location?: PartialLocationDto;
+}
+
+export class RescheduleEventDto {
+  @IsEventTime()
+  start!: EventTime;
+
+  @IsEventTime()
+  end!: EventTime;
+
+  @IsOptional() @IsTimeZone({ message: 'timeZone must be an IANA time zone such as Asia/Shanghai' })
+  timeZone?: string;
+
+  @IsOptional() @IsString() @MaxLength(1000)
+  reason?: string;
+}
+
+export class CancelEventDto {
+  @IsString() @IsNotEmpty() @MaxLength(1000)
+  reason!: string;
+}

@@ -1,0 +1,80 @@
+import type { EntityManager } from 'typeorm';
+import type { LogCheckpoint } from '../events/envelope';
+
+export type ProjectionState = 'running' | 'failed' | 'rebuilding';
+
+export interface CheckpointRow {
+  name: string;
+  transactionId: string;
+  position: string;
+  state: ProjectionState;
+  generation: number;
+  lastEventAt: Date | null;
+  updatedAt: Date;
+  lastError: string | null;
+  failedPosition: string | null;
+}
+
+interface Raw {
+  name: string;
+  transaction_id: string;
+  position: string;
+  state: ProjectionState;
+  generation: number;
+  last_event_at: Date | null;
+  updated_at: Date;
+  last_error: string | null;
+  failed_position: string | null;
+}
+
+const COLUMNS = 'name, transaction_id::text AS transaction_id, position::text AS position, state, generation, last_event_at, updated_at, last_error, failed_position::text AS failed_position';
+
+const toRow = (r: Raw): CheckpointRow => ({
+  name: r.name,
+  transactionId: r.transaction_id,
+  position: r.position,
+  state: r.state,
+  generation: r.generation,
+  lastEventAt: r.last_event_at,
+  updatedAt: r.updated_at,
+  lastError: r.last_error,
+  failedPosition: r.failed_position,
+});
+
+/** The checkpoint table, always written inside the caller's transaction. */
+export const Checkpoints = {
+  async ensure(m: EntityManager, name: string): Promise<void> {
+    await m.query('INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
+  },
+
+  async get(m: EntityManager, name: string, forUpdate = false): Promise<CheckpointRow | undefined> {
+    const rows: Raw[] = await m.query(`SELECT ${COLUMNS} FROM projection_checkpoints WHERE name = $1 ${forUpdate ? 'FOR UPDATE' : ''}`, [name]);
+    return rows[0] ? toRow(rows[0]) : undefined;
+  },
+
+  async all(m: EntityManager): Promise<CheckpointRow[]> {
+    const rows: Raw[] = await m.query(`SELECT ${COLUMNS} FROM projection_checkpoints ORDER BY name`);
+    return rows.map(toRow);
+  },
+
+  async advance(m: EntityManager, name: string, to: LogCheckpoint, lastEventAt: Date): Promise<void> {
+    await m.query(
+      `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, last_event_at = $4, updated_at = now() WHERE name = $1`,
+      [name, to.transactionId, to.position, lastEventAt],
+    );
+  },
+
+  async fail(m: EntityManager, name: string, position: string, error: string): Promise<void> {
+    await m.query(`UPDATE projection_checkpoints SET state = 'failed', last_error = $2, failed_position = $3, updated_at = now() WHERE name = $1`, [name, error, position]);
+  },
+
+  async reset(m: EntityManager, name: string, state: ProjectionState = 'running'): Promise<void> {
+    await m.query(
+      `INSERT INTO projection_checkpoints (name, state) VALUES ($1, $2)
+       ON CONFLICT (name) DO UPDATE SET transaction_id = '0', position = 0, state = $2, last_event_at = NULL, last_error = NULL, failed_position = NULL, updated_at = now()`,
+      [name, state],
+    );
+  },
+};
+
+export const cp = (r: Pick<CheckpointRow, 'transactionId' | 'position'>): LogCheckpoint => ({ transactionId: r.transactionId, position: r.position });

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { JOBS, QUEUES } from '../../jobs/catalog';
+import { HandlesJob, JobHandler } from '../../jobs/job-handler';
+import { Checkpoints } from '../checkpoints';
+import { ProjectionRegistry } from '../projection.registry';
+import { ProjectionRunner } from '../projection.runner';
+import { ProjectJobPayload, ProjectionWaker } from '../projection.waker';
+
+/** How long a job keeps waiting for in-flight transactions before leaving it to the next wake. */
+const MAX_WAIT_FOR_IN_FLIGHT_MS = 3000;
+
+/**
+ * Brings one projection up to the log. At-least-once and idempotent: the checkpoint moves in
+ * the same transaction as the writes, so running it twice applies nothing twice.
+ */
+@Injectable()
+@JobHandler(QUEUES.projections, JOBS.projections.project)
+export class ProjectJob implements HandlesJob<ProjectJobPayload> {
+  constructor(
+    private readonly registry: ProjectionRegistry,
+    private readonly runner: ProjectionRunner,
+    private readonly waker: ProjectionWaker,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  async handle(job: Job<ProjectJobPayload>): Promise<{ applied: number }> {
+    const p = this.registry.get(job.data.projection);
+    if (!p) return { applied: 0 };
+    const deadline = Date.now() + MAX_WAIT_FOR_IN_FLIGHT_MS;
+    let applied = 0;
+    for (;;) {
+      await this.waker.isDirty(p.name, true);
+      const r = await this.runner.catchUp(p, 'live');
+      applied += r.applied;
+      if (r.stopped) return { applied };
+      if (await this.waker.isDirty(p.name)) continue;
+      // Committed events not yet readable sit behind an older transaction still in flight;
+      // wait for it to end rather than leave them to the sweep (never skip them).
+      if (Date.now() < deadline && (await this.hasUnreadable(p.name))) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      return { applied };
+    }
+  }
+
+  private async hasUnreadable(name: string): Promise<boolean> {
+    const c = await Checkpoints.get(this.db.manager, name);
+    if (!c) return false;
+    const rows: { exists: boolean }[] = await this.db.query(
+      'SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)) AS exists',
+      [c.transactionId, c.position],
+    );
+    return rows[0].exists;
+  }
+}

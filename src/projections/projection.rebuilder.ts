@@ -1,0 +1,150 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { LogCheckpoint, StoredEvent, compareCheckpoints } from '../events/envelope';
+import { Checkpoints, cp } from './checkpoints';
+import { Projection } from './projection';
+import { ProjectionRegistry } from './projection.registry';
+import { ProjectionRunner, checkpointName, lockKey, tableName } from './projection.runner';
+
+export interface TableDifference {
+  table: string;
+  /** Rows in the live table that the rebuild does not have (as the live model has them). */
+  onlyLive: number;
+  /** Rows the rebuild has that the live table does not. */
+  onlyRebuilt: number;
+  samples: { side: 'live' | 'rebuilt'; row: Record<string, unknown> }[];
+}
+
+export interface RebuildReport {
+  projection: string;
+  events: number;
+  seconds: number;
+  checkpoint: LogCheckpoint;
+  verified: boolean;
+  differences: TableDifference[];
+}
+
+export class UnknownProjectionError extends Error {
+  constructor(name: string) {
+    super(`no projection named ${name}`);
+  }
+}
+
+/**
+ * Rebuild (DESIGN §3): replay the log from position 0 into fresh tables while the live model
+ * keeps serving; then, holding the live owner's lock, align both at one checkpoint, optionally
+ * compare them, and swap the tables by renaming in one transaction. No side effects: the
+ * rebuild slot never runs afterCommit.
+ */
+@Injectable()
+export class ProjectionRebuilder {
+  private readonly logger = new Logger(ProjectionRebuilder.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly registry: ProjectionRegistry,
+    private readonly runner: ProjectionRunner,
+  ) {}
+
+  async rebuild(name: string, opts: { verify?: boolean; batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<RebuildReport> {
+    const p = this.registry.get(name);
+    if (!p) throw new UnknownProjectionError(name);
+    const started = Date.now();
+    const batchSize = opts.batchSize ?? 2000;
+    await this.prepare(p);
+
+    const total = async () => Number((await this.db.query('SELECT count(*)::bigint AS n FROM events'))[0].n);
+    let expected = await total();
+    let done = 0;
+    for (;;) {
+      const r = await this.runner.runBatch(p, 'rebuild', batchSize);
+      if (r.failed) throw new Error(`rebuild of ${name} failed at ${r.failed.error}`);
+      done += r.read;
+      if (done > expected) expected = await total();
+      opts.onProgress?.(done, expected);
+      if (r.read < batchSize) break;
+    }
+
+    const { checkpoint, differences, live } = await this.db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL lock_timeout = '30s'`);
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(checkpointName(p, 'live'))]);
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(checkpointName(p, 'rebuild'))]);
+      // Align: bring the rebuild to the head it can read now, then the live model to the same point.
+      const rebuilt = await this.drain(tx, p, 'rebuild');
+      const liveEvents: StoredEvent[] = [];
+      const liveCp = cp((await Checkpoints.get(tx, checkpointName(p, 'live'), true))!);
+      const target = compareCheckpoints(rebuilt.checkpoint, liveCp) >= 0 ? rebuilt.checkpoint : liveCp;
+      if (compareCheckpoints(rebuilt.checkpoint, target) < 0) await this.drain(tx, p, 'rebuild', target);
+      if (compareCheckpoints(liveCp, target) < 0) liveEvents.push(...(await this.drain(tx, p, 'live', target)).events);
+      done += rebuilt.events.length;
+      const diffs = opts.verify ? await this.compare(tx, p) : [];
+      await this.swap(tx, p, target);
+      return { checkpoint: target, differences: diffs, live: liveEvents };
+    });
+    if (live.length && p.afterCommit) await p.afterCommit(live);
+    opts.onProgress?.(done, Math.max(done, expected));
+    const report: RebuildReport = { projection: name, events: done, seconds: (Date.now() - started) / 1000, checkpoint, verified: Boolean(opts.verify), differences };
+    this.logger.log({ ...report, differences: differences.length }, 'projection rebuilt and swapped');
+    return report;
+  }
+
+  /** Fresh, empty copies of the projection's tables (same columns, defaults and indexes). */
+  private async prepare(p: Projection): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const t of p.tables) {
+        await tx.query(`DROP TABLE IF EXISTS ${tableName(t, 'rebuild')}`);
+        await tx.query(`CREATE TABLE ${tableName(t, 'rebuild')} (LIKE ${t} INCLUDING ALL)`);
+      }
+      await Checkpoints.reset(tx, checkpointName(p, 'rebuild'), 'rebuilding');
+      await Checkpoints.ensure(tx, checkpointName(p, 'live'));
+    });
+  }
+
+  private async drain(tx: EntityManager, p: Projection, slot: 'live' | 'rebuild', until?: LogCheckpoint): Promise<{ checkpoint: LogCheckpoint; events: StoredEvent[] }> {
+    const events: StoredEvent[] = [];
+    for (;;) {
+      const c = cp((await Checkpoints.get(tx, checkpointName(p, slot), true))!);
+      const r = await this.runner.applyIn(tx, p, slot, c, 5000, until);
+      events.push(...r.committed);
+      if (r.read === 0) return { checkpoint: c, events };
+    }
+  }
+
+  private async compare(tx: EntityManager, p: Projection): Promise<TableDifference[]> {
+    const out: TableDifference[] = [];
+    for (const t of p.tables) {
+      const cols: { column_name: string }[] = await tx.query(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position`,
+        [t],
+      );
+      const list = cols.map((c) => c.column_name).filter((c) => !(p.volatileColumns ?? []).includes(c)).map((c) => `"${c}"`).join(', ');
+      const rb = tableName(t, 'rebuild');
+      const onlyLive: Record<string, unknown>[] = await tx.query(`SELECT ${list} FROM ${t} EXCEPT SELECT ${list} FROM ${rb}`);
+      const onlyRebuilt: Record<string, unknown>[] = await tx.query(`SELECT ${list} FROM ${rb} EXCEPT SELECT ${list} FROM ${t}`);
+      if (onlyLive.length || onlyRebuilt.length) {
+        out.push({
+          table: t,
+          onlyLive: onlyLive.length,
+          onlyRebuilt: onlyRebuilt.length,
+          samples: [...onlyLive.slice(0, 5).map((row) => ({ side: 'live' as const, row })), ...onlyRebuilt.slice(0, 5).map((row) => ({ side: 'rebuilt' as const, row }))],
+        });
+      }
+    }
+    return out;
+  }
+
+  private async swap(tx: EntityManager, p: Projection, at: LogCheckpoint): Promise<void> {
+    for (const t of p.tables) {
+      await tx.query(`ALTER TABLE ${t} RENAME TO ${t}__old`);
+      await tx.query(`ALTER TABLE ${tableName(t, 'rebuild')} RENAME TO ${t}`);
+      await tx.query(`DROP TABLE ${t}__old`);
+    }
+    await tx.query(
+      `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, state = 'running', generation = generation + 1,
+              last_error = NULL, failed_position = NULL, updated_at = now() WHERE name = $1`,
+      [checkpointName(p, 'live'), at.transactionId, at.position],
+    );
+    await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [checkpointName(p, 'rebuild')]);
+  }
+}

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Checkpoints, ProjectionState } from './checkpoints';
+import { ProjectionRegistry } from './projection.registry';
+import { REBUILD_SUFFIX } from './projection.runner';
+
+export interface ProjectionStatus {
+  name: string;
+  state: ProjectionState;
+  checkpoint: { position: string; transactionId: string };
+  head: string;
+  lag: { events: number; seconds: number };
+  generation: number;
+  updatedAt: string | null;
+  lastError: string | null;
+  failedPosition: string | null;
+  rebuild: { position: string; events: number } | null;
+}
+
+/** Checkpoint, head and lag of every projection (GET /v1/admin/projections, metrics). */
+@Injectable()
+export class ProjectionStatusService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly registry: ProjectionRegistry,
+  ) {}
+
+  async all(): Promise<ProjectionStatus[]> {
+    const rows = await Checkpoints.all(this.db.manager);
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    const head: { position: string }[] = await this.db.query('SELECT coalesce(max(position), 0)::text AS position FROM events');
+    const out: ProjectionStatus[] = [];
+    for (const p of this.registry.all()) {
+      const c = byName.get(p.name);
+      const txid = c?.transactionId ?? '0';
+      const pos = c?.position ?? '0';
+      // Events not yet applied, and how old the oldest of them is.
+      const lag: { events: number; oldest: Date | null }[] = await this.db.query(
+        `SELECT count(*)::int AS events, min(recorded_at) AS oldest FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)`,
+        [txid, pos],
+      );
+      const r = byName.get(`${p.name}${REBUILD_SUFFIX}`);
+      let rebuild: ProjectionStatus['rebuild'] = null;
+      if (r) {
+        const left: { events: number }[] = await this.db.query(`SELECT count(*)::int AS events FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)`, [r.transactionId, r.position]);
+        rebuild = { position: r.position, events: left[0].events };
+      }
+      out.push({
+        name: p.name,
+        state: r ? 'rebuilding' : (c?.state ?? 'running'),
+        checkpoint: { position: pos, transactionId: txid },
+        head: head[0].position,
+        lag: { events: lag[0].events, seconds: lag[0].oldest ? Math.max(0, (Date.now() - lag[0].oldest.getTime()) / 1000) : 0 },
+        generation: c?.generation ?? 1,
+        updatedAt: c?.updatedAt.toISOString() ?? null,
+        lastError: c?.lastError ?? null,
+        failedPosition: c?.failedPosition ?? null,
+        rebuild,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,31 @@
+import type { EntityManager } from 'typeorm';
+import type { StoredEvent } from '../events/envelope';
+
+/** `live` serves reads; `rebuild` fills fresh tables from position 0 and never has side effects. */
+export type ProjectionSlot = 'live' | 'rebuild';
+
+export interface ProjectionContext {
+  tx: EntityManager;
+  slot: ProjectionSlot;
+  /** Physical name of each declared table in this slot: always write through it. */
+  table(name: string): string;
+}
+
+/**
+ * A read model fed by the log. The runner applies events in (transaction_id, position)
+ * order, inside the transaction that moves the checkpoint, under one owner at a time.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Event types it reads; others only move the checkpoint. */
+  readonly eventTypes: readonly string[];
+  /** Tables it owns: rebuilt together into fresh copies and swapped atomically. */
+  readonly tables: readonly string[];
+  /** Columns that legitimately differ between a rebuild and the live model (ignored by verify). */
+  readonly volatileColumns?: readonly string[];
+  apply(ctx: ProjectionContext, event: StoredEvent): Promise<void>;
+  /** Side effects after the batch committed (live slot only; a replay never repeats them). */
+  afterCommit?(events: StoredEvent[]): Promise<void>;
+}
+
+export const PROJECTION_METADATA = 'almanac:projection';

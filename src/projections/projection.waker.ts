@@ -1,0 +1,59 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { JOBS, QUEUES } from '../jobs/catalog';
+import { PostgresEventStore } from '../events/postgres-event-store';
+import { RedisClient } from '../jobs/redis-client';
+import { ProjectionRegistry } from './projection.registry';
+
+export interface ProjectJobPayload {
+  projection: string;
+}
+
+/** Deterministic: one waiting-or-active job per projection; further wake-ups fold into it. */
+export const projectJobId = (projection: string): string => `project-${projection}`;
+
+/**
+ * After each append commits, wake every projection. The wake is a hint, never the source of
+ * truth: the log is. A wake-up lost (Redis down) is covered by the periodic sweep.
+ */
+@Injectable()
+export class ProjectionWaker implements OnModuleInit {
+  constructor(
+    @InjectQueue(QUEUES.projections) private readonly queue: Queue,
+    private readonly registry: ProjectionRegistry,
+    private readonly store: PostgresEventStore,
+    private readonly redis: RedisClient,
+  ) {}
+
+  onModuleInit(): void {
+    this.store.onAppended(() => this.wakeAll());
+  }
+
+  /** The job re-reads when this flag was raised while it ran (its own wake-up was folded). */
+  dirtyKey(projection: string): string {
+    return this.redis.key(QUEUES.projections, 'dirty', projection);
+  }
+
+  async wakeAll(): Promise<void> {
+    await Promise.all(this.registry.all().map((p) => this.wake(p.name)));
+  }
+
+  async wake(projection: string): Promise<void> {
+    await this.redis.redis.set(this.dirtyKey(projection), '1');
+    await this.queue.add(JOBS.projections.project, { projection } satisfies ProjectJobPayload, {
+      jobId: projectJobId(projection),
+      removeOnComplete: true,
+      // Failures are recorded in projection_checkpoints; keeping the job would block the id.
+      removeOnFail: true,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 200 },
+    });
+  }
+
+  async isDirty(projection: string, clear = false): Promise<boolean> {
+    const r = this.redis.redis;
+    const v = clear ? await r.getdel(this.dirtyKey(projection)) : await r.get(this.dirtyKey(projection));
+    return v !== null;
+  }
+}
