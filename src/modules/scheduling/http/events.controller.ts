@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
@@ -78,6 +78,7 @@ export class EventsController {
   }
 
   @Post(':id/reschedule')
+  @HttpCode(200)
   @Roles('staff')
   async reschedule(@Param('id') id: string, @Body() dto: RescheduleEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const out = await this.commands.execute(
@@ -87,6 +88,7 @@ export class EventsController {
   }
 
   @Post(':id/cancel')
+  @HttpCode(200)
   @Roles('staff')
   async cancel(@Param('id') id: string, @Body() dto: CancelEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const out = await this.commands.execute(new CancelEventCommand(eventId(id), { reason: dto.reason }, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));

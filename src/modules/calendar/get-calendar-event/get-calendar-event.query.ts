@@ -1,0 +1,9 @@
+import { Query } from '@nestjs/cqrs';
+import type { EventRepresentation } from '../../scheduling/http/representation';
+
+/** One event from the calendar view (current state only; `asOf` still folds the stream). Null: unknown id. */
+export class GetCalendarEventQuery extends Query<EventRepresentation | null> {
+  constructor(readonly id: string) {
+    super();
+  }
+}

@@ -1,0 +1,57 @@
+import ical, { ICalCalendarMethod, ICalEventData, ICalEventStatus } from 'ical-generator';
+import { DateTime } from 'luxon';
+import { isAllDay } from '../../scheduling/domain/time';
+import type { CalendarRow } from '../read-model/calendar-row';
+
+/** Clients re-fetch the feed this often (REFRESH-INTERVAL and X-PUBLISHED-TTL). */
+export const FEED_TTL_SECONDS = 3600;
+
+/**
+ * The UID of an event for its whole life, in this feed and in the reminder emails alike, so a
+ * calendar client updates the entry it already has instead of adding a second one.
+ */
+export const eventUid = (id: string): string => `${id}@almanac`;
+
+export interface FeedOptions {
+  name: string;
+  baseUrl: string;
+}
+
+/**
+ * A published (METHOD:PUBLISH) iCalendar of the rows. DTSTAMP is the row's last change, not
+ * the time of the request, so two fetches of an unchanged calendar are byte-identical (ETag).
+ */
+export function renderFeed(rows: CalendarRow[], o: FeedOptions): string {
+  const cal = ical({ name: o.name, method: ICalCalendarMethod.PUBLISH, ttl: FEED_TTL_SECONDS, prodId: { company: 'almanac', product: 'calendar', language: 'EN' } });
+  for (const r of rows) cal.createEvent(vevent(r, o.baseUrl));
+  return cal.toString();
+}
+
+function vevent(r: CalendarRow, baseUrl: string): ICalEventData {
+  return {
+    id: eventUid(r.id),
+    // SEQUENCE starts at 0 with the first version and rises with every change (RFC 5545 §3.8.7.4).
+    sequence: r.version - 1,
+    stamp: r.updated_at,
+    lastModified: r.updated_at,
+    summary: r.title,
+    description: r.description || null,
+    location: [r.venue, r.city, r.country.trim()].filter((p) => p).join(', '),
+    url: `${baseUrl}/v1/events/${r.id}`,
+    status: r.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    ...times(r),
+  };
+}
+
+function times(r: CalendarRow): Pick<ICalEventData, 'start' | 'end' | 'allDay' | 'timezone'> {
+  const { start_value: start, end_value: end } = r;
+  if (isAllDay(start) && isAllDay(end)) {
+    // The domain's end date is the last day, inclusive; iCalendar's DTEND is exclusive.
+    return { allDay: true, start: start.date, end: DateTime.fromISO(end.date, { zone: 'utc' }).plus({ days: 1 }).toISODate()! };
+  }
+  if (isAllDay(start) || isAllDay(end) || r.time_zone === 'UTC' || r.time_zone === 'Etc/UTC') return { start: r.starts_at, end: r.ends_at };
+  // Wall-clock times with TZID=<IANA zone>: the entry stays at 09:00 local even if the zone's rules change.
+  return { start: withSeconds(start.dateTime), end: withSeconds(end.dateTime), timezone: r.time_zone };
+}
+
+const withSeconds = (t: string): string => (t.length === 16 ? `${t}:00` : t);

@@ -1,0 +1,73 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { createHash } from 'node:crypto';
+import type { Response } from 'express';
+import { Public } from '../../auth/auth.guard';
+import { GetCalendarFeedQuery } from '../get-calendar-feed/get-calendar-feed.query';
+import { EventPage, ListEventsQuery } from '../list-events/list-events.query';
+import { ReadModelWaiter } from '../read-model/read-model.waiter';
+import { badCursor, decodeCursor, decodeSyncToken } from '../read-model/tokens';
+import { SyncEventsQuery } from '../sync-events/sync-events.query';
+import { CalendarFiltersDto, ListEventsDto } from './calendar-query.dto';
+import { toFilters } from './filters';
+
+const DEFAULT_LIMIT = 100;
+
+/** Public reads of the calendar view (DESIGN §5). GET /v1/events/:id stays in scheduling. */
+@Controller('v1')
+export class CalendarController {
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly waiter: ReadModelWaiter,
+  ) {}
+
+  /**
+   * A listing, or with `syncToken` an incremental sync. A sync ignores the filters (they are
+   * still validated): applied to changes, a filter would hide the very change that moved an
+   * event OUT of the client's view (a new country, a cancel under status=scheduled), and the
+   * client would keep a stale copy forever. It returns every change; the client filters
+   * locally, which it can, since every item carries the full representation.
+   */
+  @Get('events')
+  @Public()
+  async list(@Query() dto: ListEventsDto, @Headers('x-min-log-position') minPosition: string | undefined): Promise<EventPage> {
+    const filters = toFilters(dto);
+    const cursor = dto.cursor === undefined ? null : decodeCursor(dto.cursor);
+    const token = dto.syncToken === undefined ? null : decodeSyncToken(dto.syncToken);
+    const limit = dto.limit ?? DEFAULT_LIMIT;
+    await this.waiter.waitForHeader(minPosition);
+    if (cursor?.k === 'l') {
+      if (token) throw badCursor('belongs to a listing, not to a sync; drop syncToken or cursor');
+      return this.queries.execute(new ListEventsQuery(filters, limit, cursor));
+    }
+    // A sync cursor is further along than the token it came from; the token, when sent again,
+    // is still checked (410 if unreadable). With neither, this is the first page of a listing.
+    const from = cursor ?? token;
+    return this.queries.execute(from ? new SyncEventsQuery(from, limit) : new ListEventsQuery(filters, limit, null));
+  }
+
+  @Get('calendar.ics')
+  @Public()
+  async feed(
+    @Query() dto: CalendarFiltersDto,
+    @Headers('x-min-log-position') minPosition: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string | undefined> {
+    const filters = toFilters(dto);
+    await this.waiter.waitForHeader(minPosition);
+    const feed = await this.queries.execute(new GetCalendarFeedQuery(filters));
+    // Byte-stable for an unchanged calendar, so clients that poll every hour mostly get a 304.
+    const etag = `"${createHash('sha256').update(feed.ics).digest('base64url').slice(0, 27)}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('X-Total-Count', String(feed.count));
+    if (feed.truncated) res.setHeader('X-Truncated', 'true');
+    if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+      res.status(304);
+      return undefined;
+    }
+    res.type('text/calendar; charset=utf-8');
+    res.setHeader('Content-Disposition', 'inline; filename="almanac.ics"');
+    return feed.ics;
+  }
+}

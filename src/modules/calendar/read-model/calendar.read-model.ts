@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Programme } from '../../scheduling/domain/events';
+import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS } from './calendar-row';
+
+export type StatusFilter = 'scheduled' | 'cancelled' | 'all';
+
+/** Normalised filters of GET /v1/events and the feed (instants already resolved from bare dates). */
+export interface CalendarFilters {
+  /** ISO instant, inclusive. */
+  from: string | null;
+  /** ISO instant, exclusive. */
+  to: string | null;
+  country: string | null;
+  city: string | null;
+  programme: Programme | null;
+  status: StatusFilter;
+  q: string | null;
+}
+
+export interface Keyset {
+  startsAt: string;
+  id: string;
+}
+
+/** What a full listing's first page captured: the point a later sync resumes from. */
+export interface SyncPoint {
+  generation: number;
+  seq: string;
+}
+
+export const PROJECTION_NAME = 'calendar';
+
+/** All SQL on the calendar view. Reads go to the live table; only the projection writes. */
+@Injectable()
+export class CalendarReadModel {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** One page in (starts_at, id) order; `limit + 1` rows are read so the caller knows if more follow. */
+  async page(f: CalendarFilters, limit: number, after: Keyset | null, m: EntityManager = this.db.manager): Promise<CalendarRow[]> {
+    const params: unknown[] = [];
+    const where = conditions(f, params);
+    if (after) where.push(`(starts_at, id) > ($${params.push(after.startsAt)}::timestamptz, $${params.push(after.id)}::uuid)`);
+    return m.query(`SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} ${clause(where)} ORDER BY starts_at, id LIMIT $${params.push(limit + 1)}`, params);
+  }
+
+  /**
+   * The first page of a full listing and the sync point, from ONE snapshot: every change the
+   * page cannot show has a higher change_seq than the point, so a sync from it misses nothing.
+   */
+  async firstPage(f: CalendarFilters, limit: number): Promise<{ rows: CalendarRow[]; point: SyncPoint }> {
+    return this.db.transaction('REPEATABLE READ', async (tx) => {
+      const point = await this.syncPoint(tx);
+      return { rows: await this.page(f, limit, null, tx), point };
+    });
+  }
+
+  /** The newest events first (the feed keeps the most recent when it hits its cap). */
+  async newest(f: CalendarFilters, cap: number): Promise<CalendarRow[]> {
+    const params: unknown[] = [];
+    const where = conditions(f, params);
+    return this.db.query(`SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} ${clause(where)} ORDER BY starts_at DESC, id DESC LIMIT $${params.push(cap)}`, params);
+  }
+
+  /** Rows changed after `seq`, in apply order, with the generation and head seq of the same snapshot. */
+  async changes(seq: string, limit: number): Promise<{ rows: CalendarRow[]; generation: number; head: string }> {
+    return this.db.transaction('REPEATABLE READ', async (tx) => {
+      const { generation, seq: head } = await this.syncPoint(tx);
+      const rows: CalendarRow[] = await tx.query(`SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`, [seq, limit + 1]);
+      return { rows, generation, head };
+    });
+  }
+
+  async get(id: string): Promise<CalendarRow | undefined> {
+    const rows: CalendarRow[] = await this.db.query(`SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  private async syncPoint(m: EntityManager): Promise<SyncPoint> {
+    // No checkpoint row yet means the projection never ran: generation 1 is what it will get.
+    const rows: { generation: number | null; seq: string }[] = await m.query(
+      `SELECT (SELECT generation FROM projection_checkpoints WHERE name = $1) AS generation,
+              (SELECT coalesce(max(change_seq), 0)::text FROM ${CALENDAR_TABLE}) AS seq`,
+      [PROJECTION_NAME],
+    );
+    return { generation: rows[0].generation ?? 1, seq: rows[0].seq };
+  }
+}
+
+function conditions(f: CalendarFilters, params: unknown[]): string[] {
+  const c: string[] = [];
+  // The GiST index on `during` answers the overlap; a missing bound is an unbounded range.
+  if (f.from || f.to) c.push(`during && tstzrange($${params.push(f.from)}::timestamptz, $${params.push(f.to)}::timestamptz, '[)')`);
+  if (f.country) c.push(`country = $${params.push(f.country)}`);
+  if (f.city) c.push(`lower(city) = lower($${params.push(f.city)})`);
+  if (f.programme) c.push(`programme = $${params.push(f.programme)}`);
+  if (f.status !== 'all') c.push(`status = $${params.push(f.status)}`);
+  if (f.q) c.push(`search @@ websearch_to_tsquery('simple', $${params.push(f.q)})`);
+  return c;
+}
+
+const clause = (where: string[]): string => (where.length ? `WHERE ${where.join(' AND ')}` : '');

@@ -1,0 +1,163 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client, Notification } from 'pg';
+import { DataSource } from 'typeorm';
+import { ProblemException, validationProblem } from '../../../common/http/problem';
+import { APP_CONFIG, AppConfig } from '../../../config/config';
+import type { LogCheckpoint } from '../../../events/envelope';
+import { PROGRESS_CHANNEL } from '../../../projections/projection.runner';
+import { PROJECTION_NAME } from './calendar.read-model';
+
+const POLL_MS = 100;
+const WAIT_MS = 5000;
+/** After a failed LISTEN connection, poll only for this long before trying again. */
+const RECONNECT_MS = 5000;
+
+interface Tick {
+  promise: Promise<void>;
+  done(): void;
+}
+
+/**
+ * Read-your-writes (DESIGN §5 `X-Min-Log-Position`): holds a read until a projection has
+ * applied a log position. Woken by the runner's NOTIFY on each batch commit, on one dedicated
+ * connection per process; it polls every 100 ms as well, so a lost notification or a dropped
+ * LISTEN connection costs latency, never a wrong answer.
+ */
+@Injectable()
+export class ReadModelWaiter implements OnModuleDestroy {
+  private readonly logger = new Logger(ReadModelWaiter.name);
+  private client: Client | null = null;
+  private connecting: Promise<void> | null = null;
+  private lastFailure = 0;
+  private closed = false;
+  private readonly ticks = new Set<Tick>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** `header`: the raw X-Min-Log-Position value (absent: nothing to wait for). */
+  async waitForHeader(header: string | undefined, projection = PROJECTION_NAME): Promise<void> {
+    if (header === undefined) return;
+    if (!/^\d{1,18}$/.test(header.trim())) throw validationProblem([{ field: 'X-Min-Log-Position', message: 'must be a log position (a positive integer from X-Log-Position)' }]);
+    await this.waitFor(header.trim(), projection);
+  }
+
+  async waitFor(position: string, projection = PROJECTION_NAME, timeoutMs = WAIT_MS): Promise<void> {
+    const target = await this.target(position);
+    if (!target) return;
+    const deadline = Date.now() + timeoutMs;
+    this.listen();
+    for (;;) {
+      // Armed before the check, so a notification that lands during it is not lost.
+      const tick = this.tick(Math.max(0, Math.min(POLL_MS, deadline - Date.now())));
+      const progress = await this.progress(projection, target).catch((err: unknown) => {
+        tick.done();
+        throw err;
+      });
+      if (progress === 'reached') return tick.done();
+      if (progress === 'failed' || Date.now() >= deadline) {
+        tick.done();
+        throw lagging(projection, position, progress === 'failed');
+      }
+      await tick.promise;
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    for (const t of [...this.ticks]) t.done();
+    await this.connecting;
+    await this.client?.end().catch(() => undefined);
+    this.client = null;
+  }
+
+  /**
+   * The checkpoint to reach, or null when there is nothing to wait for: a position that a
+   * rolled-back transaction left unused (at or below the head) has no event to wait for.
+   */
+  private async target(position: string): Promise<LogCheckpoint | null> {
+    const rows: { txid: string | null; head: string }[] = await this.db.query(
+      `SELECT (SELECT transaction_id::text FROM events WHERE position = $1) AS txid,
+              (SELECT coalesce(max(position), 0)::text FROM events) AS head`,
+      [position],
+    );
+    const { txid, head } = rows[0];
+    if (txid) return { transactionId: txid, position };
+    if (BigInt(position) > BigInt(head)) {
+      throw validationProblem([{ field: 'X-Min-Log-Position', message: `is beyond the head of the log (${head}); send a value this API returned in X-Log-Position` }]);
+    }
+    return null;
+  }
+
+  private async progress(projection: string, target: LogCheckpoint): Promise<'reached' | 'behind' | 'failed'> {
+    const rows: { reached: boolean; state: string }[] = await this.db.query(
+      `SELECT (transaction_id, position) >= ($2::xid8, $3::bigint) AS reached, state FROM projection_checkpoints WHERE name = $1`,
+      [projection, target.transactionId, target.position],
+    );
+    if (rows[0]?.reached) return 'reached';
+    // A stopped projection will not move without an operator: no point holding the request.
+    return rows[0]?.state === 'failed' ? 'failed' : 'behind';
+  }
+
+  /** Resolves after `ms`, or sooner when a projection reports progress. */
+  private tick(ms: number): Tick {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    const tick: Tick = {
+      promise,
+      done: () => {
+        clearTimeout(timer);
+        this.ticks.delete(tick);
+        resolve();
+      },
+    };
+    const timer = setTimeout(tick.done, ms);
+    this.ticks.add(tick);
+    return tick;
+  }
+
+  /** Best effort and never awaited by a request: until LISTEN is up, the poll does the work. */
+  private listen(): void {
+    if (this.closed || this.client || this.connecting || Date.now() - this.lastFailure < RECONNECT_MS) return;
+    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'almanac-read-waiter', connectionTimeoutMillis: 2000 });
+    client.on('notification', (n: Notification) => this.onNotification(n));
+    client.on('error', (err) => {
+      this.logger.warn({ err }, 'LISTEN connection lost; polling until it is back');
+      this.drop(client);
+    });
+    this.connecting = client
+      .connect()
+      .then(() => client.query(`LISTEN ${PROGRESS_CHANNEL}`))
+      .then(() => {
+        if (this.closed) return void client.end().catch(() => undefined);
+        this.client = client;
+      })
+      .catch((err: unknown) => {
+        this.logger.warn({ err }, 'could not LISTEN for projection progress; polling');
+        this.drop(client);
+      })
+      .finally(() => (this.connecting = null));
+  }
+
+  private drop(client: Client): void {
+    this.lastFailure = Date.now();
+    if (this.client === client) this.client = null;
+    client.end().catch(() => undefined);
+  }
+
+  private onNotification(n: Notification): void {
+    // Payload `<checkpoint name>:<txid>:<position>`; any live projection's progress may be awaited.
+    if (n.channel !== PROGRESS_CHANNEL) return;
+    for (const t of [...this.ticks]) t.done();
+  }
+}
+
+function lagging(projection: string, position: string, stopped: boolean): ProblemException {
+  const detail = stopped
+    ? `the ${projection} read model is stopped on a failing event and has not reached log position ${position}; retry later`
+    : `the ${projection} read model has not reached log position ${position} within ${WAIT_MS / 1000} s; retry`;
+  return new ProblemException(503, 'READ_MODEL_LAGGING', detail, undefined, { 'Retry-After': '1' });
+}
