@@ -6,9 +6,11 @@ import { ConfigModule } from './config/config.module';
 import { EventStoreModule } from './events/event-store.module';
 import { loggerModule } from './logging';
 import { AuthModule } from './modules/auth/auth.module';
+import { CalendarModule } from './modules/calendar/calendar.module';
+import { CalendarHttpModule } from './modules/calendar/http/calendar-http.module';
 import { SchedulingHttpModule } from './modules/scheduling/http/scheduling-http.module';
 import { SchedulingModule } from './modules/scheduling/scheduling.module';
-import { JobsModule } from './jobs/jobs.module';
+import { JobsModule, JobsWorkerModule } from './jobs/jobs.module';
 import { ProjectionsHttpModule, ProjectionsModule, ProjectionsWorkerModule } from './projections/projections.module';
 
 /** `api` serves HTTP and enqueues; `worker` runs jobs; `all` is both; `cli` is for commands. */
@@ -30,8 +32,9 @@ export class AppModule {
         JobsModule,
         ProjectionsModule,
         SchedulingModule,
-        ...(serves ? [HttpCommonModule, SchedulingHttpModule, ProjectionsHttpModule] : []),
-        ...(works ? [ProjectionsWorkerModule] : []),
+        CalendarModule,
+        ...(serves ? [HttpCommonModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule] : []),
+        ...(works ? [ProjectionsWorkerModule, JobsWorkerModule] : []),
       ],
     };
   }

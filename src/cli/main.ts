@@ -9,6 +9,8 @@ import { createWorkerContext } from '../bootstrap';
 import { ROLES, Role } from '../modules/auth/principal';
 import { TokenService } from '../modules/auth/tokens';
 import { ImportListingCommand } from '../modules/scheduling/import-listing/import-listing.command';
+import { ProjectionRebuilder } from '../projections/projection.rebuilder';
+import { ProjectionStatusService } from '../projections/projection.status';
 
 /* The CLI writes results to stdout and progress to stderr, so output can be piped. */
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -68,6 +70,49 @@ program
       out(JSON.stringify({ summary: { created: report.created.length, skipped: report.skipped.length, failed: report.failed.length }, ...report }, null, 2));
       process.exitCode = report.failed.length ? 2 : 0;
     } finally {
+      await app.close();
+    }
+  });
+
+const projections = program.command('projections').description('inspect and rebuild read models');
+
+projections
+  .command('status')
+  .description('checkpoint, head and lag of every projection')
+  .action(async () => {
+    const config = loadConfig();
+    const app = await createWorkerContext({ ...config, LOG_LEVEL: 'warn' }, 'cli');
+    try {
+      out(JSON.stringify(await app.get(ProjectionStatusService).all(), null, 2));
+    } finally {
+      await app.close();
+    }
+  });
+
+projections
+  .command('rebuild')
+  .description('replay the log into fresh tables while the live model serves, then swap')
+  .argument('<name>', 'projection name (see `projections status`)')
+  .option('--verify', 'compare the rebuilt model with the live one and report differences')
+  .action(async (name: string, o: { verify?: boolean }) => {
+    const config = loadConfig();
+    await migrate(config.DATABASE_URL);
+    const app = await createWorkerContext({ ...config, LOG_LEVEL: 'warn' }, 'cli');
+    const bar = new SingleBar({ format: `rebuilding ${name} [{bar}] {value}/{total} events | {eta_formatted} left`, stream: process.stderr }, Presets.shades_classic);
+    try {
+      bar.start(0, 0);
+      const report = await app.get(ProjectionRebuilder).rebuild(name, {
+        verify: o.verify,
+        onProgress: (done, total) => {
+          bar.setTotal(total);
+          bar.update(done);
+        },
+      });
+      bar.stop();
+      out(JSON.stringify(report, null, 2));
+      if (o.verify && report.differences.length) process.exitCode = 3;
+    } finally {
+      bar.stop();
       await app.close();
     }
   });

@@ -21,3 +21,8 @@ export const JOBS = {
 
 /** Redis Cluster needs every key of a queue in one hash slot: BullMQ keys are `<prefix>:<queue>:…`. */
 export const queuePrefix = (prefix: string): string => `{${prefix}}`;
+
+/** Jobs a worker process runs at once, per queue (different projections run side by side). */
+export const CONCURRENCY: Record<QueueName, number> = {
+  projections: 8,
+};

@@ -4,8 +4,9 @@ import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { QUEUES, queuePrefix } from './catalog';
 import { JobDispatcher } from './job-dispatcher';
+import { QueueWorkers } from './queue-workers';
 import { RedisClient } from './redis-client';
-import { producerConnection, workerConnection } from './redis';
+import { producerConnection } from './redis';
 
 const queues = Object.values(QUEUES).map((name) =>
   BullModule.registerQueueAsync({
@@ -22,7 +23,7 @@ const queues = Object.values(QUEUES).map((name) =>
     DiscoveryModule,
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) => ({ connection: workerConnection(c.REDIS_URL), prefix: queuePrefix(c.QUEUE_PREFIX) }),
+      useFactory: (c: AppConfig) => ({ connection: producerConnection(c.REDIS_URL), prefix: queuePrefix(c.QUEUE_PREFIX) }),
     }),
     ...queues,
   ],
@@ -30,3 +31,7 @@ const queues = Object.values(QUEUES).map((name) =>
   exports: [BullModule, JobDispatcher, RedisClient],
 })
 export class JobsModule {}
+
+/** Worker role: runs the queues' jobs. Import after every module that declares job handlers. */
+@Module({ providers: [QueueWorkers] })
+export class JobsWorkerModule {}

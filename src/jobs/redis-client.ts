@@ -12,7 +12,7 @@ export class RedisClient implements OnApplicationShutdown {
   readonly prefix: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.redis = new Redis({ ...(producerConnection(config.REDIS_URL) as RedisOptions), lazyConnect: true });
+    this.redis = new Redis(producerConnection(config.REDIS_URL) as RedisOptions);
     this.redis.on('error', () => undefined); // reported by the callers and by /health/ready
     this.prefix = queuePrefix(config.QUEUE_PREFIX);
   }

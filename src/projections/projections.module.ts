@@ -9,7 +9,7 @@ import { ProjectionRunner } from './projection.runner';
 import { ProjectionStatusService } from './projection.status';
 import { ProjectionWaker } from './projection.waker';
 import { ProjectionsController } from './projections.controller';
-import { ProjectionsProcessor } from './projections.processor';
+import { ProjectionSweepScheduler } from './projection-sweep.scheduler';
 
 const core = [ProjectionRegistry, ProjectionRunner, ProjectionWaker, ProjectionStatusService, ProjectionRebuilder];
 
@@ -18,7 +18,7 @@ const core = [ProjectionRegistry, ProjectionRunner, ProjectionWaker, ProjectionS
 export class ProjectionsModule {}
 
 /** The worker side: job handlers and the `projections` queue's processor. */
-@Module({ imports: [ProjectionsModule], providers: [ProjectJob, SweepJob, RebuildJob, ProjectionsProcessor] })
+@Module({ imports: [ProjectionsModule], providers: [ProjectJob, SweepJob, RebuildJob, ProjectionSweepScheduler] })
 export class ProjectionsWorkerModule {}
 
 @Module({ imports: [ProjectionsModule], controllers: [ProjectionsController] })

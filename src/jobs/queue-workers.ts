@@ -1,0 +1,42 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Worker } from 'bullmq';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { CONCURRENCY, QUEUES, QueueName, queuePrefix } from './catalog';
+import { JobDispatcher } from './job-dispatcher';
+import { workerConnection } from './redis';
+
+/**
+ * The BullMQ workers of a `worker` process: one per queue, each routing jobs to their handler
+ * classes. Refuses to start when a job of the catalog has no handler. On shutdown, workers
+ * finish their active jobs (or hand them back to the queue) before the process exits.
+ */
+@Injectable()
+export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueWorkers.name);
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dispatcher: JobDispatcher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const queues = Object.values(QUEUES) as QueueName[];
+    this.dispatcher.assertComplete(queues);
+    for (const name of queues) {
+      const w = new Worker(name, (job) => this.dispatcher.dispatch(name, job), {
+        connection: workerConnection(this.config.REDIS_URL),
+        prefix: queuePrefix(this.config.QUEUE_PREFIX),
+        concurrency: CONCURRENCY[name],
+        lockDuration: 60000,
+      });
+      w.on('error', (err) => this.logger.warn({ err, queue: name }, 'queue worker error'));
+      w.on('failed', (job, err) => this.logger.warn({ err, queue: name, job: job?.name, jobId: job?.id }, 'job failed'));
+      this.workers.push(w);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}
