@@ -118,10 +118,11 @@ export class PostgresEventStore extends EventStore {
     // Only rows of transactions older than every transaction still in flight: a row with a
     // lower position that commits later cannot appear behind the returned checkpoint.
     const rows: EventRow[] = await (manager ?? this.db.manager).query(
-      `SELECT ${EVENT_COLUMNS} FROM events
-        WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id, position
+      // Qualified names: a bare ORDER BY position would sort by the text alias ('100' < '91').
+      `SELECT ${EVENT_COLUMNS} FROM events e
+        WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
+          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id, e.position
         LIMIT $3`,
       [after.transactionId, after.position, limit],
     );
@@ -130,7 +131,7 @@ export class PostgresEventStore extends EventStore {
 
   async head(): Promise<{ position: string; recordedAt: Date | null }> {
     const rows: { position: string | null; recorded_at: Date | null }[] = await this.db.query(
-      'SELECT position::text AS position, recorded_at FROM events ORDER BY position DESC LIMIT 1',
+      'SELECT e.position::text AS position, e.recorded_at FROM events e ORDER BY e.position DESC LIMIT 1',
     );
     return { position: rows[0]?.position ?? '0', recordedAt: rows[0]?.recorded_at ?? null };
   }

@@ -28,7 +28,11 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
         connection: workerConnection(this.config.REDIS_URL),
         prefix: queuePrefix(this.config.QUEUE_PREFIX),
         concurrency: CONCURRENCY[name],
-        lockDuration: 60000,
+        // A killed worker's active job keeps its lock until it expires, and its deduplicated
+        // job id blocks new wake-ups meanwhile: keep the lock short (it is renewed every
+        // lockDuration/2 while the job runs) and look for stalled jobs often.
+        lockDuration: 10000,
+        stalledInterval: 5000,
       });
       w.on('error', (err) => this.logger.warn({ err, queue: name }, 'queue worker error'));
       w.on('failed', (job, err) => this.logger.warn({ err, queue: name, job: job?.name, jobId: job?.id }, 'job failed'));

@@ -3,6 +3,7 @@ import ical, { VEvent } from 'node-ical';
 import { Client } from 'pg';
 import { LogCheckpoint, checkpointOf, compareCheckpoints } from '../../src/events/envelope';
 import { EventStore } from '../../src/events/event-store.port';
+import { ProjectionRebuilder } from '../../src/projections/projection.rebuilder';
 import { calendarEventStream } from '../../src/modules/scheduling/domain/events';
 import { TestApp, http, startTestApp } from '../support/app';
 import { waitFor } from '../support/wait';
@@ -151,7 +152,9 @@ describe('calendar view over HTTP', () => {
       expect(await window('2031-03-12T15:00:00Z', '2031-03-12T16:00:00Z')).toEqual([]);
       // so is `to`: a window that closes at a's start misses it.
       expect(await window('2031-03-09T00:00:00Z', '2031-03-09T15:00:00Z')).toEqual([]);
-      expect(await window('2031-03-12T20:30:00+09:00', '2031-03-12T21:00:00+09:00')).toEqual([b.id]);
+      // An offset instant: 20:30-21:00 in Tokyo is 11:30-12:00Z, inside b (and a, which runs until 15:00Z).
+      expect(await window('2031-03-12T20:30:00+09:00', '2031-03-12T21:00:00+09:00')).toEqual([a.id, b.id].sort());
+      expect(await window('2031-03-12T22:30:00+09:00', '2031-03-12T23:00:00+09:00')).toEqual([a.id]);
       expect(await window('2031-03-14', '2031-03-15')).toEqual([c.id]);
       expect(ids(await read(`/v1/events?${query({ from: '2031-03-15' })}`, last))).toContain(c.id);
       expect(ids(await read(`/v1/events?${query({ to: '2031-03-13' })}`, last))).toEqual(expect.arrayContaining([a.id, b.id]));
@@ -225,6 +228,30 @@ describe('calendar view over HTTP', () => {
       expect(again.body.items).toEqual([expect.objectContaining({ id: e.id, version: 2 })]);
     });
 
+    it('holds the read until the view has caught up, rather than answering stale', async () => {
+      // The projection's owner lock, held for a moment: the worker cannot apply the write yet.
+      const blocker = new Client({ connectionString: t.db.url });
+      await blocker.connect();
+      try {
+        await blocker.query(`SELECT pg_advisory_lock(hashtext('almanac:projection:calendar'))`);
+        const e = await schedule({ title: 'Patient numbat' });
+        const started = Date.now();
+        const pending = get('/v1/events?q=numbat', { 'x-min-log-position': e.position });
+        await new Promise((r) => setTimeout(r, 400)); // holding the lock, not waiting for an outcome
+        expect((await get('/v1/events?q=numbat')).body.items).toEqual([]); // without the header: stale, at once
+        await blocker.query(`SELECT pg_advisory_unlock(hashtext('almanac:projection:calendar'))`);
+        const r = await pending;
+        expect(r.status).toBe(200);
+        expect(ids(r.body)).toEqual([e.id]);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+        // Woken by LISTEN on one dedicated connection per process (polling is only the fallback).
+        const listeners = await blocker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'almanac-read-waiter' AND datname = current_database()`);
+        expect(listeners.rows[0].n).toBe(1);
+      } finally {
+        await blocker.end();
+      }
+    });
+
     it('refuses a position beyond the head of the log or that is not a number', async () => {
       for (const v of ['999999999999', 'abc', '-1']) {
         const r = await get<Problem>('/v1/events', { 'x-min-log-position': v });
@@ -292,9 +319,26 @@ describe('calendar view over HTTP', () => {
       expect(filtered.items).toHaveLength(5);
     });
 
+    it('a rebuild of the view (verified equal to the live one) expires older tokens, not the data', async () => {
+      const before = await all({ status: 'all', limit: '500' });
+      const report = await t.app.get(ProjectionRebuilder).rebuild('calendar', { verify: true });
+      expect(report.differences).toEqual([]);
+      const expired = await get<Problem>(`/v1/events?${query({ syncToken: before.token })}`);
+      expect(expired.status).toBe(410);
+      expect(expired.body.code).toBe('SYNC_TOKEN_EXPIRED');
+      const after = await all({ status: 'all', limit: '500' });
+      expect(after.items).toEqual(before.items);
+      // The new generation's token syncs as usual.
+      const e = await schedule({ title: 'After the rebuild' });
+      const synced = await read(`/v1/events?${query({ syncToken: after.token })}`, e.position);
+      expect(ids(synced)).toEqual([e.id]);
+    });
+
     it('answers 410 SYNC_TOKEN_EXPIRED to a token it cannot honour', async () => {
       const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-      for (const token of ['garbage!', '', b64({ g: 99, s: '0' }), b64({ g: 1, s: '99999999' }), b64([1, 2])]) {
+      const { g } = JSON.parse(Buffer.from((await get('/v1/events?limit=1&q=nothingmatchesthis')).body.nextSyncToken!, 'base64url').toString()) as { g: number };
+      // Unreadable, another generation, ahead of this calendar's changes, the wrong shape.
+      for (const token of ['garbage!', '', b64({ g: g + 1, s: '0' }), b64({ g, s: '99999999' }), b64([1, 2])]) {
         const r = await get<Problem>(`/v1/events?${query({ syncToken: token })}`);
         expect({ token, status: r.status, code: r.body.code }).toEqual({ token, status: 410, code: 'SYNC_TOKEN_EXPIRED' });
         expect(r.headers.get('content-type')).toMatch(/application\/problem\+json/);

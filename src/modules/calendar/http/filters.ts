@@ -20,7 +20,8 @@ export function toFilters(dto: CalendarFiltersDto): CalendarFilters {
     from: from?.toISO() ?? null,
     to: to?.toISO() ?? null,
     country: dto.country ?? null,
-    city: dto.city?.trim() || null,
+    // Lower-cased: the match is case-insensitive, so a cursor must not care about case either.
+    city: dto.city?.trim().toLowerCase() || null,
     programme: dto.programme ?? null,
     status: dto.status ?? 'scheduled',
     q: dto.q?.trim() || null,

@@ -67,7 +67,7 @@ export class CalendarReadModel {
   async changes(seq: string, limit: number): Promise<{ rows: CalendarRow[]; generation: number; head: string }> {
     return this.db.transaction('REPEATABLE READ', async (tx) => {
       const { generation, seq: head } = await this.syncPoint(tx);
-      const rows: CalendarRow[] = await tx.query(`SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`, [seq, limit + 1]);
+      const rows: CalendarRow[] = await tx.query(`SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} WHERE change_seq > $1 ORDER BY ${CALENDAR_TABLE}.change_seq LIMIT $2`, [seq, limit + 1]);
       return { rows, generation, head };
     });
   }

@@ -50,7 +50,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const encodeCursor = (c: ListCursor | SyncCursor): string => encode(c);
 export const encodeSyncToken = (t: SyncToken): string => encode({ g: t.g, s: t.s });
 
-const badCursor = (message: string) => new ProblemException(400, 'VALIDATION_FAILED', `cursor: ${message}`, [{ field: 'cursor', message }]);
+export const badCursor = (message: string) => new ProblemException(400, 'VALIDATION_FAILED', `cursor: ${message}`, [{ field: 'cursor', message }]);
 
 export function decodeCursor(raw: string): ListCursor | SyncCursor {
   const v = decode(raw);
@@ -73,5 +73,3 @@ export const syncTokenExpired = (why: string): ProblemException =>
 
 /** Short stable hash of the normalised filters, so a cursor cannot be replayed with others. */
 export const fingerprint = (filters: object): string => createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);
-
-export { badCursor };

@@ -23,8 +23,27 @@ const ANCHOR_DAYS = ['2026-03-08', '2026-11-01', '2026-10-04', '2026-04-05', '20
 
 const zoneArb = fc.oneof({ arbitrary: fc.constantFrom(...ZONES), weight: 9 }, { arbitrary: fc.constant(INVALID_ZONE), weight: 1 });
 
-/** A start/end pair; negative lengths and mixed forms are deliberately generated. */
-const rangeArb: fc.Arbitrary<{ start: EventTime; end: EventTime }> = fc.oneof(
+type Range = { start: EventTime; end: EventTime; zone?: string };
+
+const wallClock = (day: string, minuteOfDay: number, minutes: number, withSeconds: boolean): Range => {
+  // Naive wall-clock arithmetic (in UTC, which has no gaps): the event's zone is applied later.
+  const start = DateTime.fromISO(day, { zone: 'UTC' }).plus({ minutes: minuteOfDay });
+  const format = withSeconds ? "yyyy-LL-dd'T'HH:mm:ss" : "yyyy-LL-dd'T'HH:mm";
+  return { start: { dateTime: start.toFormat(format) }, end: { dateTime: start.plus({ minutes }).toFormat(format) } };
+};
+
+/** DST changes together with their zone: spring-forward gaps and fall-back repeated hours. */
+const DST_CHANGES = [
+  { zone: 'America/New_York', day: '2026-03-08' },
+  { zone: 'America/New_York', day: '2026-11-01' },
+  { zone: 'Australia/Lord_Howe', day: '2026-10-04' },
+  { zone: 'Australia/Lord_Howe', day: '2026-04-05' },
+  { zone: 'Pacific/Chatham', day: '2026-09-27' },
+  { zone: 'Pacific/Chatham', day: '2026-04-05' },
+];
+
+/** A start/end pair, optionally tied to a zone; negative lengths and mixed forms are deliberately generated. */
+const rangeArb: fc.Arbitrary<Range> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
@@ -35,20 +54,27 @@ const rangeArb: fc.Arbitrary<{ start: EventTime; end: EventTime }> = fc.oneof(
       }),
   },
   {
-    weight: 5,
+    weight: 4,
     arbitrary: fc
-      .record({
-        anchor: fc.constantFrom(...ANCHOR_DAYS),
-        minuteOfDay: fc.integer({ min: 0, max: 24 * 4 - 1 }).map((q) => q * 15),
-        minutes: fc.integer({ min: -90, max: 600 }),
-        withSeconds: fc.boolean(),
-      })
-      .map(({ anchor, minuteOfDay, minutes, withSeconds }) => {
-        // Naive wall-clock arithmetic (in UTC, which has no gaps): the zone is applied later.
-        const start = DateTime.fromISO(anchor, { zone: 'UTC' }).plus({ minutes: minuteOfDay });
-        const format = withSeconds ? "yyyy-LL-dd'T'HH:mm:ss" : "yyyy-LL-dd'T'HH:mm";
-        return { start: { dateTime: start.toFormat(format) }, end: { dateTime: start.plus({ minutes }).toFormat(format) } };
-      }),
+      .tuple(
+        fc.constantFrom(...ANCHOR_DAYS),
+        fc.integer({ min: 0, max: 24 * 4 - 1 }).map((q) => q * 15),
+        fc.integer({ min: -90, max: 600 }),
+        fc.boolean(),
+      )
+      .map((args) => wallClock(...args)),
+  },
+  {
+    // Around a DST change, in the zone that has it: gaps are refused, repeated hours accepted.
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(...DST_CHANGES),
+        fc.integer({ min: 4, max: 16 }).map((q) => q * 15),
+        fc.integer({ min: -60, max: 180 }),
+        fc.boolean(),
+      )
+      .map(([{ zone, day }, minuteOfDay, minutes, withSeconds]) => ({ ...wallClock(day, minuteOfDay, minutes, withSeconds), zone })),
   },
   {
     weight: 1,
@@ -66,11 +92,11 @@ const locationArb: fc.Arbitrary<Location> = fc.record({ city: cityArb, country: 
 
 const scheduleArb: fc.Arbitrary<ScheduleEvent> = fc
   .record({ title: titleArb, description: descriptionArb, programme: programmeArb, location: locationArb, timeZone: zoneArb, range: rangeArb })
-  .map(({ range, ...rest }) => ({ kind: 'schedule', ...rest, ...range }));
+  .map(({ range: { zone, start, end }, ...rest }) => ({ kind: 'schedule', ...rest, timeZone: zone ?? rest.timeZone, start, end }));
 
 const rescheduleArb: fc.Arbitrary<RescheduleEvent> = fc
   .record({ range: rangeArb, timeZone: zoneArb, reason: fc.constantFrom<string | null>(null, 'clash') }, { requiredKeys: ['range'] })
-  .map(({ range, ...rest }) => ({ kind: 'reschedule', ...rest, ...range }));
+  .map(({ range: { zone, start, end }, ...rest }) => ({ kind: 'reschedule', ...rest, ...(zone ? { timeZone: zone } : {}), start, end }));
 
 const changeArb: fc.Arbitrary<ChangeEventDetails> = fc
   .record(

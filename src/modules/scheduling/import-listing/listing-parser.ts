@@ -5,26 +5,33 @@ import worldCountries from 'world-countries';
 import { DateTime } from 'luxon';
 
 /**
- * Reads the office's public listing ("When Where" table). Two row shapes:
- *   28 October 2013 Ulaanbaatar, Mongolia Celebration of …            (one line)
- *   22 October 2013 to 25 October 2013                                  (dates alone,
- *   Seoul, Republic of Korea 7th International Conference on …          then place + title)
- * Pure: no I/O.
+ * Reads the office's public listing (its "When Where" table). Two row shapes:
+ *
+ *   28 October 2013 Ulaanbaatar, Mongolia Celebration of …      (one line)
+ *
+ *   22 October 2013 to 25 October 2013                           (dates alone on a line,
+ *   Seoul, Republic of Korea 7th International Conference on …   then place and title)
+ *
+ * Everything before the "When Where" header line is prose and is ignored; without that
+ * header the whole text is rows. Pure: no I/O.
  */
 export interface ListingRow {
-  /** 1-based line of the row's first line. */
+  /** 1-based line number of the row's first line in the input. */
   line: number;
   title: string;
   city: string;
-  /** ISO 3166-1 alpha-2. */
+  /** ISO 3166-1 alpha-2, e.g. 'MN'. */
   country: string;
+  /** The country as written in the listing. */
   countryName: string;
+  /** YYYY-MM-DD */
   start: { date: string };
-  /** Inclusive last day. */
+  /** YYYY-MM-DD, inclusive last day. */
   end: { date: string };
 }
 
 export interface ListingFailure {
+  /** 1-based line number of the row's first line. */
   line: number;
   text: string;
   reason: string;
@@ -32,127 +39,221 @@ export interface ListingFailure {
 
 countries.registerLocale(en);
 
-const normalize = (s: string): string => s.replace(/[\u2018\u2019\u02bc]/g, "'").replace(/\s+/g, ' ').trim();
+/* ------------------------------------------------------------------------------------------
+ * Countries
+ * ---------------------------------------------------------------------------------------- */
+
+const APOSTROPHES = /[\u2018\u2019\u02bc\u0060\u00b4]/g;
+const normaliseApostrophes = (s: string): string => s.replace(APOSTROPHES, "'");
+
+interface CountryName {
+  /** Lower-case, apostrophes normalised, single spaces: identifies the name. */
+  key: string;
+  /** Every code this name stands for (more than one: ambiguous, e.g. "Congo"). */
+  codes: Set<string>;
+  /** Matches the name at the start of a text, on a word boundary. */
+  pattern: RegExp;
+}
+
+function namePattern(name: string): RegExp {
+  const body = name
+    .split(/\s+/)
+    .map((word) =>
+      word
+        .split("'")
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join("['\u2018\u2019\u02bc\u0060\u00b4]"),
+    )
+    .join('\\s+');
+  // The name must be followed by whitespace, punctuation, or the end of the text.
+  return new RegExp(`^${body}(?=$|[\\s\\p{P}])`, 'iu');
+}
+
+/** Latin-script names only: world-countries also lists native spellings (e.g. 조선…). */
+const isLatinName = (name: string): boolean => name.length >= 3 && /^[\p{Script=Latin}\s'.,()&-]+$/u.test(name);
 
 /**
- * Every English name of every country from two maintained data sets: i18n-iso-countries
- * (official and common English names) and world-countries (official names and alternative
- * spellings, which include "Democratic People's Republic of Korea"). Longest first, so the
- * longest name that matches wins and DPRK is never read as "Republic of Korea".
+ * English names of every country, with no hand-written table:
+ *  - i18n-iso-countries: official English names and the alternative names it lists
+ *    (e.g. KR: "South Korea", "Korea, Republic of", "Republic of Korea");
+ *  - world-countries (already a dependency): official names and alternative spellings, for
+ *    names i18n-iso-countries 7.14 lacks — notably "Democratic People's Republic of Korea"
+ *    (it only has "North Korea" for KP).
+ * Sorted longest first, so the longest name that matches wins ("Democratic People's Republic
+ * of Korea" is never read as "Republic of Korea"...; "Guinea-Bissau" never as "Guinea").
  */
-const COUNTRY_NAMES: { name: string; lower: string; code: string }[] = (() => {
-  const seen = new Map<string, string>();
-  const add = (name: string, code: string) => {
-    const n = normalize(name);
-    if (n.length < 3 || !/[a-z]/i.test(n) || /[^\x20-\x7e]/.test(n)) return; // English only
-    if (!seen.has(n.toLowerCase())) seen.set(n.toLowerCase(), code);
+let countryNames: CountryName[] | undefined;
+function allCountryNames(): CountryName[] {
+  if (countryNames) return countryNames;
+  const byKey = new Map<string, CountryName>();
+  const add = (raw: string, code: string): void => {
+    const name = normaliseApostrophes(raw).replace(/\s+/g, ' ').trim();
+    if (!name || !countries.isValid(code)) return;
+    const key = name.toLowerCase();
+    const known = byKey.get(key);
+    if (known) known.codes.add(code);
+    else byKey.set(key, { key, codes: new Set([code]), pattern: namePattern(name) });
   };
-  for (const [code, names] of Object.entries(countries.getNames('en', { select: 'all' }))) for (const n of names) add(n, code);
+  for (const [code, names] of Object.entries(countries.getNames('en', { select: 'all' }))) {
+    for (const name of names) add(name, code);
+  }
+  const fromLibrary = new Set(byKey.keys());
   for (const c of worldCountries) {
-    add(c.name.common, c.cca2);
-    add(c.name.official, c.cca2);
-    for (const alt of c.altSpellings) add(alt, c.cca2);
+    for (const name of [c.name.common, c.name.official, ...c.altSpellings]) {
+      const key = normaliseApostrophes(name).replace(/\s+/g, ' ').trim().toLowerCase();
+      // i18n-iso-countries decides every name it knows; world-countries only fills gaps.
+      if (isLatinName(name) && !fromLibrary.has(key)) add(name, c.cca2);
+    }
   }
-  return [...seen.entries()].map(([lower, code]) => ({ name: lower, lower, code })).sort((a, b) => b.lower.length - a.lower.length);
-})();
-
-/** The country named at the start of `text`, longest name first, on a word boundary. */
-export function resolveCountry(text: string): { code: string; name: string; rest: string } | undefined {
-  const t = normalize(text);
-  const lower = t.toLowerCase();
-  for (const c of COUNTRY_NAMES) {
-    if (!lower.startsWith(c.lower)) continue;
-    const next = t.charAt(c.lower.length);
-    if (next !== '' && !/[\s,.;:)\-–—]/.test(next)) continue;
-    return { code: c.code, name: t.slice(0, c.lower.length), rest: t.slice(c.lower.length).replace(/^[\s,.;:\-–—]+/, '').trim() };
-  }
-  return undefined;
+  countryNames = [...byKey.values()].sort((a, b) => b.key.length - a.key.length);
+  return countryNames;
 }
 
-const DAY = '(\\d{1,2} [A-Za-z]+ \\d{4})';
-const RANGE_LINE = new RegExp(`^${DAY} to ${DAY}$`);
-const SINGLE_LINE = new RegExp(`^${DAY} (.+)$`);
+type CountryMatch = { code: string; name: string; rest: string } | { ambiguous: string[]; name: string } | undefined;
 
-function parseDay(s: string): string | undefined {
-  const d = DateTime.fromFormat(s, 'd LLLL yyyy', { locale: 'en' });
-  return d.isValid ? d.toISODate()! : undefined;
+function matchCountry(textAfterComma: string): CountryMatch {
+  const text = textAfterComma.trimStart();
+  let best: { entry: CountryName; matched: string } | undefined;
+  // Sorted longest first, and names are unique once normalised: the first match is the longest.
+  for (const entry of allCountryNames()) {
+    const m = entry.pattern.exec(text);
+    if (m) {
+      best = { entry, matched: m[0] };
+      break;
+    }
+  }
+  if (!best) return undefined;
+  const codes = [...best.entry.codes].sort();
+  if (codes.length > 1) return { ambiguous: codes, name: best.matched };
+  return { code: codes[0], name: best.matched, rest: text.slice(best.matched.length).trim() };
 }
+
+/**
+ * The country named at the start of `textAfterComma` (case-insensitive, apostrophes
+ * normalised, on a word boundary), the longest matching name winning:
+ * "Republic of Korea 7th …" → KR, "Democratic People's Republic of Korea …" → KP.
+ * `name` is the country as written; `rest` is the trimmed text after it.
+ * Undefined when no name matches, or when the name is ambiguous ("Congo": CG or CD).
+ */
+export function resolveCountry(textAfterComma: string): { code: string; name: string; rest: string } | undefined {
+  const m = matchCountry(textAfterComma);
+  return m && 'code' in m ? m : undefined;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Rows
+ * ---------------------------------------------------------------------------------------- */
+
+const DATE = String.raw`\d{1,2}\s+\p{L}+\.?\s+\d{4}(?!\d)`;
+/** A row starts with a day, optionally "to" a last day, then (maybe) the place and title. */
+const ROW_START = new RegExp(`^(${DATE})(?:\\s*(?:\\bto\\b|[-\u2013\u2014])\\s*(${DATE}))?(?=\\s|$)\\s*(.*)$`, 'iu');
+const HEADER = /^when\s+where(?:\s+what)?$/i;
+
+function parseDay(text: string): string | undefined {
+  const d = DateTime.fromFormat(text.replace(/\s+/g, ' '), 'd LLLL yyyy', { locale: 'en' });
+  return d.isValid ? (d.toISODate() ?? undefined) : undefined;
+}
+
+const quote = (text: string, max = 60): string => `'${text.length > max ? `${text.slice(0, max - 1).trimEnd()} …` : text}'`;
 
 /** `City, Country Title` → its parts, or why it cannot be read. */
-function parsePlace(text: string): { city: string; country: string; countryName: string; title: string } | { reason: string } {
+function parsePlace(text: string): Pick<ListingRow, 'city' | 'country' | 'countryName' | 'title'> | { reason: string } {
   const comma = text.indexOf(',');
-  if (comma < 1) return { reason: `expected "City, Country Title" in '${text}'` };
-  const city = text.slice(0, comma).trim();
-  const c = resolveCountry(text.slice(comma + 1));
-  if (!c) return { reason: `unknown country in '${text}'` };
-  if (!c.rest) return { reason: `no title after the country in '${text}'` };
-  return { city, country: c.code, countryName: c.name, title: c.rest };
+  const city = comma < 0 ? '' : text.slice(0, comma).trim();
+  if (!city) return { reason: `expected 'City, Country Title' in ${quote(text)}` };
+  const after = text.slice(comma + 1);
+  const country = matchCountry(after);
+  if (!country) return { reason: `unknown country in ${quote(text)}` };
+  if ('ambiguous' in country) return { reason: `ambiguous country '${country.name}' (${country.ambiguous.join(' or ')}) in ${quote(text)}` };
+  if (!country.rest) return { reason: `no title after the country in ${quote(text)}` };
+  return { city, country: country.code, countryName: country.name, title: country.rest };
 }
 
+/**
+ * Parses the listing. Every row that cannot be read is reported with its line number and
+ * the reason; the other rows still parse. Blank lines are ignored.
+ */
 export function parseListing(text: string): { rows: ListingRow[]; failures: ListingFailure[] } {
-  const all = text.split(/\r?\n/).map((raw, i) => ({ line: i + 1, text: normalize(raw) }));
-  const header = all.findIndex((l) => /^when\s+where$/i.test(l.text));
-  const lines = all.slice(header + 1).filter((l) => l.text !== '');
+  const all = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\r|\n/)
+    .map((raw, i) => ({ line: i + 1, text: raw.trim() }));
+  const header = all.findIndex((l) => HEADER.test(l.text.replace(/\s+/g, ' ')));
+  const lines = all.slice(header + 1).filter((l) => l.text !== '' && !HEADER.test(l.text.replace(/\s+/g, ' ')));
   const rows: ListingRow[] = [];
   const failures: ListingFailure[] = [];
 
   for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    let start: string | undefined;
-    let end: string | undefined;
-    let placeText: string;
-    const range = RANGE_LINE.exec(l.text);
-    if (range) {
-      start = parseDay(range[1]);
-      end = parseDay(range[2]);
+    const first = lines[i];
+    const fail = (reason: string, text = first.text): void => {
+      failures.push({ line: first.line, text, reason });
+    };
+    const m = ROW_START.exec(first.text);
+    if (!m) {
+      fail(`expected a row starting with a date ('28 October 2013 …' or '22 October 2013 to 25 October 2013'), got ${quote(first.text)}`);
+      continue;
+    }
+    const [, startText, endText = startText, sameLine] = m;
+
+    let place = sameLine.trim();
+    let rowText = first.text;
+    if (!place) {
+      // The place and title stand on the next line, unless that line starts another row.
       const next = lines[i + 1];
-      if (!next || RANGE_LINE.test(next.text) || (SINGLE_LINE.test(next.text) && parseDay(SINGLE_LINE.exec(next.text)![1]))) {
-        failures.push({ line: l.line, text: l.text, reason: "date range without a 'City, Country Title' line" });
+      if (!next || ROW_START.test(next.text)) {
+        fail(m[2] ? "date range without a 'City, Country Title' line" : "date without a 'City, Country Title' line");
         continue;
       }
-      placeText = next.text;
+      place = next.text;
+      rowText = `${first.text} ${next.text}`;
       i++;
-      if (!start || !end) {
-        failures.push({ line: l.line, text: l.text, reason: `invalid date '${!start ? range[1] : range[2]}'` });
-        continue;
-      }
-    } else {
-      const single = SINGLE_LINE.exec(l.text);
-      if (!single) {
-        failures.push({ line: l.line, text: l.text, reason: 'expected a date ("28 October 2013 …" or "22 October 2013 to 25 October 2013")' });
-        continue;
-      }
-      start = end = parseDay(single[1]);
-      if (!start) {
-        failures.push({ line: l.line, text: l.text, reason: `invalid date '${single[1]}'` });
-        continue;
-      }
-      placeText = single[2];
     }
-    if (end! < start) {
-      failures.push({ line: l.line, text: l.text, reason: 'end date before start date' });
+
+    const start = parseDay(startText);
+    const end = parseDay(endText);
+    if (!start || !end) {
+      fail(`invalid date '${(!start ? startText : endText).replace(/\s+/g, ' ')}'`, rowText);
       continue;
     }
-    const place = parsePlace(placeText);
-    if ('reason' in place) {
-      failures.push({ line: l.line, text: placeText, reason: place.reason });
+    if (end < start) {
+      fail(`end date before start date ('${endText}' is before '${startText}')`, rowText);
       continue;
     }
-    rows.push({ line: l.line, ...place, start: { date: start }, end: { date: end! } });
+    const parts = parsePlace(place);
+    if ('reason' in parts) {
+      fail(parts.reason, rowText);
+      continue;
+    }
+    rows.push({ line: first.line, ...parts, start: { date: start }, end: { date: end } });
   }
   return { rows, failures };
 }
 
-/** Fixed namespace of listing rows (UUID v5, RFC 4122 §4.3). */
-const LISTING_NAMESPACE = 'a3c1e1f0-5b7e-4c8e-9d43-2f1b8a6e7c10';
+/* ------------------------------------------------------------------------------------------
+ * Ids
+ * ---------------------------------------------------------------------------------------- */
 
-/** The same row always gets the same id, so importing a listing twice creates nothing. */
-export function listingRowId(row: Pick<ListingRow, 'start' | 'end' | 'country' | 'city' | 'title'>): string {
-  const key = `${row.start.date}|${row.end.date}|${row.country}|${row.city.toLowerCase()}|${normalize(row.title).toLowerCase()}`;
-  const ns = Buffer.from(LISTING_NAMESPACE.replace(/-/g, ''), 'hex');
-  const h = createHash('sha1').update(ns).update(key, 'utf8').digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
+/** Fixed namespace of listing rows (UUID v5). Never change it: ids of imported rows derive from it. */
+export const LISTING_ROW_NAMESPACE = 'a3c1e1f0-5b7e-4c8e-9d43-2f1b8a6e7c10';
+
+/** UUID version 5 (SHA-1, name-based), RFC 4122 section 4.3. */
+export function uuidV5(name: string, namespace: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  if (ns.length !== 16) throw new Error(`invalid namespace UUID '${namespace}'`);
+  const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  h[6] = (h[6] & 0x0f) | 0x50; // version 5
+  h[8] = (h[8] & 0x3f) | 0x80; // variant RFC 4122
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/**
+ * A deterministic id for a row: the same row always gets the same id, so importing the
+ * listing again creates nothing. Key: start|end|country|city (lower-case)|title (lower-case,
+ * apostrophes normalised, whitespace collapsed).
+ */
+export function listingRowId(row: Pick<ListingRow, 'start' | 'end' | 'country' | 'city' | 'title'>): string {
+  const title = normaliseApostrophes(row.title).replace(/\s+/g, ' ').trim().toLowerCase();
+  const key = `${row.start.date}|${row.end.date}|${row.country}|${row.city.trim().toLowerCase()}|${title}`;
+  return uuidV5(key, LISTING_ROW_NAMESPACE);
 }
