@@ -67,7 +67,8 @@ program
         }),
       );
       bar.stop();
-      out(JSON.stringify({ summary: { created: report.created.length, skipped: report.skipped.length, failed: report.failed.length }, ...report }, null, 2));
+      const { position: _position, ...rows } = report;
+      out(JSON.stringify({ summary: { created: rows.created.length, skipped: rows.skipped.length, failed: rows.failed.length }, ...rows }, null, 2));
       process.exitCode = report.failed.length ? 2 : 0;
     } finally {
       await app.close();

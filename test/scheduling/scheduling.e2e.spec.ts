@@ -43,7 +43,7 @@ describe('scheduling over HTTP', () => {
   let admin: string;
 
   beforeAll(async () => {
-    t = await startTestApp('scheduling');
+    t = await startTestApp('scheduling', {}, 'all');
     staff = await t.token('alice', 'staff');
     auditor = await t.token('audrey', 'auditor');
     admin = await t.token('root', 'admin');
@@ -65,7 +65,7 @@ describe('scheduling over HTTP', () => {
       expect(r.headers.get('etag')).toBe('"1"');
       expect(Number(r.headers.get('x-log-position'))).toBeGreaterThan(0);
       expect(r.body).toMatchObject({ status: 'scheduled', timeZone: 'Asia/Seoul', startsAt: '2013-10-21T15:00:00Z', endsAt: '2013-10-25T15:00:00Z', version: 1 });
-      const got = await http<EventBody>(t.baseUrl, 'GET', `/v1/events/${r.body.id}`);
+      const got = await http<EventBody>(t.baseUrl, 'GET', `/v1/events/${r.body.id}`, { headers: { 'x-min-log-position': r.headers.get('x-log-position')! } });
       expect(got.status).toBe(200);
       expect(got.body.title).toBe(icegov().title);
     });
@@ -177,8 +177,8 @@ describe('scheduling over HTTP', () => {
     });
 
     it('GET answers 304 to a matching If-None-Match', async () => {
-      const { body } = await schedule();
-      const r = await http(t.baseUrl, 'GET', `/v1/events/${body.id}`, { headers: { 'if-none-match': '"1"' } });
+      const { body, headers } = await schedule();
+      const r = await http(t.baseUrl, 'GET', `/v1/events/${body.id}`, { headers: { 'if-none-match': '"1"', 'x-min-log-position': headers.get('x-log-position')! } });
       expect(r.status).toBe(304);
     });
   });
@@ -296,7 +296,7 @@ describe('scheduling over HTTP', () => {
       expect(first.status).toBe(200);
       expect(first.body.summary).toEqual({ created: 5, skipped: 0, failed: 0 });
       const icegovRow = first.body.created.find((c) => c.title.includes('ICEGOV2013'))!;
-      const ev = await http<EventBody>(t.baseUrl, 'GET', `/v1/events/${icegovRow.id}`);
+      const ev = await http<EventBody>(t.baseUrl, 'GET', `/v1/events/${icegovRow.id}`, { headers: { 'x-min-log-position': first.headers.get('x-log-position')! } });
       expect(ev.body).toMatchObject({ timeZone: 'Asia/Seoul', startsAt: '2013-10-21T15:00:00Z', endsAt: '2013-10-25T15:00:00Z', location: { city: 'Seoul', country: 'KR' } });
       const second = await importText(LISTING);
       expect(second.body.summary).toEqual({ created: 0, skipped: 5, failed: 0 });

@@ -1,8 +1,14 @@
-import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import type { Response } from 'express';
-import { Public } from '../../auth/auth.guard';
+import { etagOf, matchesIfNoneMatch } from '../../../common/http/etag';
+import { ProblemException } from '../../../common/http/problem';
+import { AuthenticatedRequest, Public, hasRole } from '../../auth/auth.guard';
+import { GetEventQuery } from '../../scheduling/get-event/get-event.query';
+import { eventId } from '../../scheduling/http/events.controller';
+import { EventRepresentation, represent } from '../../scheduling/http/representation';
+import { GetCalendarEventQuery } from '../get-calendar-event/get-calendar-event.query';
 import { GetCalendarFeedQuery } from '../get-calendar-feed/get-calendar-feed.query';
 import { EventPage, ListEventsQuery } from '../list-events/list-events.query';
 import { ReadModelWaiter } from '../read-model/read-model.waiter';
@@ -13,7 +19,15 @@ import { toFilters } from './filters';
 
 const DEFAULT_LIMIT = 100;
 
-/** Public reads of the calendar view (DESIGN §5). GET /v1/events/:id stays in scheduling. */
+function parseInstant(name: string, value: string): Date {
+  const d = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}(T.*(Z|[+-]\d{2}:?\d{2}))?$/.test(value) || Number.isNaN(d.getTime())) {
+    throw new ProblemException(400, 'VALIDATION_FAILED', `${name} must be an ISO-8601 instant with an offset`, [{ field: name, message: 'must be an ISO-8601 instant such as 2013-10-20T00:00:00Z' }]);
+  }
+  return d;
+}
+
+/** Public reads of the calendar view (DESIGN §5). */
 @Controller('v1')
 export class CalendarController {
   constructor(
@@ -44,6 +58,41 @@ export class CalendarController {
     // is still checked (410 if unreadable). With neither, this is the first page of a listing.
     const from = cursor ?? token;
     return this.queries.execute(from ? new SyncEventsQuery(from, limit) : new ListEventsQuery(filters, limit, null));
+  }
+
+  /**
+   * The current state from the read model (with X-Min-Log-Position to read one's own write);
+   * with `asOf` (auditors) the event is folded from its stream as recorded up to that instant.
+   */
+  @Get('events/:id')
+  @Public()
+  async get(
+    @Param('id') rawId: string,
+    @Query('asOf') asOf: string | undefined,
+    @Headers('x-min-log-position') minPosition: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<EventRepresentation | undefined> {
+    const id = eventId(rawId);
+    if (asOf !== undefined) {
+      if (!req.principal) throw new ProblemException(401, 'UNAUTHORIZED', 'asOf needs a bearer token with the auditor role', undefined, { 'WWW-Authenticate': 'Bearer' });
+      if (!hasRole(req, 'auditor')) throw new ProblemException(403, 'FORBIDDEN', 'asOf needs the auditor role');
+      const at = parseInstant('asOf', asOf);
+      const { state, version } = await this.queries.execute(new GetEventQuery(id, at));
+      if (state.status === 'absent') throw new ProblemException(404, 'EVENT_NOT_FOUND', 'the event did not exist at that instant');
+      res.setHeader('ETag', etagOf(version));
+      return represent(id, state, version);
+    }
+    await this.waiter.waitForHeader(minPosition);
+    const event = await this.queries.execute(new GetCalendarEventQuery(id));
+    if (!event) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
+    res.setHeader('ETag', etagOf(event.version));
+    if (matchesIfNoneMatch(ifNoneMatch, event.version)) {
+      res.status(304);
+      return undefined;
+    }
+    return event;
   }
 
   @Get('calendar.ics')

@@ -2,7 +2,7 @@ import type { Decider } from '../../../events/aggregate';
 import type { CalendarEventCommand } from './commands';
 import { eventAlreadyExists, eventCancelled, eventNotFound, invalidTime } from './errors';
 import type { CalendarEventEvent, EventDetails, Location } from './events';
-import { EventTime, Instants, TimeRuleError, sameTime, toInstants } from './time';
+import { EventTime, Instants, TimeRuleError, canonicalTimeZone, sameTime, toInstants } from './time';
 
 export type CalendarEventStatus = 'scheduled' | 'cancelled';
 
@@ -42,12 +42,13 @@ export function decide(state: CalendarEventState, command: CalendarEventCommand)
     case 'schedule': {
       if (state.status !== 'absent') throw eventAlreadyExists();
       checkedInstants(command.start, command.end, command.timeZone);
-      const { title, description, programme, location, timeZone, start, end } = command;
+      const { title, description, programme, location, start, end } = command;
+      const timeZone = canonicalTimeZone(command.timeZone);
       return [{ type: 'EventScheduled', data: { title, description, programme, location: { ...location, venue: location.venue ?? null }, timeZone, start, end } }];
     }
     case 'reschedule': {
       live(state);
-      const timeZone = command.timeZone ?? state.timeZone;
+      const timeZone = command.timeZone ? canonicalTimeZone(command.timeZone) : state.timeZone;
       checkedInstants(command.start, command.end, timeZone);
       if (timeZone === state.timeZone && sameTime(command.start, state.start!) && sameTime(command.end, state.end!)) return [];
       return [{ type: 'EventRescheduled', data: { start: command.start, end: command.end, timeZone, reason: command.reason ?? null } }];
@@ -82,11 +83,11 @@ export function evolve(state: CalendarEventState, event: CalendarEventEvent): Ca
   switch (event.type) {
     case 'EventScheduled': {
       const { timeZone, start, end, ...details } = event.data;
-      return { ...state, status: 'scheduled', details, timeZone, start, end, instants: toInstants(start, end, timeZone) };
+      return { ...state, status: 'scheduled', details, timeZone, start, end, instants: toInstants(start, end, timeZone, { lenient: true }) };
     }
     case 'EventRescheduled': {
       const { start, end, timeZone } = event.data;
-      return { ...state, start, end, timeZone, instants: toInstants(start, end, timeZone) };
+      return { ...state, start, end, timeZone, instants: toInstants(start, end, timeZone, { lenient: true }) };
     }
     case 'EventDetailsChanged':
       return { ...state, details: { ...state.details!, ...event.data } };

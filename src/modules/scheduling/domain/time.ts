@@ -26,37 +26,77 @@ export function isValidTimeZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);
 }
 
-/** Parses one end of a range; throws TimeRuleError naming the field. */
-function localTime(field: string, t: EventTime, zone: string): DateTime {
+/**
+ * The instant a wall-clock time names in `zone`, or null inside a DST gap. A time that occurs
+ * twice (fall back) is its FIRST occurrence, as RFC 5545 §3.3.5 says. Luxon alone would guess
+ * the offset from today's date, so the same stored event would move with the season it is read in.
+ */
+function fromWallClock(wall: DateTime, zone: string): DateTime | null {
+  const z = IANAZone.create(zone);
+  const local = wall.toMillis(); // the wall clock read as if it were UTC
+  const candidates = [-1, 0, 1]
+    .map((d) => z.offset(local + d * 86_400_000))
+    .map((offset) => local - offset * 60_000)
+    .filter((ts) => z.offset(ts) * 60_000 === local - ts);
+  return candidates.length === 0 ? null : DateTime.fromMillis(Math.min(...candidates), { zone });
+}
+
+/** Local midnight of `day` in `zone`; where midnight is skipped, the first instant of that day. */
+function startOfDay(day: DateTime, zone: string): DateTime {
+  return fromWallClock(day, zone) ?? DateTime.fromObject({ year: day.year, month: day.month, day: day.day }, { zone }).startOf('day');
+}
+
+/** Parses one end of a range; throws TimeRuleError naming the field. `lenient` shifts through gaps. */
+function localTime(field: string, t: EventTime, zone: string, lenient: boolean): DateTime {
   if (isAllDay(t)) {
     if (typeof t.date !== 'string' || !DATE.test(t.date)) throw new TimeRuleError(`${field}.date`, 'must be a date YYYY-MM-DD');
-    const d = DateTime.fromISO(t.date, { zone });
-    if (!d.isValid) throw new TimeRuleError(`${field}.date`, `${t.date} is not a calendar date`);
-    return d.startOf('day');
+    const d = DateTime.fromISO(t.date, { zone: 'utc' });
+    if (!d.isValid || d.toISODate() !== t.date) throw new TimeRuleError(`${field}.date`, `${t.date} is not a calendar date`);
+    return d;
   }
   if (typeof t.dateTime !== 'string' || !DATE_TIME.test(t.dateTime)) {
     throw new TimeRuleError(`${field}.dateTime`, 'must be a local date-time YYYY-MM-DDTHH:mm[:ss] without offset');
   }
-  const d = DateTime.fromISO(t.dateTime, { zone });
-  if (!d.isValid) throw new TimeRuleError(`${field}.dateTime`, `${t.dateTime} is not a valid date-time`);
-  // A wall-clock time inside a DST gap does not exist; luxon would silently shift it.
-  const wall = d.toFormat(t.dateTime.length === 16 ? "yyyy-LL-dd'T'HH:mm" : "yyyy-LL-dd'T'HH:mm:ss");
-  if (wall !== t.dateTime) throw new TimeRuleError(`${field}.dateTime`, `${t.dateTime} does not exist in ${zone} (daylight-saving gap)`);
-  return d;
+  const wall = DateTime.fromISO(t.dateTime, { zone: 'utc' });
+  const format = t.dateTime.length === 16 ? "yyyy-LL-dd'T'HH:mm" : "yyyy-LL-dd'T'HH:mm:ss";
+  if (!wall.isValid || wall.toFormat(format) !== t.dateTime) throw new TimeRuleError(`${field}.dateTime`, `${t.dateTime} is not a valid date-time`);
+  const d = fromWallClock(wall, zone);
+  if (d) return d;
+  if (lenient) return DateTime.fromISO(t.dateTime, { zone });
+  throw new TimeRuleError(`${field}.dateTime`, `${t.dateTime} does not exist in ${zone} (daylight-saving gap)`);
 }
 
 /**
  * Derived UTC instants (DESIGN §2): all-day runs from local midnight of the first day to
  * local midnight after the last day; timed uses the wall clock in `zone`.
+ * `lenient` (for folding history) never throws on what was valid when it was recorded but a
+ * newer time-zone database no longer accepts: it shifts through gaps and keeps the order.
  */
-export function toInstants(start: EventTime, end: EventTime, zone: string): Instants {
-  if (!isValidTimeZone(zone)) throw new TimeRuleError('timeZone', `${zone} is not an IANA time zone`);
+export function toInstants(start: EventTime, end: EventTime, zone: string, options: { lenient?: boolean } = {}): Instants {
+  const lenient = options.lenient ?? false;
+  if (!isValidTimeZone(zone)) {
+    if (!lenient) throw new TimeRuleError('timeZone', `${zone} is not an IANA time zone`);
+    zone = 'UTC';
+  }
   if (isAllDay(start) !== isAllDay(end)) throw new TimeRuleError('end', 'start and end must both be dates or both be date-times');
-  const s = localTime('start', start, zone);
-  let e = localTime('end', end, zone);
-  if (isAllDay(end)) e = e.plus({ days: 1 }).startOf('day');
-  if (isAllDay(start) ? e <= s : e < s) throw new TimeRuleError('end', 'end is before start');
+  let s = localTime('start', start, zone, lenient);
+  let e = localTime('end', end, zone, lenient);
+  if (isAllDay(start)) s = startOfDay(s, zone);
+  if (isAllDay(end)) e = startOfDay(e.plus({ days: 1 }), zone);
+  if (isAllDay(start) ? e <= s : e < s) {
+    if (!lenient) throw new TimeRuleError('end', 'end is before start');
+    e = s;
+  }
   return { startsAt: s.toUTC().toISO({ suppressMilliseconds: true })!, endsAt: e.toUTC().toISO({ suppressMilliseconds: true })! };
+}
+
+/** The canonical spelling of an IANA zone ('america/new_york' → 'America/New_York'). */
+export function canonicalTimeZone(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return zone;
+  }
 }
 
 export function sameTime(a: EventTime, b: EventTime): boolean {

@@ -299,3 +299,20 @@ describe('sameTime', () => {
     expect(sameTime(at('2026-07-01T00:00'), day('2026-07-01'))).toBe(false);
   });
 });
+
+describe('an ambiguous wall-clock time (DST fall-back) does not depend on when it is read', () => {
+  const { Settings } = jest.requireActual<typeof import('luxon')>('luxon');
+  const realNow = Settings.now;
+  afterEach(() => {
+    Settings.now = realNow;
+  });
+
+  it.each([
+    ['in January', Date.UTC(2026, 0, 15)],
+    ['in July', Date.UTC(2026, 6, 15)],
+  ])('given the clock reads %s, 01:30 on 1 Nov 2026 in New York is its first occurrence (EDT)', (_label, now) => {
+    Settings.now = () => now;
+    const i = toInstants({ dateTime: '2026-11-01T01:30' }, { dateTime: '2026-11-01T01:45' }, 'America/New_York');
+    expect(i.startsAt).toBe('2026-11-01T05:30:00Z');
+  });
+});

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';
 import { Consumes } from '../../../common/http/content-type.guard';
 import { ProblemException } from '../../../common/http/problem';
@@ -15,11 +16,12 @@ export class ImportsController {
   @Roles('staff')
   @Consumes('text/plain')
   @HttpCode(200)
-  async import(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
+  async import(@Body() body: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     if (typeof body !== 'string' || body.trim() === '') {
       throw new ProblemException(400, 'VALIDATION_FAILED', 'the body must be the listing as text/plain', [{ field: 'body', message: 'must be non-empty text/plain' }]);
     }
-    const report = await this.commands.execute(new ImportListingCommand(body, commandMetadata(req)));
+    const { position, ...report } = await this.commands.execute(new ImportListingCommand(body, commandMetadata(req)));
+    if (position !== '0') res.setHeader('X-Log-Position', position);
     return { summary: { created: report.created.length, skipped: report.skipped.length, failed: report.failed.length }, ...report };
   }
 }

@@ -15,6 +15,8 @@ export interface ImportReport {
   created: ImportedRow[];
   skipped: (ImportedRow & { reason: string })[];
   failed: FailedRow[];
+  /** Position of the last event the import appended ('0' when it appended none). */
+  position: string;
 }
 
 /** Schedules every row of a listing in the office's "When Where" format. */

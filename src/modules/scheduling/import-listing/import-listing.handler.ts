@@ -15,7 +15,7 @@ export class ImportListingHandler implements ICommandHandler<ImportListingComman
 
   async execute(c: ImportListingCommand): Promise<ImportReport> {
     const { rows, failures } = parseListing(c.text);
-    const report: ImportReport = { created: [], skipped: [], failed: [...failures] };
+    const report: ImportReport = { created: [], skipped: [], failed: [...failures], position: '0' };
     let done = 0;
     for (const row of rows) {
       const id = listingRowId(row);
@@ -24,12 +24,13 @@ export class ImportListingHandler implements ICommandHandler<ImportListingComman
         report.failed.push({ line: row.line, text: `${row.city}, ${row.countryName} ${row.title}`, reason: zone.error });
       } else {
         try {
-          await this.events.handle(
+          const out = await this.events.handle(
             id,
             { kind: 'schedule', title: row.title, description: '', programme: null, location: { city: row.city, country: row.country, venue: null }, timeZone: zone.timeZone, start: row.start, end: row.end },
             { metadata: { ...c.metadata, causationId: `${c.metadata.causationId}#line-${row.line}` } },
           );
           report.created.push({ line: row.line, id, title: row.title });
+          report.position = out.position;
         } catch (err) {
           if (err instanceof DomainError && err.code === 'EVENT_ALREADY_EXISTS') report.skipped.push({ line: row.line, id, title: row.title, reason: 'already imported' });
           else if (err instanceof DomainError) report.failed.push({ line: row.line, text: row.title, reason: err.message });
