@@ -5,12 +5,18 @@ import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { EventStoreModule } from './events/event-store.module';
 import { loggerModule } from './logging';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuditHttpModule } from './modules/audit/http/audit-http.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CalendarModule } from './modules/calendar/calendar.module';
 import { CalendarHttpModule } from './modules/calendar/http/calendar-http.module';
+import { MailHttpModule, MailModule } from './modules/mail/mail.module';
+import { RemindersModule, RemindersWorkerModule } from './modules/reminders/reminders.module';
 import { SchedulingHttpModule } from './modules/scheduling/http/scheduling-http.module';
 import { SchedulingModule } from './modules/scheduling/scheduling.module';
+import { SubscriptionsHttpModule, SubscriptionsModule } from './modules/subscriptions/subscriptions.module';
 import { JobsModule, JobsWorkerModule } from './jobs/jobs.module';
+import { OpsModule } from './ops/ops.module';
 import { ProjectionsHttpModule, ProjectionsModule, ProjectionsWorkerModule } from './projections/projections.module';
 
 /** `api` serves HTTP and enqueues; `worker` runs jobs; `all` is both; `cli` is for commands. */
@@ -33,8 +39,12 @@ export class AppModule {
         ProjectionsModule,
         SchedulingModule,
         CalendarModule,
-        ...(serves ? [HttpCommonModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule] : []),
-        ...(works ? [ProjectionsWorkerModule, JobsWorkerModule] : []),
+        AuditModule,
+        RemindersModule,
+        MailModule,
+        SubscriptionsModule,
+        ...(serves ? [HttpCommonModule, OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule] : []),
+        ...(works ? [RemindersWorkerModule, ProjectionsWorkerModule, JobsWorkerModule] : []),
       ],
     };
   }

@@ -2,11 +2,18 @@ import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, Role } from './app.module';
 import type { AppConfig } from './config/config';
+import { Metrics } from './ops/metrics';
+import { setupOpenApi } from './ops/openapi';
+import { mountQueuesDashboard } from './ops/queues-dashboard';
 
 export const BODY_LIMIT = '1mb';
+
+/** Headers a browser client needs to read (ETag for If-Match, the log position for reads). */
+const EXPOSED_HEADERS = ['ETag', 'Location', 'X-Log-Position', 'X-Request-Id', 'Retry-After', 'Idempotent-Replayed'];
 
 /** The HTTP application (roles `api` and `all`), configured exactly as in production. */
 export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Promise<INestApplication> {
@@ -14,9 +21,22 @@ export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Pro
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Behind a load balancer the client address (rate limits) is the first X-Forwarded-For hop.
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(app.get(Metrics).middleware());
+  // The API serves JSON only; the HTML pages (docs, dashboard, dev mailbox) need inline scripts.
+  const strict = helmet();
+  const relaxed = helmet({ contentSecurityPolicy: false });
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
+    (/^\/(docs|admin\/queues|dev\/mailbox)/.test(req.path) ? relaxed : strict)(req, res, next),
+  );
+  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  app.enableCors({ origin: origins.length ? origins : false, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(express.text({ limit: BODY_LIMIT, type: 'text/plain' }));
-  app.enableShutdownHooks();
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
+  mountQueuesDashboard(app);
+  setupOpenApi(app);
   return app;
 }
 
@@ -24,6 +44,33 @@ export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Pro
 export async function createWorkerContext(config: AppConfig, role: Role = 'worker'): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(AppModule.forRole(role, config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   return app;
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, let workers finish
+ * or hand back their active jobs, close pools, exit 0. A hard deadline keeps it within the
+ * orchestrator's grace period even if something hangs.
+ */
+export function closeOnSignals(app: INestApplicationContext, timeoutSeconds: number, log: (msg: string) => void): void {
+  let closing = false;
+  const close = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log(`${signal} received: draining`);
+    const deadline = setTimeout(() => {
+      log(`still draining after ${timeoutSeconds} s: exiting`);
+      process.exit(1);
+    }, timeoutSeconds * 1000);
+    deadline.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log(`error while closing: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => close('SIGTERM'));
+  process.once('SIGINT', () => close('SIGINT'));
 }

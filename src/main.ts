@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
 import { migrate } from './database/database';
-import { createHttpApp, createWorkerContext } from './bootstrap';
+import { closeOnSignals, createHttpApp, createWorkerContext } from './bootstrap';
+import { Logger } from 'nestjs-pino';
 
 const ROLES = ['all', 'api', 'worker'] as const;
 
@@ -12,10 +13,12 @@ async function main(): Promise<void> {
   // Creates the database when missing and applies pending migrations under an advisory lock.
   await migrate(config.DATABASE_URL);
   if (role === 'worker') {
-    await createWorkerContext(config);
+    const worker = await createWorkerContext(config);
+    closeOnSignals(worker, config.SHUTDOWN_TIMEOUT_SECONDS, (m) => worker.get(Logger).log(m));
     return;
   }
   const app = await createHttpApp(config, role);
+  closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS, (m) => app.get(Logger).log(m));
   await app.listen(config.PORT);
 }
 

@@ -14,8 +14,17 @@ const schema = z
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     MAIL_FROM: z.email().default('almanac@localhost'),
     AUTH_JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),
+    /** Wraps subscribers' data keys and keys the address hash and email links; unset: derived from AUTH_JWT_SECRET. */
+    DATA_KEY_SECRET: z.string().min(32).optional(),
     PUBLIC_BASE_URL: z.url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Comma-separated origins allowed by CORS; empty: no cross-origin browser access. */
+    CORS_ORIGINS: z.string().default(''),
+    /** Requests per minute per client address, shared across instances through Redis; 0 turns a limit off. */
+    RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
+    RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+    /** Seconds a process gets to drain on SIGTERM before it exits anyway. */
+    SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).default(9),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;

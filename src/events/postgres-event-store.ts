@@ -38,8 +38,15 @@ export class PostgresEventStore extends EventStore {
     super();
   }
 
+  private readonly conflictListeners: (() => void)[] = [];
+
   onAppended(listener: AppendListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Told of every append refused for a wrong expected version (metrics). */
+  onConflict(listener: () => void): void {
+    this.conflictListeners.push(listener);
   }
 
   async append(streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult> {
@@ -52,8 +59,9 @@ export class PostgresEventStore extends EventStore {
       // the unique index lets exactly one commit; the other learns it lost.
       if (isUniqueViolation(err, 'events_stream_version_key')) {
         const actual = await this.streamVersion(streamId);
-        throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
+        err = new WrongExpectedVersionError(streamId, expectedVersion, actual);
       }
+      if (err instanceof WrongExpectedVersionError) for (const l of this.conflictListeners) l();
       throw err;
     }
     // After commit, and never awaited: a write must not wait on (or fail with) Redis.

@@ -4,6 +4,8 @@
  */
 export const QUEUES = {
   projections: 'projections',
+  email: 'email',
+  reminders: 'reminders',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -17,6 +19,18 @@ export const JOBS = {
     /** Rebuild one projection into fresh tables and swap; job id `rebuild-<name>`. */
     rebuild: 'rebuild',
   },
+  email: {
+    /** Send one delivery; job id `sha256(deliveryKey)` (sendEmailJobId), so a delivery is queued once. */
+    send: 'send',
+  },
+  reminders: {
+    /** Delayed, one per (event, lead time, start): fans a reminder out at due time; id `due-<sha256>`. */
+    due: 'due',
+    /** One per (event, version): 'updated'/'cancelled' notices to matching subscribers; id `notice-<event>-v<n>`. */
+    notice: 'notice',
+    /** Repeatable safety net: re-adds due and notice jobs an after-commit step lost (same ids: no-ops otherwise). */
+    replan: 'replan',
+  },
 } as const satisfies Record<keyof typeof QUEUES, Record<string, string>>;
 
 /** Redis Cluster needs every key of a queue in one hash slot: BullMQ keys are `<prefix>:<queue>:…`. */
@@ -25,4 +39,6 @@ export const queuePrefix = (prefix: string): string => `{${prefix}}`;
 /** Jobs a worker process runs at once, per queue (different projections run side by side). */
 export const CONCURRENCY: Record<QueueName, number> = {
   projections: 8,
+  email: 10,
+  reminders: 4,
 };

@@ -1,5 +1,8 @@
 import { EventStore1764374400000 } from './1764374400000-event-store';
 import { Projections1764374500000 } from './1764374500000-projections';
+import { Subscriptions1764374600000 } from './1764374600000-subscriptions';
+import { Reminders1764374700000 } from './1764374700000-reminders';
+import { Audit1764374800000 } from './1764374800000-audit';
 
 /** Every migration, in order. Listed explicitly so the same list works from dist/ and in jest. */
-export const MIGRATIONS = [EventStore1764374400000, Projections1764374500000];
+export const MIGRATIONS = [EventStore1764374400000, Projections1764374500000, Subscriptions1764374600000, Reminders1764374700000, Audit1764374800000];

@@ -27,7 +27,7 @@ export function renderFeed(rows: CalendarRow[], o: FeedOptions): string {
   return cal.toString();
 }
 
-function vevent(r: CalendarRow, baseUrl: string): ICalEventData {
+export function vevent(r: CalendarRow, baseUrl: string): ICalEventData {
   return {
     id: eventUid(r.id),
     // SEQUENCE starts at 0 with the first version and rises with every change (RFC 5545 §3.8.7.4).

@@ -11,6 +11,7 @@ import { EventRepresentation, represent } from '../../scheduling/http/representa
 import { GetCalendarEventQuery } from '../get-calendar-event/get-calendar-event.query';
 import { GetCalendarFeedQuery } from '../get-calendar-feed/get-calendar-feed.query';
 import { EventPage, ListEventsQuery } from '../list-events/list-events.query';
+import { RateLimit } from '../../../ops/rate-limit.guard';
 import { ReadModelWaiter } from '../read-model/read-model.waiter';
 import { badCursor, decodeCursor, decodeSyncToken } from '../read-model/tokens';
 import { SyncEventsQuery } from '../sync-events/sync-events.query';
@@ -28,7 +29,9 @@ function parseInstant(name: string, value: string): Date {
 }
 
 /** Public reads of the calendar view (DESIGN §5). */
+/** Public reads draw from the shared `reads` rate limit. */
 @Controller('v1')
+@RateLimit('reads')
 export class CalendarController {
   constructor(
     private readonly queries: QueryBus,

@@ -88,7 +88,8 @@ export class CalendarReadModel {
   }
 }
 
-function conditions(f: CalendarFilters, params: unknown[]): string[] {
+/** The WHERE clauses of the calendar filters; also used by the audit calendar (same columns). */
+export function conditions(f: CalendarFilters, params: unknown[]): string[] {
   const c: string[] = [];
   // The GiST index on `during` answers the overlap; a missing bound is an unbounded range.
   if (f.from || f.to) c.push(`during && tstzrange($${params.push(f.from)}::timestamptz, $${params.push(f.to)}::timestamptz, '[)')`);

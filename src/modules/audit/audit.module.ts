@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { ProjectionsModule } from '../../projections/projections.module';
+import { AuditCalendarHandler } from './audit-calendar/audit-calendar.handler';
+import { ExportLogHandler } from './export-log/export-log.handler';
+import { CalendarHistoryProjection } from './history/calendar-history.projection';
+import { CalendarHistoryReadModel } from './history/calendar-history.read-model';
+import { AuditLogReader } from './log/audit-log.reader';
+import { ReadAuditLogHandler } from './read-audit-log/read-audit-log.handler';
+import { ReplayService } from './replay/replay.service';
+import { VerifyLogHandler } from './verify-log/verify-log.handler';
+
+const handlers = [AuditCalendarHandler, ReadAuditLogHandler, ExportLogHandler, VerifyLogHandler];
+
+/**
+ * Audit: the calendar-history projection (discovered by the registry in every role), the
+ * log reader, verification and replay. No HTTP: see AuditHttpModule.
+ */
+@Module({
+  imports: [ProjectionsModule],
+  providers: [CalendarHistoryProjection, CalendarHistoryReadModel, AuditLogReader, ReplayService, ...handlers],
+  exports: [CalendarHistoryProjection, AuditLogReader, ReplayService],
+})
+export class AuditModule {}

@@ -1,0 +1,171 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { JobsOptions, Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { JOBS, QUEUES } from '../../jobs/catalog';
+import { SendEmailPayload, sendEmailJobId } from './email.payload';
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+export type EnqueueDelivery = SendEmailPayload & { leadTime?: string | null; start?: string | null };
+
+export interface Delivery {
+  deliveryKey: string;
+  kind: string;
+  subscriptionId: string;
+  eventId: string | null;
+  leadTime: string | null;
+  start: string | null;
+  status: DeliveryStatus;
+  reason: string | null;
+  attempts: number;
+  messageId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
+}
+
+/** Send attempts per delivery; backoff 1, 2, 4 … 64 s (about two minutes in all). */
+export const SEND_ATTEMPTS = 8;
+/**
+ * A claim ('sending') older than this belongs to a worker that died mid-send (SMTP timeouts
+ * are bounded well below it): the retry may take it over.
+ */
+const STALE_SENDING = '1 minute';
+const INSERT_CHUNK = 1000;
+
+const JOB_OPTIONS: JobsOptions = {
+  attempts: SEND_ATTEMPTS,
+  backoff: { type: 'exponential', delay: 1000 },
+  // The deliveries row is the record; the job is only the vehicle.
+  removeOnComplete: true,
+  removeOnFail: true,
+};
+
+type Outcome =
+  | { status: 'sent'; messageId: string }
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; reason: string }
+  /** An attempt failed and BullMQ will retry: back to pending, reason kept for admins. */
+  | { status: 'pending'; reason: string };
+
+const COLUMNS = `delivery_key AS "deliveryKey", kind, subscription_id AS "subscriptionId", event_id AS "eventId", lead_time AS "leadTime",
+  start_at AS "start", status, reason, attempts, message_id AS "messageId", created_at AS "createdAt", updated_at AS "updatedAt", sent_at AS "sentAt"`;
+
+/**
+ * The `deliveries` table — one row per (event, subscriber, kind, start, lead time), keyed by
+ * `delivery_key` — and the `email` queue. A row is inserted before its job is queued, and a job
+ * claims its row before sending, so a delivery is sent at most once (see email.job.ts for the
+ * one window where a crash can still duplicate).
+ */
+@Injectable()
+export class Deliveries {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(QUEUES.email) private readonly queue: Queue,
+  ) {}
+
+  /** Inserts the delivery and queues its job; false when the delivery already existed. */
+  async enqueue(p: EnqueueDelivery): Promise<boolean> {
+    return (await this.enqueueMany([p])) === 1;
+  }
+
+  /**
+   * Bulk version for fan-out: one INSERT … ON CONFLICT per 1000 deliveries, then addBulk for the
+   * new ones. Returns how many were new. A delivery that exists but is still `pending` is queued
+   * again (same job id, so a job still waiting absorbs it): a crash between the INSERT and the
+   * queue add is repaired by the caller's retry instead of leaving a row nobody sends.
+   */
+  async enqueueMany(list: EnqueueDelivery[]): Promise<number> {
+    let created = 0;
+    for (let i = 0; i < list.length; i += INSERT_CHUNK) {
+      const chunk = list.slice(i, i + INSERT_CHUNK);
+      const rows: { delivery_key: string; inserted: boolean }[] = await this.db.query(
+        `INSERT INTO deliveries (delivery_key, kind, subscription_id, event_id, lead_time, start_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[])
+         ON CONFLICT (delivery_key) DO UPDATE SET updated_at = deliveries.updated_at WHERE deliveries.status = 'pending'
+         RETURNING delivery_key, (xmax = 0) AS inserted`,
+        [
+          chunk.map((d) => d.deliveryKey),
+          chunk.map((d) => d.kind),
+          chunk.map((d) => d.subscriptionId),
+          chunk.map((d) => d.eventId),
+          chunk.map((d) => d.leadTime ?? null),
+          chunk.map((d) => d.start ?? null),
+        ],
+      );
+      const pending = new Set(rows.map((r) => r.delivery_key));
+      created += rows.filter((r) => r.inserted).length;
+      const jobs = chunk
+        .filter((d) => pending.has(d.deliveryKey))
+        .map((d) => ({
+          name: JOBS.email.send,
+          data: { deliveryKey: d.deliveryKey, kind: d.kind, subscriptionId: d.subscriptionId, eventId: d.eventId, payload: d.payload } satisfies SendEmailPayload,
+          opts: { ...JOB_OPTIONS, jobId: sendEmailJobId(d.deliveryKey) },
+        }));
+      if (jobs.length) await this.queue.addBulk(jobs);
+    }
+    return created;
+  }
+
+  /** Inserts the row when a job arrives without one (e.g. queued by hand); no-op otherwise. */
+  async ensure(p: SendEmailPayload): Promise<void> {
+    await this.db.query(
+      `INSERT INTO deliveries (delivery_key, kind, subscription_id, event_id) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery_key) DO NOTHING`,
+      [p.deliveryKey, p.kind, p.subscriptionId, p.eventId],
+    );
+  }
+
+  /**
+   * Claims the delivery for one send attempt: only a pending row (or one whose claim was
+   * abandoned by a dead worker) moves to `sending`, in one conditional UPDATE, so two
+   * concurrent jobs cannot both send. Null: not claimable, see `get` for why.
+   */
+  async claim(key: string): Promise<Delivery | null> {
+    // Wrapped in a CTE so the driver hands back rows (a bare UPDATE … RETURNING comes back as [rows, count]).
+    const rows: Delivery[] = await this.db.query(
+      `WITH claimed AS (
+         UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = now()
+          WHERE delivery_key = $1
+            AND (status = 'pending' OR (status = 'sending' AND updated_at < now() - interval '${STALE_SENDING}'))
+          RETURNING *)
+       SELECT ${COLUMNS} FROM claimed`,
+      [key],
+    );
+    return rows[0] ?? null;
+  }
+
+  async get(key: string): Promise<Delivery | null> {
+    const rows: Delivery[] = await this.db.query(`SELECT ${COLUMNS} FROM deliveries WHERE delivery_key = $1`, [key]);
+    return rows[0] ?? null;
+  }
+
+  /** Records the outcome of an attempt. A `sent` row is never changed again. */
+  async record(key: string, o: Outcome): Promise<void> {
+    await this.db.query(
+      `UPDATE deliveries SET status = $2, reason = $3, message_id = coalesce($4, message_id),
+              sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END, updated_at = now()
+        WHERE delivery_key = $1 AND status <> 'sent'`,
+      [key, o.status, 'reason' in o ? o.reason.slice(0, 2000) : null, 'messageId' in o ? o.messageId : null],
+    );
+  }
+
+  /** GET /v1/admin/deliveries: newest first. */
+  async list(q: { subscriptionIds?: string[]; eventId?: string; limit: number }): Promise<Delivery[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.subscriptionIds) {
+      params.push(q.subscriptionIds);
+      where.push(`subscription_id = ANY($${params.length}::uuid[])`);
+    }
+    if (q.eventId) {
+      params.push(q.eventId);
+      where.push(`event_id = $${params.length}::uuid`);
+    }
+    params.push(q.limit);
+    return this.db.query(
+      `SELECT ${COLUMNS} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, delivery_key LIMIT $${params.length}`,
+      params,
+    );
+  }
+}

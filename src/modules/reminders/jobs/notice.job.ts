@@ -1,0 +1,44 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { JOBS, QUEUES } from '../../../jobs/catalog';
+import { HandlesJob, JobHandler } from '../../../jobs/job-handler';
+import { CalendarReadModel } from '../../calendar/read-model/calendar.read-model';
+import { NoticeEmailPayload, NoticeJobPayload, noticeDeliveryKey } from '../domain/notifications';
+import { FanOut } from './fan-out';
+
+export type { NoticeJobPayload };
+
+/** An event was rescheduled, renamed, moved or cancelled: tell every matching confirmed subscriber, now. */
+@Injectable()
+@JobHandler(QUEUES.reminders, JOBS.reminders.notice)
+export class NoticeJob implements HandlesJob<NoticeJobPayload> {
+  private readonly logger = new Logger(NoticeJob.name);
+
+  constructor(
+    private readonly calendar: CalendarReadModel,
+    private readonly fanOut: FanOut,
+  ) {}
+
+  async handle(job: Job<NoticeJobPayload>): Promise<string> {
+    const p = job.data;
+    const event = await this.calendar.get(p.eventId);
+    // The plan can run ahead of the calendar view; the renderer reads the view, so wait for it.
+    if (!event || event.version < p.version) throw new Error(`calendar view behind version ${p.version} of event ${p.eventId}; retrying`);
+    if (event.ends_at.getTime() <= Date.now()) {
+      this.logger.log({ eventId: p.eventId, version: p.version, kind: p.kind }, 'notice not sent: the event is over');
+      return 'event over';
+    }
+    const email: NoticeEmailPayload = { eventId: p.eventId, version: p.version, startAt: p.startAt };
+    const r = await this.fanOut.run(event, (m) => ({
+      deliveryKey: noticeDeliveryKey(p, m.subscriptionId),
+      kind: p.kind,
+      subscriptionId: m.subscriptionId,
+      eventId: p.eventId,
+      payload: email,
+      leadTime: p.kind === 'updated' ? `v${p.version}` : '-',
+      start: p.startAt,
+    }));
+    this.logger.log({ eventId: p.eventId, version: p.version, kind: p.kind, ...r }, 'notice fanned out');
+    return `sent to ${r.enqueued} of ${r.matched}`;
+  }
+}

@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import type { StoredEvent } from '../../../events/envelope';
+import { RegisterProjection } from '../../../projections/projection.decorator';
+import type { Projection, ProjectionContext } from '../../../projections/projection';
+import { CALENDAR_EVENT_STREAM_PREFIX, CalendarEventEvent } from '../../scheduling/domain/events';
+import { EventTime, toInstants } from '../../scheduling/domain/time';
+import { SUBSCRIPTION_STREAM_PREFIX, SubscriptionEvent } from '../../subscriptions/domain/events';
+import { dueAt, effectiveLeadTimes } from '../domain/reminder-timing';
+import { ReminderScheduler } from './reminder.scheduler';
+import { EVENTS_TABLE, NOTICES_TABLE, PLAN_TABLE, REMINDER_PLAN_PROJECTION, SUBSCRIPTIONS_TABLE } from './tables';
+
+interface EventTiming {
+  status: 'scheduled' | 'cancelled';
+  start_value: EventTime;
+  time_zone: string;
+  starts_at: Date;
+  ends_at: Date;
+  version: number;
+}
+
+const EVENT_TYPES = ['EventScheduled', 'EventRescheduled', 'EventDetailsChanged', 'EventCancelled'];
+const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'SubscriptionPreferencesChanged', 'Unsubscribed', 'SubscriberErased'];
+
+/**
+ * Notification planning as a projection (DESIGN §4): one plan row per (event, lead time in use
+ * by a confirmed subscription), moved on reschedule, cancelled on cancel; one notice row per
+ * notice-worthy change. Everything is derived from the log — the event's own `recordedAt`
+ * stands for "now" — so a rebuild gives the same tables and, having no afterCommit, sends
+ * nothing. Delayed jobs are added after commit by the ReminderScheduler.
+ */
+@Injectable()
+@RegisterProjection()
+export class ReminderPlanProjection implements Projection {
+  readonly name = REMINDER_PLAN_PROJECTION;
+  readonly eventTypes: readonly string[] = [...EVENT_TYPES, ...SUBSCRIPTION_TYPES];
+  readonly tables = [PLAN_TABLE, SUBSCRIPTIONS_TABLE, EVENTS_TABLE, NOTICES_TABLE] as const;
+
+  constructor(private readonly scheduler: ReminderScheduler) {}
+
+  async apply(ctx: ProjectionContext, event: StoredEvent): Promise<void> {
+    if (event.streamId.startsWith(CALENDAR_EVENT_STREAM_PREFIX)) {
+      await this.applyCalendarEvent(ctx, event.streamId.slice(CALENDAR_EVENT_STREAM_PREFIX.length), event);
+    } else if (event.streamId.startsWith(SUBSCRIPTION_STREAM_PREFIX)) {
+      await this.applySubscriptionEvent(ctx, event.streamId.slice(SUBSCRIPTION_STREAM_PREFIX.length), event);
+    }
+  }
+
+  async afterCommit(events: StoredEvent[]): Promise<void> {
+    await this.scheduler.scheduleFor(events.map((e) => e.position));
+  }
+
+  private async applyCalendarEvent(ctx: ProjectionContext, id: string, stored: StoredEvent): Promise<void> {
+    const e = { type: stored.type, data: stored.data } as CalendarEventEvent;
+    const events = ctx.table(EVENTS_TABLE);
+    const current = (await ctx.tx.query(`SELECT status, start_value, time_zone, starts_at, ends_at, version FROM ${events} WHERE event_id = $1 FOR UPDATE`, [id]))[0] as
+      | EventTiming
+      | undefined;
+    // The runner applies each event once; this guards a replay into a non-empty table.
+    if (current && current.version >= stored.version) return;
+    if (!current && e.type !== 'EventScheduled') throw new Error(`${e.type} before EventScheduled`);
+
+    switch (e.type) {
+      case 'EventScheduled': {
+        const timing = this.timing(e.data.start, e.data.end, e.data.timeZone, stored.version);
+        await ctx.tx.query(
+          `INSERT INTO ${events} (event_id, status, start_value, time_zone, starts_at, ends_at, version) VALUES ($1, 'scheduled', $2::jsonb, $3, $4, $5, $6)`,
+          [id, JSON.stringify(timing.start_value), timing.time_zone, timing.starts_at, timing.ends_at, timing.version],
+        );
+        await this.plan(ctx, id, timing, await this.leadTimesInUse(ctx), stored);
+        return;
+      }
+      case 'EventRescheduled': {
+        const timing = this.timing(e.data.start, e.data.end, e.data.timeZone, stored.version);
+        await ctx.tx.query(`UPDATE ${events} SET start_value = $2::jsonb, time_zone = $3, starts_at = $4, ends_at = $5, version = $6 WHERE event_id = $1`, [
+          id, JSON.stringify(timing.start_value), timing.time_zone, timing.starts_at, timing.ends_at, timing.version,
+        ]);
+        // Move every row of the event, and plan the lead times in use it had no row for (an event
+        // moved from the past into the future).
+        const existing: { lead_time: string }[] = await ctx.tx.query(`SELECT lead_time FROM ${ctx.table(PLAN_TABLE)} WHERE event_id = $1`, [id]);
+        const leadTimes = new Set([...existing.map((r) => r.lead_time), ...(await this.leadTimesInUse(ctx))]);
+        await this.plan(ctx, id, timing, [...leadTimes], stored);
+        await this.notice(ctx, id, 'updated', timing, stored);
+        return;
+      }
+      case 'EventDetailsChanged': {
+        await ctx.tx.query(`UPDATE ${events} SET version = $2 WHERE event_id = $1`, [id, stored.version]);
+        // Only what a subscriber's calendar entry shows by name and place is worth an email.
+        if (e.data.title !== undefined || e.data.location !== undefined) await this.notice(ctx, id, 'updated', { ...current!, version: stored.version }, stored);
+        return;
+      }
+      case 'EventCancelled': {
+        await ctx.tx.query(`UPDATE ${events} SET status = 'cancelled', version = $2 WHERE event_id = $1`, [id, stored.version]);
+        await ctx.tx.query(`UPDATE ${ctx.table(PLAN_TABLE)} SET status = 'cancelled', event_version = $2, planned_position = $3 WHERE event_id = $1`, [id, stored.version, stored.position]);
+        await this.notice(ctx, id, 'cancelled', { ...current!, version: stored.version }, stored);
+        return;
+      }
+    }
+  }
+
+  private async applySubscriptionEvent(ctx: ProjectionContext, id: string, stored: StoredEvent): Promise<void> {
+    const e = { type: stored.type, data: stored.data } as SubscriptionEvent;
+    const subs = ctx.table(SUBSCRIPTIONS_TABLE);
+    switch (e.type) {
+      case 'SubscriptionRequested':
+        await ctx.tx.query(
+          `INSERT INTO ${subs} (subscription_id, lead_times, confirmed, active) VALUES ($1, $2, false, true)
+           ON CONFLICT (subscription_id) DO UPDATE SET lead_times = EXCLUDED.lead_times`,
+          [id, effectiveLeadTimes(e.data.leadTimes)],
+        );
+        return;
+      case 'SubscriptionConfirmed':
+        await this.changeSubscription(ctx, id, stored, (s) => ({ ...s, confirmed: true }));
+        return;
+      case 'SubscriptionPreferencesChanged': {
+        const leadTimes = e.data.leadTimes;
+        if (leadTimes !== undefined) await this.changeSubscription(ctx, id, stored, (s) => ({ ...s, lead_times: effectiveLeadTimes(leadTimes) }));
+        return;
+      }
+      case 'Unsubscribed':
+      case 'SubscriberErased':
+        // Rows planned for lead times nobody uses any more stay: their due job finds no subscriber.
+        await ctx.tx.query(`UPDATE ${subs} SET active = false WHERE subscription_id = $1`, [id]);
+        return;
+    }
+  }
+
+  /** Applies a change to a subscription and plans the lead times it brings into use. */
+  private async changeSubscription(
+    ctx: ProjectionContext,
+    id: string,
+    stored: StoredEvent,
+    change: (s: { lead_times: string[]; confirmed: boolean }) => { lead_times: string[]; confirmed: boolean },
+  ): Promise<void> {
+    const subs = ctx.table(SUBSCRIPTIONS_TABLE);
+    const row = (await ctx.tx.query(`SELECT lead_times, confirmed, active FROM ${subs} WHERE subscription_id = $1 FOR UPDATE`, [id]))[0] as
+      | { lead_times: string[]; confirmed: boolean; active: boolean }
+      | undefined;
+    if (!row) throw new Error(`${stored.type} before SubscriptionRequested`);
+    const before = new Set(await this.leadTimesInUse(ctx));
+    const next = change(row);
+    await ctx.tx.query(`UPDATE ${subs} SET lead_times = $2, confirmed = $3 WHERE subscription_id = $1`, [id, next.lead_times, next.confirmed]);
+    if (!next.confirmed || !row.active) return;
+    const added = next.lead_times.filter((l) => !before.has(l));
+    if (added.length === 0) return;
+    // Events still ahead as of this event's recordedAt — not the wall clock — so a rebuild plans the same rows.
+    const ahead: (EventTiming & { event_id: string })[] = await ctx.tx.query(
+      `SELECT event_id, status, start_value, time_zone, starts_at, ends_at, version FROM ${ctx.table(EVENTS_TABLE)}
+        WHERE status = 'scheduled' AND starts_at > $1 ORDER BY event_id`,
+      [stored.recordedAt],
+    );
+    for (const ev of ahead) await this.plan(ctx, ev.event_id, ev, added, stored, false);
+  }
+
+  /** Upserts the plan rows of one event for `leadTimes` (`replace` false: leaves existing rows alone). */
+  private async plan(ctx: ProjectionContext, id: string, t: EventTiming, leadTimes: string[], stored: StoredEvent, replace = true): Promise<void> {
+    if (leadTimes.length === 0) return;
+    const rows = [...leadTimes].sort().map((lead) => ({ lead, due: this.dueOrNull(t, lead) })).filter((r): r is { lead: string; due: Date } => r.due !== null);
+    if (rows.length === 0) return;
+    await ctx.tx.query(
+      `INSERT INTO ${ctx.table(PLAN_TABLE)} (event_id, lead_time, due_at, start_at, event_version, status, planned_position)
+       SELECT $1, lead, due, $4, $5, 'planned', $6 FROM unnest($2::text[], $3::timestamptz[]) AS x(lead, due)
+       ON CONFLICT (event_id, lead_time) DO ${replace ? `UPDATE SET due_at = EXCLUDED.due_at, start_at = EXCLUDED.start_at, event_version = EXCLUDED.event_version,
+              status = 'planned', planned_position = EXCLUDED.planned_position` : 'NOTHING'}`,
+      [id, rows.map((r) => r.lead), rows.map((r) => r.due), t.starts_at, t.version, stored.position],
+    );
+  }
+
+  private async notice(ctx: ProjectionContext, id: string, kind: 'updated' | 'cancelled', t: EventTiming, stored: StoredEvent): Promise<void> {
+    await ctx.tx.query(
+      `INSERT INTO ${ctx.table(NOTICES_TABLE)} (event_id, event_version, kind, start_at, ends_at, recorded_at, position)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, event_version) DO NOTHING`,
+      [id, t.version, kind, t.starts_at, t.ends_at, stored.recordedAt, stored.position],
+    );
+  }
+
+  /** Distinct lead times of confirmed, still active subscriptions, as the log stands at this event. */
+  private async leadTimesInUse(ctx: ProjectionContext): Promise<string[]> {
+    const rows: { lead_time: string }[] = await ctx.tx.query(
+      `SELECT DISTINCT unnest(lead_times) AS lead_time FROM ${ctx.table(SUBSCRIPTIONS_TABLE)} WHERE confirmed AND active ORDER BY 1`,
+    );
+    return rows.map((r) => r.lead_time);
+  }
+
+  private timing(start: EventTime, end: EventTime, timeZone: string, version: number): EventTiming {
+    // Lenient: the log holds what was valid when recorded; a newer zone database must not stop the projection.
+    const i = toInstants(start, end, timeZone, { lenient: true });
+    return { status: 'scheduled', start_value: start, time_zone: timeZone, starts_at: new Date(i.startsAt), ends_at: new Date(i.endsAt), version };
+  }
+
+  /** A lead time the domain cannot read (never valid input) plans nothing rather than stopping the projection. */
+  private dueOrNull(t: EventTiming, leadTime: string): Date | null {
+    try {
+      return dueAt({ start: t.start_value, timeZone: t.time_zone }, leadTime);
+    } catch {
+      return null;
+    }
+  }
+}

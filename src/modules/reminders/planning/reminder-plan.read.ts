@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { PLAN_TABLE, PlanRow } from './tables';
+
+/** Reads of the live plan (the projection alone writes it). */
+@Injectable()
+export class ReminderPlanReader {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async get(eventId: string, leadTime: string): Promise<PlanRow | undefined> {
+    const rows: PlanRow[] = await this.db.query(
+      `SELECT event_id, lead_time, due_at, start_at, event_version, status FROM ${PLAN_TABLE} WHERE event_id = $1 AND lead_time = $2`,
+      [eventId, leadTime],
+    );
+    return rows[0];
+  }
+}

@@ -1,0 +1,85 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { JobsOptions, Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { JOBS, QUEUES } from '../../../jobs/catalog';
+import { DueJobPayload, NoticeJobPayload, dueJobId, instantOf, noticeJobId } from '../domain/notifications';
+import { STALE_AFTER_MS, isStale } from '../domain/reminder-timing';
+import { NOTICES_TABLE, NoticeRow, PLAN_TABLE, PlanRow } from './tables';
+
+/** How far ahead the safety net re-asserts due jobs (after-commit adds any horizon). */
+const SWEEP_HORIZON_MS = 24 * 3600_000;
+/** How far back the safety net looks for notices whose job may have been lost. */
+const NOTICE_LOOKBACK_MS = 3600_000;
+
+/**
+ * Completed jobs are kept (a day) so that re-adding the same id — after-commit retried, the
+ * safety net — stays a no-op while the plan row is still within its staleness window. Even when
+ * a job runs twice, the deliveries table sends each (event, subscriber, kind, start, lead time) once.
+ */
+const KEEP: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail' | 'attempts' | 'backoff'> = {
+  removeOnComplete: { age: 24 * 3600 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+};
+
+/** Turns plan and notice rows into BullMQ jobs (the only side effect of the planning projection). */
+@Injectable()
+export class ReminderScheduler {
+  private readonly logger = new Logger(ReminderScheduler.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(QUEUES.reminders) private readonly queue: Queue,
+  ) {}
+
+  /** After a batch committed: jobs for exactly the rows those log positions planned. */
+  async scheduleFor(positions: string[], now = new Date()): Promise<void> {
+    if (positions.length === 0) return;
+    const plans: PlanRow[] = await this.db.query(
+      `SELECT event_id, lead_time, due_at, start_at, event_version, status FROM ${PLAN_TABLE} WHERE planned_position = ANY($1::bigint[]) AND status = 'planned'`,
+      [positions],
+    );
+    const notices: NoticeRow[] = await this.db.query(
+      `SELECT event_id, event_version, kind, start_at, ends_at FROM ${NOTICES_TABLE} WHERE position = ANY($1::bigint[])`,
+      [positions],
+    );
+    await this.add(plans, notices, now);
+  }
+
+  /** Safety net for a lost after-commit (crash after commit, Redis down): same job ids, so cheap no-ops otherwise. */
+  async sweep(now = new Date()): Promise<{ due: number; notices: number }> {
+    const plans: PlanRow[] = await this.db.query(
+      `SELECT event_id, lead_time, due_at, start_at, event_version, status FROM ${PLAN_TABLE}
+        WHERE status = 'planned' AND due_at > $1 AND due_at < $2 ORDER BY due_at`,
+      [new Date(now.getTime() - STALE_AFTER_MS), new Date(now.getTime() + SWEEP_HORIZON_MS)],
+    );
+    const notices: NoticeRow[] = await this.db.query(
+      `SELECT event_id, event_version, kind, start_at, ends_at FROM ${NOTICES_TABLE} WHERE recorded_at > $1 AND ends_at > $2`,
+      [new Date(now.getTime() - NOTICE_LOOKBACK_MS), now],
+    );
+    return this.add(plans, notices, now);
+  }
+
+  private async add(plans: PlanRow[], notices: NoticeRow[], now: Date): Promise<{ due: number; notices: number }> {
+    const due = plans
+      .filter((r) => !isStale(r.due_at, now))
+      .map((r) => {
+        const data: DueJobPayload = { eventId: r.event_id, leadTime: r.lead_time, startAt: instantOf(r.start_at), dueAt: instantOf(r.due_at) };
+        return { name: JOBS.reminders.due, data, opts: { ...KEEP, jobId: dueJobId(r.event_id, r.lead_time, data.startAt), delay: Math.max(0, r.due_at.getTime() - now.getTime()) } };
+      });
+    // Nobody needs to hear that an event which is over was changed or cancelled.
+    const notice = notices
+      .filter((n) => n.ends_at.getTime() > now.getTime())
+      .map((n) => {
+        const data: NoticeJobPayload = { eventId: n.event_id, version: n.event_version, kind: n.kind, startAt: instantOf(n.start_at) };
+        return { name: JOBS.reminders.notice, data, opts: { ...KEEP, jobId: noticeJobId(n.event_id, n.event_version) } };
+      });
+    for (let i = 0; i < due.length; i += 1000) await this.queue.addBulk(due.slice(i, i + 1000));
+    if (notice.length) await this.queue.addBulk(notice);
+    if (due.length || notice.length) this.logger.debug({ due: due.length, notices: notice.length }, 'reminder jobs asserted');
+    return { due: due.length, notices: notice.length };
+  }
+}

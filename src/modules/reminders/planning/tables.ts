@@ -1,0 +1,23 @@
+/** The 'reminder-plan' projection's tables (live names; the projection writes through ctx.table). */
+export const PLAN_TABLE = 'reminder_plan';
+export const SUBSCRIPTIONS_TABLE = 'reminder_subscriptions';
+export const EVENTS_TABLE = 'reminder_events';
+export const NOTICES_TABLE = 'reminder_notices';
+export const REMINDER_PLAN_PROJECTION = 'reminder-plan';
+
+export interface PlanRow {
+  event_id: string;
+  lead_time: string;
+  due_at: Date;
+  start_at: Date;
+  event_version: number;
+  status: 'planned' | 'cancelled';
+}
+
+export interface NoticeRow {
+  event_id: string;
+  event_version: number;
+  kind: 'updated' | 'cancelled';
+  start_at: Date;
+  ends_at: Date;
+}

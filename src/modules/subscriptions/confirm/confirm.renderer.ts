@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { EmailRenderer, OutgoingMail, Recipient, RegisterEmailRenderer } from '../../mail/mail.types';
+import type { Preferences } from '../domain/subscription';
+import { confirmHtml, confirmSubject, confirmText } from './confirm.templates';
+
+export const CONFIRM_KIND = 'confirm';
+
+export interface ConfirmEmailPayload {
+  confirmUrl: string;
+  preferences: Preferences;
+}
+
+function describe(p: Preferences): string {
+  const parts = [
+    p.countries.length ? `in ${p.countries.join(', ')}` : '',
+    p.programmes.length ? `programmes ${p.programmes.join(', ')}` : '',
+    p.eventIds.length ? `${p.eventIds.length} chosen event(s)` : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join('; ') : 'all events';
+}
+
+/** The opt-in email (kind 'confirm'): a link that confirms, valid 7 days. */
+@Injectable()
+@RegisterEmailRenderer()
+export class ConfirmEmailRenderer implements EmailRenderer<ConfirmEmailPayload> {
+  readonly kind = CONFIRM_KIND;
+
+  async render(payload: ConfirmEmailPayload, r: Recipient): Promise<OutgoingMail> {
+    const view = {
+      name: r.name,
+      confirmUrl: payload.confirmUrl,
+      unsubscribeUrl: r.unsubscribeUrl,
+      filters: describe(payload.preferences),
+      leadTimes: payload.preferences.leadTimes.join(', '),
+      expiresDays: 7,
+    };
+    // `to` and `messageId` are set by the send job; they are here for the type only.
+    return { to: r.email, subject: confirmSubject, text: confirmText(view), html: confirmHtml(view), messageId: '' };
+  }
+}

@@ -1,0 +1,38 @@
+import { Controller, Delete, Get, HttpCode, Param, Query, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ProblemException } from '../../../common/http/problem';
+import { commandMetadata } from '../../../common/http/request-context';
+import { AuthenticatedRequest, Roles } from '../../auth/auth.guard';
+import { Deliveries } from '../../mail/deliveries';
+import { EraseSubscriberCommand } from '../erase-subscriber/erase-subscriber.command';
+import { SubscriberDirectory } from '../subscriber-directory';
+import { DeliveriesQueryDto } from './dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Controller('v1/admin')
+export class SubscriptionsAdminController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly deliveries: Deliveries,
+    private readonly directory: SubscriberDirectory,
+  ) {}
+
+  /** Right to be forgotten: the data key is destroyed; the log stays as it is, unreadable. */
+  @Delete('subscriptions/:id')
+  @Roles('admin')
+  @HttpCode(204)
+  async erase(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<void> {
+    if (!UUID.test(id)) throw new ProblemException(404, 'SUBSCRIPTION_NOT_FOUND', 'no such subscription');
+    await this.commands.execute(new EraseSubscriberCommand(id.toLowerCase(), commandMetadata(req)));
+  }
+
+  /** "Why did this person get, or not get, this email": by address (keyed hash) and/or event. */
+  @Get('deliveries')
+  @Roles('admin')
+  async list(@Query() q: DeliveriesQueryDto) {
+    const subscriptionIds = q.email ? await this.directory.idsByEmail(q.email) : undefined;
+    const items = subscriptionIds?.length === 0 ? [] : await this.deliveries.list({ subscriptionIds, eventId: q.eventId?.toLowerCase(), limit: q.limit ?? 100 });
+    return { items };
+  }
+}

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { MailModule } from '../mail/mail.module';
+import { SendEmailJob } from '../mail/email.job';
+import { ConfirmEmailRenderer } from './confirm/confirm.renderer';
+import { ConfirmSubscriptionHandler } from './confirm-subscription/confirm-subscription.handler';
+import { EraseSubscriberHandler } from './erase-subscriber/erase-subscriber.handler';
+import { SubscriptionsAdminController } from './http/admin.controller';
+import { SubscriptionsController } from './http/subscriptions.controller';
+import { PersonalDataVault } from './personal-data.vault';
+import { RequestSubscriptionHandler } from './request-subscription/request-subscription.handler';
+import { SubscriberDirectory } from './subscriber-directory';
+import { SubscriptionLinks } from './subscription-links';
+import { SubscriptionRepository } from './subscription.repository';
+import { SubscriptionsProjection } from './subscriptions.projection';
+import { UnsubscribeHandler } from './unsubscribe/unsubscribe.handler';
+
+const handlers = [RequestSubscriptionHandler, ConfirmSubscriptionHandler, UnsubscribeHandler, EraseSubscriberHandler];
+
+/**
+ * The Subscription aggregate, its read model and the subscriber directory, in every role. The
+ * email send job is here too (it decrypts recipients) so a worker process always has it.
+ */
+@Module({
+  imports: [MailModule],
+  providers: [PersonalDataVault, SubscriptionLinks, SubscriptionRepository, SubscriptionsProjection, SubscriberDirectory, ConfirmEmailRenderer, SendEmailJob, ...handlers],
+  exports: [SubscriberDirectory, SubscriptionLinks, MailModule],
+})
+export class SubscriptionsModule {}
+
+@Module({ imports: [SubscriptionsModule], controllers: [SubscriptionsController, SubscriptionsAdminController] })
+export class SubscriptionsHttpModule {}

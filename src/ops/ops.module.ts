@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ProjectionsModule } from '../projections/projections.module';
+import { HealthController } from './health.controller';
+import { Metrics, MetricsController } from './metrics';
+import { RateLimitGuard } from './rate-limit.guard';
+
+/** What an operator needs from a serving process: health, metrics, rate limits. */
+@Module({
+  imports: [TerminusModule, ProjectionsModule],
+  controllers: [HealthController, MetricsController],
+  providers: [Metrics, { provide: APP_GUARD, useClass: RateLimitGuard }],
+  exports: [Metrics],
+})
+export class OpsModule {}

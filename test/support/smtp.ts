@@ -1,0 +1,67 @@
+import { ParsedMail, simpleParser } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, SMTPServerDataStream } from 'smtp-server';
+
+export interface ReceivedMail {
+  /** The raw RFC 5322 source. */
+  raw: string;
+  parsed: ParsedMail;
+  envelopeTo: string[];
+}
+
+export interface TestSmtp {
+  /** `smtp://127.0.0.1:<port>` for SMTP_URL. */
+  url: string;
+  messages: ReceivedMail[];
+  /** Answer MAIL FROM with a 4xx (temporary) reply until `accept()`; counts the refusals. */
+  refuse(code?: number): void;
+  accept(): void;
+  refused: number;
+  close(): Promise<void>;
+}
+
+/** A real SMTP listener for e2e tests: collects every message, parsed with mailparser. */
+export async function startTestSmtp(): Promise<TestSmtp> {
+  let refusing: number | null = null;
+  const state: TestSmtp = {
+    url: '',
+    messages: [],
+    refused: 0,
+    refuse: (code = 451) => void (refusing = code),
+    accept: () => void (refusing = null),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onMailFrom(_address, _session, cb) {
+      if (refusing === null) return cb();
+      state.refused++;
+      const err = Object.assign(new Error('try again later'), { responseCode: refusing });
+      cb(err);
+    },
+    onData(stream: SMTPServerDataStream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        simpleParser(raw)
+          .then((parsed) => {
+            state.messages.push({ raw, parsed, envelopeTo: session.envelope.rcptTo.map((r) => r.address) });
+            cb();
+          })
+          .catch((err: Error) => cb(err));
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  state.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  return state;
+}
+
+/** A header's value as a string (mailparser turns some into objects). */
+export function header(m: ParsedMail, name: string): string | undefined {
+  const line = m.headerLines.find((h) => h.key === name.toLowerCase());
+  return line ? line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : undefined;
+}
