@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type { Job } from 'bullmq';
+import { PinoLogger } from 'nestjs-pino';
 import { JOBS, QUEUES, QueueName } from './catalog';
 import { HandlesJob, JOB_HANDLER_METADATA, JobHandlerMeta } from './job-handler';
 
@@ -12,6 +13,7 @@ export class JobDispatcher implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
+    private readonly logger: PinoLogger,
   ) {}
 
   onModuleInit(): void {
@@ -38,6 +40,11 @@ export class JobDispatcher implements OnModuleInit {
   dispatch(queue: QueueName, job: Job): Promise<unknown> {
     const h = this.handlers.get(`${queue}/${job.name}`);
     if (!h) throw new Error(`no handler for job ${queue}/${job.name}`);
-    return h.handle(job);
+    // Every log line of the job carries its id and the correlation id of the request that
+    // caused it (payloads carry `correlationId` when they have one), like a request's lines do.
+    const correlationId = (job.data as { correlationId?: unknown } | undefined)?.correlationId;
+    return this.logger.runInContext(() => h.handle(job), {
+      bindings: { queue, job: job.name, jobId: job.id, ...(typeof correlationId === 'string' ? { correlationId } : {}) },
+    });
   }
 }

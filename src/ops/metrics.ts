@@ -31,13 +31,15 @@ export class Metrics {
 
   constructor(
     @InjectQueue(QUEUES.projections) projections: Queue,
+    @InjectQueue(QUEUES.email) email: Queue,
+    @InjectQueue(QUEUES.reminders) reminders: Queue,
     private readonly status: ProjectionStatusService,
     @InjectDataSource() private readonly db: DataSource,
     store: PostgresEventStore,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'almanac_' });
     store.onConflict(() => this.conflicts.inc());
-    const queues = [projections];
+    const queues = [projections, email, reminders];
     this.queues = queues;
     const self = this;
     new Gauge({

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CalendarModule } from '../calendar/calendar.module';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { EventEmailComposer, CancelledEmailRenderer, ReminderEmailRenderer, UpdatedEmailRenderer } from './email/event-email.renderer';
 import { DueJob } from './jobs/due.job';
 import { FanOut } from './jobs/fan-out';
@@ -21,7 +22,7 @@ export class RemindersModule {}
 
 /** Worker role: the due/notice/replan jobs and the email renderers of 'reminder', 'updated', 'cancelled'. */
 @Module({
-  imports: [RemindersModule, CalendarModule],
+  imports: [RemindersModule, CalendarModule, SubscriptionsModule],
   providers: [
     FanOut, DueJob, NoticeJob, ReplanJob, ReplanScheduler,
     EventEmailComposer, ReminderEmailRenderer, UpdatedEmailRenderer, CancelledEmailRenderer,

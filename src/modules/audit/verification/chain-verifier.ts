@@ -56,10 +56,13 @@ export interface VerifyReport {
 }
 
 export interface StreamTail {
+  /** The last row seen: what the next row must link to. */
   version: number;
   hash: string;
   position: string;
   events: number;
+  /** The highest version seen and its hash (differs from the last row only when rows were moved). */
+  highest: { version: number; hash: string };
 }
 
 export interface ChainVerifierOptions {
@@ -115,7 +118,8 @@ export class ChainVerifier {
       }
     }
 
-    const next: StreamTail = { version: row.version, hash: row.hash, position: row.position, events: (tail?.events ?? 0) + 1 };
+    const highest = tail && tail.highest.version >= row.version ? tail.highest : { version: row.version, hash: row.hash };
+    const next: StreamTail = { version: row.version, hash: row.hash, position: row.position, events: (tail?.events ?? 0) + 1, highest };
     this.setTail(row.streamId, next);
     if (found.length) {
       this.brokenCount++;

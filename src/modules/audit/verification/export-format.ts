@@ -108,8 +108,8 @@ export class ExportChecker {
         this.problem(`stream ${streamId}: no stream-summary line`);
         continue;
       }
-      if (s.version !== tail.version) this.problem(`stream ${streamId}: summary says last version ${s.version}, the file's last is ${tail.version}`);
-      if (s.lastHash !== tail.hash) this.problem(`stream ${streamId}: summary says last hash ${s.lastHash}, the file's last is ${tail.hash}`);
+      if (s.version !== tail.highest.version) this.problem(`stream ${streamId}: summary says last version ${s.version}, the file's last is ${tail.highest.version}`);
+      else if (s.lastHash !== tail.highest.hash) this.problem(`stream ${streamId}: summary says last hash ${s.lastHash}, the file's is ${tail.highest.hash}`);
       if (s.events !== tail.events) this.problem(`stream ${streamId}: summary says ${s.events} events, the file holds ${tail.events}`);
     }
     for (const streamId of this.summaries.keys()) if (!tails.has(streamId)) this.problem(`stream ${streamId}: a stream-summary line but no events`);

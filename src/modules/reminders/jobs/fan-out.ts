@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { Deliveries, EnqueueDelivery } from '../../mail/deliveries';
 import { SubscriberDirectory } from '../../subscriptions/subscriber-directory';
 import type { CalendarRow } from '../../calendar/read-model/calendar-row';
@@ -18,17 +17,10 @@ export interface Match {
  */
 @Injectable()
 export class FanOut {
-  constructor(private readonly modules: ModuleRef) {}
-
-  // Looked up app-wide (the mail and subscriptions modules own and wire these), so this module
-  // does not need to know which module exports them.
-  private get directory(): SubscriberDirectory {
-    return this.modules.get(SubscriberDirectory, { strict: false });
-  }
-
-  private get deliveries(): Deliveries {
-    return this.modules.get(Deliveries, { strict: false });
-  }
+  constructor(
+    private readonly directory: SubscriberDirectory,
+    private readonly deliveries: Deliveries,
+  ) {}
 
   async run(event: CalendarRow, deliver: (m: Match) => EnqueueDelivery | null): Promise<{ matched: number; enqueued: number }> {
     let after: string | undefined;

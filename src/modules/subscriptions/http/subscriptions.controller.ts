@@ -6,6 +6,7 @@ import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
 import { DomainError } from '../../../common/domain/domain-error';
 import { AuthenticatedRequest, Public } from '../../auth/auth.guard';
+import { RateLimit } from '../../../ops/rate-limit.guard';
 import { ConfirmSubscriptionCommand } from '../confirm-subscription/confirm-subscription.command';
 import { DEFAULT_LEAD_TIMES, normaliseLeadTimes } from '../domain/lead-times';
 import type { Preferences } from '../domain/subscription';
@@ -33,6 +34,7 @@ async function gone<T>(run: () => Promise<T>): Promise<T> {
 }
 
 @Controller('v1/subscriptions')
+@RateLimit('subscriptions')
 export class SubscriptionsController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -1,0 +1,81 @@
+import { Client, Pool } from 'pg';
+import { migrate } from '../../database/database';
+import { BENCH_DATABASE_URL, uniqueSuffix, withDatabase } from './env';
+
+/** Databases not dropped yet, so an interrupted run (Ctrl-C) can still drop them. */
+const live = new Map<string, BenchDatabase>();
+
+export async function dropAllBenchDatabases(): Promise<void> {
+  await Promise.all([...live.values()].map((d) => d.drop().catch(() => undefined)));
+}
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  /** A small pool for the bench's own queries (setup, raw limits, progress checks). */
+  pool: Pool;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database for one benchmark: `almanac_bench_<name>_<rand>`, dropped at the end. */
+export async function createBenchDatabase(label: string, poolSize = 4): Promise<BenchDatabase> {
+  const name = `almanac_bench_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${uniqueSuffix()}`;
+  const url = withDatabase(BENCH_DATABASE_URL, name);
+  await migrate(url);
+  const pool = new Pool({ connectionString: url, max: poolSize, application_name: `bench-${label}` });
+  pool.on('error', () => undefined); // a dropped idle connection at the end is not an error
+  let dropped = false;
+  const db: BenchDatabase = {
+    name,
+    url,
+    pool,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      live.delete(name);
+      await pool.end().catch(() => undefined);
+      await dropDatabase(name);
+    },
+  };
+  live.set(name, db);
+  return db;
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = new Client({ connectionString: BENCH_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The PostgreSQL server version (machine limits are recorded beside the results). */
+export async function postgresVersion(): Promise<string> {
+  const c = new Client({ connectionString: BENCH_DATABASE_URL });
+  await c.connect();
+  try {
+    const rows = (await c.query<{ v: string }>('SHOW server_version')).rows;
+    return rows[0].v;
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * True once every named projection has applied everything in the log (nothing after its
+ * checkpoint in (transaction_id, position) order).
+ */
+export async function projectionsCaughtUp(pool: Pool, names: string[]): Promise<boolean> {
+  const rows = (
+    await pool.query<{ name: string; behind: boolean }>(
+      `SELECT n AS name,
+              EXISTS (SELECT 1 FROM events e
+                       WHERE (e.transaction_id, e.position) > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.position, 0))) AS behind
+         FROM unnest($1::text[]) AS n LEFT JOIN projection_checkpoints c ON c.name = n`,
+      [names],
+    )
+  ).rows;
+  return rows.every((r) => !r.behind);
+}
