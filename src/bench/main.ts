@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import type { Scenario } from './scenario';
 import { append } from './scenarios/append';
+import { lag } from './scenarios/lag';
+import { rebuild } from './scenarios/rebuild';
 import { dropAllBenchDatabases } from './support/database';
 import { RESULTS_DIR } from './support/env';
 import { Progress } from './support/progress';
@@ -10,7 +12,7 @@ import { ScenarioResult, describeMachine, machine, table, writeResult } from './
  * `npm run bench` runs every benchmark; `npm run bench -- NAME [NAME…]` runs some. Each writes
  * bench/results/<name>.json; the table of all figures goes to stdout, progress to stderr.
  */
-const SCENARIOS: Scenario[] = [append];
+const SCENARIOS: Scenario[] = [append, lag, rebuild];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

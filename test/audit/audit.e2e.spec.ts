@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { GENESIS_HASH } from '../../src/events/hash-chain';
 import { ReplayService } from '../../src/modules/audit/replay/replay.service';
+import { ProjectionRebuilder } from '../../src/projections/projection.rebuilder';
 import { ProjectionRegistry } from '../../src/projections/projection.registry';
 import { ProjectionRunner } from '../../src/projections/projection.runner';
 import { TestApp, http, startTestApp } from '../support/app';
@@ -281,6 +282,12 @@ describe('auditing an event’s life from the log', () => {
     } finally {
       await t.db.dataSource.query(`DROP SCHEMA ${report.schema} CASCADE`);
     }
+  });
+
+  it('the calendar-history projection rebuilds from the log into the same rows', async () => {
+    const report = await t.app.get(ProjectionRebuilder).rebuild('calendar-history', { verify: true });
+    expect(report).toMatchObject({ projection: 'calendar-history', verified: true, differences: [] });
+    expect(await t.db.dataSource.query('SELECT count(*)::int AS n FROM calendar_history')).toEqual([{ n: 5 }]);
   });
 
   it('`cli replay --until` prints the schema and how to query it', async () => {

@@ -1,3 +1,6 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../../src/modules/auth/principal';
 import { TestApp, http, startTestApp } from '../support/app';
@@ -40,6 +43,7 @@ const EXPECTED: Record<string, Access> = {
   'GET /health/ready': 'public',
   'GET /metrics': 'public',
   'GET /dev/mailbox': 'public',
+  'GET /dev/mailbox.json': 'public',
 };
 
 /** Query variants of a route whose access differs from the route's own (keyed like EXPECTED). */
@@ -48,25 +52,36 @@ const VARIANTS: { route: string; query: string; access: Access }[] = [
   { route: 'GET /v1/events/:id', query: 'asOf=2024-01-01T00:00:00Z', access: ['auditor'] },
 ];
 
-interface ExpressLayer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-}
+/** Pages mounted on Express outside Nest's router (dashboards, docs): checked when present. */
+const MOUNTED: { route: string; access: Access }[] = [
+  { route: 'GET /admin/queues', access: ['admin'] },
+  { route: 'GET /docs', access: 'public' },
+];
 
-/** Every `METHOD path` the Express router serves (Nest registers each controller route there). */
+/**
+ * Every `METHOD path` the Nest router serves, from the controllers' own metadata (the same
+ * the router is built from), so a route added anywhere later is covered automatically.
+ */
 function discoverRoutes(t: TestApp): string[] {
-  const instance = t.app.getHttpAdapter().getInstance() as { router?: { stack: ExpressLayer[] }; _router?: { stack: ExpressLayer[] } };
-  const stack = (instance.router ?? instance._router)?.stack ?? [];
+  const discovery = t.app.get(DiscoveryService, { strict: false });
+  const scanner = new MetadataScanner();
   const out = new Set<string>();
-  for (const layer of stack) {
-    if (!layer.route) continue;
-    const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-    for (const [method, on] of Object.entries(layer.route.methods)) {
-      if (!on || method === '_all') continue;
-      for (const p of paths) out.add(`${method.toUpperCase()} ${p}`);
+  for (const wrapper of discovery.getControllers()) {
+    const metatype = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+    if (!metatype?.prototype) continue;
+    const bases = ([] as string[]).concat((Reflect.getMetadata(PATH_METADATA, metatype) as string | string[] | undefined) ?? '/');
+    for (const name of scanner.getAllMethodNames(metatype.prototype)) {
+      const handler = (metatype.prototype as Record<string, unknown>)[name] as object;
+      const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (paths === undefined || method === undefined) continue;
+      for (const base of bases) for (const p of ([] as string[]).concat(paths)) out.add(`${RequestMethod[method]} ${join(base, p)}`);
     }
   }
   return [...out].sort();
 }
+
+const join = (...parts: string[]): string => `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
 
 /** A concrete URL for a route pattern: ids that exist nowhere, so no call changes anything. */
 const concrete = (path: string): string =>
@@ -108,6 +123,11 @@ describe('role matrix: every route × {anonymous, staff, auditor, admin}', () =>
       ...routes.filter((r) => r in EXPECTED).map((r) => ({ route: r, query: '', access: EXPECTED[r] })),
       ...VARIANTS.filter((v) => routes.includes(v.route)),
     ];
+    for (const m of MOUNTED) {
+      const [method, path] = m.route.split(' ');
+      const probe = await http(t.baseUrl, method, path, { token: tokens.admin });
+      if (probe.status !== 404) cases.push({ route: m.route, query: '', access: m.access });
+    }
     for (const c of cases) {
       const [method, path] = c.route.split(' ');
       const url = concrete(path) + (c.query ? `?${c.query}` : '');

@@ -58,7 +58,7 @@ describe('verify finds tampering done behind the application’s back', () => {
 
     await su.query('BEGIN');
     await su.query('SET LOCAL session_replication_role = replica'); // user triggers off, for this transaction only
-    // Edited: the amount in entry 2 changed.
+    // Edited: the note of entry 2 rewritten.
     await su.query(`UPDATE events SET data = jsonb_set(data, '{note}', '"entry 2 (corrected)"') WHERE stream_id = $1 AND version = 2`, [streams.edited]);
     // Removed: entry 2 deleted.
     await su.query('DELETE FROM events WHERE stream_id = $1 AND version = 2', [streams.removed]);

@@ -40,6 +40,10 @@ describe('readiness and dependency failures', () => {
     await redis?.stop();
     await proxy?.stop();
     await db?.drop();
+    await new Promise((r) => setTimeout(r, 500));
+    // eslint-disable-next-line
+    const hs = (process as any)._getActiveHandles();
+    console.log(hs.map((h: any) => h.constructor.name + ' ' + (h.remotePort ?? h._idleTimeout ?? '') + ' ' + (h.remoteAddress ?? '')));
   });
 
   const ready = () => http<{ status: string } & Problem>(base, 'GET', '/health/ready');

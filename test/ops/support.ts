@@ -94,6 +94,7 @@ export class TcpProxy {
   }
 
   async start(): Promise<void> {
+    if (this.server) return;
     const server = createServer((client) => {
       const upstream = new Socket();
       this.track(client);

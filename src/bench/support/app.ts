@@ -19,6 +19,10 @@ process.on('exit', () => {
 export interface AppProcess {
   role: string;
   child: ChildProcess;
+  /** Everything written to stdout (the CLI's JSON reports). */
+  stdout(): string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
   /** The last few KB of stderr, for the error message when it dies. */
   stderr(): string;
   stop(): Promise<void>;
@@ -79,13 +83,16 @@ export function spawnNode(label: string, script: string, args: string[], env: Re
   });
   children.add(child);
   let tail = '';
+  let out = '';
   child.stderr!.on('data', (b: Buffer) => (tail = (tail + b.toString('utf8')).slice(-4000)));
-  child.stdout!.on('data', () => undefined);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stdout!.on('data', (b: Buffer) => (out = (out + b.toString('utf8')).slice(-1_000_000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.once('exit', () => children.delete(child));
   return {
     role: label,
     child,
+    exited,
+    stdout: () => out,
     stderr: () => tail,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

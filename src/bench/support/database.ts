@@ -56,7 +56,7 @@ export async function postgresVersion(): Promise<string> {
   const c = new Client({ connectionString: BENCH_DATABASE_URL });
   await c.connect();
   try {
-    const rows = (await c.query<{ v: string }>('SHOW server_version')).rows;
+    const rows = (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows;
     return rows[0].v;
   } finally {
     await c.end();

@@ -102,9 +102,10 @@ export class ReminderPlanProjection implements Projection {
     const subs = ctx.table(SUBSCRIPTIONS_TABLE);
     switch (e.type) {
       case 'SubscriptionRequested':
+        // Also a fresh opt-in after an unsubscribe, on the same stream: pending again.
         await ctx.tx.query(
           `INSERT INTO ${subs} (subscription_id, lead_times, confirmed, active) VALUES ($1, $2, false, true)
-           ON CONFLICT (subscription_id) DO UPDATE SET lead_times = EXCLUDED.lead_times`,
+           ON CONFLICT (subscription_id) DO UPDATE SET lead_times = EXCLUDED.lead_times, confirmed = false, active = true`,
           [id, effectiveLeadTimes(e.data.leadTimes)],
         );
         return;

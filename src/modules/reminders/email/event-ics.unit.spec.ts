@@ -1,0 +1,75 @@
+import ical, { VEvent } from 'node-ical';
+import type { CalendarRow } from '../../calendar/read-model/calendar-row';
+import { describeLead, describeWhen, usableLocale } from './describe-time';
+import { eventIcs } from './event-ics';
+
+const row = (over: Partial<CalendarRow> = {}): CalendarRow => ({
+  id: '6f1c2a4e-0b7d-4c1e-9a53-2d8f4b1e7c90',
+  status: 'scheduled',
+  title: 'ICEGOV 2013',
+  description: '',
+  programme: 'communication-information',
+  city: 'Seoul',
+  country: 'KR',
+  venue: 'COEX',
+  time_zone: 'Asia/Seoul',
+  start_value: { date: '2013-10-22' },
+  end_value: { date: '2013-10-25' },
+  starts_at: new Date('2013-10-21T15:00:00Z'),
+  ends_at: new Date('2013-10-25T15:00:00Z'),
+  cancel_reason: null,
+  version: 3,
+  last_position: '10',
+  change_seq: '1',
+  updated_at: new Date('2013-09-01T00:00:00Z'),
+  ...over,
+});
+const parties = { baseUrl: 'https://almanac.test', organizer: { email: 'almanac@almanac.test', name: 'almanac' }, attendee: { email: 'ada@example.org', name: 'Ada' } };
+const vevent = (s: string): VEvent => Object.values(ical.sync.parseICS(s)).find((c): c is VEvent => c?.type === 'VEVENT')!;
+
+describe('eventIcs', () => {
+  it('REQUEST: same UID as the feed, SEQUENCE = version − 1, organizer and attendee, all-day with exclusive DTEND', () => {
+    const { method, content } = eventIcs(row(), parties);
+    expect(method).toBe('REQUEST');
+    expect(content).toContain('METHOD:REQUEST');
+    expect(content).toContain('DTSTART;VALUE=DATE:20131022');
+    expect(content).toContain('DTEND;VALUE=DATE:20131026');
+    const e = vevent(content);
+    expect(e.uid).toBe('6f1c2a4e-0b7d-4c1e-9a53-2d8f4b1e7c90@almanac');
+    expect(Number(e.sequence)).toBe(2);
+    expect(e.status).toBe('CONFIRMED');
+    expect(content).toMatch(/ORGANIZER;CN="?almanac"?:mailto:almanac@almanac\.test/);
+    const attendee = (e as unknown as { attendee: { val: string; params: Record<string, string> } }).attendee;
+    expect(attendee.val.toLowerCase()).toBe('mailto:ada@example.org');
+    expect(attendee.params.CN).toBe('Ada');
+  });
+
+  it('CANCEL once cancelled, with STATUS:CANCELLED', () => {
+    const { method, content } = eventIcs(row({ status: 'cancelled', version: 4 }), parties);
+    expect(method).toBe('CANCEL');
+    expect(content).toContain('METHOD:CANCEL');
+    const e = vevent(content);
+    expect(e.status).toBe('CANCELLED');
+    expect(Number(e.sequence)).toBe(3);
+  });
+
+  it('timed events keep their wall clock with the IANA zone', () => {
+    const { content } = eventIcs(row({ start_value: { dateTime: '2013-10-22T10:00' }, end_value: { dateTime: '2013-10-22T12:00' } }), parties);
+    expect(content).toContain('DTSTART;TZID=Asia/Seoul:20131022T100000');
+  });
+});
+
+describe('describeWhen', () => {
+  it('states the time in the venue zone, in the subscriber locale', () => {
+    const timed = row({ start_value: { dateTime: '2013-10-22T10:00' }, end_value: { dateTime: '2013-10-22T12:30' }, starts_at: new Date('2013-10-22T01:00:00Z'), ends_at: new Date('2013-10-22T03:30:00Z') });
+    expect(describeWhen(timed, 'en')).toMatch(/October 22, 2013.*10:00.*12:30.*\(Asia\/Seoul\)$/);
+    expect(describeWhen(timed, 'fr')).toMatch(/22 octobre 2013.*10:00.*12:30/);
+  });
+  it('all-day: first and last day, inclusive', () => {
+    expect(describeWhen(row(), 'en')).toBe('Tuesday, October 22, 2013 – Friday, October 25, 2013 (Asia/Seoul)');
+  });
+  it('falls back to English on a locale Intl does not know', () => {
+    expect(usableLocale('not a locale')).toBe('en');
+    expect(describeLead('PT5M', 'en')).toBe('5 minutes');
+  });
+});
