@@ -23,6 +23,7 @@ const schema = z
     /** Requests per minute per client address, shared across instances through Redis; 0 turns a limit off. */
     RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
     RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+    RATE_LIMIT_LINKS_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     /** Seconds a process gets to drain on SIGTERM before it exits anyway. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).default(9),
   })

@@ -53,3 +53,20 @@ export function compareCheckpoints(a: LogCheckpoint, b: LogCheckpoint): number {
 export function checkpointOf(e: Pick<StoredEvent, 'transactionId' | 'position'>): LogCheckpoint {
   return { transactionId: e.transactionId, position: e.position };
 }
+
+/** The JSON shape of a stored event for history, audit log and export readers. */
+export function eventView(e: StoredEvent) {
+  return {
+    position: e.position,
+    id: e.id,
+    streamId: e.streamId,
+    version: e.version,
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    data: e.data,
+    metadata: e.metadata,
+    recordedAt: e.recordedAt.toISOString(),
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}

@@ -6,7 +6,8 @@ import { AppendResult, EventStore, ReadStreamOptions, WrongExpectedVersionError 
 import { GENESIS_HASH, eventHash } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
 
-interface EventRow {
+/** A row of `events` exactly as stored: data NOT upcast (what the hash covers). */
+export interface RawEventRow {
   id: string;
   position: string;
   transaction_id: string;
@@ -21,8 +22,9 @@ interface EventRow {
   hash: string;
 }
 
+/** Every column, bigints as text; queries alias the table as `e`. */
 export const EVENT_COLUMNS =
-  'id, position::text AS position, transaction_id::text AS transaction_id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash';
+  'e.id, e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.prev_hash, e.hash';
 
 /** Called after a successful commit; used to wake the projection queue. Never fails an append. */
 export type AppendListener = (result: AppendResult) => void | Promise<void>;
@@ -98,8 +100,8 @@ export class PostgresEventStore extends EventStore {
       rows.push(id, streamId, version, e.type, schemaVersion, JSON.stringify(e.data), JSON.stringify(meta), recordedAt, prevHash, hash);
       prevHash = hash;
     });
-    const inserted: EventRow[] = await tx.query(
-      `INSERT INTO events (id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+    const inserted: RawEventRow[] = await tx.query(
+      `INSERT INTO events AS e (id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
        VALUES ${tuples.join(', ')} RETURNING ${EVENT_COLUMNS}`,
       rows,
     );
@@ -112,10 +114,10 @@ export class PostgresEventStore extends EventStore {
     let until = '';
     if (options.recordedUntil) {
       params.push(options.recordedUntil);
-      until = 'AND recorded_at <= $2';
+      until = 'AND e.recorded_at <= $2';
     }
-    const rows: EventRow[] = await this.db.query(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ${until} ORDER BY version`,
+    const rows: RawEventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.stream_id = $1 ${until} ORDER BY e.version`,
       params,
     );
     return rows.map((r) => this.toStored(r));
@@ -125,7 +127,7 @@ export class PostgresEventStore extends EventStore {
   async readAll(after: LogCheckpoint, limit: number, manager?: EntityManager): Promise<StoredEvent[]> {
     // Only rows of transactions older than every transaction still in flight: a row with a
     // lower position that commits later cannot appear behind the returned checkpoint.
-    const rows: EventRow[] = await (manager ?? this.db.manager).query(
+    const rows: RawEventRow[] = await (manager ?? this.db.manager).query(
       // Qualified names: a bare ORDER BY position would sort by the text alias ('100' < '91').
       `SELECT ${EVENT_COLUMNS} FROM events e
         WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
@@ -149,7 +151,7 @@ export class PostgresEventStore extends EventStore {
     return rows[0]?.version ?? 0;
   }
 
-  toStored(r: EventRow): StoredEvent {
+  toStored(r: RawEventRow): StoredEvent {
     const { schemaVersion, data } = this.upcasters.upcast(r.type, r.schema_version, r.data);
     return {
       id: r.id,

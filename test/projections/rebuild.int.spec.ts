@@ -12,7 +12,8 @@ import { ProjectionRegistry } from '../../src/projections/projection.registry';
 import { ProjectionRunner } from '../../src/projections/projection.runner';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { testConfig } from '../support/worker';
-import { checkpoint, foldCalendar, readCalendar } from './fold';
+import { waitFor } from '../support/wait';
+import { caughtUp, checkpoint, foldCalendar, readCalendar } from './fold';
 
 const meta = { actor: 'prop', correlationId: 'p', causationId: 'p' };
 
@@ -70,7 +71,8 @@ describe('rebuild', () => {
           // Apply incrementally, batch by batch, as the live worker does.
           if (project) await runner.catchUp(calendar, 'live', 3);
         }
-        await runner.catchUp(calendar, 'live');
+        // Other databases' transactions on the same server can hold the gap-safe reader back a moment.
+        await waitFor('the live model to catch up', async () => (await runner.catchUp(calendar, 'live')) && caughtUp(db.dataSource));
         const incremental = await readCalendar(db.dataSource);
         const report = await rebuilder.rebuild('calendar', { verify: true, batchSize: 7 });
         expect(report.differences).toEqual([]);
@@ -125,8 +127,11 @@ describe('a failing event', () => {
 
     const strict = recorder('strict', true);
     const tolerant = recorder('tolerant', false);
-    const s = await runner.catchUp(strict, 'live');
-    const t = await runner.catchUp(tolerant, 'live');
+    const s = await waitFor('the strict projection to stop', async () => {
+      const r = await runner.catchUp(strict, 'live');
+      return r.stopped ? r : undefined;
+    });
+    await waitFor('the tolerant projection to catch up', async () => (await runner.catchUp(tolerant, 'live')) && caughtUp(db.dataSource, 'tolerant'));
 
     expect(s.stopped).toBe(true);
     const row = await checkpoint(db.dataSource, 'strict');
@@ -137,7 +142,6 @@ describe('a failing event', () => {
     // Stopped right before the poison event: the two good events before it are applied.
     expect(BigInt(detail[0].position)).toBeLessThan(BigInt(poison.position));
 
-    expect(t.stopped).toBe(false);
     expect(await checkpoint(db.dataSource, 'tolerant')).toMatchObject({ state: 'running' });
     expect((await db.dataSource.query('SELECT count(*)::int AS n FROM seen'))[0].n).toBe(4);
 

@@ -1,24 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { EventMetadata } from '../../../events/envelope';
+import { EVENT_COLUMNS, RawEventRow } from '../../../events/postgres-event-store';
 import type { ChainRow } from '../verification/chain-verifier';
 
-/** A row of `events` exactly as stored: data NOT upcast (what the hash covers). */
-export interface RawEventRow {
-  id: string;
-  position: string;
-  transaction_id: string;
-  stream_id: string;
-  version: number;
-  type: string;
-  schema_version: number;
-  data: Record<string, unknown>;
-  metadata: EventMetadata;
-  recorded_at: Date;
-  prev_hash: string;
-  hash: string;
-}
+export type { RawEventRow };
+
 
 /** Filters of GET /v1/audit/log and /export; `from` inclusive, `to` exclusive, on recorded time. */
 export interface LogFilters {
@@ -31,8 +18,7 @@ export interface LogFilters {
   until?: Date;
 }
 
-const COLUMNS =
-  'e.id, e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.prev_hash, e.hash';
+
 
 export const BATCH = 1000;
 
@@ -56,7 +42,7 @@ export class AuditLogReader {
   async page(f: LogFilters, after: string, limit: number): Promise<RawEventRow[]> {
     const params: unknown[] = [after];
     const where = ['e.position > $1::bigint', ...conditions(f, params)];
-    return this.db.query(`SELECT ${COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.position LIMIT $${params.push(limit + 1)}`, params);
+    return this.db.query(`SELECT ${EVENT_COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.position LIMIT $${params.push(limit + 1)}`, params);
   }
 
   /** Every matching row visible in `snapshot`, in position order, a batch at a time. */
@@ -65,7 +51,7 @@ export class AuditLogReader {
     for (;;) {
       const params: unknown[] = [after, snapshot];
       const where = ['e.position > $1::bigint', 'pg_visible_in_snapshot(e.transaction_id, $2::pg_snapshot)', ...conditions(f, params)];
-      const rows: RawEventRow[] = await this.db.query(`SELECT ${COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.position LIMIT $${params.push(batch)}`, params);
+      const rows: RawEventRow[] = await this.db.query(`SELECT ${EVENT_COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.position LIMIT $${params.push(batch)}`, params);
       if (rows.length) yield rows;
       if (rows.length < batch) return;
       after = rows[rows.length - 1].position;
@@ -80,7 +66,7 @@ export class AuditLogReader {
       const where = ['pg_visible_in_snapshot(e.transaction_id, $1::pg_snapshot)'];
       if (after) where.push(`(e.stream_id, e.version) > ($${params.push(after.stream)}::text, $${params.push(after.version)}::integer)`);
       const rows: RawEventRow[] = await this.db.query(
-        `SELECT ${COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.stream_id, e.version LIMIT $${params.push(batch)}`,
+        `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.stream_id, e.version LIMIT $${params.push(batch)}`,
         params,
       );
       if (rows.length) yield rows;

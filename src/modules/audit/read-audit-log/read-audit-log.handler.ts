@@ -1,4 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { eventView } from '../../../events/envelope';
 import { PostgresEventStore } from '../../../events/postgres-event-store';
 import { AuditLogReader } from '../log/audit-log.reader';
 import { AuditLogPage, ReadAuditLogQuery } from './read-audit-log.query';
@@ -12,22 +13,7 @@ export class ReadAuditLogHandler implements IQueryHandler<ReadAuditLogQuery> {
 
   async execute({ filters, after, limit }: ReadAuditLogQuery): Promise<AuditLogPage> {
     const rows = await this.reader.page(filters, after, limit);
-    const items = rows.slice(0, limit).map((r) => {
-      const e = this.store.toStored(r);
-      return {
-        position: e.position,
-        id: e.id,
-        streamId: e.streamId,
-        version: e.version,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        data: e.data,
-        metadata: e.metadata,
-        recordedAt: e.recordedAt.toISOString(),
-        prevHash: e.prevHash,
-        hash: e.hash,
-      };
-    });
+    const items = rows.slice(0, limit).map((r) => eventView(this.store.toStored(r)));
     return { items, nextAfter: rows.length > limit ? items[items.length - 1].position : null };
   }
 }

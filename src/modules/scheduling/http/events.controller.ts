@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { etagOf, parseIfMatch } from '../../../common/http/etag';
 import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
-import type { StoredEvent } from '../../../events/envelope';
+import { eventView } from '../../../events/envelope';
 import { AuthenticatedRequest, Roles } from '../../auth/auth.guard';
 import type { CalendarEventOutcome } from '../calendar-event.command';
 import { CancelEventCommand } from '../cancel-event/cancel-event.command';
@@ -93,7 +93,7 @@ export class EventsController {
     const id = eventId(rawId);
     const events = await this.queries.execute(new GetEventHistoryQuery(id));
     if (events.length === 0) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
-    return { id, items: events.map(historyItem) };
+    return { id, items: events.map(eventView) };
   }
 
   private reply(res: Response, out: CalendarEventOutcome): EventRepresentation {
@@ -101,18 +101,4 @@ export class EventsController {
     res.setHeader('X-Log-Position', out.position);
     return represent(out.id, out.state, out.version);
   }
-}
-
-export function historyItem(e: StoredEvent) {
-  return {
-    position: e.position,
-    version: e.version,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    data: e.data,
-    metadata: e.metadata,
-    recordedAt: e.recordedAt.toISOString(),
-    prevHash: e.prevHash,
-    hash: e.hash,
-  };
 }

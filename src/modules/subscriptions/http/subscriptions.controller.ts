@@ -33,14 +33,20 @@ async function gone<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Sign-ups draw from the tight `subscriptions` limit; the signed links (confirm, unsubscribe)
+ * from the generous `links` one: one-click unsubscribes arrive from mail providers' servers,
+ * many users behind one address, and must not be refused.
+ */
 @Controller('v1/subscriptions')
-@RateLimit('subscriptions')
+@RateLimit('links')
 export class SubscriptionsController {
   constructor(private readonly commands: CommandBus) {}
 
   /** 202 with the same answer whether or not the address is known, so nobody can probe it. */
   @Post()
   @Public()
+  @RateLimit('subscriptions')
   @HttpCode(202)
   async subscribe(@Body() dto: SubscribeDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const preferences: Preferences = {
