@@ -5,12 +5,16 @@ import express from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, Role } from './app.module';
+import { PROBLEM_CONTENT_TYPE, problemBody } from './common/http/problem';
 import type { AppConfig } from './config/config';
 import { Metrics } from './ops/metrics';
 import { setupOpenApi } from './ops/openapi';
 import { mountQueuesDashboard } from './ops/queues-dashboard';
 
 export const BODY_LIMIT = '1mb';
+
+/** Applications that received SIGTERM: they answer 503 and close kept-alive connections (see closeOnSignals). */
+const draining = new WeakSet<INestApplicationContext>();
 
 /** Headers a browser client needs to read (ETag for If-Match, the log position for reads). */
 const EXPOSED_HEADERS = ['ETag', 'Location', 'X-Log-Position', 'X-Request-Id', 'Retry-After', 'Idempotent-Replayed'];
@@ -24,6 +28,15 @@ export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Pro
   // Behind a load balancer the client address (rate limits) is the first X-Forwarded-For hop.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(app.get(Metrics).middleware());
+  // While draining, a request on a kept-alive connection gets a clean 503 and `Connection: close`:
+  // otherwise busy keep-alive sockets never go idle, the HTTP server never finishes closing, and
+  // writes keep arriving while the workers wait for their jobs to end.
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (!draining.has(app)) return next();
+    res.setHeader('Connection', 'close');
+    res.setHeader('Retry-After', '5');
+    res.status(503).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(503, 'SHUTTING_DOWN', 'this instance is shutting down; retry (another instance will answer)', undefined, req.path)));
+  });
   // The API serves JSON only; the HTML pages (docs, dashboard, dev mailbox) need inline scripts.
   const strict = helmet();
   const relaxed = helmet({ contentSecurityPolicy: false });
@@ -63,6 +76,7 @@ export function closeOnSignals(app: INestApplicationContext, timeoutSeconds: num
       process.exit(1);
     }, timeoutSeconds * 1000);
     deadline.unref();
+    draining.add(app);
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {

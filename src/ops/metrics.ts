@@ -129,7 +129,9 @@ export class Metrics {
     return (req: Request, res: Response, next: NextFunction) => {
       const end = this.latency.startTimer();
       res.on('finish', () => {
-        const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other';
+        // Nest answers unknown paths from a catch-all route (`{/*splat}`): label those 'unmatched'.
+        const path = req.route?.path ? String(req.route.path) : undefined;
+        const route = path && !path.includes('*') ? `${req.baseUrl}${path}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other';
         const labels = { method: req.method, route, status: String(res.statusCode) };
         this.requests.inc(labels);
         end(labels);

@@ -1,0 +1,94 @@
+import { TEST_JWT_SECRET } from '../support/app';
+import { TestDatabase, createTestDatabase } from '../support/database';
+import { TestSmtp, startTestSmtp } from '../support/smtp';
+import { CLI, Child, MAIN, queuePrefix, requireBuild, spawnApp, spawnDist } from './support';
+
+/** NODE_ENV=production refuses development conveniences, loudly and at once. */
+describe('production configuration', () => {
+  let db: TestDatabase;
+  let smtp: TestSmtp;
+  const children: Child[] = [];
+
+  beforeAll(async () => {
+    requireBuild();
+    [db, smtp] = await Promise.all([createTestDatabase('production'), startTestSmtp()]);
+  });
+  afterAll(async () => {
+    for (const c of children) await c.kill();
+    await smtp?.close();
+    await db?.drop();
+  });
+
+  const prod = () => ({ NODE_ENV: 'production', DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('production'), SMTP_URL: smtp.url, AUTH_JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent' });
+
+  /** Exits non-zero within seconds (node start-up only) with exactly one line on stderr. */
+  async function refused(script: string, args: string[], env: Record<string, string>): Promise<string> {
+    const started = Date.now();
+    const c = await spawnDist(script, args, env);
+    children.push(c);
+    const { code } = await c.exited;
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(code).not.toBe(0);
+    const lines = c.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    return lines[0];
+  }
+
+  it('without SMTP_URL the api refuses to start, naming SMTP_URL in one line', async () => {
+    const { SMTP_URL: _unset, ...env } = prod();
+    const line = await refused(MAIN, ['api'], env);
+    expect(line).toMatch(/^almanac: invalid configuration: SMTP_URL /);
+  });
+
+  it('with a short AUTH_JWT_SECRET (or the development default) it refuses, naming AUTH_JWT_SECRET', async () => {
+    expect(await refused(MAIN, ['api'], { ...prod(), AUTH_JWT_SECRET: 'short-secret' })).toMatch(/^almanac: invalid configuration: AUTH_JWT_SECRET .*32/);
+    // Unset (empty counts as unset): the development default is refused as well, by every role.
+    expect(await refused(MAIN, ['worker'], { ...prod(), AUTH_JWT_SECRET: '' })).toMatch(/AUTH_JWT_SECRET/);
+  });
+
+  it('a malformed variable is named too, in any environment', async () => {
+    expect(await refused(MAIN, ['api'], { ...prod(), NODE_ENV: 'test', REDIS_URL: 'http://nope' })).toMatch(/^almanac: invalid configuration: REDIS_URL /);
+    expect(await refused(MAIN, ['nonsense'], prod())).toMatch(/unknown role "nonsense"/);
+  });
+
+  it('the CLI refuses to mint tokens in production', async () => {
+    const line = await refused(CLI, ['token', '--sub', 'a', '--roles', 'staff'], prod());
+    expect(line).toMatch(/token minting is off when NODE_ENV=production/);
+    // …and mints them elsewhere.
+    const dev = await spawnDist(CLI, ['token', '--sub', 'a', '--roles', 'staff'], { ...prod(), NODE_ENV: 'development' });
+    children.push(dev);
+    expect((await dev.exited).code).toBe(0);
+    expect(dev.stdout().trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it('boots with valid production settings; the development mailbox is not there (404)', async () => {
+    const api = await spawnApp('api', prod());
+    children.push(api);
+    for (const path of ['/dev/mailbox', '/dev/mailbox/messages']) {
+      const r = await fetch(`${api.baseUrl}${path}`);
+      expect(r.status).toBe(404);
+    }
+    // Security headers from helmet, no framework fingerprint.
+    const r = await fetch(`${api.baseUrl}/health/live`);
+    expect(r.headers.get('x-powered-by')).toBeNull();
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    // CORS: no origin is allowed unless CORS_ORIGINS names it.
+    const pre = await fetch(`${api.baseUrl}/v1/events`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('CORS_ORIGINS allows the named origins and exposes ETag and X-Log-Position', async () => {
+    const api = await spawnApp('api', { ...prod(), CORS_ORIGINS: 'https://calendar.example, https://admin.example' });
+    children.push(api);
+    const pre = await fetch(`${api.baseUrl}/v1/events`, { method: 'OPTIONS', headers: { origin: 'https://admin.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,if-match' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('https://admin.example');
+    const get = await fetch(`${api.baseUrl}/v1/events`, { headers: { origin: 'https://calendar.example' } });
+    expect(get.headers.get('access-control-allow-origin')).toBe('https://calendar.example');
+    expect(get.headers.get('access-control-expose-headers')).toMatch(/ETag/);
+    expect(get.headers.get('access-control-expose-headers')).toMatch(/X-Log-Position/);
+    const other = await fetch(`${api.baseUrl}/v1/events`, { headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
