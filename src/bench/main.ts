@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import type { Scenario } from './scenario';
 import { append } from './scenarios/append';
 import { lag } from './scenarios/lag';
+import { fanout } from './scenarios/fanout';
+import { query } from './scenarios/query';
 import { rebuild } from './scenarios/rebuild';
+import { sync } from './scenarios/sync';
 import { dropAllBenchDatabases } from './support/database';
 import { RESULTS_DIR } from './support/env';
 import { Progress } from './support/progress';
@@ -12,7 +15,7 @@ import { ScenarioResult, describeMachine, machine, table, writeResult } from './
  * `npm run bench` runs every benchmark; `npm run bench -- NAME [NAME…]` runs some. Each writes
  * bench/results/<name>.json; the table of all figures goes to stdout, progress to stderr.
  */
-const SCENARIOS: Scenario[] = [append, lag, rebuild];
+const SCENARIOS: Scenario[] = [append, lag, rebuild, fanout, query, sync];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -53,12 +56,14 @@ async function main(): Promise<number> {
 }
 
 let interrupted = false;
-process.on('SIGINT', () => {
+const onSignal = () => {
   if (interrupted) process.exit(130);
   interrupted = true;
   process.stderr.write('\ninterrupted: dropping the benchmark databases\n');
   void dropAllBenchDatabases().finally(() => process.exit(130));
-});
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 main().then(
   (code) => process.exit(code),

@@ -55,7 +55,13 @@ export class PostgresEventStore extends EventStore {
     if (events.length === 0) throw new Error('append needs at least one event');
     let result: AppendResult;
     try {
-      result = await this.db.transaction((tx) => this.appendIn(tx, streamId, expectedVersion, events, metadata));
+      // A new stream has no previous hash to read, and one INSERT is atomic on its own: one
+      // round trip instead of four (BEGIN, read the last event, INSERT, COMMIT). An existing
+      // stream still makes it collide with the unique (stream_id, version) index.
+      result =
+        expectedVersion === 0
+          ? await this.appendIn(this.db.manager, streamId, 0, events, metadata)
+          : await this.db.transaction((tx) => this.appendIn(tx, streamId, expectedVersion, events, metadata));
     } catch (err) {
       // Two writers that both saw the same version race for the same (stream_id, version):
       // the unique index lets exactly one commit; the other learns it lost.
@@ -76,10 +82,8 @@ export class PostgresEventStore extends EventStore {
   }
 
   private async appendIn(tx: EntityManager, streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult> {
-    const last: { version: number; hash: string }[] = await tx.query(
-      'SELECT version, hash FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1',
-      [streamId],
-    );
+    const last: { version: number; hash: string }[] =
+      expectedVersion === 0 ? [] : await tx.query('SELECT version, hash FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1', [streamId]);
     const actual = last[0]?.version ?? 0;
     if (actual !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
 

@@ -76,7 +76,13 @@ export class ProjectionRebuilder {
       const liveCp = cp((await Checkpoints.get(tx, checkpointName(p, 'live'), true))!);
       const target = compareCheckpoints(rebuilt.checkpoint, liveCp) >= 0 ? rebuilt.checkpoint : liveCp;
       if (compareCheckpoints(rebuilt.checkpoint, target) < 0) await this.drain(tx, p, 'rebuild', target);
-      if (compareCheckpoints(liveCp, target) < 0) liveEvents.push(...(await this.drain(tx, p, 'live', target)).events);
+      // The swap drops the live tables: bring them to the target only when something needs them
+      // there (verify compares them; afterCommit's side effects must follow those events). A
+      // live model far behind (no worker ran) made this a second full replay, and the spread a
+      // stack overflow at 500k events.
+      if (compareCheckpoints(liveCp, target) < 0 && (opts.verify || p.afterCommit)) {
+        for (const e of (await this.drain(tx, p, 'live', target)).events) liveEvents.push(e);
+      }
       done += rebuilt.events.length;
       const diffs = opts.verify ? await this.compare(tx, p) : [];
       await this.swap(tx, p, target);

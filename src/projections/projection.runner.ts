@@ -71,7 +71,9 @@ export class ProjectionRunner {
         this.logger.error({ projection: p.name, slot, position: r.failed.position, error: r.failed.error }, 'projection stopped on a failing event');
         return { applied, read, stopped: true };
       }
-      if (r.read === 0) return { applied, read, stopped: false };
+      // A short batch read everything readable at its snapshot: an empty transaction more
+      // would only confirm it (later appends raise the dirty flag, and the job reads again).
+      if (r.read < size) return { applied, read, stopped: false };
       if (size === 1) size = batchSize;
     }
   }
@@ -82,12 +84,15 @@ export class ProjectionRunner {
     let committed: StoredEvent[] = [];
     try {
       const result = await this.db.transaction(async (tx) => {
-        await Checkpoints.ensure(tx, name);
         // Waits for a concurrent owner (bounded), rather than skipping: a skip could leave an
-        // event behind that the other owner's last read did not see.
-        await tx.query(`SET LOCAL lock_timeout = '5s'`);
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(name)]);
-        const checkpoint = (await Checkpoints.get(tx, name, true))!;
+        // event behind that the other owner's last read did not see. (SET LOCAL lock_timeout and
+        // the lock in one round trip: the FROM runs first.)
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1)) FROM (SELECT set_config('lock_timeout', '5s', true)) AS t`, [lockKey(name)]);
+        let checkpoint = await Checkpoints.get(tx, name, true);
+        if (!checkpoint) {
+          await Checkpoints.ensure(tx, name);
+          checkpoint = (await Checkpoints.get(tx, name, true))!;
+        }
         if (checkpoint.state === 'failed') return { applied: 0, read: 0, stopped: true, committed: [] };
         return this.applyIn(tx, p, slot, cp(checkpoint), batchSize, until);
       });
@@ -109,21 +114,36 @@ export class ProjectionRunner {
     if (until) events = events.filter((e) => compareCheckpoints(checkpointOf(e), until) <= 0);
     if (events.length === 0) return { applied: 0, read: 0, committed: [] };
     const ctx = this.context(tx, p, slot);
-    let applied = 0;
-    for (const e of events) {
-      if (!p.eventTypes.includes(e.type)) continue;
-      try {
-        await p.apply(ctx, e);
-      } catch (err) {
-        if (isDatabaseUnavailable(err)) throw err;
-        throw new ProjectionApplyError(e, err);
+    const relevant = events.filter((e) => p.eventTypes.includes(e.type));
+    if (!(relevant.length > 1 && p.applyBatch && (await this.tryBatch(tx, ctx, p, relevant)))) {
+      for (const e of relevant) {
+        try {
+          await p.apply(ctx, e);
+        } catch (err) {
+          if (isDatabaseUnavailable(err)) throw err;
+          throw new ProjectionApplyError(e, err);
+        }
       }
-      applied++;
     }
+    const applied = relevant.length;
     const last = events[events.length - 1];
     await Checkpoints.advance(tx, checkpointName(p, slot), checkpointOf(last), last.recordedAt);
     await tx.query('SELECT pg_notify($1, $2)', [PROGRESS_CHANNEL, `${checkpointName(p, slot)}:${last.transactionId}:${last.position}`]);
     return { applied, read: events.length, committed: events };
+  }
+
+  /** False when the batch failed: rolled back to before it, so the caller can apply event by event and name the culprit. */
+  private async tryBatch(tx: EntityManager, ctx: ProjectionContext, p: Projection, events: StoredEvent[]): Promise<boolean> {
+    await tx.query('SAVEPOINT apply_batch');
+    try {
+      await p.applyBatch!(ctx, events);
+      await tx.query('RELEASE SAVEPOINT apply_batch');
+      return true;
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT apply_batch');
+      return false;
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { Scenario, ScenarioOutcome } from '../scenario';
 import { startApp } from '../support/app';
+import { cpuMeter } from '../support/cpu';
 import { createBenchDatabase, projectionsCaughtUp } from '../support/database';
 import { waitUntil } from '../support/env';
 import { load } from '../support/load';
@@ -30,16 +31,20 @@ export const append: Scenario = {
       const app = await startApp('append', db.url);
       let api;
       let catchUpMs: number;
+      let cpuMsPerCommand: Record<string, number>;
       try {
         const token = await app.token('bench', 'staff');
         const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
         const body = JSON.stringify(APPEND_BODY);
         const opts = { url: `${app.baseUrl}/v1/events`, method: 'POST' as const, connections: CLIENTS, headers, body };
         const warm = await load({ ...opts, seconds: WARM_UP_SECONDS }, progress, 'warm-up (not counted)');
+        const cpu = await cpuMeter({ api: app.api.child.pid, worker: app.worker.child.pid }, db.pool);
         api = await load({ ...opts, seconds: SECONDS }, progress, `POST /v1/events × ${CLIENTS} clients`);
         api = { ...api, warmUpRequests: warm.ok };
         progress.log('waiting for the projections to catch up');
         catchUpMs = await waitUntil('projections catch up', () => projectionsCaughtUp(db.pool, ['calendar']), 120_000, 20);
+        // Includes the worker's projecting of these commands (it has caught up by now).
+        cpuMsPerCommand = await cpu.perOperation(api.ok);
       } finally {
         await app.stop();
       }
@@ -60,7 +65,7 @@ export const append: Scenario = {
           { metric: 'raw single-row inserts/s', value: raw.rate, unit: '/s', kind: 'limit' },
           { metric: 'share of the raw rate', value: ratio, unit: '%', target: { op: '>=', value: 35 } },
         ],
-        details: { api, raw, storedEvents: stored, projectionCatchUpAfterLoadMs: round(catchUpMs) },
+        details: { api, raw, storedEvents: stored, projectionCatchUpAfterLoadMs: round(catchUpMs), cpuMsPerCommand },
         notes: [
           `${CLIENTS} autocannon connections, each sending its next POST as soon as the previous one is answered; ${WARM_UP_SECONDS} s of warm-up are not counted.`,
           'api and worker run as separate processes (node dist/main.js api|worker, NODE_ENV=production), on the same machine as PostgreSQL and Redis; the worker projects while the api takes writes.',

@@ -10,14 +10,14 @@ import type { RebuildReport } from '../../projections/projection.rebuilder';
 import type { Scenario, ScenarioOutcome } from '../scenario';
 import { appEnv, clearQueuePrefix, spawnNode } from '../support/app';
 import { BenchDatabase, createBenchDatabase } from '../support/database';
-import { sleep, uniqueSuffix } from '../support/env';
+import { scaled, sleep, uniqueSuffix } from '../support/env';
 import { inParallel } from '../support/http';
 import { DESCRIPTION, PLACES } from '../support/payloads';
 import type { Progress } from '../support/progress';
 import { round } from '../support/stats';
 
 /** Log sizes the rebuild is measured at (the second shows whether memory stays flat). */
-const SIZES = [100_000, 500_000];
+const SIZES = [scaled(100_000, 50), scaled(500_000, 50)];
 const EVENTS_PER_STREAM = 50;
 const APPENDERS = 8;
 const RSS_SAMPLE_MS = 50;

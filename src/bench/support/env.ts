@@ -38,3 +38,10 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
     await sleep(intervalMs);
   }
 }
+
+/**
+ * Scales the data sizes (log length, subscribers, events in the read model) for a quick smoke
+ * run, e.g. BENCH_SCALE=0.1. The default, 1, is the benchmark; other values are not comparable.
+ */
+export const SCALE = Number(process.env.BENCH_SCALE ?? '1') > 0 ? Number(process.env.BENCH_SCALE ?? '1') : 1;
+export const scaled = (n: number, multiple = 1): number => Math.max(multiple, Math.round((n * SCALE) / multiple) * multiple);

@@ -7,12 +7,14 @@ import { Presets, SingleBar } from 'cli-progress';
 export class Progress {
   private bar: SingleBar | null = null;
   private readonly tty = Boolean(process.stderr.isTTY);
+  private phase: { name: string; t0: number } | null = null;
 
   constructor(private readonly scenario: string) {}
 
   /** `unit` follows the value, e.g. "s" for a timed phase or "events". */
   start(phase: string, total: number, unit: string): void {
     this.stop();
+    this.phase = { name: phase, t0: Date.now() };
     if (!this.tty) {
       process.stderr.write(`[${this.scenario}] ${phase} (${total} ${unit})\n`);
       return;
@@ -45,6 +47,9 @@ export class Progress {
   stop(): void {
     this.bar?.stop();
     this.bar = null;
+    // Without a bar, say how long the phase took.
+    if (this.phase && !this.tty) process.stderr.write(`[${this.scenario}] ${this.phase.name}: ${((Date.now() - this.phase.t0) / 1000).toFixed(1)} s\n`);
+    this.phase = null;
   }
 
   log(line: string): void {

@@ -3,6 +3,7 @@ import { Projections1764374500000 } from './1764374500000-projections';
 import { Subscriptions1764374600000 } from './1764374600000-subscriptions';
 import { Reminders1764374700000 } from './1764374700000-reminders';
 import { Audit1764374800000 } from './1764374800000-audit';
+import { CalendarCountryWindow1764375500000 } from './1764375500000-calendar-country-window';
 
 /** Every migration, in order. Listed explicitly so the same list works from dist/ and in jest. */
-export const MIGRATIONS = [EventStore1764374400000, Projections1764374500000, Subscriptions1764374600000, Reminders1764374700000, Audit1764374800000];
+export const MIGRATIONS = [EventStore1764374400000, Projections1764374500000, Subscriptions1764374600000, Reminders1764374700000, Audit1764374800000, CalendarCountryWindow1764375500000];

@@ -1,22 +1,25 @@
+import { webcrypto } from 'node:crypto';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { Principal, ROLES, Role } from './principal';
 
 /** HS256 bearer tokens with `sub` and `roles` (DESIGN §5). Pure: the secret is passed in. */
 export class TokenService {
-  private readonly key: Uint8Array;
+  /** Imported once: given raw bytes, jose imports the key again on every sign and verify. */
+  private readonly key: Promise<webcrypto.CryptoKey>;
 
   constructor(secret: string) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    this.key.catch(() => undefined); // reported by the first sign or verify that awaits it
   }
 
   async sign(sub: string, roles: Role[], expiresIn = '12h'): Promise<string> {
-    return new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(this.key);
+    return new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(await this.key);
   }
 
   /** The principal, or a reason the token is refused. */
   async verify(token: string): Promise<Principal | { error: string }> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || !payload.sub) return { error: 'the token has no subject' };
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r as string)) : [];
       return { sub: payload.sub, roles };

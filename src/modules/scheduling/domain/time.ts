@@ -22,8 +22,39 @@ export function isAllDay(t: EventTime): t is { date: string } {
   return 'date' in t;
 }
 
+/**
+ * Answers per zone name, kept: every check builds an Intl.DateTimeFormat, which costs far more
+ * than the rest of a command and whose native memory the GC reclaims late (a rebuild calling
+ * it per event grew to gigabytes). Bounded, since names come from clients.
+ */
+const ZONE_CACHE_LIMIT = 2000;
+const zoneValidity = new Map<string, boolean>();
+const canonicalZones = new Map<string, string>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= ZONE_CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+const zoneOffsets = new Map<string, number>();
+
+/**
+ * The zone's UTC offset (minutes) at an instant, kept: luxon asks Intl for it every time, and
+ * folding a stream asks for the same days over and over (a rebuild spent most of its time here).
+ */
+function offsetAt(zone: string, ts: number): number {
+  const key = `${zone}|${ts}`;
+  const known = zoneOffsets.get(key);
+  if (known !== undefined) return known;
+  if (zoneOffsets.size >= 50_000) zoneOffsets.clear();
+  const offset = IANAZone.create(zone).offset(ts);
+  zoneOffsets.set(key, offset);
+  return offset;
+}
+
 export function isValidTimeZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
+  return zoneValidity.get(zone) ?? remember(zoneValidity, zone, IANAZone.isValidZone(zone));
 }
 
 /**
@@ -32,13 +63,14 @@ export function isValidTimeZone(zone: string): boolean {
  * the offset from today's date, so the same stored event would move with the season it is read in.
  */
 function fromWallClock(wall: DateTime, zone: string): DateTime | null {
-  const z = IANAZone.create(zone);
   const local = wall.toMillis(); // the wall clock read as if it were UTC
   const candidates = [-1, 0, 1]
-    .map((d) => z.offset(local + d * 86_400_000))
+    .map((d) => offsetAt(zone, local + d * 86_400_000))
     .map((offset) => local - offset * 60_000)
-    .filter((ts) => z.offset(ts) * 60_000 === local - ts);
-  return candidates.length === 0 ? null : DateTime.fromMillis(Math.min(...candidates), { zone });
+    .filter((ts) => offsetAt(zone, ts) * 60_000 === local - ts);
+  // The instant, in UTC: callers compare and print instants only, and a zoned DateTime would
+  // ask Intl for the offset once more.
+  return candidates.length === 0 ? null : DateTime.fromMillis(Math.min(...candidates), { zone: 'utc' });
 }
 
 /** Local midnight of `day` in `zone`; where midnight is skipped, the first instant of that day. */
@@ -92,8 +124,10 @@ export function toInstants(start: EventTime, end: EventTime, zone: string, optio
 
 /** The canonical spelling of an IANA zone ('america/new_york' → 'America/New_York'). */
 export function canonicalTimeZone(zone: string): string {
+  const known = canonicalZones.get(zone);
+  if (known !== undefined) return known;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    return remember(canonicalZones, zone, new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone);
   } catch {
     return zone;
   }

@@ -1,0 +1,64 @@
+import type { Scenario, ScenarioOutcome } from '../scenario';
+import { startApp } from '../support/app';
+import { cpuMeter } from '../support/cpu';
+import { createBenchDatabase } from '../support/database';
+import { scaled } from '../support/env';
+import { fillCalendar, monthCountryPaths } from '../support/fixtures';
+import { load } from '../support/load';
+import type { Progress } from '../support/progress';
+
+const EVENTS = scaled(100_000);
+const CLIENTS = 16;
+const SECONDS = 15;
+const WARM_UP_SECONDS = 2;
+
+/**
+ * 5. query: 100,000 events in the calendar view; GET /v1/events for a one-month window with a
+ * country filter (the API's default page of 100), 16 clients for 15 s, cycling through every
+ * month of the four years and every country.
+ */
+export const query: Scenario = {
+  name: 'query',
+  title: `GET /v1/events (one month, one country) over ${EVENTS / 1000}k events, ${CLIENTS} clients`,
+  async run(progress: Progress): Promise<ScenarioOutcome> {
+    const db = await createBenchDatabase('query');
+    try {
+      progress.log(`filling calendar_events with ${EVENTS / 1000}k events`);
+      const t0 = performance.now();
+      await fillCalendar(db.pool, EVENTS);
+      const fillSeconds = (performance.now() - t0) / 1000;
+      progress.log('starting api and worker');
+      const app = await startApp('query', db.url);
+      try {
+        const paths = monthCountryPaths();
+        const opts = { url: app.baseUrl, connections: CLIENTS, paths };
+        await load({ ...opts, seconds: WARM_UP_SECONDS }, progress, 'warm-up (not counted)');
+        const cpu = await cpuMeter({ api: app.api.child.pid }, db.pool);
+        const r = await load({ ...opts, seconds: SECONDS }, progress, `GET /v1/events × ${CLIENTS} clients`);
+        const cpuMsPerRequest = await cpu.perOperation(r.ok);
+        const explain = await db.pool.query(
+          `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT)
+           SELECT * FROM calendar_events
+            WHERE during && tstzrange('2027-03-01T00:00:00Z', '2027-04-01T00:00:00Z', '[)') AND country = 'KR' AND status = 'scheduled'
+            ORDER BY starts_at, id LIMIT 101`,
+        );
+        return {
+          figures: [
+            { metric: 'requests/s', value: r.rate, unit: '/s' },
+            { metric: 'latency p50', value: r.latencyMs.p50, unit: 'ms' },
+            { metric: 'latency p99', value: r.latencyMs.p99, unit: 'ms', target: { op: '<', value: 20 } },
+          ],
+          details: { load: r, cpuMsPerRequest, fillSeconds, paths: paths.length, explainListQuery: explain.rows.map((x: Record<string, string>) => x['QUERY PLAN']) },
+          notes: [
+            `calendar_events is filled directly with ${EVENTS.toLocaleString('en-US')} rows (one INSERT … SELECT: four years, five countries, a third timed, one in twenty cancelled) rather than through the log; the log path is what append and rebuild measure.`,
+            `${CLIENTS} autocannon connections for ${SECONDS} s (after ${WARM_UP_SECONDS} s of warm-up), each request a different month × country (240 combinations), default page size (100 of about 400 matches).`,
+          ],
+        };
+      } finally {
+        await app.stop();
+      }
+    } finally {
+      await db.drop();
+    }
+  },
+};
