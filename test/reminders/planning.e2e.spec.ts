@@ -86,6 +86,8 @@ describe('reminder planning', () => {
       ['PT5M', '2031-01-11T00:55:00.000Z', '2031-01-11T01:00:00.000Z'],
     ]);
     await waitFor('new due job', () => queue.getJob(dueJobId(e.id, 'PT5M', '2031-01-11T01:00:00Z')));
+    // The jobs of the old start are removed (their id carries the start).
+    await waitFor('old due jobs removed', async () => (await Promise.all(['PT5M', 'P1D', 'PT1H'].map((l) => queue.getJob(dueJobId(e.id, l, '2031-01-10T01:00:00Z'))))).every((j) => !j));
     const notice = await waitFor('updated notice job', () => queue.getJob(noticeJobId(e.id, 2)));
     expect(notice.data).toMatchObject({ eventId: e.id, version: 2, kind: 'updated', startAt: '2031-01-11T01:00:00Z' });
 
@@ -99,6 +101,38 @@ describe('reminder planning', () => {
     await waitFor('cancelled rows', async () => (await rows(e.id)).every((r) => r.status === 'cancelled'));
     const cancelled = await waitFor('cancel notice job', () => queue.getJob(noticeJobId(e.id, 5)));
     expect(cancelled.data).toMatchObject({ kind: 'cancelled', version: 5 });
+    await waitFor('due jobs removed', async () => (await Promise.all(['PT5M', 'P1D', 'PT1H'].map((l) => queue.getJob(dueJobId(e.id, l, '2031-01-11T01:00:00Z'))))).every((j) => !j));
+  });
+
+  it('a lead time stops being planned when its last subscriber leaves or changes it, and not before', async () => {
+    const leadTimes = async () => (await t.db.dataSource.query('SELECT lead_time, subscribers FROM reminder_lead_times WHERE subscribers > 0 ORDER BY 1')) as { lead_time: string; subscribers: number }[];
+    const schedule = (day: string) =>
+      write('POST', '/v1/events', {
+        title: 'Forum', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR' },
+        start: { dateTime: `${day}T10:00` }, end: { dateTime: `${day}T12:00` },
+      });
+    const a = await subscribe(['PT2H'], true);
+    const b = await subscribe(['PT2H', 'PT3H'], true);
+    const inUse = (e: { id: string }) => waitFor('planned', async () => (await t.db.dataSource.query('SELECT 1 FROM reminder_plan WHERE event_id = $1', [e.id])).length > 0 && rows(e.id));
+    await waitFor('counted', async () => (await leadTimes()).some((r) => r.lead_time === 'PT3H'));
+    expect((await leadTimes()).filter((r) => ['PT2H', 'PT3H'].includes(r.lead_time))).toEqual([{ lead_time: 'PT2H', subscribers: 2 }, { lead_time: 'PT3H', subscribers: 1 }]);
+
+    // b drops PT3H (its only user) and a leaves: PT2H still has b.
+    await store.append(subscriptionStream(b), 2, [{ type: 'SubscriptionPreferencesChanged', data: { leadTimes: ['PT2H'] } }], meta(b));
+    await store.append(subscriptionStream(a), 2, [{ type: 'Unsubscribed', data: { reason: 'test' } }], meta(a));
+    await waitFor('recounted', async () => {
+      const now = await leadTimes();
+      if (!now.some((r) => r.lead_time === 'PT3H') && now.find((r) => r.lead_time === 'PT2H')?.subscribers === 1) return true;
+      throw new Error(`${JSON.stringify(now)}; ${JSON.stringify(await t.db.dataSource.query('SELECT name, state, last_error FROM projection_checkpoints'))}`);
+    });
+    const ev1 = await schedule('2031-04-01');
+    const e1 = await inUse(ev1);
+    expect(e1.map((r) => r.lead_time)).toContain('PT2H');
+    expect(e1.map((r) => r.lead_time)).not.toContain('PT3H');
+
+    // b takes PT3H back: it comes into use again and is planned for events still ahead.
+    await store.append(subscriptionStream(b), 3, [{ type: 'SubscriptionPreferencesChanged', data: { leadTimes: ['PT2H', 'PT3H'] } }], meta(b));
+    await waitFor('PT3H planned again', async () => (await rows(ev1.id)).some((r) => r.lead_time === 'PT3H'));
   });
 
   it('an all-day event is reminded at 09:00 local time', async () => {

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { DateTime } from 'luxon';
 import { randomUUID } from 'node:crypto';
 import ical, { VEvent } from 'node-ical';
-import { QUEUES } from '../../src/jobs/catalog';
+import { JOBS, QUEUES } from '../../src/jobs/catalog';
 import { sendEmailJobId } from '../../src/modules/mail/email.payload';
 import { dueJobId } from '../../src/modules/reminders/domain/notifications';
 import { ReminderScheduler } from '../../src/modules/reminders/planning/reminder.scheduler';
@@ -118,7 +118,7 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
   let onTime: { id: string; startsAt: string };
 
   it('sends a reminder on time from a real delayed job, to matching confirmed subscribers only', async () => {
-    const start = soon(5);
+    const start = soon(10);
     onTime = await scheduleAt(start);
     const job = await waitFor('delayed due job', () => reminders.getJob(dueJobId(onTime.id, 'PT5M', onTime.startsAt)));
     expect(await job.getState()).toBe('delayed');
@@ -158,11 +158,12 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     );
   });
 
-  it('a reschedule moves the reminder (the old due time sends nothing) and sends an "updated" notice at once', async () => {
-    const e = await scheduleAt(soon(4));
-    // Let the first plan get its delayed job, so the old due time really fires (a reschedule in
-    // the same projection batch would plan only the new one).
-    await waitFor('first due job', () => reminders.getJob(dueJobId(e.id, 'PT5M', e.startsAt)));
+  it('a reschedule moves the reminder (the old due job is removed, and would send nothing) and sends an "updated" notice at once', async () => {
+    // Due a minute out, so that however slow the machine, the old job cannot fire before the move.
+    const e = await scheduleAt(soon(60));
+    // Let the first plan get its delayed job (a reschedule in the same projection batch would plan only the new one).
+    const oldId = dueJobId(e.id, 'PT5M', e.startsAt);
+    const first = await waitFor('first due job', () => reminders.getJob(oldId));
     const moved = await write('POST', `/v1/events/${e.id}/reschedule`, { start: { dateTime: soon(12) }, end: { dateTime: later(soon(12), 60) }, reason: 'room' });
     expect(moved.startsAt).not.toBe(e.startsAt);
 
@@ -173,23 +174,31 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     expect(Number(n.event.sequence)).toBe(1);
     expect(new Date(n.event.start).toISOString()).toBe(new Date(moved.startsAt).toISOString());
 
-    // The old job fires first and finds the plan moved.
-    const old = await waitFor('old due job done', async () => {
-      const j = await reminders.getJob(dueJobId(e.id, 'PT5M', e.startsAt));
+    // The job for the old start is gone, the one for the new start waits.
+    await waitFor('old due job removed', async () => (await reminders.getJob(oldId)) === undefined);
+    await waitFor('new due job', () => reminders.getJob(dueJobId(e.id, 'PT5M', moved.startsAt)));
+    // Had the removal been lost (Redis away at the time), the old job would find the plan moved.
+    const stale = await reminders.add(JOBS.reminders.due, first.data, { jobId: oldId });
+    const old = await waitFor('stale due job done', async () => {
+      const j = await reminders.getJob(stale.id!);
       return j && (await j.getState()) === 'completed' && j;
     }, 20000);
-    expect(String(old.returnvalue)).toMatch(/^rescheduled/);
+    expect(String(old.returnvalue)).toBe(`rescheduled to ${moved.startsAt}`);
+
     const reminder = await waitMail('ada@example.org', e.id, (m) => m.parsed.subject?.startsWith('Reminder:') ?? false, 'moved reminder');
     const r = icsOf(reminder)!;
     expect(Number(r.event.sequence)).toBe(1);
     expect(new Date(r.event.start).toISOString()).toBe(new Date(moved.startsAt).toISOString());
     expect(about('ada@example.org', e.id).filter((m) => m.parsed.subject?.startsWith('Reminder:'))).toHaveLength(1);
     const keys = (await deliveries(e.id)).filter((d) => d.kind === 'reminder').map((d) => d.delivery_key);
+    expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((k) => k.includes(`|reminder|${moved.startsAt}|PT5M`))).toBe(true);
   });
 
-  it('a cancel sends METHOD:CANCEL with STATUS:CANCELLED and a higher SEQUENCE, and no reminder afterwards', async () => {
-    const e = await scheduleAt(soon(3));
+  it('a cancel sends METHOD:CANCEL with STATUS:CANCELLED and a higher SEQUENCE, removes the due job, and no reminder is sent', async () => {
+    const e = await scheduleAt(soon(60));
+    const dueId = dueJobId(e.id, 'PT5M', e.startsAt);
+    const planned = await waitFor('due job', () => reminders.getJob(dueId));
     await write('POST', `/v1/events/${e.id}/cancel`, { reason: 'postponed' });
     const mail = await waitMail('ada@example.org', e.id, (m) => m.parsed.subject?.startsWith('Cancelled:') ?? false, 'cancel notice');
     const c = icsOf(mail)!;
@@ -198,11 +207,15 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     expect(Number(c.event.sequence)).toBe(1);
     expect(mail.parsed.text).toContain('postponed');
 
-    const job = await waitFor('due job done', async () => {
-      const j = await reminders.getJob(dueJobId(e.id, 'PT5M', e.startsAt));
+    await waitFor('due job removed', async () => (await reminders.getJob(dueId)) === undefined);
+    // A due job that survived the cancel (Redis away when it was removed) fires and sends nothing.
+    const stale = await reminders.add(JOBS.reminders.due, planned.data, { jobId: dueId });
+    const job = await waitFor('stale due job done', async () => {
+      const j = await reminders.getJob(stale.id!);
       return j && (await j.getState()) === 'completed' && j;
     }, 20000);
     expect(job.returnvalue).toBe('cancelled');
+    await waitFor('both cancel notices recorded', async () => (await deliveries(e.id)).filter((d) => d.status === 'sent').length === 2);
     expect((await deliveries(e.id)).map((d) => d.kind)).toEqual(['cancelled', 'cancelled']);
     expect(about('ada@example.org', e.id)).toHaveLength(1);
   });

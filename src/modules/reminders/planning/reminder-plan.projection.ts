@@ -7,7 +7,7 @@ import { EventTime, toInstants } from '../../scheduling/domain/time';
 import { SUBSCRIPTION_STREAM_PREFIX, SubscriptionEvent } from '../../subscriptions/domain/events';
 import { dueAt, effectiveLeadTimes } from '../domain/reminder-timing';
 import { ReminderScheduler } from './reminder.scheduler';
-import { EVENTS_TABLE, NOTICES_TABLE, PLAN_TABLE, REMINDER_PLAN_PROJECTION, SUBSCRIPTIONS_TABLE } from './tables';
+import { EVENTS_TABLE, LEAD_TIMES_TABLE, NOTICES_TABLE, PLAN_TABLE, REMINDER_PLAN_PROJECTION, SUBSCRIPTIONS_TABLE } from './tables';
 
 interface EventTiming {
   status: 'scheduled' | 'cancelled';
@@ -19,6 +19,12 @@ interface EventTiming {
 }
 
 const EVENT_TYPES = ['EventScheduled', 'EventRescheduled', 'EventDetailsChanged', 'EventCancelled'];
+interface SubscriptionRow {
+  lead_times: string[];
+  confirmed: boolean;
+  active: boolean;
+}
+
 const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'SubscriptionPreferencesChanged', 'Unsubscribed', 'SubscriberErased'];
 
 /**
@@ -33,7 +39,7 @@ const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'S
 export class ReminderPlanProjection implements Projection {
   readonly name = REMINDER_PLAN_PROJECTION;
   readonly eventTypes: readonly string[] = [...EVENT_TYPES, ...SUBSCRIPTION_TYPES];
-  readonly tables = [PLAN_TABLE, SUBSCRIPTIONS_TABLE, EVENTS_TABLE, NOTICES_TABLE] as const;
+  readonly tables = [PLAN_TABLE, SUBSCRIPTIONS_TABLE, EVENTS_TABLE, NOTICES_TABLE, LEAD_TIMES_TABLE] as const;
 
   constructor(private readonly scheduler: ReminderScheduler) {}
 
@@ -99,49 +105,42 @@ export class ReminderPlanProjection implements Projection {
 
   private async applySubscriptionEvent(ctx: ProjectionContext, id: string, stored: StoredEvent): Promise<void> {
     const e = { type: stored.type, data: stored.data } as SubscriptionEvent;
-    const subs = ctx.table(SUBSCRIPTIONS_TABLE);
     switch (e.type) {
       case 'SubscriptionRequested':
         // Also a fresh opt-in after an unsubscribe, on the same stream: pending again.
-        await ctx.tx.query(
-          `INSERT INTO ${subs} (subscription_id, lead_times, confirmed, active) VALUES ($1, $2, false, true)
-           ON CONFLICT (subscription_id) DO UPDATE SET lead_times = EXCLUDED.lead_times, confirmed = false, active = true`,
-          [id, effectiveLeadTimes(e.data.leadTimes)],
-        );
+        await this.changeSubscription(ctx, id, stored, () => ({ lead_times: effectiveLeadTimes(e.data.leadTimes), confirmed: false, active: true }));
         return;
       case 'SubscriptionConfirmed':
-        await this.changeSubscription(ctx, id, stored, (s) => ({ ...s, confirmed: true }));
+        await this.changeSubscription(ctx, id, stored, (s) => ({ ...s!, confirmed: true }));
         return;
       case 'SubscriptionPreferencesChanged': {
         const leadTimes = e.data.leadTimes;
-        if (leadTimes !== undefined) await this.changeSubscription(ctx, id, stored, (s) => ({ ...s, lead_times: effectiveLeadTimes(leadTimes) }));
+        if (leadTimes !== undefined) await this.changeSubscription(ctx, id, stored, (s) => ({ ...s!, lead_times: effectiveLeadTimes(leadTimes) }));
         return;
       }
       case 'Unsubscribed':
       case 'SubscriberErased':
         // Rows planned for lead times nobody uses any more stay: their due job finds no subscriber.
-        await ctx.tx.query(`UPDATE ${subs} SET active = false WHERE subscription_id = $1`, [id]);
+        await this.changeSubscription(ctx, id, stored, (s) => ({ ...s!, active: false }));
         return;
     }
   }
 
-  /** Applies a change to a subscription and plans the lead times it brings into use. */
-  private async changeSubscription(
-    ctx: ProjectionContext,
-    id: string,
-    stored: StoredEvent,
-    change: (s: { lead_times: string[]; confirmed: boolean }) => { lead_times: string[]; confirmed: boolean },
-  ): Promise<void> {
+  /**
+   * Applies a change to a subscription, keeps the count of subscriptions per lead time in use
+   * (confirmed and active), and plans the events still ahead for the lead times it brings into use.
+   */
+  private async changeSubscription(ctx: ProjectionContext, id: string, stored: StoredEvent, change: (s: SubscriptionRow | undefined) => SubscriptionRow): Promise<void> {
     const subs = ctx.table(SUBSCRIPTIONS_TABLE);
-    const row = (await ctx.tx.query(`SELECT lead_times, confirmed, active FROM ${subs} WHERE subscription_id = $1 FOR UPDATE`, [id]))[0] as
-      | { lead_times: string[]; confirmed: boolean; active: boolean }
-      | undefined;
-    if (!row) throw new Error(`${stored.type} before SubscriptionRequested`);
-    const before = new Set(await this.leadTimesInUse(ctx));
+    const row = (await ctx.tx.query(`SELECT lead_times, confirmed, active FROM ${subs} WHERE subscription_id = $1 FOR UPDATE`, [id]))[0] as SubscriptionRow | undefined;
+    if (!row && stored.type !== 'SubscriptionRequested') throw new Error(`${stored.type} before SubscriptionRequested`);
     const next = change(row);
-    await ctx.tx.query(`UPDATE ${subs} SET lead_times = $2, confirmed = $3 WHERE subscription_id = $1`, [id, next.lead_times, next.confirmed]);
-    if (!next.confirmed || !row.active) return;
-    const added = next.lead_times.filter((l) => !before.has(l));
+    await ctx.tx.query(
+      `INSERT INTO ${subs} (subscription_id, lead_times, confirmed, active) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (subscription_id) DO UPDATE SET lead_times = EXCLUDED.lead_times, confirmed = EXCLUDED.confirmed, active = EXCLUDED.active`,
+      [id, next.lead_times, next.confirmed, next.active],
+    );
+    const added = await this.countLeadTimes(ctx, row && row.confirmed && row.active ? row.lead_times : [], next.confirmed && next.active ? next.lead_times : []);
     if (added.length === 0) return;
     // Events still ahead as of this event's recordedAt — not the wall clock — so a rebuild plans the same rows.
     const ahead: (EventTiming & { event_id: string })[] = await ctx.tx.query(
@@ -152,16 +151,37 @@ export class ReminderPlanProjection implements Projection {
     for (const ev of ahead) await this.plan(ctx, ev.event_id, ev, added, stored, false);
   }
 
+  /** Moves the per-lead-time counts from `before` to `after`; returns the lead times that came into use. */
+  private async countLeadTimes(ctx: ProjectionContext, before: string[], after: string[]): Promise<string[]> {
+    const delta = new Map<string, number>();
+    for (const l of new Set(before)) delta.set(l, (delta.get(l) ?? 0) - 1);
+    for (const l of new Set(after)) delta.set(l, (delta.get(l) ?? 0) + 1);
+    const moved = (sign: number) => [...delta].filter(([, d]) => Math.sign(d) === sign).map(([l]) => l).sort();
+    const [down, up] = [moved(-1), moved(1)];
+    const table = ctx.table(LEAD_TIMES_TABLE);
+    // Two statements: an INSERT's row is checked (subscribers >= 0) before ON CONFLICT turns it into an update.
+    if (down.length) await ctx.tx.query(`UPDATE ${table} SET subscribers = subscribers - 1 WHERE lead_time = ANY($1::text[])`, [down]);
+    if (up.length === 0) return [];
+    const rows: { lead_time: string; subscribers: number }[] = await ctx.tx.query(
+      `INSERT INTO ${table} AS c (lead_time, subscribers) SELECT unnest($1::text[]), 1
+       ON CONFLICT (lead_time) DO UPDATE SET subscribers = c.subscribers + 1
+       RETURNING lead_time, subscribers`,
+      [up],
+    );
+    return rows.filter((r) => r.subscribers === 1).map((r) => r.lead_time).sort();
+  }
+
   /** Upserts the plan rows of one event for `leadTimes` (`replace` false: leaves existing rows alone). */
   private async plan(ctx: ProjectionContext, id: string, t: EventTiming, leadTimes: string[], stored: StoredEvent, replace = true): Promise<void> {
     if (leadTimes.length === 0) return;
     const rows = [...leadTimes].sort().map((lead) => ({ lead, due: this.dueOrNull(t, lead) })).filter((r): r is { lead: string; due: Date } => r.due !== null);
     if (rows.length === 0) return;
     await ctx.tx.query(
-      `INSERT INTO ${ctx.table(PLAN_TABLE)} (event_id, lead_time, due_at, start_at, event_version, status, planned_position)
+      `INSERT INTO ${ctx.table(PLAN_TABLE)} AS p (event_id, lead_time, due_at, start_at, event_version, status, planned_position)
        SELECT $1, lead, due, $4, $5, 'planned', $6 FROM unnest($2::text[], $3::timestamptz[]) AS x(lead, due)
        ON CONFLICT (event_id, lead_time) DO ${replace ? `UPDATE SET due_at = EXCLUDED.due_at, start_at = EXCLUDED.start_at, event_version = EXCLUDED.event_version,
-              status = 'planned', planned_position = EXCLUDED.planned_position` : 'NOTHING'}`,
+              status = 'planned', planned_position = EXCLUDED.planned_position,
+              replaced_start_at = CASE WHEN p.status = 'planned' AND p.start_at <> EXCLUDED.start_at THEN p.start_at END` : 'NOTHING'}`,
       [id, rows.map((r) => r.lead), rows.map((r) => r.due), t.starts_at, t.version, stored.position],
     );
   }
@@ -174,11 +194,9 @@ export class ReminderPlanProjection implements Projection {
     );
   }
 
-  /** Distinct lead times of confirmed, still active subscriptions, as the log stands at this event. */
+  /** Lead times of confirmed, still active subscriptions, as the log stands at this event. */
   private async leadTimesInUse(ctx: ProjectionContext): Promise<string[]> {
-    const rows: { lead_time: string }[] = await ctx.tx.query(
-      `SELECT DISTINCT unnest(lead_times) AS lead_time FROM ${ctx.table(SUBSCRIPTIONS_TABLE)} WHERE confirmed AND active ORDER BY 1`,
-    );
+    const rows: { lead_time: string }[] = await ctx.tx.query(`SELECT lead_time FROM ${ctx.table(LEAD_TIMES_TABLE)} WHERE subscribers > 0 ORDER BY 1`);
     return rows.map((r) => r.lead_time);
   }
 

@@ -47,6 +47,30 @@ export class ReminderScheduler {
       [positions],
     );
     await this.add(plans, notices, now);
+    await this.removeSuperseded(positions);
+  }
+
+  /**
+   * Removes the delayed due jobs those positions made pointless: every lead time of a cancelled
+   * event, and the old start of a moved one. Best effort by design — a job that is already
+   * running, or that survives because Redis was away, re-checks the plan when it fires and sends
+   * nothing (DueJob) — so a failure here is logged, never retried.
+   */
+  private async removeSuperseded(positions: string[]): Promise<void> {
+    const rows: { event_id: string; lead_time: string; start_at: Date }[] = await this.db.query(
+      `SELECT event_id, lead_time, start_at FROM ${PLAN_TABLE} WHERE planned_position = ANY($1::bigint[]) AND status = 'cancelled'
+       UNION ALL
+       SELECT event_id, lead_time, replaced_start_at FROM ${PLAN_TABLE} WHERE planned_position = ANY($1::bigint[]) AND status = 'planned' AND replaced_start_at IS NOT NULL`,
+      [positions],
+    );
+    if (rows.length === 0) return;
+    const ids = rows.map((r) => dueJobId(r.event_id, r.lead_time, instantOf(r.start_at)));
+    try {
+      const removed = await Promise.all(ids.map((id) => this.queue.remove(id)));
+      this.logger.debug({ jobs: ids.length, removed: removed.filter((n) => n === 1).length }, 'superseded due jobs removed');
+    } catch (err) {
+      this.logger.warn({ err, jobs: ids }, 'could not remove superseded due jobs; they will find the plan changed and send nothing');
+    }
   }
 
   /** Safety net for a lost after-commit (crash after commit, Redis down): same job ids, so cheap no-ops otherwise. */

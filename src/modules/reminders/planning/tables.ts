@@ -3,6 +3,7 @@ export const PLAN_TABLE = 'reminder_plan';
 export const SUBSCRIPTIONS_TABLE = 'reminder_subscriptions';
 export const EVENTS_TABLE = 'reminder_events';
 export const NOTICES_TABLE = 'reminder_notices';
+export const LEAD_TIMES_TABLE = 'reminder_lead_times';
 export const REMINDER_PLAN_PROJECTION = 'reminder-plan';
 
 export interface PlanRow {
