@@ -8,7 +8,7 @@ import type { CalendarEventEvent } from '../../modules/scheduling/domain/events'
 import { PROGRAMMES, calendarEventStream } from '../../modules/scheduling/domain/events';
 import type { RebuildReport } from '../../projections/projection.rebuilder';
 import type { Scenario, ScenarioOutcome } from '../scenario';
-import { appEnv, clearQueuePrefix, spawnNode } from '../support/app';
+import { appEnv, clearQueuePrefix, npmScriptNodeFlags, spawnNode } from '../support/app';
 import { BenchDatabase, createBenchDatabase } from '../support/database';
 import { scaled, sleep, uniqueSuffix } from '../support/env';
 import { inParallel } from '../support/http';
@@ -87,7 +87,7 @@ export const rebuild: Scenario = {
         details: { runs, eventsPerStream: EVENTS_PER_STREAM, appenders: APPENDERS },
         notes: [
           `The log is written through PostgresEventStore.append (hash chain, optimistic concurrency) from an in-process \`cli\` context: one ${EVENTS_PER_STREAM}-event append per CalendarEvent stream (EventScheduled, then reschedules and detail changes; every 10th stream ends cancelled), ${APPENDERS} appenders at once. Generation time is reported, not judged.`,
-          'The rebuild runs as `node dist/cli/main.js projections rebuild calendar` (fresh tables, replay from position 0, swap); events/s = events replayed / the seconds its report gives; peak RSS = VmHWM of that process (Nest boot included).',
+          'The rebuild runs as `npm run cli -- projections rebuild calendar` does (`node --max-old-space-size=192 dist/cli/main.js projections rebuild calendar`) (fresh tables, replay from position 0, swap); events/s = events replayed / the seconds its report gives; peak RSS = VmHWM of that process (Nest boot included).',
           'Raw limit: INSERT INTO plain SELECT * FROM events, with plain = CREATE TABLE (LIKE events): no index, no client round trip.',
         ],
       };
@@ -144,7 +144,7 @@ async function insertSelect(db: BenchDatabase, progress: Progress, size: number)
 }
 
 async function rebuildInChild(env: Record<string, string>, progress: Progress, size: number): Promise<RebuildRun> {
-  const p = spawnNode('rebuild-cli', 'cli/main.js', ['projections', 'rebuild', 'calendar'], env);
+  const p = spawnNode('rebuild-cli', 'cli/main.js', ['projections', 'rebuild', 'calendar'], env, npmScriptNodeFlags('cli'));
   const t0 = performance.now();
   let peakKb = 0;
   let samples = 0;

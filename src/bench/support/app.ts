@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -70,8 +70,21 @@ export function appEnv(databaseUrl: string, prefix: string, extra: Record<string
 }
 
 /** Runs `node dist/<script> <args>` with `env` on top of the bench's own environment. */
-export function spawnNode(label: string, script: string, args: string[], env: Record<string, string>): AppProcess {
-  const nodeArgs: string[] = [];
+/**
+ * Node's own flags of an npm script (e.g. `cli`: `node --max-old-space-size=192 dist/cli/main.js`),
+ * so a benchmark starts a process exactly as the README's command does.
+ */
+export function npmScriptNodeFlags(script: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(DIST_ROOT, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const line = pkg.scripts[script];
+  if (!line) throw new Error(`package.json has no script ${script}`);
+  const words = line.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`script ${script} does not start with node: ${line}`);
+  return words.slice(1).filter((w, i, all) => w.startsWith('--') && all.slice(0, i).every((x) => x.startsWith('--')));
+}
+
+export function spawnNode(label: string, script: string, args: string[], env: Record<string, string>, nodeFlags: string[] = []): AppProcess {
+  const nodeArgs: string[] = [...nodeFlags];
   if (CPU_PROFILE) {
     const dir = join(RESULTS_DIR, 'profiles');
     mkdirSync(dir, { recursive: true });

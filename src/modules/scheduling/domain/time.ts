@@ -57,46 +57,69 @@ export function isValidTimeZone(zone: string): boolean {
   return zoneValidity.get(zone) ?? remember(zoneValidity, zone, IANAZone.isValidZone(zone));
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * The instant a wall-clock time names in `zone`, or null inside a DST gap. A time that occurs
- * twice (fall back) is its FIRST occurrence, as RFC 5545 §3.3.5 says. Luxon alone would guess
- * the offset from today's date, so the same stored event would move with the season it is read in.
+ * A wall clock 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:mm[:ss]' (shape already checked) read as if it
+ * were UTC, in milliseconds; null when no such calendar date or time exists (2026-02-30, 24:00).
+ * Plain Date arithmetic: no zone is involved, and this runs for every event a rebuild folds.
  */
-function fromWallClock(wall: DateTime, zone: string): DateTime | null {
-  const local = wall.toMillis(); // the wall clock read as if it were UTC
+function wallMillis(s: string): number | null {
+  const [y, mo, d] = [Number(s.slice(0, 4)), Number(s.slice(5, 7)), Number(s.slice(8, 10))];
+  const [h, mi, sec] = s.length > 10 ? [Number(s.slice(11, 13)), Number(s.slice(14, 16)), s.length > 16 ? Number(s.slice(17, 19)) : 0] : [0, 0, 0];
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d); // not Date.UTC, which reads years 0–99 as 1900–1999
+  t.setUTCHours(h, mi, sec, 0);
+  const same = t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === sec;
+  return same ? t.getTime() : null;
+}
+
+/**
+ * The instant a wall-clock time (as `wallMillis` gives it) names in `zone`, or null inside a
+ * DST gap. A time that occurs twice (fall back) is its FIRST occurrence, as RFC 5545 §3.3.5
+ * says. Luxon alone would guess the offset from today's date, so the same stored event would
+ * move with the season it is read in. The zone's rules come from luxon/Intl (`offsetAt`).
+ */
+function fromWallClock(local: number, zone: string): number | null {
   const candidates = [-1, 0, 1]
-    .map((d) => offsetAt(zone, local + d * 86_400_000))
+    .map((d) => offsetAt(zone, local + d * DAY_MS))
     .map((offset) => local - offset * 60_000)
     .filter((ts) => offsetAt(zone, ts) * 60_000 === local - ts);
-  // The instant, in UTC: callers compare and print instants only, and a zoned DateTime would
-  // ask Intl for the offset once more.
-  return candidates.length === 0 ? null : DateTime.fromMillis(Math.min(...candidates), { zone: 'utc' });
+  return candidates.length === 0 ? null : Math.min(...candidates);
 }
 
-/** Local midnight of `day` in `zone`; where midnight is skipped, the first instant of that day. */
-function startOfDay(day: DateTime, zone: string): DateTime {
-  return fromWallClock(day, zone) ?? DateTime.fromObject({ year: day.year, month: day.month, day: day.day }, { zone }).startOf('day');
+/** Local midnight of `day` (wall-clock millis) in `zone`; where midnight is skipped, the first instant of that day. */
+function startOfDay(day: number, zone: string): number {
+  const found = fromWallClock(day, zone);
+  if (found !== null) return found;
+  const d = new Date(day);
+  return DateTime.fromObject({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, { zone }).startOf('day').toMillis();
 }
 
-/** Parses one end of a range; throws TimeRuleError naming the field. `lenient` shifts through gaps. */
-function localTime(field: string, t: EventTime, zone: string, lenient: boolean): DateTime {
+/**
+ * Parses one end of a range; throws TimeRuleError naming the field. `lenient` shifts through gaps.
+ * All-day: the date's wall-clock millis (local midnight is found by the caller); timed: the instant.
+ */
+function localTime(field: string, t: EventTime, zone: string, lenient: boolean): number {
   if (isAllDay(t)) {
     if (typeof t.date !== 'string' || !DATE.test(t.date)) throw new TimeRuleError(`${field}.date`, 'must be a date YYYY-MM-DD');
-    const d = DateTime.fromISO(t.date, { zone: 'utc' });
-    if (!d.isValid || d.toISODate() !== t.date) throw new TimeRuleError(`${field}.date`, `${t.date} is not a calendar date`);
+    const d = wallMillis(t.date);
+    if (d === null) throw new TimeRuleError(`${field}.date`, `${t.date} is not a calendar date`);
     return d;
   }
   if (typeof t.dateTime !== 'string' || !DATE_TIME.test(t.dateTime)) {
     throw new TimeRuleError(`${field}.dateTime`, 'must be a local date-time YYYY-MM-DDTHH:mm[:ss] without offset');
   }
-  const wall = DateTime.fromISO(t.dateTime, { zone: 'utc' });
-  const format = t.dateTime.length === 16 ? "yyyy-LL-dd'T'HH:mm" : "yyyy-LL-dd'T'HH:mm:ss";
-  if (!wall.isValid || wall.toFormat(format) !== t.dateTime) throw new TimeRuleError(`${field}.dateTime`, `${t.dateTime} is not a valid date-time`);
+  const wall = wallMillis(t.dateTime);
+  if (wall === null) throw new TimeRuleError(`${field}.dateTime`, `${t.dateTime} is not a valid date-time`);
   const d = fromWallClock(wall, zone);
-  if (d) return d;
-  if (lenient) return DateTime.fromISO(t.dateTime, { zone });
+  if (d !== null) return d;
+  if (lenient) return DateTime.fromISO(t.dateTime, { zone }).toMillis();
   throw new TimeRuleError(`${field}.dateTime`, `${t.dateTime} does not exist in ${zone} (daylight-saving gap)`);
 }
+
+/** RFC 3339 in UTC without milliseconds (inputs have whole seconds), as luxon's `toISO({ suppressMilliseconds })` printed. */
+const isoInstant = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /**
  * Derived UTC instants (DESIGN §2): all-day runs from local midnight of the first day to
@@ -114,12 +137,12 @@ export function toInstants(start: EventTime, end: EventTime, zone: string, optio
   let s = localTime('start', start, zone, lenient);
   let e = localTime('end', end, zone, lenient);
   if (isAllDay(start)) s = startOfDay(s, zone);
-  if (isAllDay(end)) e = startOfDay(e.plus({ days: 1 }), zone);
+  if (isAllDay(end)) e = startOfDay(e + DAY_MS, zone);
   if (isAllDay(start) ? e <= s : e < s) {
     if (!lenient) throw new TimeRuleError('end', 'end is before start');
     e = s;
   }
-  return { startsAt: s.toUTC().toISO({ suppressMilliseconds: true })!, endsAt: e.toUTC().toISO({ suppressMilliseconds: true })! };
+  return { startsAt: isoInstant(s), endsAt: isoInstant(e) };
 }
 
 /** The canonical spelling of an IANA zone ('america/new_york' → 'America/New_York'). */
