@@ -37,19 +37,27 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): V {
   return value;
 }
 
-const zoneOffsets = new Map<string, number>();
+/** Per zone, per instant (numeric keys: building a string key per lookup cost more than the lookup). */
+const zoneOffsets = new Map<string, Map<number, number>>();
+let offsetsKept = 0;
 
 /**
  * The zone's UTC offset (minutes) at an instant, kept: luxon asks Intl for it every time, and
  * folding a stream asks for the same days over and over (a rebuild spent most of its time here).
  */
 function offsetAt(zone: string, ts: number): number {
-  const key = `${zone}|${ts}`;
-  const known = zoneOffsets.get(key);
+  let byInstant = zoneOffsets.get(zone);
+  const known = byInstant?.get(ts);
   if (known !== undefined) return known;
-  if (zoneOffsets.size >= 50_000) zoneOffsets.clear();
+  if (offsetsKept >= 50_000) {
+    zoneOffsets.clear();
+    offsetsKept = 0;
+    byInstant = undefined;
+  }
+  if (!byInstant) zoneOffsets.set(zone, (byInstant = new Map()));
   const offset = IANAZone.create(zone).offset(ts);
-  zoneOffsets.set(key, offset);
+  byInstant.set(ts, offset);
+  offsetsKept++;
   return offset;
 }
 
