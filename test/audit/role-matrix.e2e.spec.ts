@@ -33,6 +33,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/subscriptions/unsubscribe': 'public',
   'DELETE /v1/admin/subscriptions/:id': ['admin'],
   'GET /v1/admin/deliveries': ['admin'],
+  'POST /v1/admin/deliveries/:key/retry': ['admin'],
   'GET /v1/admin/projections': ['admin'],
   'POST /v1/admin/projections/:name/rebuild': ['admin'],
   'GET /v1/audit/log': ['auditor'],

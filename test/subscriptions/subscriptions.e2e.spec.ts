@@ -200,6 +200,44 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     }
   });
 
+  it('an admin retries a failed delivery: sent once; a second retry, an unknown key or a non-admin is refused', async () => {
+    smtp.refuse(550);
+    let failed: DeliveryItem;
+    try {
+      await subscribe({ email: 'later@example.org' });
+      failed = await waitFor('delivery failed', async () => {
+        const r = await http<{ items: DeliveryItem[] }>(t.baseUrl, 'GET', '/v1/admin/deliveries?email=later@example.org', { token: admin });
+        return r.body.items.find((i) => i.status === 'failed');
+      });
+    } finally {
+      smtp.accept();
+    }
+    expect(mailsTo('later@example.org')).toHaveLength(0);
+    const url = `/v1/admin/deliveries/${encodeURIComponent(failed.deliveryKey)}/retry`;
+    expect((await http(t.baseUrl, 'POST', url, { token: await t.token('bob', 'staff') })).status).toBe(403);
+
+    const r = await http<DeliveryItem>(t.baseUrl, 'POST', url, { token: admin });
+    expect(r.status).toBe(202);
+    expect(r.body).toMatchObject({ deliveryKey: failed.deliveryKey, status: 'pending', reason: 'retry requested by root' });
+    const mail = await mailTo('later@example.org');
+    expect(mail.parsed.subject).toMatch(/confirm/i);
+    const sent = await waitFor('delivery sent', async () => {
+      const res = await http<{ items: DeliveryItem[] }>(t.baseUrl, 'GET', '/v1/admin/deliveries?email=later@example.org', { token: admin });
+      return res.body.items.find((i) => i.status === 'sent');
+    });
+    expect(sent.attempts).toBe(2);
+
+    const again = await http<{ code: string; detail: string }>(t.baseUrl, 'POST', url, { token: admin });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    expect(again.body.code).toBe('DELIVERY_NOT_RETRYABLE');
+    expect(again.body.detail).toContain('this one is sent');
+    const unknown = await http<{ code: string }>(t.baseUrl, 'POST', `/v1/admin/deliveries/${encodeURIComponent('confirm|nobody|1|0')}/retry`, { token: admin });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('DELIVERY_NOT_FOUND');
+    expect(mailsTo('later@example.org')).toHaveLength(1);
+  });
+
   it('GET /v1/admin/deliveries: by email (keyed hash) for admins only', async () => {
     await subscribe({ email: 'audre@example.org' });
     await mailTo('audre@example.org');

@@ -81,8 +81,8 @@ export class Deliveries {
     for (let i = 0; i < list.length; i += INSERT_CHUNK) {
       const chunk = list.slice(i, i + INSERT_CHUNK);
       const rows: { delivery_key: string; inserted: boolean }[] = await this.db.query(
-        `INSERT INTO deliveries (delivery_key, kind, subscription_id, event_id, lead_time, start_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[])
+        `INSERT INTO deliveries (delivery_key, kind, subscription_id, event_id, lead_time, start_at, payload)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[])
          ON CONFLICT (delivery_key) DO UPDATE SET updated_at = deliveries.updated_at WHERE deliveries.status = 'pending'
          RETURNING delivery_key, (xmax = 0) AS inserted`,
         [
@@ -92,6 +92,7 @@ export class Deliveries {
           chunk.map((d) => d.eventId),
           chunk.map((d) => d.leadTime ?? null),
           chunk.map((d) => d.start ?? null),
+          chunk.map((d) => JSON.stringify(d.payload ?? null)),
         ],
       );
       const pending = new Set(rows.map((r) => r.delivery_key));
@@ -111,9 +112,42 @@ export class Deliveries {
   /** Inserts the row when a job arrives without one (e.g. queued by hand); no-op otherwise. */
   async ensure(p: SendEmailPayload): Promise<void> {
     await this.db.query(
-      `INSERT INTO deliveries (delivery_key, kind, subscription_id, event_id) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery_key) DO NOTHING`,
-      [p.deliveryKey, p.kind, p.subscriptionId, p.eventId],
+      `INSERT INTO deliveries (delivery_key, kind, subscription_id, event_id, payload) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (delivery_key) DO NOTHING`,
+      [p.deliveryKey, p.kind, p.subscriptionId, p.eventId, JSON.stringify(p.payload ?? null)],
     );
+  }
+
+  /**
+   * An admin's retry of a failed delivery: back to `pending` (conditional, so two retries make
+   * one job) and a new send job with the full set of attempts, built from the stored payload.
+   * The job gets its own id (the failed one's attempts in it), and the usual claim still stands
+   * between it and a second send. Null when there is no such delivery.
+   */
+  async retry(key: string, by: string): Promise<{ retried: true; delivery: Delivery } | { retried: false; delivery: Delivery | null; why?: string }> {
+    const rows: (Delivery & { payload: unknown })[] = await this.db.query(
+      `WITH retried AS (
+         UPDATE deliveries SET status = 'pending', reason = $2, updated_at = now()
+          WHERE delivery_key = $1 AND status = 'failed' AND payload IS NOT NULL
+          RETURNING *)
+       SELECT ${COLUMNS}, payload FROM retried`,
+      [key, `retry requested by ${by}`],
+    );
+    const row = rows[0];
+    if (!row) {
+      const delivery = await this.get(key);
+      const why = delivery?.status === 'failed' ? 'it was recorded before payloads were kept, so its email cannot be rebuilt' : `only a failed delivery can be retried; this one is ${delivery?.status}`;
+      return { retried: false, delivery, why };
+    }
+    const { payload, ...delivery } = row;
+    const data: SendEmailPayload = { deliveryKey: key, kind: delivery.kind, subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, payload };
+    try {
+      await this.queue.add(JOBS.email.send, data, { ...JOB_OPTIONS, jobId: `${sendEmailJobId(key)}-retry-${delivery.attempts}` });
+    } catch (err) {
+      // Not queued: leave the row as it was, so the admin can simply try again.
+      await this.db.query(`UPDATE deliveries SET status = 'failed', reason = $2 WHERE delivery_key = $1 AND status = 'pending'`, [key, `retry not queued: ${err instanceof Error ? err.message : String(err)}`]);
+      throw err;
+    }
+    return { retried: true, delivery };
   }
 
   /**

@@ -7,6 +7,7 @@ import { DevMailboxController } from './dev-mailbox.controller';
 import { EmailRenderers } from './email-renderers';
 import { Mailer } from './mail.types';
 import { DevMailbox, SmtpMailer } from './mailers';
+import { RetryDeliveryHandler } from './retry-delivery/retry-delivery.handler';
 
 /**
  * Email infrastructure, every role: the transport (SMTP_URL, or the development mailbox when it
@@ -19,6 +20,7 @@ import { DevMailbox, SmtpMailer } from './mailers';
     DevMailbox,
     EmailRenderers,
     Deliveries,
+    RetryDeliveryHandler,
     {
       provide: Mailer,
       inject: [APP_CONFIG, RedisClient],

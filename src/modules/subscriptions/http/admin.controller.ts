@@ -1,9 +1,10 @@
-import { Controller, Delete, Get, HttpCode, Param, Query, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
 import { AuthenticatedRequest, Roles } from '../../auth/auth.guard';
-import { Deliveries } from '../../mail/deliveries';
+import { Deliveries, Delivery } from '../../mail/deliveries';
+import { RetryDeliveryCommand } from '../../mail/retry-delivery/retry-delivery.command';
 import { EraseSubscriberCommand } from '../erase-subscriber/erase-subscriber.command';
 import { SubscriberDirectory } from '../subscriber-directory';
 import { DeliveriesQueryDto } from './dto';
@@ -34,5 +35,13 @@ export class SubscriptionsAdminController {
     const subscriptionIds = q.email ? await this.directory.idsByEmail(q.email) : undefined;
     const items = subscriptionIds?.length === 0 ? [] : await this.deliveries.list({ subscriptionIds, eventId: q.eventId?.toLowerCase(), limit: q.limit ?? 100 });
     return { items };
+  }
+
+  /** A failed delivery (SMTP refused for good, or every attempt used) sent again, once; 202 with the row as it now stands. */
+  @Post('deliveries/:key/retry')
+  @Roles('admin')
+  @HttpCode(202)
+  retry(@Param('key') key: string, @Req() req: AuthenticatedRequest): Promise<Delivery> {
+    return this.commands.execute(new RetryDeliveryCommand(key, commandMetadata(req).actor));
   }
 }
