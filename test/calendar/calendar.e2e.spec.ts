@@ -366,6 +366,8 @@ describe('calendar view over HTTP', () => {
       expect(text).toContain('DTEND;VALUE=DATE:20331026');
       expect(text).toContain('DTSTART;TZID=Asia/Tokyo:20331023T093000');
       expect(text).toContain('DTEND;TZID=Asia/Tokyo:20331023T110000');
+      // One VTIMEZONE per zone the feed uses (RFC 5545 §3.2.19), and none for all-day events.
+      expect(text.match(/BEGIN:VTIMEZONE\r\nTZID:[^\r]+/g)).toEqual(['BEGIN:VTIMEZONE\r\nTZID:Asia/Tokyo']);
 
       const events = (s: string) => Object.values(ical.sync.parseICS(s)).filter((c): c is VEvent => c?.type === 'VEVENT');
       const parsed = events(text);

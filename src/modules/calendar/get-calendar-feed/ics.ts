@@ -1,5 +1,6 @@
 import ical, { ICalCalendarMethod, ICalEventData, ICalEventStatus } from 'ical-generator';
 import { DateTime } from 'luxon';
+import { tzlib_get_ical_block } from 'timezones-ical-library';
 import { isAllDay } from '../../scheduling/domain/time';
 import type { CalendarRow } from '../read-model/calendar-row';
 
@@ -12,6 +13,21 @@ export const FEED_TTL_SECONDS = 3600;
  */
 export const eventUid = (id: string): string => `${id}@almanac`;
 
+/**
+ * RFC 5545 §3.2.19: every TZID an object uses needs its VTIMEZONE in that object (Outlook, for
+ * one, will not place an event without it). The rules come from timezones-ical-library (IANA
+ * data, kept current); it answers an alias (Asia/Calcutta) with its canonical zone's block, so
+ * the block is renamed to the TZID the events carry.
+ */
+export function vtimezone(zone: string): string | null {
+  const [block] = tzlib_get_ical_block(zone);
+  if (!block) return null;
+  return block.replace(/^TZID:.*$/m, `TZID:${zone}`).replace(/^X-LIC-LOCATION:.*$/m, `X-LIC-LOCATION:${zone}`);
+}
+
+/** The calendar-level option that makes ical-generator add one VTIMEZONE per zone its events use. */
+export const WITH_VTIMEZONES = { name: null, generator: vtimezone };
+
 export interface FeedOptions {
   name: string;
   baseUrl: string;
@@ -22,7 +38,7 @@ export interface FeedOptions {
  * the time of the request, so two fetches of an unchanged calendar are byte-identical (ETag).
  */
 export function renderFeed(rows: CalendarRow[], o: FeedOptions): string {
-  const cal = ical({ name: o.name, method: ICalCalendarMethod.PUBLISH, ttl: FEED_TTL_SECONDS, prodId: { company: 'almanac', product: 'calendar', language: 'EN' } });
+  const cal = ical({ name: o.name, method: ICalCalendarMethod.PUBLISH, ttl: FEED_TTL_SECONDS, timezone: WITH_VTIMEZONES, prodId: { company: 'almanac', product: 'calendar', language: 'EN' } });
   for (const r of rows) cal.createEvent(vevent(r, o.baseUrl));
   return cal.toString();
 }

@@ -1,6 +1,6 @@
 import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import type { CalendarRow } from '../../calendar/read-model/calendar-row';
-import { vevent } from '../../calendar/get-calendar-feed/ics';
+import { WITH_VTIMEZONES, vevent } from '../../calendar/get-calendar-feed/ics';
 
 export interface IcsParty {
   email: string;
@@ -15,7 +15,7 @@ export interface IcsParty {
 export function eventIcs(row: CalendarRow, o: { baseUrl: string; organizer: IcsParty; attendee: IcsParty }): { method: 'REQUEST' | 'CANCEL'; content: string } {
   const cancelled = row.status === 'cancelled';
   const method = cancelled ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST;
-  const cal = ical({ method, prodId: { company: 'almanac', product: 'reminders', language: 'EN' } });
+  const cal = ical({ method, timezone: WITH_VTIMEZONES, prodId: { company: 'almanac', product: 'reminders', language: 'EN' } });
   cal.createEvent({
     ...vevent(row, o.baseUrl),
     status: cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,

@@ -56,6 +56,20 @@ describe('eventIcs', () => {
   it('timed events keep their wall clock with the IANA zone', () => {
     const { content } = eventIcs(row({ start_value: { dateTime: '2013-10-22T10:00' }, end_value: { dateTime: '2013-10-22T12:00' } }), parties);
     expect(content).toContain('DTSTART;TZID=Asia/Seoul:20131022T100000');
+    // RFC 5545 §3.2.19: the zone's definition travels with it, once.
+    expect(content.match(/BEGIN:VTIMEZONE\r\nTZID:Asia\/Seoul\r\n/g)).toHaveLength(1);
+    expect(content).toContain('TZOFFSETTO:+0900');
+  });
+
+  it('an alias zone gets a VTIMEZONE under the very TZID the event uses', () => {
+    const { content } = eventIcs(row({ time_zone: 'Asia/Calcutta', start_value: { dateTime: '2013-10-22T10:00' }, end_value: { dateTime: '2013-10-22T12:00' } }), parties);
+    expect(content).toContain('DTSTART;TZID=Asia/Calcutta:20131022T100000');
+    expect(content).toContain('BEGIN:VTIMEZONE\r\nTZID:Asia/Calcutta\r\n');
+    expect(content).toContain('TZOFFSETTO:+0530');
+  });
+
+  it('all-day events need no VTIMEZONE', () => {
+    expect(eventIcs(row(), parties).content).not.toContain('VTIMEZONE');
   });
 });
 
