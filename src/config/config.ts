@@ -24,6 +24,8 @@ const schema = z
     RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
     RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(20),
     RATE_LIMIT_LINKS_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    /** Memory for finished pages of GET /v1/events per API process (exact: a page is reused only while the view is unchanged); 0 turns it off. */
+    LIST_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
     /** Seconds a process gets to drain on SIGTERM before it exits anyway. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).default(9),
   })

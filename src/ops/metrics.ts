@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '../events/postgres-event-store';
 import { QUEUES } from '../jobs/catalog';
+import { ListPageCache } from '../modules/calendar/list-events/list-page.cache';
 import { Public } from '../modules/auth/auth.guard';
 import { ProjectionStatusService } from '../projections/projection.status';
 
@@ -28,6 +29,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly conflicts = new Counter({ name: 'almanac_append_conflicts_total', help: 'Appends refused for a wrong expected version', registers: [this.registry] });
+  readonly listCache = new Counter({ name: 'almanac_list_cache_lookups_total', help: 'GET /v1/events pages looked up in the page cache, by result', labelNames: ['result'], registers: [this.registry] });
 
   constructor(
     @InjectQueue(QUEUES.projections) projections: Queue,
@@ -36,9 +38,11 @@ export class Metrics {
     private readonly status: ProjectionStatusService,
     @InjectDataSource() private readonly db: DataSource,
     store: PostgresEventStore,
+    listPages: ListPageCache,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'almanac_' });
     store.onConflict(() => this.conflicts.inc());
+    listPages.onLookup((hit) => this.listCache.inc({ result: hit ? 'hit' : 'miss' }));
     const queues = [projections, email, reminders];
     this.queues = queues;
     const self = this;

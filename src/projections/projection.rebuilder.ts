@@ -5,7 +5,7 @@ import { LogCheckpoint, StoredEvent, compareCheckpoints } from '../events/envelo
 import { Checkpoints, cp } from './checkpoints';
 import { Projection } from './projection';
 import { ProjectionRegistry } from './projection.registry';
-import { ProjectionRunner, checkpointName, lockKey, tableName } from './projection.runner';
+import { PROGRESS_CHANNEL, ProjectionRunner, checkpointName, lockKey, tableName } from './projection.runner';
 
 export interface TableDifference {
   table: string;
@@ -152,5 +152,7 @@ export class ProjectionRebuilder {
       [checkpointName(p, 'live'), at.transactionId, at.position],
     );
     await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [checkpointName(p, 'rebuild')]);
+    // As after a batch: readers that wait on, or cache by, the live model hear of the new one (at commit).
+    await tx.query('SELECT pg_notify($1, $2)', [PROGRESS_CHANNEL, `${checkpointName(p, 'live')}:${at.transactionId}:${at.position}`]);
   }
 }

@@ -281,6 +281,38 @@ describe('calendar view over HTTP', () => {
     }, 30000);
   });
 
+  describe('page cache', () => {
+    it('serves a repeated listing from memory only while the view is unchanged: any change shows at once', async () => {
+      const e = await schedule({ title: 'Cached forum', location: { city: 'Busan', country: 'KR' }, start: { date: '2034-03-01' }, end: { date: '2034-03-01' } });
+      const path = `/v1/events?${query({ from: '2034-03-01', to: '2034-03-31', country: 'KR' })}`;
+      const hits = async () => Number(/almanac_list_cache_lookups_total\{result="hit"\} (\d+)/.exec((await http(t.baseUrl, 'GET', '/metrics')).text)?.[1] ?? 0);
+      const first = await read(path, e.position);
+      const before = await hits();
+      const again = await get(path);
+      expect(again.body).toEqual(first);
+      expect(await hits()).toBe(before + 1);
+      expect(first.items.map((i) => i.title)).toEqual(['Cached forum']);
+
+      // Once GET /v1/events/:id shows the change (the view has it), so does the listing, without any header.
+      const changed = await write('PATCH', `/v1/events/${e.id}`, { title: 'Renamed forum' });
+      await read(`/v1/events/${e.id}`, changed.position);
+      const after = await get(path);
+      expect(after.body.items.map((i) => i.title)).toEqual(['Renamed forum']);
+      expect(after.body.nextSyncToken).not.toBe(first.nextSyncToken);
+
+      // A write elsewhere in the view also retires the page (its sync token moves), content unchanged.
+      const other = await schedule({ title: 'Elsewhere', location: { city: 'Tokyo', country: 'JP' }, start: { date: '2034-05-01' }, end: { date: '2034-05-01' } });
+      await read(`/v1/events/${other.id}`, other.position);
+      const later = await get(path);
+      expect(later.body.items).toEqual(after.body.items);
+      expect(later.body.nextSyncToken).not.toBe(after.body.nextSyncToken);
+
+      // Nobody here waits for this write: the projection's own notification retires the page.
+      await write('PATCH', `/v1/events/${e.id}`, { title: 'Renamed again' });
+      await waitFor('the listing shows the change', async () => (await get(path)).body.items[0]?.title === 'Renamed again');
+    });
+  });
+
   describe('incremental sync', () => {
     it('a full listing hands out a token; a sync from it returns exactly what changed since, and applying it equals a fresh listing', async () => {
       const base = await schedule({ title: 'Sync base', location: { city: 'Busan', country: 'KR' } });

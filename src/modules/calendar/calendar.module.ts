@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ListPageCache } from './list-events/list-page.cache';
 import { CalendarProjection } from './calendar.projection';
 import { GetCalendarEventHandler } from './get-calendar-event/get-calendar-event.handler';
 import { GetCalendarFeedHandler } from './get-calendar-feed/get-calendar-feed.handler';
 import { ListEventsHandler } from './list-events/list-events.handler';
 import { CalendarReadModel } from './read-model/calendar.read-model';
 import { ReadModelWaiter } from './read-model/read-model.waiter';
+import { ViewVersion } from './read-model/view-version';
 import { SyncEventsHandler } from './sync-events/sync-events.handler';
 
 const handlers = [ListEventsHandler, SyncEventsHandler, GetCalendarFeedHandler, GetCalendarEventHandler];
@@ -14,7 +16,7 @@ const handlers = [ListEventsHandler, SyncEventsHandler, GetCalendarFeedHandler, 
  * module is imported, every role) and its queries. No HTTP: see CalendarHttpModule.
  */
 @Module({
-  providers: [CalendarProjection, CalendarReadModel, ReadModelWaiter, ...handlers],
-  exports: [CalendarProjection, CalendarReadModel, ReadModelWaiter],
+  providers: [CalendarProjection, CalendarReadModel, ReadModelWaiter, ViewVersion, ListPageCache, ...handlers],
+  exports: [CalendarProjection, CalendarReadModel, ReadModelWaiter, ListPageCache],
 })
 export class CalendarModule {}

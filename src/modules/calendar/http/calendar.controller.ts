@@ -28,6 +28,22 @@ function parseInstant(name: string, value: string): Date {
   return d;
 }
 
+/** Bodies of pages already sent: a page from the page cache is the same object on every hit, so it is serialised (and hashed for its ETag) once. */
+const bodies = new WeakMap<EventPage, { text: string; etag: string }>();
+
+function json(res: Response, page: EventPage): string {
+  let body = bodies.get(page);
+  if (!body) {
+    const text = JSON.stringify(page);
+    body = { text, etag: `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"` };
+    bodies.set(page, body);
+  }
+  res.type('application/json; charset=utf-8');
+  // Set here, express keeps it (and still answers a matching If-None-Match with 304).
+  res.setHeader('ETag', body.etag);
+  return body.text;
+}
+
 /** Public reads of the calendar view (DESIGN §5). */
 /** Public reads draw from the shared `reads` rate limit. */
 @Controller('v1')
@@ -47,7 +63,11 @@ export class CalendarController {
    */
   @Get('events')
   @Public()
-  async list(@Query() dto: ListEventsDto, @Headers('x-min-log-position') minPosition: string | undefined): Promise<EventPage> {
+  async list(
+    @Query() dto: ListEventsDto,
+    @Headers('x-min-log-position') minPosition: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<EventPage | string> {
     const filters = toFilters(dto);
     const cursor = dto.cursor === undefined ? null : decodeCursor(dto.cursor);
     const token = dto.syncToken === undefined ? null : decodeSyncToken(dto.syncToken);
@@ -55,12 +75,12 @@ export class CalendarController {
     await this.waiter.waitForHeader(minPosition);
     if (cursor?.k === 'l') {
       if (token) throw badCursor('belongs to a listing, not to a sync; drop syncToken or cursor');
-      return this.queries.execute(new ListEventsQuery(filters, limit, cursor));
+      return json(res, await this.queries.execute(new ListEventsQuery(filters, limit, cursor, minPosition !== undefined)));
     }
     // A sync cursor is further along than the token it came from; the token, when sent again,
     // is still checked (410 if unreadable). With neither, this is the first page of a listing.
     const from = cursor ?? token;
-    return this.queries.execute(from ? new SyncEventsQuery(from, limit) : new ListEventsQuery(filters, limit, null));
+    return json(res, await this.queries.execute(from ? new SyncEventsQuery(from, limit) : new ListEventsQuery(filters, limit, null, minPosition !== undefined)));
   }
 
   /**

@@ -1,7 +1,9 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { representRow } from '../read-model/calendar-row';
-import { CalendarReadModel } from '../read-model/calendar.read-model';
-import { badCursor, encodeCursor, encodeSyncToken, fingerprint } from '../read-model/tokens';
+import { CalendarFilters, CalendarReadModel } from '../read-model/calendar.read-model';
+import { ListCursor, badCursor, encodeCursor, encodeSyncToken, fingerprint } from '../read-model/tokens';
+import { ViewVersion } from '../read-model/view-version';
+import { ListPageCache } from './list-page.cache';
 import { EventPage, ListEventsQuery } from './list-events.query';
 
 /**
@@ -12,11 +14,29 @@ import { EventPage, ListEventsQuery } from './list-events.query';
  */
 @QueryHandler(ListEventsQuery)
 export class ListEventsHandler implements IQueryHandler<ListEventsQuery> {
-  constructor(private readonly model: CalendarReadModel) {}
+  constructor(
+    private readonly model: CalendarReadModel,
+    private readonly cache: ListPageCache,
+    private readonly versions: ViewVersion,
+  ) {}
 
-  async execute({ filters, limit, cursor }: ListEventsQuery): Promise<EventPage> {
+  async execute({ filters, limit, cursor, fresh }: ListEventsQuery): Promise<EventPage> {
     const f = fingerprint(filters);
     if (cursor && cursor.f !== f) throw badCursor('was issued for other filters; send the same filters as the first page, or start again without cursor');
+    if (!this.cache.enabled) return this.read(filters, limit, cursor, f);
+    // The version is read BEFORE the page, so a page is filed under a version no newer than the
+    // one it shows: a later request with that version gets what it would have read, or newer.
+    // `fresh`: a reader who waited for a write must not get a version that predates it.
+    const request = JSON.stringify([filters, limit, cursor]);
+    const version = fresh ? await this.versions.fresh() : await this.versions.current();
+    const hit = this.cache.get(request, version);
+    if (hit) return hit;
+    const page = await this.read(filters, limit, cursor, f);
+    this.cache.set(request, version, page);
+    return page;
+  }
+
+  private async read(filters: CalendarFilters, limit: number, cursor: ListCursor | null, f: string): Promise<EventPage> {
     const { rows, point } = cursor
       ? { rows: await this.model.page(filters, limit, { startsAt: cursor.t, id: cursor.i }), point: { generation: cursor.g, seq: cursor.s } }
       : await this.model.firstPage(filters, limit);

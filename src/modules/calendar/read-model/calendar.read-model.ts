@@ -86,6 +86,14 @@ export class CalendarReadModel {
     return rows[0];
   }
 
+  /**
+   * The view's version: its generation (a rebuild makes a new one) and its highest change_seq
+   * (every upsert takes a new one, and rows are never deleted). Equal versions, equal content.
+   */
+  version(): Promise<SyncPoint> {
+    return this.syncPoint(this.db.manager);
+  }
+
   private async syncPoint(m: EntityManager): Promise<SyncPoint> {
     // No checkpoint row yet means the projection never ran: generation 1 is what it will get.
     const rows: { generation: number | null; seq: string }[] = await m.query(

@@ -32,6 +32,8 @@ export class ReadModelWaiter implements OnModuleDestroy {
   private lastFailure = 0;
   private closed = false;
   private readonly ticks = new Set<Tick>();
+  private readonly progressListeners: ((checkpoint: string) => void)[] = [];
+  private readonly listeningListeners: ((up: boolean) => void)[] = [];
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -57,7 +59,12 @@ export class ReadModelWaiter implements OnModuleDestroy {
         tick.done();
         throw err;
       });
-      if (progress === 'reached') return tick.done();
+      if (progress === 'reached') {
+        // Seen in the database, perhaps before its notification arrives: tell listeners now, so
+        // whatever this reader does next in this process reflects it.
+        for (const l of this.progressListeners) l(projection);
+        return tick.done();
+      }
       if (progress === 'failed' || Date.now() >= deadline) {
         tick.done();
         throw lagging(projection, position, progress === 'failed');
@@ -119,6 +126,21 @@ export class ReadModelWaiter implements OnModuleDestroy {
     return tick;
   }
 
+  /** `listener(checkpoint name)` on every projection batch commit (and rebuild swap) this process hears of. */
+  onProgress(listener: (checkpoint: string) => void): void {
+    this.progressListeners.push(listener);
+  }
+
+  /** `listener(true)` once LISTEN is up, `listener(false)` when its connection is lost (notifications may have been missed). */
+  onListening(listener: (up: boolean) => void): void {
+    this.listeningListeners.push(listener);
+  }
+
+  /** Starts listening if it is not (best effort, not awaited); for components that rely on the notifications. */
+  listenForProgress(): void {
+    this.listen();
+  }
+
   /** Best effort and never awaited by a request: until LISTEN is up, the poll does the work. */
   private listen(): void {
     if (this.closed || this.client || this.connecting || Date.now() - this.lastFailure < RECONNECT_MS) return;
@@ -134,6 +156,7 @@ export class ReadModelWaiter implements OnModuleDestroy {
       .then(() => {
         if (this.closed) return void client.end().catch(() => undefined);
         this.client = client;
+        for (const l of this.listeningListeners) l(true);
       })
       .catch((err: unknown) => {
         this.logger.warn({ err }, 'could not LISTEN for projection progress; polling');
@@ -144,13 +167,18 @@ export class ReadModelWaiter implements OnModuleDestroy {
 
   private drop(client: Client): void {
     this.lastFailure = Date.now();
-    if (this.client === client) this.client = null;
+    if (this.client === client) {
+      this.client = null;
+      for (const l of this.listeningListeners) l(false);
+    }
     client.end().catch(() => undefined);
   }
 
   private onNotification(n: Notification): void {
     // Payload `<checkpoint name>:<txid>:<position>`; any live projection's progress may be awaited.
     if (n.channel !== PROGRESS_CHANNEL) return;
+    const checkpoint = (n.payload ?? '').split(':')[0];
+    for (const l of this.progressListeners) l(checkpoint);
     for (const t of [...this.ticks]) t.done();
   }
 }

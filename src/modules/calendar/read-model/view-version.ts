@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { CalendarReadModel, PROJECTION_NAME, SyncPoint } from './calendar.read-model';
+import { ReadModelWaiter } from './read-model.waiter';
+
+/**
+ * The calendar view's version (generation, highest change_seq) without a query per request:
+ * read once, then trusted until the calendar projection reports a commit (its NOTIFY, which
+ * PostgreSQL delivers after the commit; or a reader in this process saw the view reach its
+ * write) or the LISTEN connection drops. Without LISTEN every
+ * call reads the database. A read may thus see the version a notification's flight time old —
+ * the same staleness as the read model's own lag; a read that must see a write asks `fresh()`.
+ */
+@Injectable()
+export class ViewVersion {
+  private known: SyncPoint | null = null;
+  /** Bumped by every invalidation, so a read that was in flight across one is not kept. */
+  private epoch = 0;
+  private listening = false;
+
+  constructor(
+    private readonly model: CalendarReadModel,
+    private readonly waiter: ReadModelWaiter,
+  ) {
+    waiter.onProgress((checkpoint) => {
+      if (checkpoint === PROJECTION_NAME) this.invalidate();
+    });
+    waiter.onListening((up) => {
+      this.listening = up;
+      this.invalidate();
+    });
+  }
+
+  /** The version as last read, or from the database when it may have moved since. */
+  current(): Promise<SyncPoint> {
+    this.waiter.listenForProgress();
+    return this.known ? Promise.resolve(this.known) : this.fresh();
+  }
+
+  /** From the database, always (and kept for `current` when nothing moved meanwhile). */
+  async fresh(): Promise<SyncPoint> {
+    const epoch = this.epoch;
+    const v = await this.model.version();
+    if (this.listening && epoch === this.epoch) this.known = v;
+    return v;
+  }
+
+  private invalidate(): void {
+    this.epoch++;
+    this.known = null;
+  }
+}
