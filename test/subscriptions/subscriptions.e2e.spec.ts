@@ -271,8 +271,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     expect(mailsTo('once@example.org')).toHaveLength(1);
 
     const key = `claim-race|${d.subscriptionId}`;
-    await deliveries.ensure({ deliveryKey: key, kind: 'none', subscriptionId: d.subscriptionId, eventId: null, payload: null });
-    const claims = await Promise.all([1, 2, 3, 4].map(() => deliveries.claim(key)));
+    const claims = await Promise.all([1, 2, 3, 4].map(() => deliveries.claim({ deliveryKey: key, kind: 'none', subscriptionId: d.subscriptionId, eventId: null, payload: null })));
     expect(claims.filter(Boolean)).toHaveLength(1);
   });
 

@@ -109,12 +109,22 @@ export class Deliveries {
     return created;
   }
 
-  /** Inserts the row when a job arrives without one (e.g. queued by hand); no-op otherwise. */
-  async ensure(p: SendEmailPayload): Promise<void> {
-    await this.db.query(
-      `INSERT INTO deliveries (delivery_key, kind, subscription_id, event_id, payload) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (delivery_key) DO NOTHING`,
+  /**
+   * Claims the delivery for one send attempt: only a pending row (or one whose claim was
+   * abandoned by a dead worker) moves to `sending`, and a job that arrives without a row (queued
+   * by hand, by an older version) creates it already claimed — one conditional statement, so two
+   * concurrent jobs cannot both send. Null: not claimable, see `get` for why.
+   */
+  async claim(p: SendEmailPayload): Promise<Delivery | null> {
+    const rows: Delivery[] = await this.db.query(
+      `INSERT INTO deliveries AS d (delivery_key, kind, subscription_id, event_id, payload, status, attempts, updated_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, 'sending', 1, now())
+       ON CONFLICT (delivery_key) DO UPDATE SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
+        WHERE d.status = 'pending' OR (d.status = 'sending' AND d.updated_at < now() - interval '${STALE_SENDING}')
+       RETURNING ${COLUMNS}`,
       [p.deliveryKey, p.kind, p.subscriptionId, p.eventId, JSON.stringify(p.payload ?? null)],
     );
+    return rows[0] ?? null;
   }
 
   /**
@@ -148,25 +158,6 @@ export class Deliveries {
       throw err;
     }
     return { retried: true, delivery };
-  }
-
-  /**
-   * Claims the delivery for one send attempt: only a pending row (or one whose claim was
-   * abandoned by a dead worker) moves to `sending`, in one conditional UPDATE, so two
-   * concurrent jobs cannot both send. Null: not claimable, see `get` for why.
-   */
-  async claim(key: string): Promise<Delivery | null> {
-    // Wrapped in a CTE so the driver hands back rows (a bare UPDATE … RETURNING comes back as [rows, count]).
-    const rows: Delivery[] = await this.db.query(
-      `WITH claimed AS (
-         UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = now()
-          WHERE delivery_key = $1
-            AND (status = 'pending' OR (status = 'sending' AND updated_at < now() - interval '${STALE_SENDING}'))
-          RETURNING *)
-       SELECT ${COLUMNS} FROM claimed`,
-      [key],
-    );
-    return rows[0] ?? null;
   }
 
   async get(key: string): Promise<Delivery | null> {

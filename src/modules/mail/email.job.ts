@@ -45,8 +45,7 @@ export class SendEmailJob implements HandlesJob<SendEmailPayload> {
   async handle(job: Job<SendEmailPayload>): Promise<string> {
     const p = job.data;
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await this.deliveries.ensure(p);
-    const claimed = await this.deliveries.claim(p.deliveryKey);
+    const claimed = await this.deliveries.claim(p);
     if (!claimed) {
       const d = await this.deliveries.get(p.deliveryKey);
       if (d?.status !== 'sending') return d?.status ?? 'missing'; // already sent, skipped or failed

@@ -20,10 +20,16 @@ export const eventUid = (id: string): string => `${id}@almanac`;
  * the block is renamed to the TZID the events carry.
  */
 export function vtimezone(zone: string): string | null {
+  const known = vtimezones.get(zone);
+  if (known !== undefined) return known;
   const [block] = tzlib_get_ical_block(zone);
-  if (!block) return null;
-  return block.replace(/^TZID:.*$/m, `TZID:${zone}`).replace(/^X-LIC-LOCATION:.*$/m, `X-LIC-LOCATION:${zone}`);
+  const named = block ? block.replace(/^TZID:.*$/m, `TZID:${zone}`).replace(/^X-LIC-LOCATION:.*$/m, `X-LIC-LOCATION:${zone}`) : null;
+  // Zones are validated IANA names (a few hundred at most): kept for the process's life.
+  vtimezones.set(zone, named);
+  return named;
 }
+
+const vtimezones = new Map<string, string | null>();
 
 /** The calendar-level option that makes ical-generator add one VTIMEZONE per zone its events use. */
 export const WITH_VTIMEZONES = { name: null, generator: vtimezone };

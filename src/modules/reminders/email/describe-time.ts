@@ -2,8 +2,26 @@ import { DateTime, Duration } from 'luxon';
 import type { CalendarRow } from '../../calendar/read-model/calendar-row';
 import { isAllDay } from '../../scheduling/domain/time';
 
+const locales = new Map<string, string>();
+const whens = new Map<string, string>();
+const leads = new Map<string, string>();
+
+/** Bounded memo: keys come from data (locales from subscribers), so the maps may not grow forever. */
+function remember(memo: Map<string, string>, key: string, compute: () => string): string {
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  if (memo.size >= 1000) memo.clear();
+  const value = compute();
+  memo.set(key, value);
+  return value;
+}
+
 /** A BCP 47 tag Intl knows, or English: a subscriber's odd locale must not break their email. */
 export function usableLocale(locale: string | null | undefined): string {
+  return remember(locales, locale ?? '', () => checkLocale(locale));
+}
+
+function checkLocale(locale: string | null | undefined): string {
   try {
     return locale && Intl.DateTimeFormat.supportedLocalesOf([locale]).length ? locale : 'en';
   } catch {
@@ -16,6 +34,12 @@ export function usableLocale(locale: string | null | undefined): string {
  * All-day events show their days (the last one inclusive, as people write them).
  */
 export function describeWhen(row: CalendarRow, locale: string): string {
+  // Pure in these inputs, and a fan-out asks the same question for every recipient.
+  const key = `${locale}|${row.time_zone}|${JSON.stringify(row.start_value)}|${JSON.stringify(row.end_value)}|${row.starts_at.getTime()}|${row.ends_at.getTime()}`;
+  return remember(whens, key, () => formatWhen(row, locale));
+}
+
+function formatWhen(row: CalendarRow, locale: string): string {
   const zone = row.time_zone;
   const loc = usableLocale(locale);
   const { start_value: start, end_value: end } = row;
@@ -33,6 +57,10 @@ export function describeWhen(row: CalendarRow, locale: string): string {
 
 /** "1 day", "5 minutes": the lead time a subscriber chose, in their language. */
 export function describeLead(leadTime: string, locale: string): string {
+  return remember(leads, `${leadTime}|${locale}`, () => formatLead(leadTime, locale));
+}
+
+function formatLead(leadTime: string, locale: string): string {
   const d = Duration.fromISO(leadTime);
   if (!d.isValid) return leadTime;
   return d.reconfigure({ locale: usableLocale(locale) }).removeZeros().toHuman({ unitDisplay: 'long' });
