@@ -311,6 +311,18 @@ describe('calendar view over HTTP', () => {
       await write('PATCH', `/v1/events/${e.id}`, { title: 'Renamed again' });
       await waitFor('the listing shows the change', async () => (await get(path)).body.items[0]?.title === 'Renamed again');
     });
+
+    it('when the LISTEN connection is lost, pages are checked against the database until it is back', async () => {
+      const e = await schedule({ title: 'Listen lost', location: { city: 'Daegu', country: 'KR' }, start: { date: '2034-07-01' }, end: { date: '2034-07-01' } });
+      const path = `/v1/events?${query({ from: '2034-07-01', to: '2034-07-31', country: 'KR' })}`;
+      await read(path, e.position);
+      await get(path); // cached, and the version trusted
+      const killed = await t.db.dataSource.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'almanac-read-waiter' AND datname = current_database()`);
+      expect(killed.length).toBeGreaterThan(0);
+      // No notification can arrive now; the change must show anyway.
+      await write('PATCH', `/v1/events/${e.id}`, { title: 'Listen lost, still exact' });
+      await waitFor('the listing shows the change', async () => (await get(path)).body.items[0]?.title === 'Listen lost, still exact');
+    });
   });
 
   describe('incremental sync', () => {

@@ -150,6 +150,8 @@ export class ReadModelWaiter implements OnModuleDestroy {
       this.logger.warn({ err }, 'LISTEN connection lost; polling until it is back');
       this.drop(client);
     });
+    // A connection can also just end (server shutdown): notifications stop all the same.
+    client.on('end', () => this.drop(client));
     this.connecting = client
       .connect()
       .then(() => client.query(`LISTEN ${PROGRESS_CHANNEL}`))
