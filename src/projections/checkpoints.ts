@@ -57,11 +57,11 @@ export const Checkpoints = {
     return rows.map(toRow);
   },
 
-  async advance(m: EntityManager, name: string, to: LogCheckpoint, lastEventAt: Date): Promise<void> {
-    await m.query(
-      `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, last_event_at = $4, updated_at = now() WHERE name = $1`,
-      [name, to.transactionId, to.position, lastEventAt],
-    );
+  /** Moves the checkpoint; with `notify`, also NOTIFYs (delivered at commit) in the same round trip. */
+  async advance(m: EntityManager, name: string, to: LogCheckpoint, lastEventAt: Date, notify?: { channel: string; payload: string }): Promise<void> {
+    const update = `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, last_event_at = $4, updated_at = now() WHERE name = $1`;
+    if (!notify) return void (await m.query(update, [name, to.transactionId, to.position, lastEventAt]));
+    await m.query(`WITH moved AS (${update}) SELECT pg_notify($5, $6)`, [name, to.transactionId, to.position, lastEventAt, notify.channel, notify.payload]);
   },
 
   async fail(m: EntityManager, name: string, position: string, error: string): Promise<void> {

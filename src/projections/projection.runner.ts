@@ -127,8 +127,10 @@ export class ProjectionRunner {
     }
     const applied = relevant.length;
     const last = events[events.length - 1];
-    await Checkpoints.advance(tx, checkpointName(p, slot), checkpointOf(last), last.recordedAt);
-    await tx.query('SELECT pg_notify($1, $2)', [PROGRESS_CHANNEL, `${checkpointName(p, slot)}:${last.transactionId}:${last.position}`]);
+    await Checkpoints.advance(tx, checkpointName(p, slot), checkpointOf(last), last.recordedAt, {
+      channel: PROGRESS_CHANNEL,
+      payload: `${checkpointName(p, slot)}:${last.transactionId}:${last.position}`,
+    });
     return { applied, read: events.length, committed: events };
   }
 

@@ -38,31 +38,27 @@ export class ReminderScheduler {
   /** After a batch committed: jobs for exactly the rows those log positions planned. */
   async scheduleFor(positions: string[], now = new Date()): Promise<void> {
     if (positions.length === 0) return;
-    const plans: PlanRow[] = await this.db.query(
-      `SELECT event_id, lead_time, due_at, start_at, event_version, status FROM ${PLAN_TABLE} WHERE planned_position = ANY($1::bigint[]) AND status = 'planned'`,
+    // The rows those positions (re)planned or cancelled, in one round trip.
+    const rows: (PlanRow & { replaced_start_at: Date | null })[] = await this.db.query(
+      `SELECT event_id, lead_time, due_at, start_at, event_version, status, replaced_start_at FROM ${PLAN_TABLE} WHERE planned_position = ANY($1::bigint[])`,
       [positions],
     );
     const notices: NoticeRow[] = await this.db.query(
       `SELECT event_id, event_version, kind, start_at, ends_at FROM ${NOTICES_TABLE} WHERE position = ANY($1::bigint[])`,
       [positions],
     );
-    await this.add(plans, notices, now);
-    await this.removeSuperseded(positions);
+    await this.add(rows.filter((r) => r.status === 'planned'), notices, now);
+    // Every lead time of a cancelled event; the old start of a moved one.
+    const superseded = rows.flatMap((r) => (r.status === 'cancelled' ? [{ ...r }] : r.replaced_start_at ? [{ ...r, start_at: r.replaced_start_at }] : []));
+    await this.removeSuperseded(superseded);
   }
 
   /**
-   * Removes the delayed due jobs those positions made pointless: every lead time of a cancelled
-   * event, and the old start of a moved one. Best effort by design — a job that is already
-   * running, or that survives because Redis was away, re-checks the plan when it fires and sends
-   * nothing (DueJob) — so a failure here is logged, never retried.
+   * Removes the delayed due jobs those positions made pointless. Best effort by design — a job
+   * that is already running, or that survives because Redis was away, re-checks the plan when
+   * it fires and sends nothing (DueJob) — so a failure here is logged, never retried.
    */
-  private async removeSuperseded(positions: string[]): Promise<void> {
-    const rows: { event_id: string; lead_time: string; start_at: Date }[] = await this.db.query(
-      `SELECT event_id, lead_time, start_at FROM ${PLAN_TABLE} WHERE planned_position = ANY($1::bigint[]) AND status = 'cancelled'
-       UNION ALL
-       SELECT event_id, lead_time, replaced_start_at FROM ${PLAN_TABLE} WHERE planned_position = ANY($1::bigint[]) AND status = 'planned' AND replaced_start_at IS NOT NULL`,
-      [positions],
-    );
+  private async removeSuperseded(rows: { event_id: string; lead_time: string; start_at: Date }[]): Promise<void> {
     if (rows.length === 0) return;
     const ids = rows.map((r) => dueJobId(r.event_id, r.lead_time, instantOf(r.start_at)));
     try {

@@ -1,8 +1,9 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, IsTimeZone, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { IsIn, IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { PROGRAMMES, Programme } from '../domain/events';
 import type { EventTime } from '../domain/time';
 import { IsEventTime } from './event-time.validator';
+import { IsIanaTimeZone } from './time-zone.validator';
 
 export class LocationDto {
   @IsString() @IsNotEmpty() @MaxLength(120)
@@ -44,7 +45,7 @@ export class ScheduleEventDto {
   @IsObject() @ValidateNested() @Type(() => LocationDto)
   location!: LocationDto;
 
-  @IsOptional() @IsTimeZone({ message: 'timeZone must be an IANA time zone such as Asia/Shanghai' })
+  @IsOptional() @IsIanaTimeZone()
   timeZone?: string;
 
   @IsEventTime()
@@ -75,7 +76,7 @@ export class RescheduleEventDto {
   @IsEventTime()
   end!: EventTime;
 
-  @IsOptional() @IsTimeZone({ message: 'timeZone must be an IANA time zone such as Asia/Shanghai' })
+  @IsOptional() @IsIanaTimeZone()
   timeZone?: string;
 
   @IsOptional() @IsString() @MaxLength(1000)
