@@ -144,6 +144,7 @@ export class ProjectionRunner {
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw err;
       await tx.query('ROLLBACK TO SAVEPOINT apply_batch');
+      this.logger.warn({ err, projection: p.name, events: events.length }, 'batch apply failed; applying event by event to find the culprit');
       return false;
     }
   }
