@@ -35,3 +35,14 @@ export interface Projection {
 }
 
 export const PROJECTION_METADATA = 'almanac:projection';
+
+/** A batch's events of the streams named `<prefix><id>`, by id, each in batch (= stream) order: what an `applyBatch` folds. */
+export function byStream(events: StoredEvent[], prefix: string): Map<string, StoredEvent[]> {
+  const streams = new Map<string, StoredEvent[]>();
+  for (const e of events) {
+    if (!e.streamId.startsWith(prefix)) continue;
+    const id = e.streamId.slice(prefix.length);
+    (streams.get(id) ?? streams.set(id, []).get(id)!).push(e);
+  }
+  return streams;
+}

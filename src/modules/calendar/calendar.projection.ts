@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StoredEvent } from '../../events/envelope';
 import { RegisterProjection } from '../../projections/projection.decorator';
-import type { Projection, ProjectionContext } from '../../projections/projection';
+import { type Projection, type ProjectionContext, byStream } from '../../projections/projection';
 import { CalendarEventState, evolve, initialState } from '../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../scheduling/domain/events';
 import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, stateOf } from './read-model/calendar-row';
@@ -38,12 +38,7 @@ export class CalendarProjection implements Projection {
    * (each takes one fresh change_seq, as the last of its per-event writes would).
    */
   async applyBatch(ctx: ProjectionContext, events: StoredEvent[]): Promise<void> {
-    const streams = new Map<string, StoredEvent[]>();
-    for (const e of events) {
-      if (!e.streamId.startsWith(CALENDAR_EVENT_STREAM_PREFIX)) continue;
-      const id = e.streamId.slice(CALENDAR_EVENT_STREAM_PREFIX.length);
-      (streams.get(id) ?? streams.set(id, []).get(id)!).push(e);
-    }
+    const streams = byStream(events, CALENDAR_EVENT_STREAM_PREFIX);
     if (streams.size === 0) return;
     const table = ctx.table(CALENDAR_TABLE);
     const rows: CalendarRow[] = await ctx.tx.query(`SELECT ${ROW_COLUMNS} FROM ${table} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [[...streams.keys()]]);

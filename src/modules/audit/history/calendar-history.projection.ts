@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StoredEvent } from '../../../events/envelope';
 import { RegisterProjection } from '../../../projections/projection.decorator';
-import type { Projection, ProjectionContext } from '../../../projections/projection';
+import { type Projection, type ProjectionContext, byStream } from '../../../projections/projection';
 import { CalendarEventState, evolve, initialState } from '../../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../../scheduling/domain/events';
 import { HISTORY_COLUMNS, HISTORY_PROJECTION, HISTORY_TABLE, HistoryRow, historyState } from './history-row';
@@ -46,12 +46,7 @@ export class CalendarHistoryProjection implements Projection {
    * (GREATEST, as there), the last stays open. The runner falls back to `apply` if this fails.
    */
   async applyBatch(ctx: ProjectionContext, events: StoredEvent[]): Promise<void> {
-    const streams = new Map<string, StoredEvent[]>();
-    for (const e of events) {
-      if (!e.streamId.startsWith(CALENDAR_EVENT_STREAM_PREFIX)) continue;
-      const id = e.streamId.slice(CALENDAR_EVENT_STREAM_PREFIX.length);
-      (streams.get(id) ?? streams.set(id, []).get(id)!).push(e);
-    }
+    const streams = byStream(events, CALENDAR_EVENT_STREAM_PREFIX);
     if (streams.size === 0) return;
     const table = ctx.table(HISTORY_TABLE);
     const open: HistoryRow[] = await ctx.tx.query(`SELECT ${HISTORY_COLUMNS} FROM ${table} WHERE id = ANY($1::uuid[]) AND valid_to IS NULL ORDER BY id FOR UPDATE`, [[...streams.keys()]]);
