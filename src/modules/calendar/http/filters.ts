@@ -14,11 +14,11 @@ export function toFilters(dto: CalendarFiltersDto): CalendarFilters {
   const errors: FieldError[] = [];
   const from = bound('from', dto.from, false, errors);
   const to = bound('to', dto.to, true, errors);
-  if (from && to && from.toMillis() >= to.toMillis()) errors.push({ field: 'to', message: 'to must be after from' });
+  if (from && to && from.millis >= to.millis) errors.push({ field: 'to', message: 'to must be after from' });
   if (errors.length) throw validationProblem(errors);
   return {
-    from: from?.toISO() ?? null,
-    to: to?.toISO() ?? null,
+    from: from?.iso ?? null,
+    to: to?.iso ?? null,
     country: dto.country ?? null,
     // Lower-cased: the match is case-insensitive, so a cursor must not care about case either.
     city: dto.city?.trim().toLowerCase() || null,
@@ -28,14 +28,32 @@ export function toFilters(dto: CalendarFiltersDto): CalendarFilters {
   };
 }
 
-function bound(field: string, value: string | undefined, isEnd: boolean, errors: FieldError[]): DateTime | null {
+interface Bound {
+  iso: string;
+  millis: number;
+}
+
+/** Parsed bounds by (value, end or start): calendar clients ask for the same months over and over. */
+const bounds = new Map<string, Bound | null>();
+
+function bound(field: string, value: string | undefined, isEnd: boolean, errors: FieldError[]): Bound | null {
   if (value === undefined) return null;
+  const key = `${isEnd ? 'to' : 'from'}|${value}`;
+  let b = bounds.get(key);
+  if (b === undefined) {
+    b = parse(value, isEnd);
+    if (bounds.size >= 1000) bounds.clear();
+    bounds.set(key, b);
+  }
+  if (b === null) errors.push({ field, message: `${field} is not a valid date or instant` });
+  return b;
+}
+
+function parse(value: string, isEnd: boolean): Bound | null {
   const bare = BARE_DATE.test(value);
   // luxon rejects impossible dates (2013-02-30) that Date.parse would roll over.
   const d = DateTime.fromISO(value, { zone: 'utc', setZone: !bare });
-  if (!d.isValid) {
-    errors.push({ field, message: `${field} is not a valid date or instant` });
-    return null;
-  }
-  return (bare && isEnd ? d.plus({ days: 1 }) : d).toUTC();
+  if (!d.isValid) return null;
+  const utc = (bare && isEnd ? d.plus({ days: 1 }) : d).toUTC();
+  return { iso: utc.toISO()!, millis: utc.toMillis() };
 }

@@ -21,9 +21,8 @@ export class ListEventsHandler implements IQueryHandler<ListEventsQuery> {
   ) {}
 
   async execute({ filters, limit, cursor, fresh }: ListEventsQuery): Promise<EventPage> {
-    const f = fingerprint(filters);
-    if (cursor && cursor.f !== f) throw badCursor('was issued for other filters; send the same filters as the first page, or start again without cursor');
-    if (!this.cache.enabled) return this.read(filters, limit, cursor, f);
+    if (cursor && cursor.f !== fingerprint(filters)) throw badCursor('was issued for other filters; send the same filters as the first page, or start again without cursor');
+    if (!this.cache.enabled) return this.read(filters, limit, cursor);
     // The version is read BEFORE the page, so a page is filed under a version no newer than the
     // one it shows: a later request with that version gets what it would have read, or newer.
     // `fresh`: a reader who waited for a write must not get a version that predates it.
@@ -31,19 +30,19 @@ export class ListEventsHandler implements IQueryHandler<ListEventsQuery> {
     const version = fresh ? await this.versions.fresh() : await this.versions.current();
     const hit = this.cache.get(request, version);
     if (hit) return hit;
-    const page = await this.read(filters, limit, cursor, f);
+    const page = await this.read(filters, limit, cursor);
     this.cache.set(request, version, page);
     return page;
   }
 
-  private async read(filters: CalendarFilters, limit: number, cursor: ListCursor | null, f: string): Promise<EventPage> {
+  private async read(filters: CalendarFilters, limit: number, cursor: ListCursor | null): Promise<EventPage> {
     const { rows, point } = cursor
       ? { rows: await this.model.page(filters, limit, { startsAt: cursor.t, id: cursor.i }), point: { generation: cursor.g, seq: cursor.s } }
       : await this.model.firstPage(filters, limit);
     const items = rows.slice(0, limit);
     if (rows.length <= limit) return { items: items.map(representRow), nextCursor: null, nextSyncToken: encodeSyncToken({ g: point.generation, s: point.seq }) };
     const last = items[items.length - 1];
-    const next = encodeCursor({ k: 'l', f, t: last.starts_at.toISOString(), i: last.id, g: point.generation, s: point.seq });
+    const next = encodeCursor({ k: 'l', f: fingerprint(filters), t: last.starts_at.toISOString(), i: last.id, g: point.generation, s: point.seq });
     return { items: items.map(representRow), nextCursor: next };
   }
 }
