@@ -41,6 +41,11 @@ const toRow = (r: Raw): CheckpointRow => ({
   failedPosition: r.failed_position,
 });
 
+/** NOTIFY channel of every checkpoint move (batches and rebuild swaps): readers wait and cache by it. */
+export const PROGRESS_CHANNEL = 'almanac_projection_progress';
+/** `<checkpoint name>:<transaction id>:<position>`. */
+export const progressPayload = (name: string, at: LogCheckpoint): string => `${name}:${at.transactionId}:${at.position}`;
+
 /** The checkpoint table, always written inside the caller's transaction. */
 export const Checkpoints = {
   async ensure(m: EntityManager, name: string): Promise<void> {
@@ -57,11 +62,14 @@ export const Checkpoints = {
     return rows.map(toRow);
   },
 
-  /** Moves the checkpoint; with `notify`, also NOTIFYs (delivered at commit) in the same round trip. */
-  async advance(m: EntityManager, name: string, to: LogCheckpoint, lastEventAt: Date, notify?: { channel: string; payload: string }): Promise<void> {
-    const update = `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, last_event_at = $4, updated_at = now() WHERE name = $1`;
-    if (!notify) return void (await m.query(update, [name, to.transactionId, to.position, lastEventAt]));
-    await m.query(`WITH moved AS (${update}) SELECT pg_notify($5, $6)`, [name, to.transactionId, to.position, lastEventAt, notify.channel, notify.payload]);
+  /** Moves the checkpoint and NOTIFYs its progress (delivered at commit), in one round trip. */
+  async advance(m: EntityManager, name: string, to: LogCheckpoint, lastEventAt: Date): Promise<void> {
+    await m.query(
+      `WITH moved AS (
+         UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, last_event_at = $4, updated_at = now() WHERE name = $1)
+       SELECT pg_notify($5, $6)`,
+      [name, to.transactionId, to.position, lastEventAt, PROGRESS_CHANNEL, progressPayload(name, to)],
+    );
   },
 
   async fail(m: EntityManager, name: string, position: string, error: string): Promise<void> {

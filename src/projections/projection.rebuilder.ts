@@ -2,10 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LogCheckpoint, StoredEvent, compareCheckpoints } from '../events/envelope';
-import { Checkpoints, cp } from './checkpoints';
+import { Checkpoints, PROGRESS_CHANNEL, cp, progressPayload } from './checkpoints';
 import { Projection } from './projection';
 import { ProjectionRegistry } from './projection.registry';
-import { PROGRESS_CHANNEL, ProjectionRunner, checkpointName, lockKey, tableName } from './projection.runner';
+import { ProjectionRunner, checkpointName, lockKey, tableName } from './projection.runner';
 
 export interface TableDifference {
   table: string;
@@ -153,6 +153,6 @@ export class ProjectionRebuilder {
     );
     await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [checkpointName(p, 'rebuild')]);
     // As after a batch: readers that wait on, or cache by, the live model hear of the new one (at commit).
-    await tx.query('SELECT pg_notify($1, $2)', [PROGRESS_CHANNEL, `${checkpointName(p, 'live')}:${at.transactionId}:${at.position}`]);
+    await tx.query('SELECT pg_notify($1, $2)', [PROGRESS_CHANNEL, progressPayload(checkpointName(p, 'live'), at)]);
   }
 }

@@ -7,7 +7,6 @@ import { PostgresEventStore } from '../events/postgres-event-store';
 import { Checkpoints, cp } from './checkpoints';
 import { Projection, ProjectionContext, ProjectionSlot } from './projection';
 
-export const PROGRESS_CHANNEL = 'almanac_projection_progress';
 export const REBUILD_SUFFIX = '__rebuild';
 
 export interface BatchResult {
@@ -127,10 +126,7 @@ export class ProjectionRunner {
     }
     const applied = relevant.length;
     const last = events[events.length - 1];
-    await Checkpoints.advance(tx, checkpointName(p, slot), checkpointOf(last), last.recordedAt, {
-      channel: PROGRESS_CHANNEL,
-      payload: `${checkpointName(p, slot)}:${last.transactionId}:${last.position}`,
-    });
+    await Checkpoints.advance(tx, checkpointName(p, slot), checkpointOf(last), last.recordedAt);
     return { applied, read: events.length, committed: events };
   }
 

@@ -1,6 +1,7 @@
 import ical, { ICalCalendarMethod, ICalEventData, ICalEventStatus } from 'ical-generator';
 import { DateTime } from 'luxon';
 import { tzlib_get_ical_block } from 'timezones-ical-library';
+import { boundedMemo } from '../../../common/memo';
 import { isAllDay } from '../../scheduling/domain/time';
 import type { CalendarRow } from '../read-model/calendar-row';
 
@@ -20,16 +21,14 @@ export const eventUid = (id: string): string => `${id}@almanac`;
  * the block is renamed to the TZID the events carry.
  */
 export function vtimezone(zone: string): string | null {
-  const known = vtimezones.get(zone);
-  if (known !== undefined) return known;
-  const [block] = tzlib_get_ical_block(zone);
-  const named = block ? block.replace(/^TZID:.*$/m, `TZID:${zone}`).replace(/^X-LIC-LOCATION:.*$/m, `X-LIC-LOCATION:${zone}`) : null;
-  // Zones are validated IANA names (a few hundred at most): kept for the process's life.
-  vtimezones.set(zone, named);
-  return named;
+  return vtimezones(zone, () => {
+    const [block] = tzlib_get_ical_block(zone);
+    return block ? block.replace(/^TZID:.*$/m, `TZID:${zone}`).replace(/^X-LIC-LOCATION:.*$/m, `X-LIC-LOCATION:${zone}`) : null;
+  });
 }
 
-const vtimezones = new Map<string, string | null>();
+/** Zones are validated IANA names: a few hundred at most. */
+const vtimezones = boundedMemo<string | null>(1000);
 
 /** The calendar-level option that makes ical-generator add one VTIMEZONE per zone its events use. */
 export const WITH_VTIMEZONES = { name: null, generator: vtimezone };

@@ -75,12 +75,12 @@ export class CalendarController {
     await this.waiter.waitForHeader(minPosition);
     if (cursor?.k === 'l') {
       if (token) throw badCursor('belongs to a listing, not to a sync; drop syncToken or cursor');
-      return json(res, await this.queries.execute(new ListEventsQuery(filters, limit, cursor, minPosition !== undefined)));
+      return json(res, await this.queries.execute(new ListEventsQuery(filters, limit, cursor)));
     }
     // A sync cursor is further along than the token it came from; the token, when sent again,
     // is still checked (410 if unreadable). With neither, this is the first page of a listing.
     const from = cursor ?? token;
-    return json(res, await this.queries.execute(from ? new SyncEventsQuery(from, limit) : new ListEventsQuery(filters, limit, null, minPosition !== undefined)));
+    return json(res, await this.queries.execute(from ? new SyncEventsQuery(from, limit) : new ListEventsQuery(filters, limit, null)));
   }
 
   /**

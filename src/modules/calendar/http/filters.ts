@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { FieldError, validationProblem } from '../../../common/http/problem';
+import { boundedMemo } from '../../../common/memo';
 import type { CalendarFilters } from '../read-model/calendar.read-model';
 import type { CalendarFiltersDto } from './calendar-query.dto';
 
@@ -34,17 +35,11 @@ interface Bound {
 }
 
 /** Parsed bounds by (value, end or start): calendar clients ask for the same months over and over. */
-const bounds = new Map<string, Bound | null>();
+const bounds = boundedMemo<Bound | null>(1000);
 
 function bound(field: string, value: string | undefined, isEnd: boolean, errors: FieldError[]): Bound | null {
   if (value === undefined) return null;
-  const key = `${isEnd ? 'to' : 'from'}|${value}`;
-  let b = bounds.get(key);
-  if (b === undefined) {
-    b = parse(value, isEnd);
-    if (bounds.size >= 1000) bounds.clear();
-    bounds.set(key, b);
-  }
+  const b = bounds(`${isEnd ? 'to' : 'from'}|${value}`, () => parse(value, isEnd));
   if (b === null) errors.push({ field, message: `${field} is not a valid date or instant` });
   return b;
 }

@@ -20,14 +20,13 @@ export class ListEventsHandler implements IQueryHandler<ListEventsQuery> {
     private readonly versions: ViewVersion,
   ) {}
 
-  async execute({ filters, limit, cursor, fresh }: ListEventsQuery): Promise<EventPage> {
+  async execute({ filters, limit, cursor }: ListEventsQuery): Promise<EventPage> {
     if (cursor && cursor.f !== fingerprint(filters)) throw badCursor('was issued for other filters; send the same filters as the first page, or start again without cursor');
     if (!this.cache.enabled) return this.read(filters, limit, cursor);
     // The version is read BEFORE the page, so a page is filed under a version no newer than the
     // one it shows: a later request with that version gets what it would have read, or newer.
-    // `fresh`: a reader who waited for a write must not get a version that predates it.
     const request = JSON.stringify([filters, limit, cursor]);
-    const version = fresh ? await this.versions.fresh() : await this.versions.current();
+    const version = await this.versions.current();
     const hit = this.cache.get(request, version);
     if (hit) return hit;
     const page = await this.read(filters, limit, cursor);

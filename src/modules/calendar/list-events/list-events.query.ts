@@ -16,8 +16,6 @@ export class ListEventsQuery extends Query<EventPage> {
     readonly filters: CalendarFilters,
     readonly limit: number,
     readonly cursor: ListCursor | null,
-    /** The reader waited for a write (X-Min-Log-Position): the view's version is read afresh, not trusted from the last notification. */
-    readonly fresh = false,
   ) {
     super();
   }

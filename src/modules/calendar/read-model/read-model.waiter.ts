@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ProblemException, validationProblem } from '../../../common/http/problem';
 import { APP_CONFIG, AppConfig } from '../../../config/config';
 import type { LogCheckpoint } from '../../../events/envelope';
-import { PROGRESS_CHANNEL } from '../../../projections/projection.runner';
+import { PROGRESS_CHANNEL } from '../../../projections/checkpoints';
 import { PROJECTION_NAME } from './calendar.read-model';
 
 const POLL_MS = 100;

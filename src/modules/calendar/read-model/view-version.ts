@@ -5,10 +5,11 @@ import { ReadModelWaiter } from './read-model.waiter';
 /**
  * The calendar view's version (generation, highest change_seq) without a query per request:
  * read once, then trusted until the calendar projection reports a commit (its NOTIFY, which
- * PostgreSQL delivers after the commit; or a reader in this process saw the view reach its
- * write) or the LISTEN connection drops. Without LISTEN every
- * call reads the database. A read may thus see the version a notification's flight time old —
- * the same staleness as the read model's own lag; a read that must see a write asks `fresh()`.
+ * PostgreSQL delivers after the commit), a reader in this process waited for the view to reach
+ * a write (X-Min-Log-Position: the waiter reports it, so what that reader reads next is at
+ * least as new), or the LISTEN connection drops. Without LISTEN every call reads the database.
+ * Otherwise a read may see the version a notification's flight time old: the same staleness as
+ * the read model's own lag.
  */
 @Injectable()
 export class ViewVersion {
@@ -33,11 +34,11 @@ export class ViewVersion {
   /** The version as last read, or from the database when it may have moved since. */
   current(): Promise<SyncPoint> {
     this.waiter.listenForProgress();
-    return this.known ? Promise.resolve(this.known) : this.fresh();
+    return this.known ? Promise.resolve(this.known) : this.read();
   }
 
-  /** From the database, always (and kept for `current` when nothing moved meanwhile). */
-  async fresh(): Promise<SyncPoint> {
+  /** From the database, kept for `current` when nothing moved meanwhile. */
+  private async read(): Promise<SyncPoint> {
     const epoch = this.epoch;
     const v = await this.model.version();
     if (this.listening && epoch === this.epoch) this.known = v;

@@ -1,24 +1,16 @@
 import { DateTime, Duration } from 'luxon';
 import type { CalendarRow } from '../../calendar/read-model/calendar-row';
 import { isAllDay } from '../../scheduling/domain/time';
+import { boundedMemo } from '../../../common/memo';
 
-const locales = new Map<string, string>();
-const whens = new Map<string, string>();
-const leads = new Map<string, string>();
-
-/** Bounded memo: keys come from data (locales from subscribers), so the maps may not grow forever. */
-function remember(memo: Map<string, string>, key: string, compute: () => string): string {
-  const known = memo.get(key);
-  if (known !== undefined) return known;
-  if (memo.size >= 1000) memo.clear();
-  const value = compute();
-  memo.set(key, value);
-  return value;
-}
+// Pure in their keys, and a fan-out asks the same questions for every recipient.
+const locales = boundedMemo<string>(1000);
+const whens = boundedMemo<string>(1000);
+const leads = boundedMemo<string>(1000);
 
 /** A BCP 47 tag Intl knows, or English: a subscriber's odd locale must not break their email. */
 export function usableLocale(locale: string | null | undefined): string {
-  return remember(locales, locale ?? '', () => checkLocale(locale));
+  return locales(locale ?? '', () => checkLocale(locale));
 }
 
 function checkLocale(locale: string | null | undefined): string {
@@ -34,9 +26,8 @@ function checkLocale(locale: string | null | undefined): string {
  * All-day events show their days (the last one inclusive, as people write them).
  */
 export function describeWhen(row: CalendarRow, locale: string): string {
-  // Pure in these inputs, and a fan-out asks the same question for every recipient.
   const key = `${locale}|${row.time_zone}|${JSON.stringify(row.start_value)}|${JSON.stringify(row.end_value)}|${row.starts_at.getTime()}|${row.ends_at.getTime()}`;
-  return remember(whens, key, () => formatWhen(row, locale));
+  return whens(key, () => formatWhen(row, locale));
 }
 
 function formatWhen(row: CalendarRow, locale: string): string {
@@ -57,7 +48,7 @@ function formatWhen(row: CalendarRow, locale: string): string {
 
 /** "1 day", "5 minutes": the lead time a subscriber chose, in their language. */
 export function describeLead(leadTime: string, locale: string): string {
-  return remember(leads, `${leadTime}|${locale}`, () => formatLead(leadTime, locale));
+  return leads(`${leadTime}|${locale}`, () => formatLead(leadTime, locale));
 }
 
 function formatLead(leadTime: string, locale: string): string {

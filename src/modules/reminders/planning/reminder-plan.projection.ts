@@ -18,13 +18,13 @@ interface EventTiming {
   version: number;
 }
 
-const EVENT_TYPES = ['EventScheduled', 'EventRescheduled', 'EventDetailsChanged', 'EventCancelled'];
 interface SubscriptionRow {
   lead_times: string[];
   confirmed: boolean;
   active: boolean;
 }
 
+const EVENT_TYPES = ['EventScheduled', 'EventRescheduled', 'EventDetailsChanged', 'EventCancelled'];
 const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'SubscriptionPreferencesChanged', 'Unsubscribed', 'SubscriberErased'];
 
 /**

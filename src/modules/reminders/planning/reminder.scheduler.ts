@@ -49,7 +49,7 @@ export class ReminderScheduler {
     );
     await this.add(rows.filter((r) => r.status === 'planned'), notices, now);
     // Every lead time of a cancelled event; the old start of a moved one.
-    const superseded = rows.flatMap((r) => (r.status === 'cancelled' ? [{ ...r }] : r.replaced_start_at ? [{ ...r, start_at: r.replaced_start_at }] : []));
+    const superseded = rows.flatMap((r) => (r.status === 'cancelled' ? [r] : r.replaced_start_at ? [{ ...r, start_at: r.replaced_start_at }] : []));
     await this.removeSuperseded(superseded);
   }
 

@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { boundedMemo } from '../../../common/memo';
 
 /** All-day: `{date}` with an inclusive last day. Timed: `{dateTime}` wall clock in the event's zone. */
 export type EventTime = { date: string } | { dateTime: string };
@@ -27,15 +28,8 @@ export function isAllDay(t: EventTime): t is { date: string } {
  * than the rest of a command and whose native memory the GC reclaims late (a rebuild calling
  * it per event grew to gigabytes). Bounded, since names come from clients.
  */
-const ZONE_CACHE_LIMIT = 2000;
-const zoneValidity = new Map<string, boolean>();
-const canonicalZones = new Map<string, string>();
-
-function remember<V>(cache: Map<string, V>, key: string, value: V): V {
-  if (cache.size >= ZONE_CACHE_LIMIT) cache.clear();
-  cache.set(key, value);
-  return value;
-}
+const zoneValidity = boundedMemo<boolean>(2000);
+const canonicalZones = boundedMemo<string>(2000);
 
 /** Per zone, per instant (numeric keys: building a string key per lookup cost more than the lookup). */
 const zoneOffsets = new Map<string, Map<number, number>>();
@@ -62,7 +56,7 @@ function offsetAt(zone: string, ts: number): number {
 }
 
 export function isValidTimeZone(zone: string): boolean {
-  return zoneValidity.get(zone) ?? remember(zoneValidity, zone, IANAZone.isValidZone(zone));
+  return zoneValidity(zone, () => IANAZone.isValidZone(zone));
 }
 
 const DAY_MS = 86_400_000;
@@ -155,13 +149,8 @@ export function toInstants(start: EventTime, end: EventTime, zone: string, optio
 
 /** The canonical spelling of an IANA zone ('america/new_york' → 'America/New_York'). */
 export function canonicalTimeZone(zone: string): string {
-  const known = canonicalZones.get(zone);
-  if (known !== undefined) return known;
-  try {
-    return remember(canonicalZones, zone, new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone);
-  } catch {
-    return zone;
-  }
+  if (!isValidTimeZone(zone)) return zone;
+  return canonicalZones(zone, () => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone);
 }
 
 export function sameTime(a: EventTime, b: EventTime): boolean {
