@@ -7,6 +7,7 @@ import { EventStoreModule } from './events/event-store.module';
 import { loggerModule } from './logging';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuditHttpModule } from './modules/audit/http/audit-http.module';
+import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { CalendarModule } from './modules/calendar/calendar.module';
 import { CalendarHttpModule } from './modules/calendar/http/calendar-http.module';
@@ -43,7 +44,7 @@ export class AppModule {
         RemindersModule,
         MailModule,
         SubscriptionsModule,
-        ...(serves ? [HttpCommonModule, OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule] : []),
+        ...(serves ? [HttpCommonModule.forRoot(AuthGuard), OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule] : []),
         ...(works ? [RemindersWorkerModule, ProjectionsWorkerModule, JobsWorkerModule] : []),
       ],
     };

@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config';
 import { migrate } from '../database/database';
 import { createWorkerContext } from '../bootstrap';
-import { ROLES, Role } from '../modules/auth/principal';
+import { ROLES, Role } from '../common/auth/principal';
 import { TokenService } from '../modules/auth/tokens';
 import { ImportListingCommand } from '../modules/scheduling/import-listing/import-listing.command';
 import { ProjectionRebuilder } from '../projections/projection.rebuilder';

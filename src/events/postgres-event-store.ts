@@ -62,7 +62,8 @@ export class PostgresEventStore extends EventStore {
         expectedVersion === 0
           ? await this.appendIn(this.db.manager, streamId, 0, events, metadata)
           : await this.db.transaction((tx) => this.appendIn(tx, streamId, expectedVersion, events, metadata));
-    } catch (err) {
+    } catch (caught) {
+      let err = caught;
       // Two writers that both saw the same version race for the same (stream_id, version):
       // the unique index lets exactly one commit; the other learns it lost.
       if (isUniqueViolation(err, 'events_stream_version_key')) {

@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ProblemException } from '../common/http/problem';
 import { RedisClient } from '../jobs/redis-client';
-import { Public } from '../modules/auth/auth.guard';
+import { Public } from '../common/http/access';
 
 /** Liveness says the process runs; readiness says it can serve: PostgreSQL and Redis answer. */
 @Controller('health')

@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '../events/postgres-event-store';
 import { QUEUES } from '../jobs/catalog';
 import { ListPageCache } from '../modules/calendar/list-events/list-page.cache';
-import { Public } from '../modules/auth/auth.guard';
+import { Public } from '../common/http/access';
 import { ProjectionStatusService } from '../projections/projection.status';
 
 /**

@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Response } from 'express';
 import { ProblemException } from '../common/http/problem';
 import { JOBS, QUEUES } from '../jobs/catalog';
-import { Roles } from '../modules/auth/auth.guard';
+import { Roles } from '../common/http/access';
 import { RebuildJobPayload, rebuildJobId } from './jobs/rebuild.job';
 import { ProjectionRegistry } from './projection.registry';
 import { ProjectionStatusService } from './projection.status';

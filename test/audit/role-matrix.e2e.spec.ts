@@ -2,7 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
-import type { Role } from '../../src/modules/auth/principal';
+import type { Role } from '../../src/common/auth/principal';
 import { TestApp, http, startTestApp } from '../support/app';
 
 type Caller = 'anonymous' | Role;

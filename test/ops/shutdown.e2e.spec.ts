@@ -56,7 +56,7 @@ describe('SIGTERM under load', () => {
     stop = true;
     await Promise.all(clients);
 
-    if (code !== 0) console.log(exitedAfter, app.stdout().split('\n').filter((l) => !l.includes('"level":30,') || /drain|clos|SIGTERM/i.test(l)).slice(-30).join('\n'));
+    if (code !== 0) console.error(exitedAfter, app.stdout().split('\n').filter((l) => !l.includes('"level":30,') || /drain|clos|SIGTERM/i.test(l)).slice(-30).join('\n'));
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(exitedAfter).toBeLessThan(10000);
 

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { createHttpApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/config';
-import type { Role } from '../../src/modules/auth/principal';
+import type { Role } from '../../src/common/auth/principal';
 import { TokenService } from '../../src/modules/auth/tokens';
 import { TestDatabase, createTestDatabase } from './database';
 

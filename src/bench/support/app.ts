@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { QUEUES, queuePrefix } from '../../jobs/catalog';
 import { redisOptions } from '../../jobs/redis';
-import type { Role } from '../../modules/auth/principal';
+import type { Role } from '../../common/auth/principal';
 import { TokenService } from '../../modules/auth/tokens';
 import { BENCH_JWT_SECRET, BENCH_REDIS_URL, CPU_PROFILE, DIST_ROOT, RESULTS_DIR, sleep, uniqueSuffix } from './env';
 

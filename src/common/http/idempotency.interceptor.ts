@@ -5,8 +5,8 @@ import type { Response } from 'express';
 import { canonicalize } from 'json-canonicalize';
 import { Observable, catchError, from, mergeMap, of, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
-import type { AuthenticatedRequest } from '../../modules/auth/auth.guard';
-import { ANONYMOUS } from '../../modules/auth/principal';
+import type { AuthenticatedRequest } from './access';
+import { ANONYMOUS } from '../auth/principal';
 import { ProblemException } from './problem';
 
 /** Headers a replay must give back to be indistinguishable from the first response. */

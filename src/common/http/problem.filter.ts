@@ -4,7 +4,7 @@ import { QueryFailedError } from 'typeorm';
 import { VersionMismatchError } from '../../events/aggregate';
 import { WrongExpectedVersionError } from '../../events/event-store.port';
 import { DomainError, DomainErrorKind } from '../domain/domain-error';
-import { FieldError, PROBLEM_CONTENT_TYPE, ProblemException, problemBody } from './problem';
+import { FieldError, PROBLEM_CONTENT_TYPE, ProblemException } from './problem';
 
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = { 'not-found': 404, conflict: 409, invalid: 400 };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventMetadata } from '../../events/envelope';
-import type { AuthenticatedRequest } from '../../modules/auth/auth.guard';
+import type { AuthenticatedRequest } from './access';
 
 const ID = /^[A-Za-z0-9._:-]{1,100}$/;
 

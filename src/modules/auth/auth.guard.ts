@@ -1,21 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Role } from '../../common/auth/principal';
+import { AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from '../../common/http/access';
 import { ProblemException } from '../../common/http/problem';
-import { Principal, Role } from './principal';
 import { TokenService } from './tokens';
-
-const ROLES_KEY = 'almanac:roles';
-const PUBLIC_KEY = 'almanac:public';
-
-/** Route needs a token carrying one of these roles. */
-export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
-/** Route is open; a valid token, when sent, is still read (e.g. for `asOf`). */
-export const Public = () => SetMetadata(PUBLIC_KEY, true);
-
-export interface AuthenticatedRequest extends Request {
-  principal?: Principal;
-}
 
 /**
  * Global guard, deny by default: a route is reachable only when it says @Public or @Roles.
@@ -54,9 +42,4 @@ export class AuthGuard implements CanActivate {
 
 function unauthorized(detail: string): ProblemException {
   return new ProblemException(401, 'UNAUTHORIZED', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
-}
-
-/** For handlers that accept an optional principal. */
-export function hasRole(req: AuthenticatedRequest, role: Role): boolean {
-  return req.principal?.roles.includes(role) ?? false;
 }

@@ -1,7 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { Principal, ROLES, Role } from './principal';
+import { Principal, ROLES, Role } from '../../common/auth/principal';
 
 /** HS256 bearer tokens with `sub` and `roles` (DESIGN §5). Pure: the secret is passed in. */
 export class TokenService {

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, AppConfig } from '../../config/config';
-import { Public } from '../auth/auth.guard';
+import { Public } from '../../common/http/access';
 import { DevMailbox, DevMailboxMessage } from './mailers';
 
 const page = Handlebars.create().compile<{ messages: DevMailboxMessage[] }>(`<!doctype html>

@@ -9,10 +9,10 @@ import { SubscriptionStatus, subscriptionDecider } from './domain/subscription';
 import { PersonalDataVault } from './personal-data.vault';
 import { SubscriptionLinks } from './subscription-links';
 import { SUBSCRIPTIONS_TABLE } from './subscriptions.projection';
+import { isUuid } from '../../common/ids';
 
 export { SUBSCRIPTION_EVENT_TYPES, SUBSCRIPTION_STREAM_PREFIX } from './domain/events';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 1000;
 
 /** A subscriber as the email job sees them: status from the log itself (never a lagging view). */
@@ -60,7 +60,7 @@ export class SubscriberDirectory {
 
   /** Null when the subscription never existed. */
   async subscriber(subscriptionId: string): Promise<Subscriber | null> {
-    if (!UUID.test(subscriptionId)) return null;
+    if (!isUuid(subscriptionId)) return null;
     const { state } = await aggregate(this.store, subscriptionStream(subscriptionId), subscriptionDecider);
     if (state.status === 'absent') return null;
     const key = state.status === 'erased' || !state.email ? null : await this.vault.key(subscriptionId);

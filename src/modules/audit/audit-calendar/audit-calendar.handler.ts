@@ -1,11 +1,11 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { badCursor, fingerprint } from '../../calendar/read-model/tokens';
-import { represent } from '../../scheduling/http/representation';
+import { represent } from '../../scheduling/event-representation';
 import { CalendarHistoryReadModel } from '../history/calendar-history.read-model';
 import { HistoryRow, historyState } from '../history/history-row';
 import { AuditCalendarItem, AuditCalendarPage, AuditCalendarQuery } from './audit-calendar.query';
+import { isUuid } from '../../../common/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Cursor {
   f: string;
@@ -45,7 +45,7 @@ function decode(raw: string, f: string): { startsAt: string; id: string } {
   } catch {
     /* reported below */
   }
-  if (!v || typeof v.t !== 'string' || Number.isNaN(Date.parse(v.t)) || typeof v.i !== 'string' || !UUID.test(v.i) || typeof v.f !== 'string') {
+  if (!v || typeof v.t !== 'string' || Number.isNaN(Date.parse(v.t)) || typeof v.i !== 'string' || !isUuid(v.i) || typeof v.f !== 'string') {
     throw badCursor('is not a cursor this API issued; start again without it');
   }
   if (v.f !== f) throw badCursor('was issued for another asOf or other filters; send the same ones as the first page, or start again without cursor');

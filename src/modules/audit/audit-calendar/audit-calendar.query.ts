@@ -1,6 +1,6 @@
 import { Query } from '@nestjs/cqrs';
 import type { CalendarFilters } from '../../calendar/read-model/calendar.read-model';
-import type { EventRepresentation } from '../../scheduling/http/representation';
+import type { EventRepresentation } from '../../scheduling/event-representation';
 
 export interface AuditCalendarItem extends EventRepresentation {
   /** The change that produced this version: when it was recorded, by whom, what it was. */

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CalendarFiltersDto, INSTANT_OR_DATE } from '../../calendar/http/calendar-query.dto';
+import { CalendarFiltersDto, INSTANT_OR_DATE } from '../../calendar/list-events/calendar-query.dto';
 
 const instantMessage = (field: string) => `${field} must be a date YYYY-MM-DD or an ISO-8601 instant with offset, such as 2013-10-22T00:00:00Z`;
 // An unencoded `+` in a query string arrives as a space: `...T09:00:00 09:00` means `+09:00`.

@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import type { EventRepresentation } from '../../scheduling/http/representation';
+import type { EventRepresentation } from '../../scheduling/event-representation';
 import { representRow } from '../read-model/calendar-row';
 import { CalendarReadModel } from '../read-model/calendar.read-model';
 import { GetCalendarEventQuery } from './get-calendar-event.query';

@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import type { Response } from 'express';
 import { etagOf, matchesIfNoneMatch } from '../../../common/http/etag';
 import { ProblemException } from '../../../common/http/problem';
-import { AuthenticatedRequest, Public, hasRole } from '../../auth/auth.guard';
+import { AuthenticatedRequest, Public, hasRole } from '../../../common/http/access';
+import { eventIdParam } from '../../../common/http/params';
 import { GetEventQuery } from '../../scheduling/get-event/get-event.query';
-import { eventId } from '../../scheduling/http/events.controller';
-import { EventRepresentation, represent } from '../../scheduling/http/representation';
+import { EventRepresentation, represent } from '../../scheduling/event-representation';
 import { GetCalendarEventQuery } from '../get-calendar-event/get-calendar-event.query';
 import { GetCalendarFeedQuery } from '../get-calendar-feed/get-calendar-feed.query';
 import { EventPage, ListEventsQuery } from '../list-events/list-events.query';
@@ -15,8 +15,8 @@ import { RateLimit } from '../../../ops/rate-limit.guard';
 import { ReadModelWaiter } from '../read-model/read-model.waiter';
 import { badCursor, decodeCursor, decodeSyncToken } from '../read-model/tokens';
 import { SyncEventsQuery } from '../sync-events/sync-events.query';
-import { CalendarFiltersDto, ListEventsDto } from './calendar-query.dto';
-import { toFilters } from './filters';
+import { CalendarFiltersDto, ListEventsDto } from '../list-events/calendar-query.dto';
+import { toFilters } from '../list-events/filters';
 
 const DEFAULT_LIMIT = 100;
 
@@ -97,7 +97,7 @@ export class CalendarController {
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<EventRepresentation | undefined> {
-    const id = eventId(rawId);
+    const id = eventIdParam(rawId);
     if (asOf !== undefined) {
       if (!req.principal) throw new ProblemException(401, 'UNAUTHORIZED', 'asOf needs a bearer token with the auditor role', undefined, { 'WWW-Authenticate': 'Bearer' });
       if (!hasRole(req, 'auditor')) throw new ProblemException(403, 'FORBIDDEN', 'asOf needs the auditor role');

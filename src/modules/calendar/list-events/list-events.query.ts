@@ -1,5 +1,5 @@
 import { Query } from '@nestjs/cqrs';
-import type { EventRepresentation } from '../../scheduling/http/representation';
+import type { EventRepresentation } from '../../scheduling/event-representation';
 import type { CalendarFilters } from '../read-model/calendar.read-model';
 import type { ListCursor } from '../read-model/tokens';
 

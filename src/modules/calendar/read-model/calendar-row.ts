@@ -1,7 +1,7 @@
 import type { CalendarEventState } from '../../scheduling/domain/calendar-event';
 import type { Programme } from '../../scheduling/domain/events';
 import type { EventTime } from '../../scheduling/domain/time';
-import { EventRepresentation, represent } from '../../scheduling/http/representation';
+import { EventRepresentation, represent } from '../../scheduling/event-representation';
 
 /** The live read model's physical table (reads only: the projection writes through ctx.table). */
 export const CALENDAR_TABLE = 'calendar_events';

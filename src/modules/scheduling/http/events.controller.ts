@@ -6,7 +6,8 @@ import { etagOf, parseIfMatch } from '../../../common/http/etag';
 import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
 import { eventView } from '../../../events/envelope';
-import { AuthenticatedRequest, Roles } from '../../auth/auth.guard';
+import { AuthenticatedRequest, Roles } from '../../../common/http/access';
+import { eventIdParam } from '../../../common/http/params';
 import type { CalendarEventOutcome } from '../calendar-event.command';
 import { CancelEventCommand } from '../cancel-event/cancel-event.command';
 import { ChangeEventDetailsCommand } from '../change-event-details/change-event-details.command';
@@ -15,15 +16,8 @@ import { resolveTimeZone } from '../places/time-zone.resolver';
 import { RescheduleEventCommand } from '../reschedule-event/reschedule-event.command';
 import { ScheduleEventCommand } from '../schedule-event/schedule-event.command';
 import { CancelEventDto, ChangeEventDetailsDto, RescheduleEventDto, ScheduleEventDto } from './dto';
-import { EventRepresentation, represent } from './representation';
+import { EventRepresentation, represent } from '../event-representation';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function eventId(id: string): string {
-  // A malformed id can never name an event: same answer as an unknown one.
-  if (!UUID.test(id)) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
-  return id.toLowerCase();
-}
 
 
 @Controller('v1/events')
@@ -65,7 +59,7 @@ export class EventsController {
   @Patch(':id')
   @Roles('staff')
   async change(@Param('id') id: string, @Body() dto: ChangeEventDetailsDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const out = await this.commands.execute(new ChangeEventDetailsCommand(eventId(id), dto, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
+    const out = await this.commands.execute(new ChangeEventDetailsCommand(eventIdParam(id), dto, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
     return this.reply(res, out);
   }
 
@@ -74,7 +68,7 @@ export class EventsController {
   @Roles('staff')
   async reschedule(@Param('id') id: string, @Body() dto: RescheduleEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const out = await this.commands.execute(
-      new RescheduleEventCommand(eventId(id), { start: dto.start, end: dto.end, timeZone: dto.timeZone, reason: dto.reason ?? null }, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }),
+      new RescheduleEventCommand(eventIdParam(id), { start: dto.start, end: dto.end, timeZone: dto.timeZone, reason: dto.reason ?? null }, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }),
     );
     return this.reply(res, out);
   }
@@ -83,14 +77,14 @@ export class EventsController {
   @HttpCode(200)
   @Roles('staff')
   async cancel(@Param('id') id: string, @Body() dto: CancelEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const out = await this.commands.execute(new CancelEventCommand(eventId(id), { reason: dto.reason }, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
+    const out = await this.commands.execute(new CancelEventCommand(eventIdParam(id), { reason: dto.reason }, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
     return this.reply(res, out);
   }
 
   @Get(':id/history')
   @Roles('staff', 'auditor')
   async history(@Param('id') rawId: string) {
-    const id = eventId(rawId);
+    const id = eventIdParam(rawId);
     const events = await this.queries.execute(new GetEventHistoryQuery(id));
     if (events.length === 0) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
     return { id, items: events.map(eventView) };

@@ -4,7 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Consumes } from '../../../common/http/content-type.guard';
 import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
-import { AuthenticatedRequest, Roles } from '../../auth/auth.guard';
+import { AuthenticatedRequest, Roles } from '../../../common/http/access';
 import { ImportListingCommand } from '../import-listing/import-listing.command';
 
 @Controller('v1/imports')

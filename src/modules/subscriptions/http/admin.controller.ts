@@ -1,15 +1,13 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
-import { AuthenticatedRequest, Roles } from '../../auth/auth.guard';
+import { AuthenticatedRequest, Roles } from '../../../common/http/access';
+import { uuidParam } from '../../../common/http/params';
 import { Deliveries, Delivery } from '../../mail/deliveries';
 import { RetryDeliveryCommand } from '../../mail/retry-delivery/retry-delivery.command';
 import { EraseSubscriberCommand } from '../erase-subscriber/erase-subscriber.command';
 import { SubscriberDirectory } from '../subscriber-directory';
 import { DeliveriesQueryDto } from './dto';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Controller('v1/admin')
 export class SubscriptionsAdminController {
@@ -24,8 +22,7 @@ export class SubscriptionsAdminController {
   @Roles('admin')
   @HttpCode(204)
   async erase(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<void> {
-    if (!UUID.test(id)) throw new ProblemException(404, 'SUBSCRIPTION_NOT_FOUND', 'no such subscription');
-    await this.commands.execute(new EraseSubscriberCommand(id.toLowerCase(), commandMetadata(req)));
+    await this.commands.execute(new EraseSubscriberCommand(uuidParam(id, 'SUBSCRIPTION_NOT_FOUND', 'no such subscription'), commandMetadata(req)));
   }
 
   /** "Why did this person get, or not get, this email": by address (keyed hash) and/or event. */

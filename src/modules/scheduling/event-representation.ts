@@ -1,4 +1,4 @@
-import type { CalendarEventState } from '../domain/calendar-event';
+import type { CalendarEventState } from './domain/calendar-event';
 
 /** The public shape of a calendar event (responses of every events route). */
 export interface EventRepresentation {

@@ -1,0 +1,25 @@
+import { SetMetadata } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Principal, Role } from '../auth/principal';
+
+/**
+ * Who may call a route, declared on the controller. Modules and the engine depend on these
+ * declarations only; the guard that enforces them (tokens, identity providers) is wired in by the
+ * application, so nothing below the modules imports the auth module.
+ */
+export const ROLES_KEY = 'almanac:roles';
+export const PUBLIC_KEY = 'almanac:public';
+
+/** Route needs a token carrying one of these roles. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+/** Route is open; a valid token, when sent, is still read (e.g. for `asOf`). */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+export interface AuthenticatedRequest extends Request {
+  principal?: Principal;
+}
+
+/** For handlers that accept an optional principal. */
+export function hasRole(req: AuthenticatedRequest, role: Role): boolean {
+  return req.principal?.roles.includes(role) ?? false;
+}
