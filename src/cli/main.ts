@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../config/config';
 import { migrate } from '../database/database';
 import { createWorkerContext } from '../bootstrap';
 import { ROLES, Role } from '../common/auth/principal';
+import { tokenOptions } from '../modules/auth/auth.module';
 import { TokenService } from '../modules/auth/tokens';
 import { ImportListingCommand } from '../modules/scheduling/import-listing/import-listing.command';
 import { ProjectionRebuilder } from '../projections/projection.rebuilder';
@@ -42,7 +43,8 @@ program
   .action(async (o: { sub: string; roles: Role[]; expires: string }) => {
     const config = loadConfig();
     if (config.NODE_ENV === 'production') throw new ConfigError('token minting is off when NODE_ENV=production; use your identity provider');
-    out(await new TokenService(config.AUTH_JWT_SECRET).sign(o.sub, o.roles, o.expires));
+    if (!config.AUTH_JWT_SECRET) throw new ConfigError('token minting needs AUTH_JWT_SECRET (with AUTH_JWKS_URL alone, tokens come from the identity provider)');
+    out(await new TokenService(tokenOptions(config)).sign(o.sub, o.roles, o.expires));
   });
 
 program

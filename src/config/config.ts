@@ -13,10 +13,28 @@ const schema = z
     QUEUE_PREFIX: z.string().min(1).default('almanac'),
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     MAIL_FROM: z.email().default('almanac@localhost'),
-    AUTH_JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),
-    /** Wraps subscribers' data keys and keys the address hash and email links; unset: derived from AUTH_JWT_SECRET. */
+    /** HS256 bearer tokens; outside production, unset: a development secret (unless AUTH_JWKS_URL is set). */
+    AUTH_JWT_SECRET: z.string().min(1).optional(),
+    /** An identity provider's JWK set: RS256/ES256/EdDSA tokens verified against its keys. */
+    AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Checked when set: tokens must carry exactly this `iss` / have this among `aud`. */
+    AUTH_JWT_ISSUER: z.string().min(1).optional(),
+    AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Where roles are in a token: a claim name, or a dotted path for providers that nest it (Keycloak: realm_access.roles). */
+    AUTH_ROLES_CLAIM: z.string().min(1).default('roles'),
+    /** After fetching the JWK set, no new fetch (for an unknown `kid`) for this long. */
+    AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+    /**
+     * Wraps subscribers' data keys and keys the address hash, email links and idempotency
+     * records; independent of the JWT secret. Outside production, unset: the development secret.
+     */
     DATA_KEY_SECRET: z.string().min(32).optional(),
     PUBLIC_BASE_URL: z.url().optional(),
+    /** Bearer token /metrics asks for when set. */
+    METRICS_TOKEN: z.string().min(16).optional(),
+    RATE_LIMIT_METRICS_PER_MINUTE: z.coerce.number().int().min(0).default(120),
+    /** How long an Idempotency-Key is remembered. */
+    IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(1).max(24 * 30).default(24),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Comma-separated origins allowed by CORS; empty: no cross-origin browser access. */
     CORS_ORIGINS: z.string().default(''),
@@ -32,12 +50,21 @@ const schema = z
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
     if (!c.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NODE_ENV=production (the development mailbox is off)' });
-    if (c.AUTH_JWT_SECRET === DEV_JWT_SECRET || c.AUTH_JWT_SECRET.length < 32) {
-      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'must be set to at least 32 characters when NODE_ENV=production' });
+    if (!c.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required when NODE_ENV=production (every link in every email starts with it)' });
+    if (!c.DATA_KEY_SECRET) ctx.addIssue({ code: 'custom', path: ['DATA_KEY_SECRET'], message: 'must be set to at least 32 characters when NODE_ENV=production (it protects subscribers\' data; keep it apart from AUTH_JWT_SECRET)' });
+    else if (c.DATA_KEY_SECRET === DEV_JWT_SECRET || c.DATA_KEY_SECRET === c.AUTH_JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['DATA_KEY_SECRET'], message: 'must differ from AUTH_JWT_SECRET and the development secret when NODE_ENV=production' });
+    }
+    const secret = c.AUTH_JWT_SECRET;
+    if (secret !== undefined && (secret === DEV_JWT_SECRET || secret.length < 32)) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'must be at least 32 characters when NODE_ENV=production' });
+    } else if (secret === undefined && !c.AUTH_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'or AUTH_JWKS_URL is required when NODE_ENV=production: set a secret of at least 32 characters, or an identity provider\'s JWK set' });
     }
   });
 
-export type AppConfig = Readonly<z.infer<typeof schema> & { PUBLIC_BASE_URL: string }>;
+type Parsed = z.infer<typeof schema>;
+export type AppConfig = Readonly<Omit<Parsed, 'DATA_KEY_SECRET'> & { PUBLIC_BASE_URL: string; DATA_KEY_SECRET: string }>;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -55,7 +82,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   const c = parsed.data;
-  return Object.freeze({ ...c, PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '') });
+  // Outside production only (production refused the gaps above): defaults that work. Without a
+  // JWK set the development secret verifies tokens; with one, HS256 is off unless a secret is set.
+  // DATA_KEY_SECRET falls back to the JWT secret so data written before it existed stays readable.
+  const jwtSecret = c.AUTH_JWT_SECRET ?? (c.AUTH_JWKS_URL ? undefined : DEV_JWT_SECRET);
+  return Object.freeze({
+    ...c,
+    AUTH_JWT_SECRET: jwtSecret,
+    DATA_KEY_SECRET: c.DATA_KEY_SECRET ?? jwtSecret ?? DEV_JWT_SECRET,
+    PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+  });
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

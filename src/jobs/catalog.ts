@@ -6,6 +6,7 @@ export const QUEUES = {
   projections: 'projections',
   email: 'email',
   reminders: 'reminders',
+  subscriptions: 'subscriptions',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -31,6 +32,10 @@ export const JOBS = {
     /** Repeatable safety net: re-adds due and notice jobs an after-commit step lost (same ids: no-ops otherwise). */
     replan: 'replan',
   },
+  subscriptions: {
+    /** One per sign-up (POST /v1/subscriptions), its request sealed: looks the address up and sends the confirmation. */
+    signUp: 'sign-up',
+  },
 } as const satisfies Record<keyof typeof QUEUES, Record<string, string>>;
 
 /** Redis Cluster needs every key of a queue in one hash slot: BullMQ keys are `<prefix>:<queue>:…`. */
@@ -41,4 +46,5 @@ export const CONCURRENCY: Record<QueueName, number> = {
   projections: 8,
   email: 10,
   reminders: 4,
+  subscriptions: 4,
 };

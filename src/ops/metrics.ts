@@ -1,20 +1,36 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, Header, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Controller, Get, Header, Headers, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { ProblemException } from '../common/http/problem';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { PostgresEventStore } from '../events/postgres-event-store';
 import { QUEUES } from '../jobs/catalog';
 import { ListPageCache } from '../modules/calendar/list-events/list-page.cache';
-import { Public } from '../common/http/access';
+import { OwnBearer, Public } from '../common/http/access';
+import { EmailCounters } from '../modules/mail/email-counters';
 import { ProjectionStatusService } from '../projections/projection.status';
+import { RateLimit } from './rate-limit.guard';
+
+/** Figures shared by every process, read from Redis and PostgreSQL at most this often. */
+export const SNAPSHOT_MAX_AGE_MS = 15_000;
+
+interface Snapshot {
+  queues: { queue: string; state: string; n: number }[];
+  outcomes: { queue: string; outcome: string; n: number }[];
+  projections: { name: string; state: string; events: number; seconds: number }[];
+  emails: Record<string, number>;
+}
+
+const EMAIL_STATUSES = ['sent', 'failed', 'skipped'] as const;
 
 /**
- * Prometheus metrics. Counters that only this process sees (HTTP, append conflicts) are kept
- * in memory; figures shared by every process (queue depths and outcomes, projection lag,
- * emails) are read at scrape time from Redis and PostgreSQL, so any instance reports them.
+ * Prometheus metrics, O(1) per scrape. Counters that only this process sees (HTTP, append
+ * conflicts) are kept in memory; emails are counted in Redis as deliveries finish (any process
+ * reports them); queue depths and projection lag are read into a snapshot at most every 15 s,
+ * in the background of a scrape, so scrapes (however many) never run the expensive queries.
  */
 @Injectable()
 export class Metrics {
@@ -30,86 +46,109 @@ export class Metrics {
   });
   readonly conflicts = new Counter({ name: 'almanac_append_conflicts_total', help: 'Appends refused for a wrong expected version', registers: [this.registry] });
   readonly listCache = new Counter({ name: 'almanac_list_cache_lookups_total', help: 'GET /v1/events pages looked up in the page cache, by result', labelNames: ['result'], registers: [this.registry] });
+  private snapshot: Snapshot | null = null;
+  private takenAt = 0;
+  private refreshing: Promise<void> | null = null;
 
   constructor(
     @InjectQueue(QUEUES.projections) projections: Queue,
     @InjectQueue(QUEUES.email) email: Queue,
     @InjectQueue(QUEUES.reminders) reminders: Queue,
+    @InjectQueue(QUEUES.subscriptions) subscriptions: Queue,
     private readonly status: ProjectionStatusService,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly emailCounts: EmailCounters,
     store: PostgresEventStore,
     listPages: ListPageCache,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'almanac_' });
     store.onConflict(() => this.conflicts.inc());
     listPages.onLookup((hit) => this.listCache.inc({ result: hit ? 'hit' : 'miss' }));
-    const queues = [projections, email, reminders];
-    this.queues = queues;
-    const self = this;
+    this.queues = [projections, email, reminders, subscriptions];
+    const snap = () => this.snapshot;
     new Gauge({
       name: 'almanac_queue_jobs',
-      help: 'Jobs per queue and state',
+      help: 'Jobs per queue and state (refreshed at most every 15 s)',
       labelNames: ['queue', 'state'],
       registers: [this.registry],
-      async collect() {
-        await self.guard('queue depths', async () => {
-          for (const q of self.queues) {
-            const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children');
-            for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
-          }
-        });
+      collect() {
+        for (const q of snap()?.queues ?? []) this.set({ queue: q.queue, state: q.state }, q.n);
       },
     });
     new Gauge({
       name: 'almanac_queue_job_outcomes',
-      help: 'Jobs completed and failed per queue (BullMQ metrics, all workers)',
+      help: 'Jobs completed and failed per queue (BullMQ metrics, all workers; refreshed at most every 15 s)',
       labelNames: ['queue', 'outcome'],
       registers: [this.registry],
-      async collect() {
-        await self.guard('job outcomes', async () => {
-          for (const q of self.queues) {
-            for (const outcome of ['completed', 'failed'] as const) this.set({ queue: q.name, outcome }, (await q.getMetrics(outcome, 0, 0)).meta.count);
-          }
-        });
+      collect() {
+        for (const o of snap()?.outcomes ?? []) this.set({ queue: o.queue, outcome: o.outcome }, o.n);
       },
     });
     new Gauge({
       name: 'almanac_projection_lag_events',
-      help: 'Events in the log not yet applied, per projection',
+      help: 'Events in the log not yet applied, per projection (refreshed at most every 15 s)',
       labelNames: ['projection', 'state'],
       registers: [this.registry],
-      async collect() {
-        await self.guard('projection lag', async () => {
-          this.reset();
-          for (const p of await self.status.all()) this.set({ projection: p.name, state: p.state }, p.lag.events);
-        });
+      collect() {
+        const s = snap();
+        if (!s) return;
+        this.reset();
+        for (const p of s.projections) this.set({ projection: p.name, state: p.state }, p.events);
       },
     });
     new Gauge({
       name: 'almanac_projection_lag_seconds',
-      help: 'Age of the oldest event not yet applied, per projection',
+      help: 'Age of the oldest event not yet applied, per projection (refreshed at most every 15 s)',
       labelNames: ['projection'],
       registers: [this.registry],
-      async collect() {
-        await self.guard('projection lag', async () => {
-          for (const p of await self.status.all()) this.set({ projection: p.name }, p.lag.seconds);
-        });
+      collect() {
+        for (const p of snap()?.projections ?? []) this.set({ projection: p.name }, p.seconds);
       },
     });
     new Gauge({
       name: 'almanac_emails',
-      help: 'Emails by delivery status (sent, failed, skipped, pending)',
+      help: 'Deliveries finished, by outcome (sent, failed, skipped), counted as they happen by every worker',
       labelNames: ['status'],
       registers: [this.registry],
-      async collect() {
-        await self.guard('emails', async () => {
-          const exists: { t: string | null }[] = await self.db.query(`SELECT to_regclass('deliveries')::text AS t`);
-          if (!exists[0].t) return;
-          const rows: { status: string; n: number }[] = await self.db.query('SELECT status, count(*)::int AS n FROM deliveries GROUP BY status');
-          for (const s of ['sent', 'failed', 'skipped', 'pending', 'sending']) this.set({ status: s }, rows.find((r) => r.status === s)?.n ?? 0);
-        });
+      collect() {
+        const s = snap();
+        for (const status of EMAIL_STATUSES) this.set({ status }, s?.emails[status] ?? 0);
       },
     });
+  }
+
+  /**
+   * The registry's text. The snapshot is refreshed when older than 15 s — awaited only for the
+   * very first scrape, otherwise in the background (this scrape gets the previous figures).
+   */
+  async scrape(): Promise<string> {
+    if (Date.now() - this.takenAt >= SNAPSHOT_MAX_AGE_MS && !this.refreshing) {
+      this.takenAt = Date.now();
+      this.refreshing = this.refresh().finally(() => (this.refreshing = null));
+    }
+    if (!this.snapshot && this.refreshing) await this.refreshing;
+    return this.registry.metrics();
+  }
+
+  private async refresh(): Promise<void> {
+    const next: Snapshot = { queues: [], outcomes: [], projections: [], emails: {}, ...(this.snapshot ?? {}) };
+    await this.guard('queue depths', async () => {
+      const queues: Snapshot['queues'] = [];
+      const outcomes: Snapshot['outcomes'] = [];
+      for (const q of this.queues) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children');
+        for (const [state, n] of Object.entries(counts)) queues.push({ queue: q.name, state, n });
+        for (const outcome of ['completed', 'failed'] as const) outcomes.push({ queue: q.name, outcome, n: (await q.getMetrics(outcome, 0, 0)).meta.count });
+      }
+      next.queues = queues;
+      next.outcomes = outcomes;
+    });
+    await this.guard('projection lag', async () => {
+      next.projections = (await this.status.all()).map((p) => ({ name: p.name, state: p.state, events: p.lag.events, seconds: p.lag.seconds }));
+    });
+    await this.guard('emails', async () => {
+      next.emails = await this.emailCounts.read();
+    });
+    this.snapshot = next;
   }
 
   private queues: Queue[];
@@ -145,14 +184,34 @@ export class Metrics {
   }
 }
 
+/**
+ * Rate-limited (a scraper runs every 15–60 s; RATE_LIMIT_METRICS_PER_MINUTE), and when
+ * METRICS_TOKEN is set it must come as `Authorization: Bearer <METRICS_TOKEN>` (Prometheus:
+ * `authorization: { credentials: … }`); that bearer is not a JWT, so the auth guard leaves it be.
+ */
 @Controller('metrics')
 @Public()
+@OwnBearer()
+@RateLimit('metrics')
 export class MetricsController {
-  constructor(private readonly metrics: Metrics) {}
+  private readonly token: Buffer | null;
+
+  constructor(
+    private readonly metrics: Metrics,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.token = config.METRICS_TOKEN ? createHash('sha256').update(config.METRICS_TOKEN).digest() : null;
+  }
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+  scrape(@Headers('authorization') authorization: string | undefined): Promise<string> {
+    if (this.token) {
+      const given = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
+      if (!timingSafeEqual(createHash('sha256').update(given).digest(), this.token)) {
+        throw new ProblemException(401, 'UNAUTHORIZED', 'this needs the metrics token (Authorization: Bearer <METRICS_TOKEN>)', undefined, { 'WWW-Authenticate': 'Bearer' });
+      }
+    }
+    return this.metrics.scrape();
   }
 }

@@ -6,7 +6,7 @@ import { ProblemException } from '../common/http/problem';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { RedisClient } from '../jobs/redis-client';
 
-export type RateLimitBucket = 'reads' | 'subscriptions' | 'links';
+export type RateLimitBucket = 'reads' | 'subscriptions' | 'links' | 'metrics';
 const BUCKET = 'almanac:rate-limit';
 /** Public routes name the bucket they draw from; staff, auditor and admin routes are not limited. */
 export const RateLimit = (bucket: RateLimitBucket) => SetMetadata(BUCKET, bucket);
@@ -29,6 +29,7 @@ export class RateLimitGuard implements CanActivate {
       reads: config.RATE_LIMIT_READS_PER_MINUTE,
       subscriptions: config.RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE,
       links: config.RATE_LIMIT_LINKS_PER_MINUTE,
+      metrics: config.RATE_LIMIT_METRICS_PER_MINUTE,
     };
     for (const [bucket, points] of Object.entries(perMinute) as [RateLimitBucket, number][]) {
       this.limiters.set(

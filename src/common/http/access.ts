@@ -9,11 +9,14 @@ import type { Principal, Role } from '../auth/principal';
  */
 export const ROLES_KEY = 'almanac:roles';
 export const PUBLIC_KEY = 'almanac:public';
+export const OWN_BEARER_KEY = 'almanac:own-bearer';
 
 /** Route needs a token carrying one of these roles. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 /** Route is open; a valid token, when sent, is still read (e.g. for `asOf`). */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
+/** A public route that reads its own `Authorization: Bearer` (not a JWT, e.g. /metrics): the guard leaves it alone. */
+export const OwnBearer = () => SetMetadata(OWN_BEARER_KEY, true);
 
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;

@@ -1,18 +1,22 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Response } from 'express';
 import { canonicalize } from 'json-canonicalize';
 import { Observable, catchError, from, mergeMap, of, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedRequest } from './access';
 import { ANONYMOUS } from '../auth/principal';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { deriveSecret } from '../../config/secrets';
 import { ProblemException } from './problem';
 
 /** Headers a replay must give back to be indistinguishable from the first response. */
 const REPLAYED_HEADERS = ['location', 'etag', 'x-log-position', 'content-type'];
 /** A claim this old belongs to a request that died; another may take it over. */
 const STALE_CLAIM_SECONDS = 60;
+/** How often each API process deletes expired records. */
+const PRUNE_EVERY_MS = 5 * 60_000;
 
 interface KeyRow {
   request_hash: string;
@@ -28,8 +32,41 @@ interface KeyRow {
  * before the command runs, so two concurrent requests with one key cannot both append.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Idempotency');
+  /** The request is remembered as an HMAC under a server secret: a sign-up's body holds an address. */
+  private readonly hashKey: Buffer;
+  private readonly ttlSeconds: number;
+  private pruner?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.hashKey = deriveSecret(config, 'idempotency');
+    this.ttlSeconds = config.IDEMPOTENCY_TTL_HOURS * 3600;
+  }
+
+  onModuleInit(): void {
+    this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.pruner.unref();
+    void this.prune();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.pruner);
+  }
+
+  /** Records older than IDEMPOTENCY_TTL_HOURS are forgotten (and no longer replayed: see claim). */
+  async prune(): Promise<number> {
+    try {
+      const r: [unknown[], number] = await this.db.query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)`, [this.ttlSeconds]);
+      return r[1];
+    } catch (err) {
+      this.logger.warn({ err }, 'could not prune expired idempotency records');
+      return 0;
+    }
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
@@ -42,7 +79,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     const principal = req.principal?.sub ?? ANONYMOUS;
     const body: unknown = typeof req.body === 'string' ? req.body : (req.body ?? null);
-    const requestHash = createHash('sha256').update(`${req.method} ${req.path}\n${canonicalize(body)}`).digest('hex');
+    const requestHash = createHmac('sha256', this.hashKey).update(`${req.method} ${req.path}\n${canonicalize(body)}`).digest('hex');
 
     return from(this.claim(principal, key, requestHash)).pipe(
       mergeMap((prior) => {
@@ -66,10 +103,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async claim(principal: string, key: string, requestHash: string): Promise<KeyRow | null> {
     const claimed: unknown[] = await this.db.query(
       `INSERT INTO idempotency_keys (principal, key, request_hash, state) VALUES ($1, $2, $3, 'pending')
-       ON CONFLICT (principal, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
-         WHERE idempotency_keys.state = 'pending' AND idempotency_keys.created_at < now() - make_interval(secs => $4)
+       ON CONFLICT (principal, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now(), state = 'pending', status = NULL, headers = NULL, body = NULL
+         WHERE (idempotency_keys.state = 'pending' AND idempotency_keys.created_at < now() - make_interval(secs => $4))
+            OR idempotency_keys.created_at < now() - make_interval(secs => $5)
        RETURNING 1`,
-      [principal, key, requestHash, STALE_CLAIM_SECONDS],
+      [principal, key, requestHash, STALE_CLAIM_SECONDS, this.ttlSeconds],
     );
     if (claimed.length) return null;
     const rows: KeyRow[] = await this.db.query('SELECT request_hash, state, status, headers, body FROM idempotency_keys WHERE principal = $1 AND key = $2', [principal, key]);

@@ -4,6 +4,7 @@ import { QueryFailedError } from 'typeorm';
 import { VersionMismatchError } from '../../events/aggregate';
 import { WrongExpectedVersionError } from '../../events/event-store.port';
 import { DomainError, DomainErrorKind } from '../domain/domain-error';
+import { HtmlPageException } from './html-page.exception';
 import { FieldError, PROBLEM_CONTENT_TYPE, ProblemException } from './problem';
 
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = { 'not-found': 404, conflict: 409, invalid: 400 };
@@ -37,6 +38,12 @@ export class ProblemFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
+    if (exception instanceof HtmlPageException) {
+      if (res.headersSent) return;
+      for (const [k, v] of Object.entries(exception.headers)) res.setHeader(k, v);
+      res.status(exception.status).type('html').send(exception.html);
+      return;
+    }
     const p = this.toProblem(exception);
     if (p.status >= 500) this.logger.error({ err: exception, path: req.path }, p.detail);
     if (res.headersSent) return;

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '../../common/auth/principal';
-import { AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from '../../common/http/access';
+import { AuthenticatedRequest, OWN_BEARER_KEY, PUBLIC_KEY, ROLES_KEY } from '../../common/http/access';
 import { ProblemException } from '../../common/http/problem';
 import { TokenService } from './tokens';
 
@@ -24,7 +24,8 @@ export class AuthGuard implements CanActivate {
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
 
     const header = req.headers.authorization;
-    if (header) {
+    const ownBearer = this.reflector.getAllAndOverride<boolean>(OWN_BEARER_KEY, targets) ?? false;
+    if (header && !(isPublic && ownBearer)) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       const verdict = m ? await this.tokens.verify(m[1]) : { error: 'the Authorization header must be "Bearer <token>"' };
       if ('error' in verdict) throw unauthorized(verdict.error);

@@ -5,6 +5,8 @@ import type { JobsOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { JOBS, QUEUES } from '../../jobs/catalog';
 import { SendEmailPayload, sendEmailJobId } from './email.payload';
+import { EmailCounters } from './email-counters';
+import { redactAddresses } from './failure-reason';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
 export type EnqueueDelivery = SendEmailPayload & { leadTime?: string | null; start?: string | null };
@@ -18,6 +20,8 @@ export interface Delivery {
   start: string | null;
   status: DeliveryStatus;
   reason: string | null;
+  /** Why it failed, for machines: `smtp-550`, `econnection`, … (null unless an attempt failed). */
+  reasonCode: string | null;
   attempts: number;
   messageId: string | null;
   createdAt: Date;
@@ -45,12 +49,12 @@ const JOB_OPTIONS: JobsOptions = {
 type Outcome =
   | { status: 'sent'; messageId: string }
   | { status: 'skipped'; reason: string }
-  | { status: 'failed'; reason: string }
+  | { status: 'failed'; reason: string; code?: string }
   /** An attempt failed and BullMQ will retry: back to pending, reason kept for admins. */
-  | { status: 'pending'; reason: string };
+  | { status: 'pending'; reason: string; code?: string };
 
 const COLUMNS = `delivery_key AS "deliveryKey", kind, subscription_id AS "subscriptionId", event_id AS "eventId", lead_time AS "leadTime",
-  start_at AS "start", status, reason, attempts, message_id AS "messageId", created_at AS "createdAt", updated_at AS "updatedAt", sent_at AS "sentAt"`;
+  start_at AS "start", status, reason, reason_code AS "reasonCode", attempts, message_id AS "messageId", created_at AS "createdAt", updated_at AS "updatedAt", sent_at AS "sentAt"`;
 
 /**
  * The `deliveries` table — one row per (event, subscriber, kind, start, lead time), keyed by
@@ -63,6 +67,7 @@ export class Deliveries {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(QUEUES.email) private readonly queue: Queue,
+    private readonly counters: EmailCounters,
   ) {}
 
   /** Inserts the delivery and queues its job; false when the delivery already existed. */
@@ -154,7 +159,7 @@ export class Deliveries {
       await this.queue.add(JOBS.email.send, data, { ...JOB_OPTIONS, jobId: `${sendEmailJobId(key)}-retry-${delivery.attempts}` });
     } catch (err) {
       // Not queued: leave the row as it was, so the admin can simply try again.
-      await this.db.query(`UPDATE deliveries SET status = 'failed', reason = $2 WHERE delivery_key = $1 AND status = 'pending'`, [key, `retry not queued: ${err instanceof Error ? err.message : String(err)}`]);
+      await this.db.query(`UPDATE deliveries SET status = 'failed', reason = $2 WHERE delivery_key = $1 AND status = 'pending'`, [key, `retry not queued: ${redactAddresses(err instanceof Error ? err.message : String(err))}`]);
       throw err;
     }
     return { retried: true, delivery };
@@ -167,12 +172,13 @@ export class Deliveries {
 
   /** Records the outcome of an attempt. A `sent` row is never changed again. */
   async record(key: string, o: Outcome): Promise<void> {
-    await this.db.query(
-      `UPDATE deliveries SET status = $2, reason = $3, message_id = coalesce($4, message_id),
+    const [, changed]: [unknown[], number] = await this.db.query(
+      `UPDATE deliveries SET status = $2, reason = $3, message_id = coalesce($4, message_id), reason_code = $5,
               sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END, updated_at = now()
         WHERE delivery_key = $1 AND status <> 'sent'`,
-      [key, o.status, 'reason' in o ? o.reason.slice(0, 2000) : null, 'messageId' in o ? o.messageId : null],
+      [key, o.status, 'reason' in o ? o.reason.slice(0, 2000) : null, 'messageId' in o ? o.messageId : null, 'code' in o ? (o.code ?? null) : null],
     );
+    if (changed && o.status !== 'pending') await this.counters.count(o.status);
   }
 
   /** GET /v1/admin/deliveries: newest first. */

@@ -8,6 +8,7 @@ import { Deliveries } from './deliveries';
 import { EmailRenderers } from './email-renderers';
 import { type SendEmailPayload, messageIdFor } from './email.payload';
 import { Mailer, OutgoingMail } from './mail.types';
+import { failureReason } from './failure-reason';
 import { PermanentMailError } from './mailers';
 
 export type { SendEmailPayload } from './email.payload';
@@ -61,9 +62,11 @@ export class SendEmailJob implements HandlesJob<SendEmailPayload> {
       return outcome.status;
     } catch (err) {
       const permanent = err instanceof PermanentMailError;
-      const reason = err instanceof Error ? err.message : String(err);
-      await this.deliveries.record(p.deliveryKey, last || permanent ? { status: 'failed', reason } : { status: 'pending', reason: `attempt ${job.attemptsMade + 1} failed: ${reason}` });
-      throw permanent ? new UnrecoverableError(reason) : err;
+      // Stored, listed and logged (BullMQ keeps the thrown message while it retries): without addresses.
+      const { code, reason } = failureReason(err);
+      await this.deliveries.record(p.deliveryKey, last || permanent ? { status: 'failed', reason, code } : { status: 'pending', reason: `attempt ${job.attemptsMade + 1} failed: ${reason}`, code });
+      const message = `${code}: ${reason}`;
+      throw permanent ? new UnrecoverableError(message) : new Error(message);
     }
   }
 

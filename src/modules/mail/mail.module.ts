@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { RedisClient } from '../../jobs/redis-client';
 import { Deliveries } from './deliveries';
+import { EmailCounters } from './email-counters';
 import { DevMailboxController } from './dev-mailbox.controller';
 import { EmailRenderers } from './email-renderers';
 import { Mailer } from './mail.types';
@@ -20,6 +21,7 @@ import { RetryDeliveryHandler } from './retry-delivery/retry-delivery.handler';
     DevMailbox,
     EmailRenderers,
     Deliveries,
+    EmailCounters,
     RetryDeliveryHandler,
     {
       provide: Mailer,
@@ -27,7 +29,7 @@ import { RetryDeliveryHandler } from './retry-delivery/retry-delivery.handler';
       useFactory: (config: AppConfig, redis: RedisClient): Mailer => (config.SMTP_URL ? new SmtpMailer(config) : new DevMailbox(config, redis)),
     },
   ],
-  exports: [Mailer, DevMailbox, EmailRenderers, Deliveries],
+  exports: [Mailer, DevMailbox, EmailRenderers, Deliveries, EmailCounters],
 })
 export class MailModule {}
 

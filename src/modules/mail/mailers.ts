@@ -28,7 +28,7 @@ function message(from: string, m: OutgoingMail): Mail.Options {
 
 function classify(err: unknown): Error {
   const code = (err as { responseCode?: unknown }).responseCode;
-  if (typeof code === 'number' && code >= 500) return new PermanentMailError((err as Error).message, code);
+  if (typeof code === 'number' && code >= 500) return Object.assign(new PermanentMailError((err as Error).message, code), { response: (err as { response?: unknown }).response });
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -1,27 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { deriveSecret } from '../../config/secrets';
 import type { Sealed } from './domain/events';
-
-/** A secret for one purpose, derived from DATA_KEY_SECRET (or AUTH_JWT_SECRET when unset). */
-export function deriveSecret(config: AppConfig, purpose: 'email-hash' | 'key-wrap' | 'subscription-links'): Buffer {
-  const master = config.DATA_KEY_SECRET ?? config.AUTH_JWT_SECRET;
-  return Buffer.from(hkdfSync('sha256', master, 'almanac', `almanac ${purpose}`, 32));
-}
 
 /** Addresses compare case-insensitively: in practice no mail system distinguishes `A@x` from `a@x`. */
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
-function seal(key: Buffer, plaintext: string): Sealed {
+export function seal(key: Buffer, plaintext: string): Sealed {
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', key, iv);
   const ciphertext = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
   return { ciphertext: ciphertext.toString('base64'), iv: iv.toString('base64'), tag: c.getAuthTag().toString('base64') };
 }
 
-function open(key: Buffer, s: Sealed): string {
+export function open(key: Buffer, s: Sealed): string {
   const d = createDecipheriv('aes-256-gcm', key, Buffer.from(s.iv, 'base64'));
   d.setAuthTag(Buffer.from(s.tag, 'base64'));
   return Buffer.concat([d.update(Buffer.from(s.ciphertext, 'base64')), d.final()]).toString('utf8');

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import type { Preferences } from './domain/subscription';
-import { deriveSecret } from './personal-data.vault';
+import { deriveSecret } from '../../config/secrets';
 
 export const CONFIRM_TTL = '7d';
 

@@ -13,8 +13,13 @@ import { SubscriptionLinks } from './subscription-links';
 import { SubscriptionRepository } from './subscription.repository';
 import { SubscriptionsProjection } from './subscriptions.projection';
 import { UnsubscribeHandler } from './unsubscribe/unsubscribe.handler';
+import { InspectLinkHandler } from './inspect-link/inspect-link.handler';
+import { ConfirmationCap } from './sign-up/confirmation-cap';
+import { SignUpJob } from './sign-up/sign-up.job';
+import { SignUpSealer } from './sign-up/sign-up.payload';
+import { SubmitSignUpHandler } from './sign-up/submit-sign-up.handler';
 
-const handlers = [RequestSubscriptionHandler, ConfirmSubscriptionHandler, UnsubscribeHandler, EraseSubscriberHandler];
+const handlers = [SubmitSignUpHandler, RequestSubscriptionHandler, ConfirmSubscriptionHandler, UnsubscribeHandler, EraseSubscriberHandler, InspectLinkHandler];
 
 /**
  * The Subscription aggregate, its read model and the subscriber directory, in every role. The
@@ -22,7 +27,7 @@ const handlers = [RequestSubscriptionHandler, ConfirmSubscriptionHandler, Unsubs
  */
 @Module({
   imports: [MailModule],
-  providers: [PersonalDataVault, SubscriptionLinks, SubscriptionRepository, SubscriptionsProjection, SubscriberDirectory, ConfirmEmailRenderer, SendEmailJob, ...handlers],
+  providers: [PersonalDataVault, SubscriptionLinks, SubscriptionRepository, SubscriptionsProjection, SubscriberDirectory, ConfirmEmailRenderer, SendEmailJob, SignUpSealer, ConfirmationCap, SignUpJob, ...handlers],
   exports: [SubscriberDirectory, SubscriptionLinks, MailModule],
 })
 export class SubscriptionsModule {}

@@ -10,7 +10,7 @@ export interface ConfirmEmailPayload {
   preferences: Preferences;
 }
 
-function describe(p: Preferences): string {
+export function describePreferences(p: Preferences): string {
   const parts = [
     p.countries.length ? `in ${p.countries.join(', ')}` : '',
     p.programmes.length ? `programmes ${p.programmes.join(', ')}` : '',
@@ -30,7 +30,7 @@ export class ConfirmEmailRenderer implements EmailRenderer<ConfirmEmailPayload> 
       name: r.name,
       confirmUrl: payload.confirmUrl,
       unsubscribeUrl: r.unsubscribeUrl,
-      filters: describe(payload.preferences),
+      filters: describePreferences(payload.preferences),
       leadTimes: payload.preferences.leadTimes.join(', '),
       expiresDays: 7,
     };

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
-import type { Response } from 'express';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { Request, Response } from 'express';
 import { Consumes } from '../../../common/http/content-type.guard';
+import { HtmlPageException } from '../../../common/http/html-page.exception';
 import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
 import { DomainError } from '../../../common/domain/domain-error';
@@ -9,10 +10,13 @@ import { AuthenticatedRequest, Public } from '../../../common/http/access';
 import { RateLimit } from '../../../ops/rate-limit.guard';
 import { ConfirmSubscriptionCommand } from '../confirm-subscription/confirm-subscription.command';
 import { DEFAULT_LEAD_TIMES, normaliseLeadTimes } from '../domain/lead-times';
+import { normaliseName } from '../domain/name';
 import type { Preferences } from '../domain/subscription';
-import { RequestSubscriptionCommand } from '../request-subscription/request-subscription.command';
+import { InspectLinkQuery, LinkState } from '../inspect-link/inspect-link.query';
+import { SubmitSignUpCommand } from '../sign-up/submit-sign-up.command';
 import { UnsubscribeCommand } from '../unsubscribe/unsubscribe.command';
 import { SubscribeDto } from './dto';
+import { LinkKind, PAGE_CSP, confirmPage, outcomePage, unsubscribePage } from './link-pages';
 
 const sorted = (xs: string[] | undefined): string[] => [...new Set(xs ?? [])].sort();
 
@@ -21,34 +25,60 @@ function token(t: unknown): string {
   return t;
 }
 
-/** A link that once worked and no longer can: 410, as for an expired one. */
-async function gone<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof DomainError && ['SUBSCRIPTION_ERASED', 'CONFIRMATION_SUPERSEDED', 'SUBSCRIPTION_NOT_FOUND'].includes(err.code)) {
-      throw new ProblemException(410, err.code, err.message);
-    }
-    throw err;
-  }
+/** Why a link cannot work, as a problem (JSON callers) and as a page (people). */
+const REFUSALS: Record<'expired' | 'invalid' | 'gone', { status: number; code: string; title: string; detail: string }> = {
+  expired: { status: 410, code: 'LINK_EXPIRED', title: 'This link has expired', detail: 'this confirmation link has expired (links work for 7 days); subscribe again to get a new one' },
+  invalid: { status: 400, code: 'LINK_INVALID', title: 'This link is not valid', detail: 'this link is not valid; it may have been cut short: open it again from the email' },
+  gone: { status: 410, code: 'LINK_GONE', title: 'This link no longer works', detail: 'the subscription was cancelled or erased after this link was sent; subscribe again to get a new one' },
+};
+
+/** The refusal a handler's error stands for; anything else is not a link problem. */
+function refusalOf(err: unknown): keyof typeof REFUSALS | null {
+  if (err instanceof ProblemException && err.code === 'LINK_EXPIRED') return 'expired';
+  if (err instanceof ProblemException && err.code === 'LINK_INVALID') return 'invalid';
+  if (err instanceof DomainError && ['SUBSCRIPTION_ERASED', 'CONFIRMATION_SUPERSEDED', 'SUBSCRIPTION_NOT_FOUND'].includes(err.code)) return 'gone';
+  return null;
 }
+
+/** A person's browser (form button) gets a page; an API client or a mail provider gets JSON. */
+const wantsPage = (req: Request): boolean => req.accepts(['json', 'html']) === 'html';
+
+const PAGE_HEADERS = { 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store' };
+
+function page(res: Response, status: number, html: string): string {
+  res.status(status).type('html');
+  for (const [k, v] of Object.entries(PAGE_HEADERS)) res.setHeader(k, v);
+  return html;
+}
+
+const refusalPage = (r: { title: string; detail: string }) => outcomePage(r.title, `${r.detail[0].toUpperCase()}${r.detail.slice(1)}.`);
 
 /**
  * Sign-ups draw from the tight `subscriptions` limit; the signed links (confirm, unsubscribe)
  * from the generous `links` one: one-click unsubscribes arrive from mail providers' servers,
  * many users behind one address, and must not be refused.
+ *
+ * A GET of a link never changes anything (mail scanners fetch every link in every message):
+ * it shows a page whose one button POSTs to the same URL, and the POST acts.
  */
 @Controller('v1/subscriptions')
 @RateLimit('links')
 export class SubscriptionsController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
 
-  /** 202 with the same answer whether or not the address is known, so nobody can probe it. */
+  /**
+   * 202 with the same answer, headers included, whether the address is new, pending, confirmed
+   * or unsubscribed: the request is sealed and queued, and looked at only by a worker, so
+   * neither the answer nor its timing depends on what is known about the address.
+   */
   @Post()
   @Public()
   @RateLimit('subscriptions')
   @HttpCode(202)
-  async subscribe(@Body() dto: SubscribeDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  async subscribe(@Body() dto: SubscribeDto, @Req() req: AuthenticatedRequest) {
     const preferences: Preferences = {
       countries: sorted(dto.countries),
       programmes: sorted(dto.programmes),
@@ -56,36 +86,83 @@ export class SubscriptionsController {
       leadTimes: normaliseLeadTimes(dto.leadTimes ?? [...DEFAULT_LEAD_TIMES]),
       locale: dto.locale ?? 'en',
     };
-    const r = await this.commands.execute(new RequestSubscriptionCommand(dto.email, dto.name?.trim() || null, preferences, commandMetadata(req)));
-    res.setHeader('X-Log-Position', r.position);
+    await this.commands.execute(new SubmitSignUpCommand({ email: dto.email, name: normaliseName(dto.name), preferences, metadata: commandMetadata(req) }));
     return { status: 'accepted', detail: 'if this address can subscribe, a confirmation email is on its way; follow its link within 7 days' };
   }
 
   @Get('confirm')
   @Public()
+  async confirmPage(@Query('token') t: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
+    return this.linkPage('confirm', token(t), res);
+  }
+
+  /** The button of the confirm page (or an API client): confirms, and applies the link's preferences. */
+  @Post('confirm')
+  @Public()
+  @HttpCode(200)
+  @Consumes('application/x-www-form-urlencoded', 'application/json', 'text/plain')
   async confirm(@Query('token') t: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const r = await gone(() => this.commands.execute(new ConfirmSubscriptionCommand(token(t), commandMetadata(req))));
-    res.setHeader('X-Log-Position', r.position);
-    return { subscriptionId: r.subscriptionId, status: r.status, changed: r.changed };
+    try {
+      const r = await this.commands.execute(new ConfirmSubscriptionCommand(token(t), commandMetadata(req)));
+      if (wantsPage(req)) {
+        return r.changed
+          ? page(res, 200, outcomePage('Subscription confirmed', 'Thank you: almanac will email you reminders of the events you chose. Every email has a link to unsubscribe.'))
+          : page(res, 200, outcomePage('Already confirmed', 'This subscription was already confirmed with these choices; nothing changed.'));
+      }
+      res.setHeader('X-Log-Position', r.position);
+      return { subscriptionId: r.subscriptionId, status: r.status, changed: r.changed };
+    } catch (err) {
+      throw this.refused(err, req);
+    }
   }
 
   @Get('unsubscribe')
   @Public()
-  async unsubscribeLink(@Query('token') t: unknown, @Req() req: AuthenticatedRequest) {
-    await this.commands.execute(new UnsubscribeCommand(token(t), 'link', commandMetadata(req)));
-    return { status: 'unsubscribed' };
+  async unsubscribePage(@Query('token') t: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
+    return this.linkPage('unsubscribe', token(t), res);
   }
 
   /**
-   * RFC 8058 one-click: the mail client POSTs `List-Unsubscribe=One-Click` as a form, with no
-   * cookie and no Authorization header; the signed token in the URL is the only credential.
+   * The button of the unsubscribe page, and RFC 8058 one-click: the mail client POSTs
+   * `List-Unsubscribe=One-Click` as a form, with no cookie and no Authorization header; the
+   * signed token in the URL is the only credential.
    */
   @Post('unsubscribe')
   @Public()
   @HttpCode(200)
   @Consumes('application/x-www-form-urlencoded', 'application/json', 'text/plain')
-  async unsubscribeOneClick(@Query('token') t: unknown, @Req() req: AuthenticatedRequest) {
-    await this.commands.execute(new UnsubscribeCommand(token(t), 'one-click', commandMetadata(req)));
+  async unsubscribe(@Query('token') t: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const oneClick = (req.body as Record<string, unknown> | undefined)?.['List-Unsubscribe'] === 'One-Click';
+    try {
+      await this.commands.execute(new UnsubscribeCommand(token(t), oneClick ? 'one-click' : 'link', commandMetadata(req)));
+    } catch (err) {
+      throw this.refused(err, req);
+    }
+    if (wantsPage(req)) return page(res, 200, outcomePage('You are unsubscribed', 'almanac will send no more email to this address.'));
     return { status: 'unsubscribed' };
+  }
+
+  private async linkPage(kind: LinkKind, t: string, res: Response): Promise<string> {
+    const s: LinkState = await this.queries.execute(new InspectLinkQuery(kind, t));
+    switch (s.state) {
+      case 'ready':
+        return page(res, 200, kind === 'confirm' ? confirmPage(t, s.details) : unsubscribePage(t));
+      case 'done':
+        return kind === 'confirm'
+          ? page(res, 200, outcomePage('Already confirmed', 'This subscription is confirmed with these choices; there is nothing left to do.'))
+          : page(res, 200, outcomePage('You are unsubscribed', 'almanac sends no email to this address.'));
+      default: {
+        const r = REFUSALS[s.state];
+        return page(res, r.status, refusalPage(r));
+      }
+    }
+  }
+
+  /** A link that cannot work: a page for a person, a problem for a program; other errors pass. */
+  private refused(err: unknown, req: Request): unknown {
+    const kind = refusalOf(err);
+    if (!kind) return err;
+    const r = REFUSALS[kind];
+    return wantsPage(req) ? new HtmlPageException(r.status, refusalPage(r), PAGE_HEADERS) : new ProblemException(r.status, r.code, r.detail);
   }
 }

@@ -2,8 +2,8 @@ import { Command } from '@nestjs/cqrs';
 import type { EventMetadata } from '../../../events/envelope';
 import type { Preferences } from '../domain/subscription';
 
-/** POST /v1/subscriptions. The answer never says whether the address was known (no probing). */
-export class RequestSubscriptionCommand extends Command<{ subscriptionId: string; position: string }> {
+/** A queued sign-up, run by the worker (see SubmitSignUpCommand for the API's side). */
+export class RequestSubscriptionCommand extends Command<{ subscriptionId: string; position: string; confirmationSent: boolean }> {
   constructor(
     readonly email: string,
     readonly name: string | null,
