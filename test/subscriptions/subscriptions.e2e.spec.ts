@@ -18,6 +18,7 @@ interface DeliveryItem {
   eventId: string | null;
   status: string;
   reason: string | null;
+  reasonCode: string | null;
   attempts: number;
   messageId: string | null;
   sentAt: string | null;
@@ -54,6 +55,8 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     expect((m.html || "").replace(/&#x3D;/g, "=")).toContain(`href="${link}"`);
     return local(link!);
   };
+  /** An API client confirming: POST to the link, JSON back. */
+  const confirmByPost = (path: string) => http<{ subscriptionId: string; status: string; changed: boolean; code?: string }>(t.baseUrl, 'POST', path);
   const status = async (id: string) =>
     ((await t.db.dataSource.query('SELECT status, email_hash FROM subscriptions_view WHERE id = $1', [id])) as { status: string; email_hash: string | null }[])[0];
   const subscribe = (body: Record<string, unknown>) => http(t.baseUrl, 'POST', '/v1/subscriptions', { body });
@@ -74,13 +77,13 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     expect(header(mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
 
     const link = confirmLink(mail);
-    const first = await http<{ subscriptionId: string; status: string; changed: boolean }>(t.baseUrl, 'GET', link);
+    const first = await confirmByPost(link);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ status: 'confirmed', changed: true });
     const id = first.body.subscriptionId;
     await waitFor('read model confirmed', async () => (await status(id))?.status === 'confirmed');
 
-    const again = await http(t.baseUrl, 'GET', link);
+    const again = await confirmByPost(link);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ status: 'confirmed', changed: false });
     const types = (await t.db.dataSource.query('SELECT type FROM events WHERE stream_id = $1 ORDER BY version', [`subscription-${id}`])) as { type: string }[];
@@ -89,11 +92,11 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     const links = t.app.get(SubscriptionLinks);
     const prefs = { countries: [], programmes: [], eventIds: [], leadTimes: ['P1D'], locale: 'en' };
     const expired = await links.confirmUrl({ subscriptionId: id, version: 1, preferences: prefs }, Math.floor(Date.now() / 1000) - 60);
-    const refused = await http(t.baseUrl, 'GET', local(expired));
+    const refused = await confirmByPost(local(expired));
     expect(refused.status).toBe(410);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(refused.body).toMatchObject({ code: 'LINK_EXPIRED' });
-    const forged = await http(t.baseUrl, 'GET', `${link.slice(0, -4)}AAAA`);
+    const forged = await confirmByPost(`${link.slice(0, -4)}AAAA`);
     expect(forged.status).toBe(400);
     expect(forged.body).toMatchObject({ code: 'LINK_INVALID' });
 
@@ -106,7 +109,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     const first = await subscribe({ email: 'grace@example.org' });
     expect(first.status).toBe(202);
     const link1 = confirmLink((await mailTo('grace@example.org')).parsed);
-    const confirmed = await http<{ subscriptionId: string }>(t.baseUrl, 'GET', link1);
+    const confirmed = await confirmByPost(link1);
     const id = confirmed.body.subscriptionId;
 
     const second = await subscribe({ email: 'GRACE@example.org ', programmes: ['culture'] });
@@ -116,7 +119,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     expect(keys[0].n).toBe(0);
     const mail2 = (await mailTo('grace@example.org', 2)).parsed;
     expect(mail2.text).toContain('programmes culture');
-    const applied = await http<{ subscriptionId: string; changed: boolean }>(t.baseUrl, 'GET', confirmLink(mail2));
+    const applied = await confirmByPost(confirmLink(mail2));
     expect(applied.body).toMatchObject({ subscriptionId: id, changed: true });
     await waitFor('programmes applied', async () => {
       const rows = (await t.db.dataSource.query('SELECT programmes FROM subscriptions_view WHERE id = $1', [id])) as { programmes: string[] }[];
@@ -149,23 +152,27 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
   it('one-click unsubscribe (RFC 8058): a form POST with no auth to the List-Unsubscribe URL', async () => {
     await subscribe({ email: 'katherine@example.org' });
     const mail = (await mailTo('katherine@example.org')).parsed;
-    const c = await http<{ subscriptionId: string }>(t.baseUrl, 'GET', confirmLink(mail));
+    const c = await confirmByPost(confirmLink(mail));
     const id = c.body.subscriptionId;
     const url = /^<(.+)>$/.exec(header(mail, 'List-Unsubscribe')!)![1];
 
     const res = await fetch(`${t.baseUrl}${local(url)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(res.status).toBe(200);
     await waitFor('read model unsubscribed', async () => (await status(id))?.status === 'unsubscribed');
-    // Twice is harmless; GET works too; a forged token does not.
+    // Twice is harmless; a forged token is refused.
     expect((await fetch(`${t.baseUrl}${local(url)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
-    expect((await http(t.baseUrl, 'GET', local(url))).status).toBe(200);
     expect((await http(t.baseUrl, 'POST', '/v1/subscriptions/unsubscribe?token=x.y.z', { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(400);
     const types = (await t.db.dataSource.query('SELECT type, metadata FROM events WHERE stream_id = $1 ORDER BY version', [`subscription-${id}`])) as { type: string; metadata: { actor: string } }[];
     expect(types.map((e) => e.type)).toEqual(['SubscriptionRequested', 'SubscriptionConfirmed', 'Unsubscribed']);
     expect(types[2].metadata.actor).toBe(`subscriber:${id}`);
 
-    // The old confirmation link cannot resurrect it.
-    expect((await http(t.baseUrl, 'GET', confirmLink(mail))).status).toBe(410);
+    // The old confirmation link cannot resurrect it: its page says so, and its POST is refused.
+    const stale = await fetch(`${t.baseUrl}${confirmLink(mail)}`, { headers: { accept: 'text/html' } });
+    expect(stale.status).toBe(410);
+    const html = await stale.text();
+    expect(html).toContain('This link no longer works');
+    expect(html).not.toContain('<form');
+    expect((await confirmByPost(confirmLink(mail))).status).toBe(410);
   });
 
   it('SMTP refusing (4xx) for a while: retried with backoff, delivered exactly once', async () => {
@@ -195,6 +202,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
       });
       expect(d.attempts).toBe(1);
       expect(d.reason).toContain('550');
+      expect(d.reasonCode).toBe('smtp-550');
     } finally {
       smtp.accept();
     }
@@ -277,7 +285,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
 
   it('crypto-shredding: DELETE destroys the key, the log still verifies, later emails are skipped', async () => {
     await subscribe({ email: 'erase-me@example.org', name: 'Ernestine Erasable' });
-    const c = await http<{ subscriptionId: string }>(t.baseUrl, 'GET', confirmLink((await mailTo('erase-me@example.org')).parsed));
+    const c = await confirmByPost(confirmLink((await mailTo('erase-me@example.org')).parsed));
     const id = c.body.subscriptionId;
     const leaks = () => t.db.dataSource.query(`SELECT count(*)::int AS n FROM events WHERE data::text ILIKE '%erase-me@example.org%' OR data::text ILIKE '%Erasable%'`);
     expect((await leaks())[0].n).toBe(0);

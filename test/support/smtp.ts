@@ -17,18 +17,22 @@ export interface TestSmtp {
   refuse(code?: number): void;
   accept(): void;
   refused: number;
+  /** Answer RCPT TO of this address with a permanent `550 <address>: Recipient address rejected`, as real servers do. */
+  rejectRecipient(address: string): void;
   close(): Promise<void>;
 }
 
 /** A real SMTP listener for e2e tests: collects every message, parsed with mailparser. */
 export async function startTestSmtp(): Promise<TestSmtp> {
   let refusing: number | null = null;
+  const rejected = new Set<string>();
   const state: TestSmtp = {
     url: '',
     messages: [],
     refused: 0,
     refuse: (code = 451) => void (refusing = code),
     accept: () => void (refusing = null),
+    rejectRecipient: (address) => void rejected.add(address.toLowerCase()),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   const server = new SMTPServer({
@@ -40,6 +44,10 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       state.refused++;
       const err = Object.assign(new Error('try again later'), { responseCode: refusing });
       cb(err);
+    },
+    onRcptTo(address, _session, cb) {
+      if (!rejected.has(address.address.toLowerCase())) return cb();
+      cb(Object.assign(new Error(`<${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`), { responseCode: 550 }));
     },
     onData(stream: SMTPServerDataStream, session, cb) {
       const chunks: Buffer[] = [];

@@ -28,7 +28,7 @@ const layout = hb.compile<PageView>(`<!doctype html>
 <h1>{{title}}</h1>
 <p>{{message}}</p>
 {{#if details}}<ul>{{#each details}}<li>{{this}}</li>{{/each}}</ul>{{/if}}
-{{#if action}}<form method="post" action="{{action}}"><button type="submit">{{button}}</button></form>{{/if}}
+{{#if action}}<form method="post" action="{{{action}}}"><button type="submit">{{button}}</button></form>{{/if}}
 </main>
 </body>
 </html>
@@ -36,6 +36,7 @@ const layout = hb.compile<PageView>(`<!doctype html>
 
 export type LinkKind = 'confirm' | 'unsubscribe';
 
+/** Inserted unescaped (`{{{action}}}`): a fixed path and an encodeURIComponent'd token hold no character HTML treats specially. */
 const pathOf = (kind: LinkKind, token: string) => `/v1/subscriptions/${kind}?token=${encodeURIComponent(token)}`;
 
 export function confirmPage(token: string, details: string[]): string {

@@ -21,7 +21,7 @@ import { LinkKind, PAGE_CSP, confirmPage, outcomePage, unsubscribePage } from '.
 const sorted = (xs: string[] | undefined): string[] => [...new Set(xs ?? [])].sort();
 
 function token(t: unknown): string {
-  if (typeof t !== 'string' || !t) throw new ProblemException(400, 'VALIDATION_FAILED', 'token: the link has no token', [{ field: 'token', message: 'is required' }]);
+  if (typeof t !== 'string' || !t) throw new ProblemException(400, 'LINK_INVALID', 'token: the link has no token', [{ field: 'token', message: 'is required' }]);
   return t;
 }
 
@@ -93,7 +93,7 @@ export class SubscriptionsController {
   @Get('confirm')
   @Public()
   async confirmPage(@Query('token') t: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
-    return this.linkPage('confirm', token(t), res);
+    return this.linkPage('confirm', t, res);
   }
 
   /** The button of the confirm page (or an API client): confirms, and applies the link's preferences. */
@@ -119,7 +119,7 @@ export class SubscriptionsController {
   @Get('unsubscribe')
   @Public()
   async unsubscribePage(@Query('token') t: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
-    return this.linkPage('unsubscribe', token(t), res);
+    return this.linkPage('unsubscribe', t, res);
   }
 
   /**
@@ -142,11 +142,11 @@ export class SubscriptionsController {
     return { status: 'unsubscribed' };
   }
 
-  private async linkPage(kind: LinkKind, t: string, res: Response): Promise<string> {
-    const s: LinkState = await this.queries.execute(new InspectLinkQuery(kind, t));
+  private async linkPage(kind: LinkKind, t: unknown, res: Response): Promise<string> {
+    const s: LinkState = typeof t === 'string' && t ? await this.queries.execute(new InspectLinkQuery(kind, t)) : { state: 'invalid' };
     switch (s.state) {
       case 'ready':
-        return page(res, 200, kind === 'confirm' ? confirmPage(t, s.details) : unsubscribePage(t));
+        return page(res, 200, kind === 'confirm' ? confirmPage(t as string, s.details) : unsubscribePage(t as string));
       case 'done':
         return kind === 'confirm'
           ? page(res, 200, outcomePage('Already confirmed', 'This subscription is confirmed with these choices; there is nothing left to do.'))
@@ -163,6 +163,7 @@ export class SubscriptionsController {
     const kind = refusalOf(err);
     if (!kind) return err;
     const r = REFUSALS[kind];
-    return wantsPage(req) ? new HtmlPageException(r.status, refusalPage(r), PAGE_HEADERS) : new ProblemException(r.status, r.code, r.detail);
+    if (wantsPage(req)) return new HtmlPageException(r.status, refusalPage(r), PAGE_HEADERS);
+    return new ProblemException(r.status, err instanceof DomainError ? err.code : r.code, r.detail);
   }
 }
