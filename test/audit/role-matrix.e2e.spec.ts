@@ -29,6 +29,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/imports': ['staff'],
   'POST /v1/subscriptions': 'public',
   'GET /v1/subscriptions/confirm': 'public',
+  'POST /v1/subscriptions/confirm': 'public',
   'GET /v1/subscriptions/unsubscribe': 'public',
   'POST /v1/subscriptions/unsubscribe': 'public',
   'DELETE /v1/admin/subscriptions/:id': ['admin'],
