@@ -1,4 +1,5 @@
-import { TokenService } from './tokens';
+import { SignJWT } from 'jose';
+import { TokenService, rolesAt } from './tokens';
 
 /** Bearer tokens: verified once, then recognised by their exact text until they expire. */
 describe('TokenService', () => {
@@ -33,5 +34,28 @@ describe('TokenService', () => {
     expect(await tokens.verify(forged)).toEqual({ error: 'the token is not valid' });
     const other = await new TokenService(`${secret}-other`).sign('alice', ['admin']);
     expect(await tokens.verify(other)).toEqual({ error: 'the token is not valid' });
+  });
+
+  it('given a token without exp, it is refused: no token lives for ever', async () => {
+    const tokens = new TokenService(secret);
+    const forever = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(new TextEncoder().encode(secret));
+    expect(await tokens.verify(forever)).toEqual({ error: 'the token has no expiry (exp)' });
+  });
+
+  it('given issuer and audience, a token must carry both', async () => {
+    const tokens = new TokenService({ secret, issuer: 'https://idp.test', audience: 'almanac' });
+    expect(await tokens.verify(await tokens.sign('alice', ['staff']))).toEqual({ sub: 'alice', roles: ['staff'] });
+    expect(await tokens.verify(await new TokenService(secret).sign('alice', ['staff']))).toEqual({ error: "the token's iss is not accepted" });
+  });
+});
+
+describe('rolesAt', () => {
+  it('reads a claim by name, then by dotted path; keeps only known roles', () => {
+    expect(rolesAt({ roles: ['staff', 'owner'] }, 'roles')).toEqual(['staff']);
+    expect(rolesAt({ realm_access: { roles: ['admin', 'offline_access'] } }, 'realm_access.roles')).toEqual(['admin']);
+    // Auth0 puts roles under a namespaced claim that contains dots itself.
+    expect(rolesAt({ 'https://almanac.example/roles': ['auditor'] }, 'https://almanac.example/roles')).toEqual(['auditor']);
+    expect(rolesAt({ roles: 'admin' }, 'roles')).toEqual([]);
+    expect(rolesAt({}, 'a.b.c')).toEqual([]);
   });
 });
