@@ -19,7 +19,16 @@ describe('production configuration', () => {
     await db?.drop();
   });
 
-  const prod = () => ({ NODE_ENV: 'production', DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('production'), SMTP_URL: smtp.url, AUTH_JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent' });
+  const prod = (): Record<string, string> => ({
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    QUEUE_PREFIX: queuePrefix('production'),
+    SMTP_URL: smtp.url,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    DATA_KEY_SECRET: 'production-test-data-key-secret-0123456789',
+    PUBLIC_BASE_URL: 'https://almanac.example',
+    LOG_LEVEL: 'silent',
+  });
 
   /** Exits non-zero within seconds (node start-up only) with exactly one line on stderr. */
   async function refused(script: string, args: string[], env: Record<string, string>): Promise<string> {
@@ -44,6 +53,23 @@ describe('production configuration', () => {
     expect(await refused(MAIN, ['api'], { ...prod(), AUTH_JWT_SECRET: 'short-secret' })).toMatch(/^almanac: invalid configuration: AUTH_JWT_SECRET .*32/);
     // Unset (empty counts as unset): the development default is refused as well, by every role.
     expect(await refused(MAIN, ['worker'], { ...prod(), AUTH_JWT_SECRET: '' })).toMatch(/AUTH_JWT_SECRET/);
+  });
+
+  it('without PUBLIC_BASE_URL, or without DATA_KEY_SECRET (or with it equal to the JWT secret), it refuses, naming the variable', async () => {
+    const { PUBLIC_BASE_URL: _base, ...noBase } = prod();
+    expect(await refused(MAIN, ['api'], noBase)).toMatch(/^almanac: invalid configuration: PUBLIC_BASE_URL is required/);
+    const { DATA_KEY_SECRET: _key, ...noKey } = prod();
+    expect(await refused(MAIN, ['worker'], noKey)).toMatch(/^almanac: invalid configuration: DATA_KEY_SECRET must be set/);
+    expect(await refused(MAIN, ['all'], { ...prod(), DATA_KEY_SECRET: TEST_JWT_SECRET })).toMatch(/^almanac: invalid configuration: DATA_KEY_SECRET must differ from AUTH_JWT_SECRET/);
+  });
+
+  it('without a token verifier (neither AUTH_JWKS_URL nor a 32+ character AUTH_JWT_SECRET) it refuses; with only AUTH_JWKS_URL it boots', async () => {
+    const noVerifier = { ...prod(), AUTH_JWT_SECRET: '' }; // empty counts as unset
+    expect(await refused(MAIN, ['api'], noVerifier)).toMatch(/^almanac: invalid configuration: AUTH_JWT_SECRET or AUTH_JWKS_URL is required/);
+    // The identity provider's keys are fetched when a token first arrives, not at start.
+    const api = await spawnApp('api', { ...noVerifier, AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json' });
+    children.push(api);
+    expect((await fetch(`${api.baseUrl}/health/ready`)).status).toBe(200);
   });
 
   it('a malformed variable is named too, in any environment', async () => {

@@ -61,6 +61,9 @@ export function appEnv(databaseUrl: string, prefix: string, extra: Record<string
     REDIS_URL: BENCH_REDIS_URL,
     QUEUE_PREFIX: prefix,
     AUTH_JWT_SECRET: BENCH_JWT_SECRET,
+    // Production requires both; scenarios that follow links pass their own base URL.
+    DATA_KEY_SECRET: `${BENCH_JWT_SECRET}-data-keys`,
+    PUBLIC_BASE_URL: 'http://127.0.0.1',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_READS_PER_MINUTE: '0',
     // Production requires an SMTP server; scenarios that send mail pass their own listener.
