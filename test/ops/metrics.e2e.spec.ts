@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QUEUES } from '../../src/jobs/catalog';
 import { TestApp, http, startTestApp } from '../support/app';
+import { waitFor } from '../support/wait';
 import { event } from './support';
 
 const DASHBOARD = resolve(__dirname, '../../ops/grafana/almanac-dashboard.json');
@@ -102,5 +103,62 @@ describe('/metrics (Prometheus)', () => {
     }
     expect(exprs.some((e) => e.includes('histogram_quantile(0.99'))).toBe(true);
     expect(exprs.some((e) => e.includes('histogram_quantile(0.5'))).toBe(true);
+  });
+});
+
+/** /metrics costs O(1) per scrape, is rate-limited, and asks for METRICS_TOKEN when set. */
+describe('/metrics: cost, limit and token', () => {
+  const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
+  let t: TestApp;
+  const scrape = (token: string | undefined = METRICS_TOKEN) => http(t.baseUrl, 'GET', '/metrics', token ? { token } : {});
+
+  beforeAll(async () => {
+    t = await startTestApp('metricscost', { METRICS_TOKEN, RATE_LIMIT_METRICS_PER_MINUTE: '40', RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: '0' }, 'all');
+  });
+  afterAll(() => t?.close());
+
+  it('asks for METRICS_TOKEN as a bearer token: none, a wrong one or a staff JWT get 401', async () => {
+    expect((await scrape('')).status).toBe(401);
+    expect((await scrape('not-the-metrics-token')).status).toBe(401);
+    const jwt = await scrape(await t.token('alice', 'staff', 'admin'));
+    expect(jwt.status).toBe(401);
+    expect(jwt.headers.get('www-authenticate')).toBe('Bearer');
+    expect(jwt.headers.get('content-type')).toContain('application/problem+json');
+    expect((await scrape()).status).toBe(200);
+  });
+
+  it('emails are counted as deliveries finish, not by counting the table; the shared figures are a snapshot at most 15 s old', async () => {
+    const first = await scrape();
+    const sentBefore = sample(first.text, 'almanac_emails', { status: 'sent' })!;
+    expect(sentBefore).toBe(0);
+
+    // A row written behind the service's back is not counted: a scrape does not read the table.
+    await t.db.dataSource.query(`INSERT INTO deliveries (delivery_key, kind, subscription_id, status) VALUES ('by-hand', 'confirm', '00000000-0000-4000-8000-000000000000', 'sent')`);
+    // A real delivery is (the development mailbox sends it).
+    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions', { body: { email: 'metrics@example.org' } })).status).toBe(202);
+    await waitFor('confirmation sent', async () => ((await t.db.dataSource.query(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'sent'`)) as { n: number }[])[0].n === 2);
+
+    // Within 15 s of the last refresh, scrapes serve the same snapshot: nothing is recounted.
+    const soon = await scrape();
+    expect(sample(soon.text, 'almanac_emails', { status: 'sent' })).toBe(sentBefore);
+
+    // Later a scrape refreshes it in the background; the next one shows the new figure: the one
+    // delivery the service finished, not the two rows of the table.
+    const fresh = await waitFor('a refreshed snapshot', async () => {
+      const r = await scrape();
+      return sample(r.text, 'almanac_emails', { status: 'sent' }) === 1 && r;
+    }, 25000, 1000);
+    expect(sample(fresh.text, 'almanac_emails', { status: 'sent' })).toBe(1);
+  });
+
+  it('is rate-limited: past RATE_LIMIT_METRICS_PER_MINUTE a scraper gets 429 with Retry-After', async () => {
+    let refused: Awaited<ReturnType<typeof scrape>> | undefined;
+    for (let i = 0; i < 45 && !refused; i++) {
+      const r = await scrape();
+      if (r.status === 429) refused = r;
+      else expect(r.status).toBe(200);
+    }
+    expect(refused?.status).toBe(429);
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
