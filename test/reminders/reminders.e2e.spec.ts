@@ -73,7 +73,7 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     const mail = await waitFor(`confirmation to ${String(body.email)}`, () => mailsTo(String(body.email))[0], 20000);
     const link = /https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+/.exec(mail.parsed.text ?? '')![0];
     const u = new URL(link);
-    expect((await http(t.baseUrl, 'GET', `${u.pathname}${u.search}`)).status).toBe(200);
+    expect((await http(t.baseUrl, 'POST', `${u.pathname}${u.search}`)).status).toBe(200);
   }
 
   const mailsTo = (address: string): ReceivedMail[] => smtp.messages.filter((m) => m.envelopeTo.includes(address));
