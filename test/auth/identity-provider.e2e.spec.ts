@@ -11,7 +11,7 @@ type Alg = 'RS256' | 'ES256' | 'EdDSA';
 interface SigningKey {
   kid: string;
   alg: Alg;
-  privateKey: CryptoKey;
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   jwk: JWK;
 }
 
