@@ -55,6 +55,9 @@ const schema = z
     else if (c.DATA_KEY_SECRET === DEV_JWT_SECRET || c.DATA_KEY_SECRET === c.AUTH_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['DATA_KEY_SECRET'], message: 'must differ from AUTH_JWT_SECRET and the development secret when NODE_ENV=production' });
     }
+    if (c.AUTH_JWKS_URL?.startsWith('http:')) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'must be https when NODE_ENV=production (whoever can alter the keys can mint tokens)' });
+    }
     const secret = c.AUTH_JWT_SECRET;
     if (secret !== undefined && (secret === DEV_JWT_SECRET || secret.length < 32)) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'must be at least 32 characters when NODE_ENV=production' });

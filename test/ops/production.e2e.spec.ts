@@ -67,6 +67,7 @@ describe('production configuration', () => {
     const noVerifier = { ...prod(), AUTH_JWT_SECRET: '' }; // empty counts as unset
     expect(await refused(MAIN, ['api'], noVerifier)).toMatch(/^almanac: invalid configuration: AUTH_JWT_SECRET or AUTH_JWKS_URL is required/);
     // The identity provider's keys are fetched when a token first arrives, not at start.
+    expect(await refused(MAIN, ['api'], { ...noVerifier, AUTH_JWKS_URL: 'http://idp.example/jwks.json' })).toMatch(/^almanac: invalid configuration: AUTH_JWKS_URL must be https/);
     const api = await spawnApp('api', { ...noVerifier, AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json' });
     children.push(api);
     expect((await fetch(`${api.baseUrl}/health/ready`)).status).toBe(200);
