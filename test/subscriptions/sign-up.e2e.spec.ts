@@ -1,8 +1,13 @@
 import { getQueueToken } from '@nestjs/bullmq';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { createHttpApp } from '../../src/bootstrap';
 import { QUEUES } from '../../src/jobs/catalog';
 import { RedisClient } from '../../src/jobs/redis-client';
 import { TestApp, http, startTestApp } from '../support/app';
+import { TestDatabase, createTestDatabase } from '../support/database';
+import { startTestWorker, testConfig } from '../support/worker';
+import { TcpProxy, queuePrefix, viaPort } from '../ops/support';
 import { TestSmtp, startTestSmtp } from '../support/smtp';
 import { waitFor } from '../support/wait';
 import { subscriberSide } from './support';
@@ -111,5 +116,53 @@ describe('sign-up (e2e, real SMTP listener)', () => {
       expect(part).not.toMatch(/evil\.example|victim@|\u202e/);
     }
     expect(String(mail.html)).toContain('Hello Eve Claim your prize at or &lt;b&gt;now&lt;/b&gt;,');
+  });
+});
+
+/**
+ * Why the answer cannot depend on the address, timing included: the API does not look the
+ * address up at all. With PostgreSQL cut off, sign-ups are still answered 202, identically,
+ * and wait in the queue; a worker started once the database is back sends the confirmations.
+ */
+describe('sign-up without a database lookup in the request (e2e)', () => {
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  let smtp: TestSmtp;
+  let api: INestApplication;
+  let worker: INestApplicationContext | undefined;
+  let base: string;
+  const prefix = queuePrefix('signup-nodb');
+
+  beforeAll(async () => {
+    [db, smtp] = await Promise.all([createTestDatabase('signupnodb'), startTestSmtp()]);
+    const pg = new URL(db.url);
+    proxy = await TcpProxy.start({ host: pg.hostname, port: Number(pg.port || 5432) });
+    api = await createHttpApp(testConfig(viaPort(db.url, proxy.port), prefix, { SMTP_URL: smtp.url, PUBLIC_BASE_URL: BASE }), 'api');
+    await api.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(api.getHttpServer().address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await proxy?.start().catch(() => undefined);
+    await worker?.close();
+    await api?.close();
+    await proxy?.stop();
+    await smtp?.close();
+    await db?.drop();
+  });
+
+  it('answers 202, the same for every address, while PostgreSQL is unreachable; nothing is lost', async () => {
+    const before = await http(base, 'POST', '/v1/subscriptions', { body: { email: 'early@example.org' } });
+    expect(before.status).toBe(202);
+    await proxy.stop();
+    const answers = await Promise.all(['early@example.org', 'nobody-yet@example.org'].map((email) => http(base, 'POST', '/v1/subscriptions', { body: { email } })));
+    for (const a of answers) expect({ status: a.status, body: a.body }).toEqual({ status: 202, body: before.body });
+    // Reads that need the database do fail meanwhile: the database is really gone.
+    expect((await http(base, 'GET', '/v1/events')).status).toBe(503);
+
+    await proxy.start();
+    worker = await startTestWorker(testConfig(db.url, prefix, { SMTP_URL: smtp.url, PUBLIC_BASE_URL: BASE }));
+    const side = subscriberSide(smtp, () => base, BASE);
+    await side.mailTo('nobody-yet@example.org');
+    await side.mailTo('early@example.org');
   });
 });
