@@ -1,53 +1,15 @@
-import { DomainError } from '../../../common/domain/domain-error';
 import { fold } from '../../../events/aggregate';
 import type { StoredEvent } from '../../../events/envelope';
+import { DeciderSpec } from '../../../testing/decider-spec';
 import { CalendarEventState, calendarEventDecider, decide, evolve, initialState } from './calendar-event';
-import type { CalendarEventCommand, ScheduleEvent } from './commands';
-import type { CalendarEventErrorCode } from './errors';
+import type { ScheduleEvent } from './commands';
 import type { CalendarEventEvent, EventCancelled, EventDetailsChanged, EventRescheduled, EventScheduled, Location } from './events';
 
-// ---------------------------------------------------------------------------------------------
-// given(events).when(command).then(expectedEvents | expectedErrorCode)
-// ---------------------------------------------------------------------------------------------
-
-interface ExpectedRefusal {
-  kind?: DomainError['kind'];
-  field?: string;
-}
+// given(events).when(command).then(events) | .thenNothing() | .thenThrows({ code, kind, field })
+const given = DeciderSpec.for(calendarEventDecider).given;
 
 function stateOf(events: CalendarEventEvent[]): CalendarEventState {
   return events.reduce(evolve, initialState);
-}
-
-function given(...history: CalendarEventEvent[]) {
-  return {
-    when(command: CalendarEventCommand) {
-      return {
-        then(expected: CalendarEventEvent[] | CalendarEventErrorCode, refusal: ExpectedRefusal = {}): CalendarEventEvent[] {
-          const state = stateOf(history);
-          if (Array.isArray(expected)) {
-            const decided = decide(state, command);
-            expect(decided).toEqual(expected);
-            // Whatever was decided must also be foldable onto the state it was decided from.
-            decided.reduce(evolve, state);
-            return decided;
-          }
-          let thrown: unknown;
-          try {
-            decide(state, command);
-          } catch (err) {
-            thrown = err;
-          }
-          expect(thrown).toBeInstanceOf(DomainError);
-          const error = thrown as DomainError<CalendarEventErrorCode>;
-          expect(error.code).toBe(expected);
-          if (refusal.kind !== undefined) expect(error.kind).toBe(refusal.kind);
-          if (refusal.field !== undefined) expect(error.field).toBe(refusal.field);
-          return [];
-        },
-      };
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,57 +107,57 @@ describe('CalendarEvent: schedule', () => {
   });
 
   it('refuses to schedule an event that already exists', () => {
-    given(scheduled).when(scheduleCommand()).then('EVENT_ALREADY_EXISTS', { kind: 'conflict' });
+    given(scheduled).when(scheduleCommand()).thenThrows({ code: 'EVENT_ALREADY_EXISTS', kind: 'conflict' });
   });
 
   it('refuses to schedule again even after the event was cancelled', () => {
-    given(scheduled, cancelled()).when(scheduleCommand()).then('EVENT_ALREADY_EXISTS', { kind: 'conflict' });
+    given(scheduled, cancelled()).when(scheduleCommand()).thenThrows({ code: 'EVENT_ALREADY_EXISTS', kind: 'conflict' });
   });
 
   it('reports EVENT_ALREADY_EXISTS before looking at the (invalid) times', () => {
     given(scheduled)
       .when(scheduleCommand({ start: { date: '2013-10-25' }, end: { date: '2013-10-22' } }))
-      .then('EVENT_ALREADY_EXISTS');
+      .thenThrows({ code: 'EVENT_ALREADY_EXISTS' });
   });
 
   it('refuses an all-day range whose last day is before its first day', () => {
     given()
       .when(scheduleCommand({ start: { date: '2013-10-25' }, end: { date: '2013-10-24' } }))
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'end' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'end' });
   });
 
   it('refuses a timed range whose end is before its start', () => {
     given()
       .when({ kind: 'schedule', ...newYorkTalk.data, start: { dateTime: '2026-03-05T12:00' }, end: { dateTime: '2026-03-05T11:59' } })
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'end' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'end' });
   });
 
   it('refuses a range that mixes an all-day start with a timed end', () => {
     given()
       .when(scheduleCommand({ start: { date: '2013-10-22' }, end: { dateTime: '2013-10-25T18:00' } }))
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'end' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'end' });
   });
 
   it('refuses a range that mixes a timed start with an all-day end', () => {
     given()
       .when(scheduleCommand({ start: { dateTime: '2013-10-22T09:00' }, end: { date: '2013-10-25' } }))
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'end' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'end' });
   });
 
   it('refuses a time zone that is not an IANA zone', () => {
-    given().when(scheduleCommand({ timeZone: 'Korea/Standard' })).then('VALIDATION_FAILED', { kind: 'invalid', field: 'timeZone' });
+    given().when(scheduleCommand({ timeZone: 'Korea/Standard' })).thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'timeZone' });
   });
 
   it('refuses a start inside a daylight-saving gap (2026-03-08T02:30 America/New_York)', () => {
     given()
       .when({ kind: 'schedule', ...newYorkTalk.data, start: { dateTime: '2026-03-08T02:30' }, end: { dateTime: '2026-03-08T04:00' } })
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'start.dateTime' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'start.dateTime' });
   });
 
   it('refuses an end inside a daylight-saving gap', () => {
     given()
       .when({ kind: 'schedule', ...newYorkTalk.data, start: { dateTime: '2026-03-08T01:00' }, end: { dateTime: '2026-03-08T02:00' } })
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'end.dateTime' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'end.dateTime' });
   });
 
   it('accepts an ambiguous fall-back wall-clock time (2026-11-01T01:30 America/New_York)', () => {
@@ -206,13 +168,13 @@ describe('CalendarEvent: schedule', () => {
   it('refuses a date that is not on the calendar', () => {
     given()
       .when(scheduleCommand({ start: { date: '2013-02-30' }, end: { date: '2013-03-02' } }))
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'start.date' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'start.date' });
   });
 
   it('refuses a date-time carrying an offset (wall clock only)', () => {
     given()
       .when({ kind: 'schedule', ...newYorkTalk.data, start: { dateTime: '2026-03-05T10:00Z' } })
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'start.dateTime' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'start.dateTime' });
   });
 });
 
@@ -238,23 +200,23 @@ describe('CalendarEvent: reschedule', () => {
   });
 
   it('produces nothing when the times and zone are unchanged', () => {
-    given(scheduled).when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '2013-10-25' } }).then([]);
+    given(scheduled).when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '2013-10-25' } }).thenNothing();
   });
 
   it('produces nothing when the same zone is given explicitly and the times are unchanged, even with a reason', () => {
     given(scheduled)
       .when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '2013-10-25' }, timeZone: 'Asia/Seoul', reason: 'no-op' })
-      .then([]);
+      .thenNothing();
   });
 
   it("treats 'T10:00' and 'T10:00:00' as the same time (no event)", () => {
     given(newYorkTalk)
       .when({ kind: 'reschedule', start: { dateTime: '2026-03-05T10:00:00' }, end: { dateTime: '2026-03-05T12:00:00' } })
-      .then([]);
+      .thenNothing();
   });
 
   it('produces nothing when rescheduled back onto where an earlier reschedule put it', () => {
-    given(scheduled, rescheduled()).when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { date: '2013-11-07' } }).then([]);
+    given(scheduled, rescheduled()).when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { date: '2013-11-07' } }).thenNothing();
   });
 
   it('moving back to the originally scheduled times is a change', () => {
@@ -284,31 +246,31 @@ describe('CalendarEvent: reschedule', () => {
   it('refuses an all-day range whose last day is before its first day', () => {
     given(scheduled)
       .when({ kind: 'reschedule', start: { date: '2013-11-07' }, end: { date: '2013-11-05' } })
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'end' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'end' });
   });
 
   it('refuses a timed range whose end is before its start', () => {
     given(newYorkTalk)
       .when({ kind: 'reschedule', start: { dateTime: '2026-03-06T10:00' }, end: { dateTime: '2026-03-06T09:00' } })
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'end' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'end' });
   });
 
   it('refuses mixed forms', () => {
     given(scheduled)
       .when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { dateTime: '2013-11-07T10:00' } })
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'end' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'end' });
   });
 
   it('refuses an invalid time zone', () => {
     given(scheduled)
       .when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { date: '2013-11-07' }, timeZone: 'Asia/Gotham' })
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'timeZone' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'timeZone' });
   });
 
   it('checks the DST gap in the current zone when the zone is omitted', () => {
     given(newYorkTalk)
       .when({ kind: 'reschedule', start: { dateTime: '2026-03-08T02:30' }, end: { dateTime: '2026-03-08T04:00' } })
-      .then('VALIDATION_FAILED', { kind: 'invalid', field: 'start.dateTime' });
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'start.dateTime' });
   });
 
   it('checks the DST gap in the new zone when a zone is given (02:30 exists in Seoul)', () => {
@@ -320,25 +282,25 @@ describe('CalendarEvent: reschedule', () => {
   it('refuses to reschedule a cancelled event', () => {
     given(scheduled, cancelled())
       .when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { date: '2013-11-07' } })
-      .then('EVENT_CANCELLED', { kind: 'conflict' });
+      .thenThrows({ code: 'EVENT_CANCELLED', kind: 'conflict' });
   });
 
   it('refuses a no-op reschedule of a cancelled event with EVENT_CANCELLED too', () => {
     given(scheduled, cancelled())
       .when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '2013-10-25' } })
-      .then('EVENT_CANCELLED', { kind: 'conflict' });
+      .thenThrows({ code: 'EVENT_CANCELLED', kind: 'conflict' });
   });
 
   it('reports EVENT_CANCELLED before looking at invalid times', () => {
     given(scheduled, cancelled())
       .when({ kind: 'reschedule', start: { date: '2013-11-07' }, end: { date: '2013-11-05' } })
-      .then('EVENT_CANCELLED');
+      .thenThrows({ code: 'EVENT_CANCELLED' });
   });
 
   it('refuses to reschedule an event that does not exist', () => {
     given()
       .when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { date: '2013-11-07' } })
-      .then('EVENT_NOT_FOUND', { kind: 'not-found' });
+      .thenThrows({ code: 'EVENT_NOT_FOUND', kind: 'not-found' });
   });
 });
 
@@ -378,11 +340,11 @@ describe('CalendarEvent: change details', () => {
   it('produces nothing when every value given is identical', () => {
     given(scheduled)
       .when({ kind: 'change-details', title: seoulForum.title, description: seoulForum.description, programme: seoulForum.programme, location: seoulLocation })
-      .then([]);
+      .thenNothing();
   });
 
   it('produces nothing when no field is given', () => {
-    given(scheduled).when({ kind: 'change-details' }).then([]);
+    given(scheduled).when({ kind: 'change-details' }).thenNothing();
   });
 
   it('merges a venue-only location with the current city and country', () => {
@@ -404,15 +366,15 @@ describe('CalendarEvent: change details', () => {
   });
 
   it('produces nothing for a partial location equal to the current one', () => {
-    given(scheduled).when({ kind: 'change-details', location: { venue: 'COEX Convention Centre' } }).then([]);
+    given(scheduled).when({ kind: 'change-details', location: { venue: 'COEX Convention Centre' } }).thenNothing();
   });
 
   it('produces nothing for an empty partial location', () => {
-    given(scheduled).when({ kind: 'change-details', location: {} }).then([]);
+    given(scheduled).when({ kind: 'change-details', location: {} }).thenNothing();
   });
 
   it('compares against the details as already changed', () => {
-    given(scheduled, changed({ title: 'Renamed' })).when({ kind: 'change-details', title: 'Renamed' }).then([]);
+    given(scheduled, changed({ title: 'Renamed' })).when({ kind: 'change-details', title: 'Renamed' }).thenNothing();
     given(scheduled, changed({ title: 'Renamed' }))
       .when({ kind: 'change-details', title: seoulForum.title })
       .then([changed({ title: seoulForum.title })]);
@@ -425,15 +387,15 @@ describe('CalendarEvent: change details', () => {
   });
 
   it('refuses to change a cancelled event', () => {
-    given(scheduled, cancelled()).when({ kind: 'change-details', title: 'Too late' }).then('EVENT_CANCELLED', { kind: 'conflict' });
+    given(scheduled, cancelled()).when({ kind: 'change-details', title: 'Too late' }).thenThrows({ code: 'EVENT_CANCELLED', kind: 'conflict' });
   });
 
   it('refuses even an identical change on a cancelled event', () => {
-    given(scheduled, cancelled()).when({ kind: 'change-details', title: seoulForum.title }).then('EVENT_CANCELLED', { kind: 'conflict' });
+    given(scheduled, cancelled()).when({ kind: 'change-details', title: seoulForum.title }).thenThrows({ code: 'EVENT_CANCELLED', kind: 'conflict' });
   });
 
   it('refuses to change an event that does not exist', () => {
-    given().when({ kind: 'change-details', title: 'Ghost' }).then('EVENT_NOT_FOUND', { kind: 'not-found' });
+    given().when({ kind: 'change-details', title: 'Ghost' }).thenThrows({ code: 'EVENT_NOT_FOUND', kind: 'not-found' });
   });
 });
 
@@ -453,11 +415,11 @@ describe('CalendarEvent: cancel', () => {
   });
 
   it('refuses a second cancel with EVENT_CANCELLED', () => {
-    given(scheduled, cancelled()).when({ kind: 'cancel', reason: 'again' }).then('EVENT_CANCELLED', { kind: 'conflict' });
+    given(scheduled, cancelled()).when({ kind: 'cancel', reason: 'again' }).thenThrows({ code: 'EVENT_CANCELLED', kind: 'conflict' });
   });
 
   it('refuses to cancel an event that does not exist', () => {
-    given().when({ kind: 'cancel', reason: 'nothing there' }).then('EVENT_NOT_FOUND', { kind: 'not-found' });
+    given().when({ kind: 'cancel', reason: 'nothing there' }).thenThrows({ code: 'EVENT_NOT_FOUND', kind: 'not-found' });
   });
 });
 
