@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
 import { AppendResult, EventStore, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
-import { GENESIS_HASH, eventHash } from './hash-chain';
+import { GENESIS_HASH, chainEvents } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
 
 /** A row of `events` exactly as stored: data NOT upcast (what the hash covers). */
@@ -88,22 +87,15 @@ export class PostgresEventStore extends EventStore {
     const actual = last[0]?.version ?? 0;
     if (actual !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
 
-    let prevHash = last[0]?.hash ?? GENESIS_HASH;
     const recordedAt = new Date(new Date().toISOString()); // millisecond precision, exact in timestamptz
+    const versioned = events.map((e) => ({ ...e, schemaVersion: this.upcasters.currentVersion(e.type) }));
+    const chained = chainEvents(streamId, expectedVersion, last[0]?.hash ?? GENESIS_HASH, versioned, metadata, recordedAt);
     const rows: unknown[] = [];
     const tuples: string[] = [];
-    events.forEach((e, i) => {
-      const version = expectedVersion + i + 1;
-      const schemaVersion = this.upcasters.currentVersion(e.type);
-      const id = randomUUID();
-      const meta = { ...metadata, recordedAt: recordedAt.toISOString() };
-      const hash = eventHash(prevHash, {
-        id, streamId, version, type: e.type, schemaVersion, data: e.data, metadata: meta, recordedAt: recordedAt.toISOString(),
-      });
+    chained.forEach((c, i) => {
       const b = i * 10;
       tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8}, $${b + 9}, $${b + 10})`);
-      rows.push(id, streamId, version, e.type, schemaVersion, JSON.stringify(e.data), JSON.stringify(meta), recordedAt, prevHash, hash);
-      prevHash = hash;
+      rows.push(c.id, streamId, c.version, c.type, c.schemaVersion, JSON.stringify(c.data), JSON.stringify(c.metadata), recordedAt, c.prevHash, c.hash);
     });
     const inserted: RawEventRow[] = await tx.query(
       `INSERT INTO events AS e (id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)

@@ -1,0 +1,93 @@
+import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
+import { checkpointOf, compareCheckpoints } from './envelope';
+import { AppendResult, EventStore, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
+import { ChainedEvent, GENESIS_HASH, chainEvents } from './hash-chain';
+import { UpcasterRegistry } from './upcasters';
+
+/** One stored event as the log keeps it: raw data (what the hash covers), never upcast. */
+interface Held extends ChainedEvent {
+  position: string;
+  transactionId: string;
+}
+
+/** The log an in-memory store writes; stores built over the same log see the same events. */
+export class InMemoryLog {
+  readonly events: Held[] = [];
+  readonly streams = new Map<string, Held[]>();
+  transactions = 0;
+}
+
+/** A copy as jsonb would give it back: the caller can never alter what the log holds. */
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/**
+ * The EventStore port over memory, with the Postgres store's guarantees: atomic appends, a
+ * version conflict for a wrong expected version, one global order, the same hash chain and the
+ * same upcasting on read. Every append is its own transaction and commits at once, so the
+ * global order is simply the append order. For tests and tools; nothing survives the process.
+ */
+export class InMemoryEventStore extends EventStore {
+  constructor(
+    private readonly upcasters: UpcasterRegistry = new UpcasterRegistry(),
+    private readonly log: InMemoryLog = new InMemoryLog(),
+  ) {
+    super();
+  }
+
+  async append(streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    // No await from here to the end: the check and the write are one atomic step.
+    const stream = this.log.streams.get(streamId) ?? [];
+    const last = stream[stream.length - 1];
+    const actual = last?.version ?? 0;
+    if (actual !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
+    const recordedAt = new Date();
+    const versioned = events.map((e) => ({ type: e.type, schemaVersion: this.upcasters.currentVersion(e.type), data: copy(e.data) }));
+    const transactionId = String(++this.log.transactions);
+    const held = chainEvents(streamId, expectedVersion, last?.hash ?? GENESIS_HASH, versioned, copy(metadata), recordedAt).map(
+      (c, i): Held => ({ ...c, transactionId, position: String(this.log.events.length + i + 1) }),
+    );
+    this.log.events.push(...held);
+    this.log.streams.set(streamId, [...stream, ...held]);
+    const stored = held.map((h) => this.toStored(h));
+    return { version: expectedVersion + events.length, position: stored[stored.length - 1].position, events: stored };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const until = options.recordedUntil?.getTime();
+    const stream = this.log.streams.get(streamId) ?? [];
+    return stream.filter((h) => until === undefined || Date.parse(h.recordedAt) <= until).map((h) => this.toStored(h));
+  }
+
+  async readAll(after: LogCheckpoint, limit: number): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    for (const h of this.log.events) {
+      if (out.length >= limit) break;
+      if (compareCheckpoints(checkpointOf(h), after) > 0) out.push(this.toStored(h));
+    }
+    return out;
+  }
+
+  async head(): Promise<{ position: string; recordedAt: Date | null }> {
+    const last = this.log.events[this.log.events.length - 1];
+    return { position: last?.position ?? '0', recordedAt: last ? new Date(last.recordedAt) : null };
+  }
+
+  private toStored(h: Held): StoredEvent {
+    const { schemaVersion, data } = this.upcasters.upcast(h.type, h.schemaVersion, copy(h.data) as Record<string, unknown>);
+    return {
+      id: h.id,
+      position: h.position,
+      transactionId: h.transactionId,
+      streamId: h.streamId,
+      version: h.version,
+      type: h.type,
+      schemaVersion,
+      data,
+      metadata: copy(h.metadata) as EventMetadata,
+      recordedAt: new Date(h.recordedAt),
+      prevHash: h.prevHash,
+      hash: h.hash,
+    };
+  }
+}
