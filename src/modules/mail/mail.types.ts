@@ -11,6 +11,9 @@ export interface OutgoingMail {
   icalEvent?: { method: 'REQUEST' | 'CANCEL' | 'PUBLISH'; content: string };
 }
 
+/** What a renderer produces: the send job adds the recipient's address and the delivery's Message-ID. */
+export type RenderedMail = Omit<OutgoingMail, 'to' | 'messageId'>;
+
 /** The transport port: SMTP in production, an in-memory/Redis sink in development. */
 export abstract class Mailer {
   abstract send(mail: OutgoingMail): Promise<{ messageId: string; accepted: boolean }>;
@@ -29,7 +32,7 @@ export interface Recipient {
 export interface EmailRenderer<P = unknown> {
   readonly kind: string;
   /** `{ skip }` records the delivery as skipped with that reason and sends nothing. */
-  render(payload: P, recipient: Recipient): Promise<OutgoingMail | { skip: string }>;
+  render(payload: P, recipient: Recipient): Promise<RenderedMail | { skip: string }>;
 }
 
 export const EMAIL_RENDERER = 'almanac:email-renderer';

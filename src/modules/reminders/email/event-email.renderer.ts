@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../../../config/config';
 import { CalendarReadModel } from '../../calendar/read-model/calendar.read-model';
 import type { CalendarRow } from '../../calendar/read-model/calendar-row';
-import { EmailRenderer, OutgoingMail, Recipient, RegisterEmailRenderer } from '../../mail/mail.types';
+import { EmailRenderer, Recipient, RegisterEmailRenderer, RenderedMail } from '../../mail/mail.types';
 import { NoticeEmailPayload, REMINDER_KIND, ReminderEmailPayload, instantOf } from '../domain/notifications';
 import { isStale } from '../domain/reminder-timing';
 import { describeLead, describeWhen } from './describe-time';
@@ -27,7 +26,7 @@ export class EventEmailComposer {
     return this.calendar.get(id);
   }
 
-  compose(kind: Kind, row: CalendarRow, r: Recipient, kindLine: string, identity: string): OutgoingMail {
+  compose(kind: Kind, row: CalendarRow, r: Recipient, kindLine: string): RenderedMail {
     const where = [row.venue, row.city, row.country.trim()].filter((p) => p).join(', ');
     const view = {
       kindLine,
@@ -41,14 +40,10 @@ export class EventEmailComposer {
       reason: row.cancel_reason,
     };
     const t = TEMPLATES[kind];
-    const domain = this.config.MAIL_FROM.split('@')[1] ?? 'almanac';
     return {
-      to: r.email,
       subject: t.subject(view),
       text: t.text(view),
       html: t.html(view),
-      // Deterministic per delivery: a resend after a crash carries the same Message-ID.
-      messageId: `<${createHash('sha256').update(`${identity}|${r.subscriptionId}`).digest('hex').slice(0, 32)}@${domain}>`,
       icalEvent: eventIcs(row, { baseUrl: this.config.PUBLIC_BASE_URL, organizer: { email: this.config.MAIL_FROM, name: 'almanac' }, attendee: { email: r.email, name: r.name } }),
     };
   }
@@ -61,13 +56,13 @@ export class ReminderEmailRenderer implements EmailRenderer<ReminderEmailPayload
 
   constructor(private readonly composer: EventEmailComposer) {}
 
-  async render(p: ReminderEmailPayload, r: Recipient): Promise<OutgoingMail | { skip: string }> {
+  async render(p: ReminderEmailPayload, r: Recipient): Promise<RenderedMail | { skip: string }> {
     const row = await this.composer.event(p.eventId);
     if (!row) return { skip: 'stale: event not found' };
     if (row.status === 'cancelled') return { skip: 'stale: event cancelled' };
     if (instantOf(row.starts_at) !== p.startAt) return { skip: `stale: planned for ${p.startAt}, the event now starts ${instantOf(row.starts_at)}` };
     if (isStale(new Date(p.dueAt), new Date())) return { skip: `stale: due ${p.dueAt}, more than 15 minutes ago` };
-    return this.composer.compose('reminder', row, r, `A reminder, ${describeLead(p.leadTime, r.locale)} ahead:`, `reminder|${p.eventId}|${p.leadTime}|${p.startAt}`);
+    return this.composer.compose('reminder', row, r, `A reminder, ${describeLead(p.leadTime, r.locale)} ahead:`);
   }
 }
 
@@ -78,13 +73,13 @@ export class UpdatedEmailRenderer implements EmailRenderer<NoticeEmailPayload> {
 
   constructor(private readonly composer: EventEmailComposer) {}
 
-  async render(p: NoticeEmailPayload, r: Recipient): Promise<OutgoingMail | { skip: string }> {
+  async render(p: NoticeEmailPayload, r: Recipient): Promise<RenderedMail | { skip: string }> {
     const row = await this.composer.event(p.eventId);
     if (!row) return { skip: 'stale: event not found' };
     // A later cancel or reschedule has its own notice; this one would only say something outdated.
     if (row.status === 'cancelled') return { skip: 'stale: event cancelled since' };
     if (instantOf(row.starts_at) !== p.startAt) return { skip: `stale: rescheduled again since version ${p.version}` };
-    return this.composer.compose('updated', row, r, 'There is a change to', `updated|${p.eventId}|${p.version}`);
+    return this.composer.compose('updated', row, r, 'There is a change to');
   }
 }
 
@@ -95,9 +90,9 @@ export class CancelledEmailRenderer implements EmailRenderer<NoticeEmailPayload>
 
   constructor(private readonly composer: EventEmailComposer) {}
 
-  async render(p: NoticeEmailPayload, r: Recipient): Promise<OutgoingMail | { skip: string }> {
+  async render(p: NoticeEmailPayload, r: Recipient): Promise<RenderedMail | { skip: string }> {
     const row = await this.composer.event(p.eventId);
     if (!row || row.status !== 'cancelled') return { skip: 'stale: event not cancelled' };
-    return this.composer.compose('cancelled', row, r, 'This event is cancelled:', `cancelled|${p.eventId}`);
+    return this.composer.compose('cancelled', row, r, 'This event is cancelled:');
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EmailRenderer, OutgoingMail, Recipient, RegisterEmailRenderer } from '../../mail/mail.types';
+import { EmailRenderer, RenderedMail, Recipient, RegisterEmailRenderer } from '../../mail/mail.types';
 import type { Preferences } from '../domain/subscription';
 import { confirmHtml, confirmSubject, confirmText } from './confirm.templates';
 
@@ -25,7 +25,7 @@ export function describePreferences(p: Preferences): string {
 export class ConfirmEmailRenderer implements EmailRenderer<ConfirmEmailPayload> {
   readonly kind = CONFIRM_KIND;
 
-  async render(payload: ConfirmEmailPayload, r: Recipient): Promise<OutgoingMail> {
+  async render(payload: ConfirmEmailPayload, r: Recipient): Promise<RenderedMail> {
     const view = {
       name: r.name,
       confirmUrl: payload.confirmUrl,
@@ -34,7 +34,6 @@ export class ConfirmEmailRenderer implements EmailRenderer<ConfirmEmailPayload> 
       leadTimes: payload.preferences.leadTimes.join(', '),
       expiresDays: 7,
     };
-    // `to` and `messageId` are set by the send job; they are here for the type only.
-    return { to: r.email, subject: confirmSubject, text: confirmText(view), html: confirmHtml(view), messageId: '' };
+    return { subject: confirmSubject, text: confirmText(view), html: confirmHtml(view) };
   }
 }
