@@ -1,11 +1,7 @@
 import { DateTime, Duration } from 'luxon';
 import { toInstants } from '../../scheduling/domain/time';
+import { DEFAULT_LEAD_TIMES } from '../../subscriptions/domain/lead-times';
 
-/** DESIGN §4: default, bounds and count of a subscription's lead times. */
-export const DEFAULT_LEAD_TIMES: readonly string[] = ['P1D'];
-export const MIN_LEAD_TIME = 'PT5M';
-export const MAX_LEAD_TIME = 'P30D';
-export const MAX_LEAD_TIMES = 5;
 /** A reminder whose due time passed more than this is not sent. */
 export const STALE_AFTER_MS = 15 * 60_000;
 /** Local wall-clock time that stands for "start" of an all-day event. */
@@ -18,32 +14,14 @@ export interface ReminderTiming {
 }
 
 /**
- * Parses a lead time; null when it is not an ISO-8601 duration this system accepts.
- * Years and months are refused: their length depends on the calendar, so "at most P30D"
- * could not be checked once and for all (P1M is 28 to 31 days).
+ * Parses a lead time for counting back; null when it is not a duration this system can count
+ * with (bounds and count are checked where a subscription is made, in lead-times.ts).
  */
 export function parseLeadTime(leadTime: string): Duration | null {
   if (typeof leadTime !== 'string') return null;
   const d = Duration.fromISO(leadTime);
   if (!d.isValid || d.years || d.months || d.quarters) return null;
   return Object.values(d.toObject()).some((v) => v < 0) ? null : d;
-}
-
-/** Why a list of lead times is refused, or null when it is valid (DESIGN §4). */
-export function leadTimesProblem(leadTimes: readonly string[]): string | null {
-  if (leadTimes.length > MAX_LEAD_TIMES) return `at most ${MAX_LEAD_TIMES} lead times`;
-  const min = Duration.fromISO(MIN_LEAD_TIME).toMillis();
-  const max = Duration.fromISO(MAX_LEAD_TIME).toMillis();
-  for (const l of leadTimes) {
-    const d = parseLeadTime(l);
-    if (!d) return `${String(l)} is not an ISO-8601 duration in weeks, days, hours, minutes or seconds`;
-    // Days count as 24 h here (as in the subscriptions module's validation): only the bound
-    // check, the due time itself uses the calendar.
-    const ms = d.toMillis();
-    if (ms < min || ms > max) return `${l} is outside ${MIN_LEAD_TIME}..${MAX_LEAD_TIME}`;
-  }
-  if (new Set(leadTimes).size !== leadTimes.length) return 'lead times repeat';
-  return null;
 }
 
 /** The lead times of a subscription: its own, or the default when it gave none. */
