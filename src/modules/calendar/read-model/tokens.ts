@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ProblemException } from '../../../common/http/problem';
+import { isUuid } from '../../../common/ids';
 
 /**
  * Opaque client tokens, base64url JSON. They are not signed: a forged one can only page
@@ -45,7 +46,6 @@ function decode(raw: string): Record<string, unknown> | null {
 
 const isSeq = (v: unknown): v is string => typeof v === 'string' && /^\d{1,19}$/.test(v);
 const isGeneration = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const encodeCursor = (c: ListCursor | SyncCursor): string => encode(c);
 export const encodeSyncToken = (t: SyncToken): string => encode({ g: t.g, s: t.s });
@@ -55,7 +55,7 @@ export const badCursor = (message: string) => new ProblemException(400, 'VALIDAT
 export function decodeCursor(raw: string): ListCursor | SyncCursor {
   const v = decode(raw);
   if (v && v.k === 's' && isGeneration(v.g) && isSeq(v.s)) return { k: 's', g: v.g, s: v.s };
-  if (v && v.k === 'l' && typeof v.f === 'string' && typeof v.t === 'string' && !Number.isNaN(Date.parse(v.t)) && typeof v.i === 'string' && UUID.test(v.i) && isGeneration(v.g) && isSeq(v.s)) {
+  if (v && v.k === 'l' && typeof v.f === 'string' && typeof v.t === 'string' && !Number.isNaN(Date.parse(v.t)) && typeof v.i === 'string' && isUuid(v.i) && isGeneration(v.g) && isSeq(v.s)) {
     return { k: 'l', f: v.f, t: v.t, i: v.i, g: v.g, s: v.s };
   }
   throw badCursor('is not a cursor this API issued; start again without it');
