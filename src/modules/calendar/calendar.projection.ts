@@ -4,7 +4,7 @@ import { RegisterProjection } from '../../projections/projection.decorator';
 import { type Projection, type ProjectionContext, byStream } from '../../projections/projection';
 import { CalendarEventState, evolve, initialState } from '../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../scheduling/domain/events';
-import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, stateOf } from './read-model/calendar-row';
+import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, stateColumns, stateOf } from './read-model/calendar-row';
 
 /**
  * The calendar view: one row per CalendarEvent with its current state. Cancelled events stay
@@ -99,11 +99,6 @@ export class CalendarProjection implements Projection {
 
   /** Parameters $2..$17 of both statements. */
   private values(s: CalendarEventState, e: StoredEvent): unknown[] {
-    if (s.status === 'absent' || !s.details || !s.instants) throw new Error(`${e.type} at position ${e.position} before EventScheduled`);
-    const { title, description, programme, location } = s.details;
-    return [
-      s.status, title, description, programme, location.city, location.country, location.venue ?? null, s.timeZone,
-      JSON.stringify(s.start), JSON.stringify(s.end), s.instants.startsAt, s.instants.endsAt, s.cancelReason, e.version, e.position, e.recordedAt,
-    ];
+    return [...stateColumns(s, e), e.version, e.position, e.recordedAt];
   }
 }

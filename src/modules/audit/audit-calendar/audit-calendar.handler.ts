@@ -2,7 +2,8 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { badCursor, fingerprint } from '../../calendar/read-model/tokens';
 import { represent } from '../../scheduling/event-representation';
 import { CalendarHistoryReadModel } from '../history/calendar-history.read-model';
-import { HistoryRow, historyState } from '../history/history-row';
+import { stateOf } from '../../calendar/read-model/calendar-row';
+import { HistoryRow } from '../history/history-row';
 import { AuditCalendarItem, AuditCalendarPage, AuditCalendarQuery } from './audit-calendar.query';
 import { isUuid } from '../../../common/ids';
 
@@ -31,7 +32,7 @@ export class AuditCalendarHandler implements IQueryHandler<AuditCalendarQuery> {
 
 function item(r: HistoryRow): AuditCalendarItem {
   return {
-    ...represent(r.id, historyState(r), r.version),
+    ...represent(r.id, stateOf(r), r.version),
     lastChange: { type: r.event_type, actor: r.actor, recordedAt: r.valid_from.toISOString(), position: r.position },
   };
 }

@@ -4,7 +4,8 @@ import { RegisterProjection } from '../../../projections/projection.decorator';
 import { type Projection, type ProjectionContext, byStream } from '../../../projections/projection';
 import { CalendarEventState, evolve, initialState } from '../../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../../scheduling/domain/events';
-import { HISTORY_COLUMNS, HISTORY_PROJECTION, HISTORY_TABLE, HistoryRow, historyState } from './history-row';
+import { stateColumns, stateOf } from '../../calendar/read-model/calendar-row';
+import { HISTORY_COLUMNS, HISTORY_PROJECTION, HISTORY_TABLE, HistoryRow } from './history-row';
 
 /**
  * The calendar through recorded time: every event appends a version row and closes the
@@ -27,7 +28,7 @@ export class CalendarHistoryProjection implements Projection {
     const prev = open[0];
     // Exactly-once is the runner's job; this guards a replay into a table that already has it.
     if (prev && prev.version >= event.version) return;
-    const state = evolve(prev ? historyState(prev) : initialState, { type: event.type, data: event.data } as CalendarEventEvent);
+    const state = evolve(prev ? stateOf(prev) : initialState, { type: event.type, data: event.data } as CalendarEventEvent);
     if (prev) {
       // GREATEST: writers' clocks may differ by a little; a version never ends before it began.
       await ctx.tx.query(`UPDATE ${table} SET valid_to = GREATEST(valid_from, $3::timestamptz) WHERE id = $1 AND version = $2`, [id, prev.version, event.recordedAt]);
@@ -55,7 +56,7 @@ export class CalendarHistoryProjection implements Projection {
     const rows: Record<string, unknown>[] = [];
     for (const [id, list] of streams) {
       const prev = openById.get(id);
-      let state = prev ? historyState(prev) : initialState;
+      let state = prev ? stateOf(prev) : initialState;
       let version = prev?.version ?? 0;
       let added: Record<string, unknown> | null = null;
       for (const e of list) {
@@ -97,10 +98,5 @@ function record(id: string, e: StoredEvent, s: CalendarEventState): Record<strin
 }
 
 function values(s: CalendarEventState, e: StoredEvent): unknown[] {
-  if (s.status === 'absent' || !s.details || !s.instants) throw new Error(`${e.type} at position ${e.position} before EventScheduled`);
-  const { title, description, programme, location } = s.details;
-  return [
-    s.status, title, description, programme, location.city, location.country, location.venue ?? null, s.timeZone,
-    JSON.stringify(s.start), JSON.stringify(s.end), s.instants.startsAt, s.instants.endsAt, s.cancelReason, e.type, e.metadata.actor ?? null, e.position,
-  ];
+  return [...stateColumns(s, e), e.type, e.metadata.actor ?? null, e.position];
 }

@@ -1,14 +1,14 @@
+import type { StoredEvent } from '../../../events/envelope';
 import type { CalendarEventState } from '../../scheduling/domain/calendar-event';
 import type { Programme } from '../../scheduling/domain/events';
-import type { EventTime } from '../../scheduling/domain/time';
+import { type EventTime, isoInstant } from '../../scheduling/domain/time';
 import { EventRepresentation, represent } from '../../scheduling/event-representation';
 
 /** The live read model's physical table (reads only: the projection writes through ctx.table). */
 export const CALENDAR_TABLE = 'calendar_events';
 
-/** One row of `calendar_events` as node-postgres returns it (bigints as text). */
-export interface CalendarRow {
-  id: string;
+/** The columns that hold an event's state, alike in the calendar view and every history version. */
+export interface EventStateColumns {
   status: 'scheduled' | 'cancelled';
   title: string;
   description: string;
@@ -22,6 +22,11 @@ export interface CalendarRow {
   starts_at: Date;
   ends_at: Date;
   cancel_reason: string | null;
+}
+
+/** One row of `calendar_events` as node-postgres returns it (bigints as text). */
+export interface CalendarRow extends EventStateColumns {
+  id: string;
   version: number;
   last_position: string;
   change_seq: string;
@@ -32,10 +37,8 @@ export interface CalendarRow {
 export const ROW_COLUMNS =
   'id, status, title, description, programme, city, country, venue, time_zone, start_value, end_value, starts_at, ends_at, cancel_reason, version, last_position::text AS last_position, change_seq::text AS change_seq, updated_at';
 
-/** Same format as the domain's derived instants (luxon, no milliseconds): list and item agree. */
-export const instant = (d: Date): string => d.toISOString().replace(/\.000Z$/, 'Z');
-
-export function stateOf(row: CalendarRow): CalendarEventState {
+/** The event's state as a row of either view holds it (instants in the domain's own form, so list and item agree). */
+export function stateOf(row: EventStateColumns): CalendarEventState {
   return {
     status: row.status,
     details: {
@@ -47,9 +50,22 @@ export function stateOf(row: CalendarRow): CalendarEventState {
     timeZone: row.time_zone,
     start: row.start_value,
     end: row.end_value,
-    instants: { startsAt: instant(row.starts_at), endsAt: instant(row.ends_at) },
+    instants: { startsAt: isoInstant(row.starts_at), endsAt: isoInstant(row.ends_at) },
     cancelReason: row.cancel_reason,
   };
+}
+
+/**
+ * The reverse of `stateOf`: the values of EventStateColumns' columns, in their declared order
+ * (start and end as JSON text for jsonb), for an event that has been scheduled.
+ */
+export function stateColumns(s: CalendarEventState, e: Pick<StoredEvent, 'type' | 'position'>): unknown[] {
+  if (s.status === 'absent' || !s.details || !s.instants) throw new Error(`${e.type} at position ${e.position} before EventScheduled`);
+  const { title, description, programme, location } = s.details;
+  return [
+    s.status, title, description, programme, location.city, location.country, location.venue ?? null, s.timeZone,
+    JSON.stringify(s.start), JSON.stringify(s.end), s.instants.startsAt, s.instants.endsAt, s.cancelReason,
+  ];
 }
 
 /** The public shape, through scheduling's own `represent`, so list items and GET :id never drift apart. */

@@ -52,6 +52,3 @@ export const reminderDeliveryKey = (eventId: string, subscriptionId: string, sta
 /** 'updated' carries the version, so two successive changes each notify; 'cancelled' happens once. */
 export const noticeDeliveryKey = (n: Pick<NoticeJobPayload, 'eventId' | 'version' | 'kind' | 'startAt'>, subscriptionId: string): string =>
   `${n.eventId}|${subscriptionId}|${n.kind}|${n.startAt}|${n.kind === 'updated' ? `v${n.version}` : '-'}`;
-
-/** ISO instant without milliseconds, the form startsAt has everywhere (so keys compare equal). */
-export const instantOf = (d: Date): string => d.toISOString().replace(/\.000Z$/, 'Z');

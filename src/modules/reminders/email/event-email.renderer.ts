@@ -3,11 +3,12 @@ import { APP_CONFIG, AppConfig } from '../../../config/config';
 import { CalendarReadModel } from '../../calendar/read-model/calendar.read-model';
 import type { CalendarRow } from '../../calendar/read-model/calendar-row';
 import { EmailRenderer, Recipient, RegisterEmailRenderer, RenderedMail } from '../../mail/mail.types';
-import { NoticeEmailPayload, REMINDER_KIND, ReminderEmailPayload, instantOf } from '../domain/notifications';
+import { NoticeEmailPayload, REMINDER_KIND, ReminderEmailPayload } from '../domain/notifications';
 import { isStale } from '../domain/reminder-timing';
 import { describeLead, describeWhen } from './describe-time';
 import { eventIcs } from './event-ics';
 import { TEMPLATES } from './templates';
+import { isoInstant } from '../../scheduling/domain/time';
 
 type Kind = 'reminder' | 'updated' | 'cancelled';
 
@@ -60,7 +61,7 @@ export class ReminderEmailRenderer implements EmailRenderer<ReminderEmailPayload
     const row = await this.composer.event(p.eventId);
     if (!row) return { skip: 'stale: event not found' };
     if (row.status === 'cancelled') return { skip: 'stale: event cancelled' };
-    if (instantOf(row.starts_at) !== p.startAt) return { skip: `stale: planned for ${p.startAt}, the event now starts ${instantOf(row.starts_at)}` };
+    if (isoInstant(row.starts_at) !== p.startAt) return { skip: `stale: planned for ${p.startAt}, the event now starts ${isoInstant(row.starts_at)}` };
     if (isStale(new Date(p.dueAt), new Date())) return { skip: `stale: due ${p.dueAt}, more than 15 minutes ago` };
     return this.composer.compose('reminder', row, r, `A reminder, ${describeLead(p.leadTime, r.locale)} ahead:`);
   }
@@ -78,7 +79,7 @@ export class UpdatedEmailRenderer implements EmailRenderer<NoticeEmailPayload> {
     if (!row) return { skip: 'stale: event not found' };
     // A later cancel or reschedule has its own notice; this one would only say something outdated.
     if (row.status === 'cancelled') return { skip: 'stale: event cancelled since' };
-    if (instantOf(row.starts_at) !== p.startAt) return { skip: `stale: rescheduled again since version ${p.version}` };
+    if (isoInstant(row.starts_at) !== p.startAt) return { skip: `stale: rescheduled again since version ${p.version}` };
     return this.composer.compose('updated', row, r, 'There is a change to');
   }
 }

@@ -3,10 +3,11 @@ import type { Job } from 'bullmq';
 import { JOBS, QUEUES } from '../../../jobs/catalog';
 import { HandlesJob, JobHandler } from '../../../jobs/job-handler';
 import { CalendarReadModel } from '../../calendar/read-model/calendar.read-model';
-import { DueJobPayload, REMINDER_KIND, ReminderEmailPayload, instantOf, reminderDeliveryKey } from '../domain/notifications';
+import { DueJobPayload, REMINDER_KIND, ReminderEmailPayload, reminderDeliveryKey } from '../domain/notifications';
 import { effectiveLeadTimes, isStale } from '../domain/reminder-timing';
 import { ReminderPlanReader } from '../planning/reminder-plan.read';
 import { FanOut } from './fan-out';
+import { isoInstant } from '../../scheduling/domain/time';
 
 export type { DueJobPayload };
 
@@ -49,12 +50,12 @@ export class DueJob implements HandlesJob<DueJobPayload> {
     const row = await this.plan.get(p.eventId, p.leadTime);
     if (!row) return 'no plan row';
     if (row.status === 'cancelled') return 'cancelled';
-    if (instantOf(row.start_at) !== p.startAt) return `rescheduled to ${instantOf(row.start_at)}`;
-    if (isStale(row.due_at, new Date())) return `stale: due ${instantOf(row.due_at)}`;
+    if (isoInstant(row.start_at) !== p.startAt) return `rescheduled to ${isoInstant(row.start_at)}`;
+    if (isStale(row.due_at, new Date())) return `stale: due ${isoInstant(row.due_at)}`;
     const event = await this.calendar.get(p.eventId);
     if (!event || event.version < row.event_version) throw new Error(`calendar view behind the plan for event ${p.eventId}; retrying`);
     if (event.status === 'cancelled') return 'cancelled';
-    if (instantOf(event.starts_at) !== p.startAt) return `rescheduled to ${instantOf(event.starts_at)}`;
+    if (isoInstant(event.starts_at) !== p.startAt) return `rescheduled to ${isoInstant(event.starts_at)}`;
     return null;
   }
 }

@@ -4,9 +4,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { JobsOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { JOBS, QUEUES } from '../../../jobs/catalog';
-import { DueJobPayload, NoticeJobPayload, dueJobId, instantOf, noticeJobId } from '../domain/notifications';
+import { DueJobPayload, NoticeJobPayload, dueJobId, noticeJobId } from '../domain/notifications';
 import { STALE_AFTER_MS, isStale } from '../domain/reminder-timing';
 import { NOTICES_TABLE, NoticeRow, PLAN_TABLE, PlanRow } from './tables';
+import { isoInstant } from '../../scheduling/domain/time';
 
 /** How far ahead the safety net re-asserts due jobs (after-commit adds any horizon). */
 const SWEEP_HORIZON_MS = 24 * 3600_000;
@@ -60,7 +61,7 @@ export class ReminderScheduler {
    */
   private async removeSuperseded(rows: { event_id: string; lead_time: string; start_at: Date }[]): Promise<void> {
     if (rows.length === 0) return;
-    const ids = rows.map((r) => dueJobId(r.event_id, r.lead_time, instantOf(r.start_at)));
+    const ids = rows.map((r) => dueJobId(r.event_id, r.lead_time, isoInstant(r.start_at)));
     try {
       const removed = await Promise.all(ids.map((id) => this.queue.remove(id)));
       this.logger.debug({ jobs: ids.length, removed: removed.filter((n) => n === 1).length }, 'superseded due jobs removed');
@@ -87,14 +88,14 @@ export class ReminderScheduler {
     const due = plans
       .filter((r) => !isStale(r.due_at, now))
       .map((r) => {
-        const data: DueJobPayload = { eventId: r.event_id, leadTime: r.lead_time, startAt: instantOf(r.start_at), dueAt: instantOf(r.due_at) };
+        const data: DueJobPayload = { eventId: r.event_id, leadTime: r.lead_time, startAt: isoInstant(r.start_at), dueAt: isoInstant(r.due_at) };
         return { name: JOBS.reminders.due, data, opts: { ...KEEP, jobId: dueJobId(r.event_id, r.lead_time, data.startAt), delay: Math.max(0, r.due_at.getTime() - now.getTime()) } };
       });
     // Nobody needs to hear that an event which is over was changed or cancelled.
     const notice = notices
       .filter((n) => n.ends_at.getTime() > now.getTime())
       .map((n) => {
-        const data: NoticeJobPayload = { eventId: n.event_id, version: n.event_version, kind: n.kind, startAt: instantOf(n.start_at) };
+        const data: NoticeJobPayload = { eventId: n.event_id, version: n.event_version, kind: n.kind, startAt: isoInstant(n.start_at) };
         return { name: JOBS.reminders.notice, data, opts: { ...KEEP, jobId: noticeJobId(n.event_id, n.event_version) } };
       });
     for (let i = 0; i < due.length; i += 1000) await this.queue.addBulk(due.slice(i, i + 1000));

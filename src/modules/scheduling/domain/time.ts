@@ -120,8 +120,11 @@ function localTime(field: string, t: EventTime, zone: string, lenient: boolean):
   throw new TimeRuleError(`${field}.dateTime`, `${t.dateTime} does not exist in ${zone} (daylight-saving gap)`);
 }
 
-/** RFC 3339 in UTC without milliseconds (inputs have whole seconds), as luxon's `toISO({ suppressMilliseconds })` printed. */
-const isoInstant = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+/**
+ * RFC 3339 in UTC without milliseconds when there are none: the one form `startsAt`/`endsAt`
+ * take everywhere (responses, job payloads, delivery keys), so equal instants compare equal.
+ */
+export const isoInstant = (at: Date | number): string => new Date(at).toISOString().replace(/\.000Z$/, 'Z');
 
 /**
  * Derived UTC instants (DESIGN §2): all-day runs from local midnight of the first day to
