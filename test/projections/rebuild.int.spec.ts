@@ -65,7 +65,7 @@ describe('rebuild', () => {
       fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), command, fc.boolean()), { minLength: 1, maxLength: 25 }), async (steps) => {
         const ids = Array.from({ length: 4 }, () => randomUUID());
         for (const [i, cmd, project] of steps) {
-          await repo.handle(ids[i], cmd, { metadata: meta }).catch((err: unknown) => {
+          await repo.execute(ids[i], cmd, { metadata: meta }).catch((err: unknown) => {
             if (!(err instanceof DomainError)) throw err;
           });
           // Apply incrementally, batch by batch, as the live worker does.

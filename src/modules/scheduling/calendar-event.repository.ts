@@ -6,12 +6,12 @@ import { calendarEventDecider } from './domain/calendar-event';
 import type { CalendarEventCommand } from './domain/commands';
 import { calendarEventStream } from './domain/events';
 
-/** Load, decide, append for the CalendarEvent stream; shared by its command handlers. */
+/** Runs a command on a CalendarEvent stream (load, decide, append); shared by its command handlers. */
 @Injectable()
 export class CalendarEventRepository {
   constructor(private readonly store: EventStore) {}
 
-  async handle(id: string, command: CalendarEventCommand, ctx: CommandContext): Promise<CalendarEventOutcome> {
+  async execute(id: string, command: CalendarEventCommand, ctx: CommandContext): Promise<CalendarEventOutcome> {
     const r = await execute(this.store, calendarEventStream(id), calendarEventDecider, command, { ifMatch: ctx.ifMatch, metadata: ctx.metadata });
     return { id, state: r.state, version: r.version, position: r.position, changed: r.appended.length > 0 };
   }

@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { badCursor, fingerprint } from '../../calendar/read-model/tokens';
+import { badCursor, fingerprint } from '../../calendar/read-model/page-tokens';
 import { represent } from '../../scheduling/event-representation';
 import { CalendarHistoryReadModel } from '../history/calendar-history.read-model';
 import { stateOf } from '../../calendar/read-model/calendar-row';

@@ -13,7 +13,7 @@ import { GetCalendarFeedQuery } from '../get-calendar-feed/get-calendar-feed.que
 import { EventPage, ListEventsQuery } from '../list-events/list-events.query';
 import { RateLimit } from '../../../ops/rate-limit.guard';
 import { ReadModelWaiter } from '../read-model/read-model.waiter';
-import { badCursor, decodeCursor, decodeSyncToken } from '../read-model/tokens';
+import { badCursor, decodeCursor, decodeSyncToken } from '../read-model/page-tokens';
 import { SyncEventsQuery } from '../sync-events/sync-events.query';
 import { CalendarFiltersDto, ListEventsDto } from '../list-events/calendar-query.dto';
 import { toFilters } from '../list-events/filters';

@@ -1,7 +1,7 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { representRow } from '../read-model/calendar-row';
 import { CalendarFilters, CalendarReadModel } from '../read-model/calendar.read-model';
-import { ListCursor, badCursor, encodeCursor, encodeSyncToken, fingerprint } from '../read-model/tokens';
+import { ListCursor, badCursor, encodeCursor, encodeSyncToken, fingerprint } from '../read-model/page-tokens';
 import { ViewVersion } from '../read-model/view-version';
 import { ListPageCache } from './list-page.cache';
 import { EventPage, ListEventsQuery } from './list-events.query';

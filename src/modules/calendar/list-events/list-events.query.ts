@@ -1,7 +1,7 @@
 import { Query } from '@nestjs/cqrs';
 import type { EventRepresentation } from '../../scheduling/event-representation';
 import type { CalendarFilters } from '../read-model/calendar.read-model';
-import type { ListCursor } from '../read-model/tokens';
+import type { ListCursor } from '../read-model/page-tokens';
 
 export interface EventPage {
   items: EventRepresentation[];

@@ -2,7 +2,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import type { EventPage } from '../list-events/list-events.query';
 import { representRow } from '../read-model/calendar-row';
 import { CalendarReadModel } from '../read-model/calendar.read-model';
-import { encodeCursor, encodeSyncToken, syncTokenExpired } from '../read-model/tokens';
+import { encodeCursor, encodeSyncToken, syncTokenExpired } from '../read-model/page-tokens';
 import { SyncEventsQuery } from './sync-events.query';
 
 /**

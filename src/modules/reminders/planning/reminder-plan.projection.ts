@@ -7,7 +7,7 @@ import { EventTime, toInstants } from '../../scheduling/domain/time';
 import { SUBSCRIPTION_STREAM_PREFIX, SubscriptionEvent } from '../../subscriptions/domain/events';
 import { dueAt, effectiveLeadTimes } from '../domain/reminder-timing';
 import { ReminderScheduler } from './reminder.scheduler';
-import { EVENTS_TABLE, LEAD_TIMES_TABLE, NOTICES_TABLE, PLAN_TABLE, REMINDER_PLAN_PROJECTION, SUBSCRIPTIONS_TABLE } from './tables';
+import { EVENTS_TABLE, LEAD_TIMES_TABLE, NOTICES_TABLE, PLAN_TABLE, REMINDER_PLAN_PROJECTION, REMINDER_SUBSCRIPTIONS_TABLE } from './tables';
 
 interface EventTiming {
   status: 'scheduled' | 'cancelled';
@@ -39,7 +39,7 @@ const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'S
 export class ReminderPlanProjection implements Projection {
   readonly name = REMINDER_PLAN_PROJECTION;
   readonly eventTypes: readonly string[] = [...EVENT_TYPES, ...SUBSCRIPTION_TYPES];
-  readonly tables = [PLAN_TABLE, SUBSCRIPTIONS_TABLE, EVENTS_TABLE, NOTICES_TABLE, LEAD_TIMES_TABLE] as const;
+  readonly tables = [PLAN_TABLE, REMINDER_SUBSCRIPTIONS_TABLE, EVENTS_TABLE, NOTICES_TABLE, LEAD_TIMES_TABLE] as const;
 
   constructor(private readonly scheduler: ReminderScheduler) {}
 
@@ -131,7 +131,7 @@ export class ReminderPlanProjection implements Projection {
    * (confirmed and active), and plans the events still ahead for the lead times it brings into use.
    */
   private async changeSubscription(ctx: ProjectionContext, id: string, stored: StoredEvent, change: (s: SubscriptionRow | undefined) => SubscriptionRow): Promise<void> {
-    const subs = ctx.table(SUBSCRIPTIONS_TABLE);
+    const subs = ctx.table(REMINDER_SUBSCRIPTIONS_TABLE);
     const row = (await ctx.tx.query(`SELECT lead_times, confirmed, active FROM ${subs} WHERE subscription_id = $1 FOR UPDATE`, [id]))[0] as SubscriptionRow | undefined;
     if (!row && stored.type !== 'SubscriptionRequested') throw new Error(`${stored.type} before SubscriptionRequested`);
     const next = change(row);

@@ -1,6 +1,6 @@
 /** The 'reminder-plan' projection's tables (live names; the projection writes through ctx.table). */
 export const PLAN_TABLE = 'reminder_plan';
-export const SUBSCRIPTIONS_TABLE = 'reminder_subscriptions';
+export const REMINDER_SUBSCRIPTIONS_TABLE = 'reminder_subscriptions';
 export const EVENTS_TABLE = 'reminder_events';
 export const NOTICES_TABLE = 'reminder_notices';
 export const LEAD_TIMES_TABLE = 'reminder_lead_times';

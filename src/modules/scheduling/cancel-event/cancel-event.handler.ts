@@ -8,6 +8,6 @@ export class CancelEventHandler implements ICommandHandler<CancelEventCommand> {
   constructor(private readonly events: CalendarEventRepository) {}
 
   execute(c: CancelEventCommand): Promise<CalendarEventOutcome> {
-    return this.events.handle(c.id, { kind: 'cancel', ...c.payload }, c.ctx);
+    return this.events.execute(c.id, { kind: 'cancel', ...c.payload }, c.ctx);
   }
 }

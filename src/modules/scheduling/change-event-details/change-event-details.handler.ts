@@ -8,6 +8,6 @@ export class ChangeEventDetailsHandler implements ICommandHandler<ChangeEventDet
   constructor(private readonly events: CalendarEventRepository) {}
 
   execute(c: ChangeEventDetailsCommand): Promise<CalendarEventOutcome> {
-    return this.events.handle(c.id, { kind: 'change-details', ...c.payload }, c.ctx);
+    return this.events.execute(c.id, { kind: 'change-details', ...c.payload }, c.ctx);
   }
 }

@@ -24,7 +24,7 @@ export class ImportListingHandler implements ICommandHandler<ImportListingComman
         report.failed.push({ line: row.line, text: `${row.city}, ${row.countryName} ${row.title}`, reason: zone.error });
       } else {
         try {
-          const out = await this.events.handle(
+          const out = await this.events.execute(
             id,
             { kind: 'schedule', title: row.title, description: '', programme: null, location: { city: row.city, country: row.country, venue: null }, timeZone: zone.timeZone, start: row.start, end: row.end },
             { metadata: { ...c.metadata, causationId: `${c.metadata.causationId}#line-${row.line}` } },

@@ -8,6 +8,6 @@ export class RescheduleEventHandler implements ICommandHandler<RescheduleEventCo
   constructor(private readonly events: CalendarEventRepository) {}
 
   execute(c: RescheduleEventCommand): Promise<CalendarEventOutcome> {
-    return this.events.handle(c.id, { kind: 'reschedule', ...c.payload }, c.ctx);
+    return this.events.execute(c.id, { kind: 'reschedule', ...c.payload }, c.ctx);
   }
 }

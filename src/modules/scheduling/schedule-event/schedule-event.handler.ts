@@ -8,6 +8,6 @@ export class ScheduleEventHandler implements ICommandHandler<ScheduleEventComman
   constructor(private readonly events: CalendarEventRepository) {}
 
   execute(c: ScheduleEventCommand): Promise<CalendarEventOutcome> {
-    return this.events.handle(c.id, { kind: 'schedule', ...c.payload }, c.ctx);
+    return this.events.execute(c.id, { kind: 'schedule', ...c.payload }, c.ctx);
   }
 }
