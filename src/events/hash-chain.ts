@@ -16,6 +16,8 @@ export interface HashedFields {
   recordedAt: string;
 }
 
+const HASHED_KEYS: readonly (keyof HashedFields)[] = ['id', 'streamId', 'version', 'type', 'schemaVersion', 'data', 'metadata', 'recordedAt'];
+
 /**
  * hash = sha256(prev_hash || canonical JSON of the event): each event seals the one before it
  * in its stream, so changing or removing any stored event breaks every later hash.
@@ -23,16 +25,8 @@ export interface HashedFields {
  * The raw stored data (before upcasting) is what is hashed: upcasting must never break a chain.
  */
 export function eventHash(prevHash: string, e: HashedFields): string {
-  const body = canonicalize({
-    id: e.id,
-    streamId: e.streamId,
-    version: e.version,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    data: e.data,
-    metadata: e.metadata,
-    recordedAt: e.recordedAt,
-  });
+  // Only the hashed fields, whatever else the caller's object carries (position, hashes...).
+  const body = canonicalize(Object.fromEntries(HASHED_KEYS.map((k) => [k, e[k]])));
   return createHash('sha256').update(prevHash).update(body).digest('hex');
 }
 

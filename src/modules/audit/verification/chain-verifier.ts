@@ -1,4 +1,4 @@
-import { GENESIS_HASH, eventHash } from '../../../events/hash-chain';
+import { GENESIS_HASH, HashedFields, eventHash } from '../../../events/hash-chain';
 
 /**
  * Pure, streaming verification of the log's hash chains (DESIGN §3). Rows are pushed one by
@@ -6,19 +6,10 @@ import { GENESIS_HASH, eventHash } from '../../../events/hash-chain';
  * GET /v1/audit/verify, `cli audit verify` and the offline check of an export.
  */
 
-/** One stored event, as the database or an export line has it. */
-export interface ChainRow {
-  id: string;
+/** One stored event, as the database or an export line has it; `recordedAt` is the ISO-8601 text that was hashed. */
+export interface ChainRow extends HashedFields {
   /** Global position as a decimal string (bigint). */
   position: string;
-  streamId: string;
-  version: number;
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-  metadata: unknown;
-  /** ISO-8601, exactly as hashed (`Date#toISOString()` of recorded_at). */
-  recordedAt: string;
   prevHash: string;
   hash: string;
 }
