@@ -23,7 +23,7 @@ export function dataSourceOptions(o: DatabaseOptions): DataSourceOptions {
       max: o.poolSize ?? 10,
       application_name: o.applicationName ?? 'almanac',
       connectionTimeoutMillis: 5000,
-      // One long-open transaction stalls every gap-safe reader (DESIGN §3): cut it off.
+      // One long-open transaction stalls every gap-safe reader: cut it off.
       idle_in_transaction_session_timeout: 10000,
       statement_timeout: 30000,
     },

@@ -1,7 +1,7 @@
 import type { EventMetadata, NewEvent, StoredEvent } from './envelope';
 import { EventStore, WrongExpectedVersionError } from './event-store.port';
 
-/** A pure decider: the domain's whole behaviour, no I/O (DESIGN §1). */
+/** A pure decider: the domain's whole behaviour, no I/O, no clock. */
 export interface Decider<S, C, E extends NewEvent> {
   initialState: S;
   decide(state: S, command: C): E[];

@@ -4,7 +4,7 @@ export interface NewEvent<T extends string = string, D extends object = object> 
   data: D;
 }
 
-/** Who caused a change and why; stored with every event (DESIGN §2). */
+/** Who caused a change and why; stored with every event (contract field names). */
 export interface EventMetadata {
   /** JWT subject, `subscriber:<id>` or `system`. */
   actor: string;

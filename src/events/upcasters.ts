@@ -1,5 +1,5 @@
 /**
- * Old shapes of events are upcast when read, so the log is never rewritten (DESIGN §3).
+ * Old shapes of events are upcast when read, so the log is never rewritten and no hash breaks.
  * Register a step per (type, fromVersion); reading applies steps until the current version.
  */
 export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;

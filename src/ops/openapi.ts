@@ -8,7 +8,7 @@ class FieldErrorSchema {
   @ApiProperty() message!: string;
 }
 
-/** RFC 9457 problem details as almanac sends them (DESIGN §5). */
+/** RFC 9457 problem details as almanac sends them, with the contract's `code` and `errors[]`. */
 export class ProblemSchema {
   @ApiProperty({ example: 'https://almanac.dev/problems/validation-failed' }) type!: string;
   @ApiProperty({ example: 'Bad request' }) title!: string;

@@ -32,7 +32,7 @@ export class UnknownProjectionError extends Error {
 }
 
 /**
- * Rebuild (DESIGN §3): replay the log from position 0 into fresh tables while the live model
+ * Rebuild: replay the log from position 0 into fresh tables while the live model
  * keeps serving; then, holding the live owner's lock, align both at one checkpoint, optionally
  * compare them, and swap the tables by renaming in one transaction. No side effects: the
  * rebuild slot never runs afterCommit.

@@ -12,7 +12,7 @@ type Access = 'public' | readonly Role[];
 const CALLERS: Caller[] = ['anonymous', 'staff', 'auditor', 'admin'];
 
 /**
- * The expected access of EVERY route of the API (DESIGN §5 and ops), keyed `METHOD path` as
+ * The expected access of EVERY route of the API (the contract's roles, and ops), keyed `METHOD path` as
  * the router declares it. Routes are discovered from the running app's router: a new route
  * that is missing here fails this test until someone decides, explicitly, who may call it.
  * Planned routes not built yet are listed too; they are skipped until they exist.
@@ -50,7 +50,7 @@ const EXPECTED: Record<string, Access> = {
 
 /** Query variants of a route whose access differs from the route's own (keyed like EXPECTED). */
 const VARIANTS: { route: string; query: string; access: Access }[] = [
-  // The current state is public; the state as of an instant is for auditors (DESIGN §5).
+  // The current state is public; the state as of an instant is for auditors.
   { route: 'GET /v1/events/:id', query: 'asOf=2024-01-01T00:00:00Z', access: ['auditor'] },
 ];
 

@@ -52,7 +52,7 @@ describe('OpenAPI document (/docs-json) of the built server', () => {
     expect(missing).toEqual([]);
     const documented = operations().map((o) => `${o.method} ${o.path}`).sort();
     expect(documented).toEqual(mapped.map((r) => `${r.method} ${toOpenApiPath(r.path)}`).sort());
-    // The contract's routes (DESIGN §5), spot-checked by name.
+    // The contract's routes, spot-checked by name.
     for (const [method, path] of [
       ['post', '/v1/events'], ['patch', '/v1/events/{id}'], ['post', '/v1/events/{id}/reschedule'], ['post', '/v1/events/{id}/cancel'],
       ['get', '/v1/events'], ['get', '/v1/calendar.ics'], ['get', '/v1/events/{id}'], ['get', '/v1/events/{id}/history'], ['post', '/v1/imports'],

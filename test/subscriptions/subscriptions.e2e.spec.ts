@@ -30,7 +30,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
   let admin: string;
 
   beforeAll(async () => {
-    // This file sends far more than a client may per minute; the limit has its own tests (issue 6).
+    // This file sends far more than a client may per minute; the limit has its own tests (test/ops/rate-limit.e2e.spec.ts).
     smtp = await startTestSmtp();
     t = await startTestApp('subscriptions', { SMTP_URL: smtp.url, PUBLIC_BASE_URL: BASE, MAIL_FROM: 'almanac@almanac.test', RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: '0' }, 'all');
     admin = await t.token('root', 'admin');

@@ -1,7 +1,7 @@
 import type { Programme } from '../../modules/scheduling/domain/events';
 import { PROGRAMMES } from '../../modules/scheduling/domain/events';
 
-/** The office's five countries (DESIGN §"first user"), one venue city each. */
+/** The first office's five countries (CN, JP, KP, KR, MN), one venue city each. */
 export const PLACES = [
   { city: 'Beijing', country: 'CN', venue: 'UNESCO Beijing Office', timeZone: 'Asia/Shanghai' },
   { city: 'Seoul', country: 'KR', venue: 'COEX', timeZone: 'Asia/Seoul' },

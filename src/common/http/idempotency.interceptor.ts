@@ -27,7 +27,7 @@ interface KeyRow {
 }
 
 /**
- * `Idempotency-Key` on writes (DESIGN §5): the same key and body replays the first response
+ * `Idempotency-Key` on writes (contract): the same key and body replays the first response
  * and appends nothing; the same key with another body (or route) is 422. A key is claimed
  * before the command runs, so two concurrent requests with one key cannot both append.
  */

@@ -5,7 +5,7 @@ export interface FieldError {
   message: string;
 }
 
-/** RFC 9457 problem details, with the contract's `code` and `errors[]` (DESIGN §5). */
+/** RFC 9457 problem details, with the contract's `code` and `errors[]` (docs/architecture.md, HTTP). */
 export interface ProblemBody {
   type: string;
   title: string;

@@ -16,7 +16,7 @@ export function requestId(req: IncomingMessage, res?: ServerResponse): string {
   return r.id;
 }
 
-/** Metadata for events a request causes (DESIGN §2). */
+/** Metadata for events a request causes: actor, correlation and causation ids, idempotency key (contract). */
 export function commandMetadata(req: AuthenticatedRequest): EventMetadata {
   const id = requestId(req);
   const correlation = req.headers['x-correlation-id'];

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The log (DESIGN §3): append-only in the database itself, hash-chained per stream, gap-safe. */
+/** The log: append-only in the database itself, hash-chained per stream, gap-safe (docs/architecture.md, The log). */
 export class EventStore1764374400000 implements MigrationInterface {
   name = 'EventStore1764374400000';
 

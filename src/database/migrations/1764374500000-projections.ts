@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Projection checkpoints (DESIGN §3) and the calendar read model (issue 3). */
+/** Projection checkpoints, moved in the same transaction as the read model's writes, and the calendar read model. */
 export class Projections1764374500000 implements MigrationInterface {
   name = 'Projections1764374500000';
 

@@ -1,12 +1,12 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Subscriptions (issue 4): data keys outside the log, the subscriptions read model, email deliveries. */
+/** Subscriptions: data keys outside the log, the subscriptions read model, email deliveries. */
 export class Subscriptions1764374600000 implements MigrationInterface {
   name = 'Subscriptions1764374600000';
 
   async up(q: QueryRunner): Promise<void> {
     // Not the log: a row per subscription holding its data key (wrapped by DATA_KEY_SECRET) and
-    // the keyed hash of its address. Erasure nulls both (crypto-shredding, DESIGN §2).
+    // the keyed hash of its address. Erasure nulls both (crypto-shredding).
     await q.query(`
       CREATE TABLE subscription_keys (
         subscription_id uuid PRIMARY KEY,

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The 'reminder-plan' projection (issue 4, DESIGN §4): what to remind about and when, derived
+ * The 'reminder-plan' projection: what to remind about and when, derived
  * from the log alone, so a rebuild gives the same tables. Side effects (delayed jobs) are
  * taken from these rows after commit, never during a rebuild.
  */

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The calendar history (issue 5): one row per version of each CalendarEvent, valid over the
+ * The calendar history: one row per version of each CalendarEvent, valid over the
  * RECORDED-time interval [valid_from, valid_to) — from the instant that version was recorded
  * to the instant the next one was (NULL: still current). "The calendar as it stood at T" is
  * then an index lookup (`recorded @> T`), not a fold of the log per request.

@@ -23,7 +23,7 @@ export function open(key: Buffer, s: Sealed): string {
 }
 
 /**
- * Personal data of subscribers (DESIGN §2, crypto-shredding). Each subscription has its own
+ * Personal data of subscribers, never in the log in clear (crypto-shredding). Each subscription has its own
  * AES-256-GCM data key in `subscription_keys`, outside the log, itself wrapped by a key derived
  * from DATA_KEY_SECRET so a database dump alone reads nothing. Erasure destroys the key: the
  * log's ciphertext (and so its hash chain) stays as it is and can no longer be read.

@@ -33,7 +33,7 @@ export class SubscriberDirectory {
   ) {}
 
   /**
-   * Confirmed, not erased subscriptions whose filters match the event (DESIGN §4: every non-empty filter matches; empty filters match all). Returns ids only, in pages, for fan-out.
+   * Confirmed, not erased subscriptions whose filters match the event (contract: every non-empty filter matches; empty filters match all). Returns ids only, in pages, for fan-out.
    * Keyset pages in id order over the partial index of confirmed subscriptions; pass the last
    * id of a page as `after` for the next one (a page shorter than `limit` is the last).
    */

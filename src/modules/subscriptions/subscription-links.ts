@@ -19,7 +19,7 @@ export type LinkVerdict<T> = T | { error: 'expired' | 'invalid' };
 /**
  * Signed links in emails (jose, HS256). The key is derived for this purpose only, so a link
  * token can never pass as an API bearer token. Confirmation links expire after 7 days
- * (DESIGN §4); unsubscribe links never do (a year-old email must still unsubscribe).
+ * (contract); unsubscribe links never do (a year-old email must still unsubscribe).
  */
 @Injectable()
 export class SubscriptionLinks {

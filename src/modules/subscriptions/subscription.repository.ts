@@ -15,5 +15,5 @@ export class SubscriptionRepository {
   }
 }
 
-/** Subscribers act as themselves in the log (DESIGN §2: `subscriber:<id>`). */
+/** Subscribers act as themselves in the log: actor `subscriber:<id>` (contract metadata). */
 export const asSubscriber = (id: string, m: EventMetadata): EventMetadata => ({ ...m, actor: `subscriber:${id}` });

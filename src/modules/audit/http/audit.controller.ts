@@ -20,7 +20,7 @@ const DEFAULT_CALENDAR_LIMIT = 100;
 const DEFAULT_LOG_LIMIT = 100;
 
 /**
- * Auditors' reads (DESIGN §5): answered from the log alone, or from projections of it.
+ * Auditors' reads (auditor role): answered from the log alone, or from projections of it.
  * Times here are RECORDED times (when the log learned of a change), not event times.
  */
 @Controller('v1/audit')

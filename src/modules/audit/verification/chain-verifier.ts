@@ -1,7 +1,7 @@
 import { GENESIS_HASH, HashedFields, eventHash } from '../../../events/hash-chain';
 
 /**
- * Pure, streaming verification of the log's hash chains (DESIGN §3). Rows are pushed one by
+ * Pure, streaming verification of the log's hash chains (docs/architecture.md, The log). Rows are pushed one by
  * one, as stored (RAW data, never upcast: the hash covers what was written). Used by
  * GET /v1/audit/verify, `cli audit verify` and the offline check of an export.
  */

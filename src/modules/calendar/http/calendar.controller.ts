@@ -44,7 +44,7 @@ function json(res: Response, page: EventPage): string {
   return body.text;
 }
 
-/** Public reads of the calendar view (DESIGN §5). */
+/** Public reads of the calendar view: no token needed. */
 /** Public reads draw from the shared `reads` rate limit. */
 @Controller('v1')
 @RateLimit('reads')

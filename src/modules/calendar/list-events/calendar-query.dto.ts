@@ -13,7 +13,7 @@ const upper = ({ value }: { value: unknown }): unknown => (typeof value === 'str
 // Strict integers only: class-transformer's Number('') would be 0 and Number('1e2') 100.
 const integer = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value);
 
-/** Filters shared by GET /v1/events and GET /v1/calendar.ics (DESIGN §5). */
+/** Filters shared by GET /v1/events and GET /v1/calendar.ics (the same names and meaning in both). */
 export class CalendarFiltersDto {
   @IsOptional() @Transform(plusOffset) @IsString() @Matches(INSTANT_OR_DATE, { message: instantMessage('from') })
   from?: string;

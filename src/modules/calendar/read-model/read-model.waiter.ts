@@ -19,7 +19,7 @@ interface Tick {
 }
 
 /**
- * Read-your-writes (DESIGN §5 `X-Min-Log-Position`): holds a read until a projection has
+ * Read-your-writes (`X-Min-Log-Position`, at most 5 s, then 503): holds a read until a projection has
  * applied a log position. Woken by the runner's NOTIFY on each batch commit, on one dedicated
  * connection per process; it polls every 100 ms as well, so a lost notification or a dropped
  * LISTEN connection costs latency, never a wrong answer.

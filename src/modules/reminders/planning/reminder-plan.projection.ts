@@ -28,7 +28,7 @@ const EVENT_TYPES = ['EventScheduled', 'EventRescheduled', 'EventDetailsChanged'
 const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'SubscriptionPreferencesChanged', 'Unsubscribed', 'SubscriberErased'];
 
 /**
- * Notification planning as a projection (DESIGN §4): one plan row per (event, lead time in use
+ * Notification planning as a projection (timing rules: docs/architecture.md, Reminders): one plan row per (event, lead time in use
  * by a confirmed subscription), moved on reschedule, cancelled on cancel; one notice row per
  * notice-worthy change. Everything is derived from the log — the event's own `recordedAt`
  * stands for "now" — so a rebuild gives the same tables and, having no afterCommit, sends

@@ -17,7 +17,7 @@ export interface EventDetails {
   location: Location;
 }
 
-/** The CalendarEvent stream's events (contract: DESIGN §2). */
+/** The CalendarEvent stream's events: names and fields are contract (docs/architecture.md, Events). */
 export type EventScheduled = {
   type: 'EventScheduled';
   data: EventDetails & { timeZone: string; start: EventTime; end: EventTime };

@@ -127,7 +127,7 @@ function localTime(field: string, t: EventTime, zone: string, lenient: boolean):
 export const isoInstant = (at: Date | number): string => new Date(at).toISOString().replace(/\.000Z$/, 'Z');
 
 /**
- * Derived UTC instants (DESIGN §2): all-day runs from local midnight of the first day to
+ * Derived UTC instants (contract): all-day runs from local midnight of the first day to
  * local midnight after the last day; timed uses the wall clock in `zone`.
  * `lenient` (for folding history) never throws on what was valid when it was recorded but a
  * newer time-zone database no longer accepts: it shifts through gaps and keeps the order.

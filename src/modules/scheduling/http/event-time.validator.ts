@@ -3,7 +3,7 @@ import { ValidationArguments, ValidationOptions, registerDecorator } from 'class
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
 
-/** `{"date":"YYYY-MM-DD"}` or `{"dateTime":"YYYY-MM-DDTHH:mm[:ss]"}` and nothing else (DESIGN §2). */
+/** `{"date":"YYYY-MM-DD"}` or `{"dateTime":"YYYY-MM-DDTHH:mm[:ss]"}` and nothing else: both ends in the same form (contract, docs/architecture.md). */
 export function IsEventTime(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
     registerDecorator({

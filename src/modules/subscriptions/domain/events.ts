@@ -5,7 +5,7 @@ export interface Sealed {
   tag: string;
 }
 
-/** The Subscription stream's events (contract: DESIGN §2). `email`/`name` are never in clear. */
+/** The Subscription stream's events (contract: docs/architecture.md, Events). `email`/`name` are never in clear. */
 export type SubscriptionRequested = {
   type: 'SubscriptionRequested';
   data: { email: Sealed; name: Sealed | null; countries: string[]; programmes: string[]; eventIds: string[]; leadTimes: string[]; locale: string };

@@ -6,7 +6,7 @@ const MIN_MS = 5 * 60 * 1000;
 const MAX_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
- * Why a lead time is refused, or null when it is fine (DESIGN §4: ISO-8601, PT5M..P30D).
+ * Why a lead time is refused, or null when it is fine (contract: ISO-8601, PT5M..P30D).
  * Months and years are refused: their length depends on the date, so "P1M" would not be one
  * fixed offset before every event.
  */

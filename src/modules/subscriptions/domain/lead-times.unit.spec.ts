@@ -1,6 +1,6 @@
 import { leadTimeError, leadTimesErrors, normaliseLeadTimes } from './lead-times';
 
-describe('lead times (DESIGN §4: ISO-8601, PT5M..P30D, at most 5)', () => {
+describe('lead times (contract: ISO-8601, PT5M..P30D, at most 5)', () => {
   it.each(['PT5M', 'PT30M', 'PT2H', 'P1D', 'P1W', 'P30D', 'P1DT12H', 'PT720H'])('accepts %s', (v) => expect(leadTimeError(v)).toBeNull());
 
   it.each([

@@ -2,7 +2,7 @@ import { DomainError } from '../../../common/domain/domain-error';
 import type { Decider } from '../../../events/aggregate';
 import type { Sealed, SubscriptionEvent } from './events';
 
-/** What a subscriber asked to hear about (DESIGN §4). Lists are kept sorted and unique. */
+/** What a subscriber asked to hear about (matching rules: docs/architecture.md, Reminders). Lists are kept sorted and unique. */
 export interface Preferences {
   countries: string[];
   programmes: string[];
