@@ -1,12 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CalendarFiltersDto, INSTANT_OR_DATE } from '../../calendar/list-events/calendar-query.dto';
-
-const instantMessage = (field: string) => `${field} must be a date YYYY-MM-DD or an ISO-8601 instant with offset, such as 2013-10-22T00:00:00Z`;
-// An unencoded `+` in a query string arrives as a space: `...T09:00:00 09:00` means `+09:00`.
-const plusOffset = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.replace(/ (\d{2}:?\d{2})$/, '+$1') : value);
-// Strict integers only: class-transformer's Number('') would be 0 and Number('1e2') 100.
-const integer = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value);
+import { INSTANT_OR_DATE, instantMessage, integer, plusOffset } from '../../../common/http/query-params';
+import { CalendarFiltersDto } from '../../calendar/list-events/calendar-query.dto';
 
 /** GET /v1/audit/calendar: GET /v1/events's filters, at a recorded instant. */
 export class AuditCalendarDto extends CalendarFiltersDto {

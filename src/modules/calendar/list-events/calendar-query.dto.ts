@@ -1,17 +1,10 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO31661Alpha2, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { INSTANT_OR_DATE, instantMessage, integer, plusOffset } from '../../../common/http/query-params';
 import { PROGRAMMES, Programme } from '../../scheduling/domain/events';
 import type { StatusFilter } from '../read-model/calendar.read-model';
 
-/** A bare date, or an instant WITH its offset: a zone-less date-time would be ambiguous. */
-export const INSTANT_OR_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
-const instantMessage = (field: string) => `${field} must be a date YYYY-MM-DD or an ISO-8601 instant with offset, such as 2013-10-22T00:00:00Z`;
-
-// An unencoded `+` in a query string arrives as a space: `...T09:00:00 09:00` means `+09:00`.
-const plusOffset = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.replace(/ (\d{2}:?\d{2})$/, '+$1') : value);
 const upper = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.toUpperCase() : value);
-// Strict integers only: class-transformer's Number('') would be 0 and Number('1e2') 100.
-const integer = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value);
 
 /** Filters shared by GET /v1/events and GET /v1/calendar.ics (the same names and meaning in both). */
 export class CalendarFiltersDto {
