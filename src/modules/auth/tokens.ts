@@ -27,7 +27,7 @@ export function rolesAt(payload: JWTPayload, path: string): Role[] {
 }
 
 /**
- * Bearer tokens (DESIGN §5): HS256 with AUTH_JWT_SECRET, and/or an identity provider's tokens
+ * Bearer tokens (contract: `sub` and `roles`): HS256 with AUTH_JWT_SECRET, and/or an identity provider's tokens
  * verified against its JWK set (jose's remote key set: fetched on first use, cached, fetched
  * again when a token names a key it has not seen — key rotation — at most once per cooldown).
  * Every token must carry `exp`; `iss` and `aud` are checked when configured.
