@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { TestApp, http, startTestApp } from '../support/app';
 
-const LISTING = readFileSync(resolve(__dirname, '../../../shared/data/unesco-beijing-listing.txt'), 'utf8');
+const LISTING = readFileSync(resolve(__dirname, '../../data/unesco-beijing-listing.txt'), 'utf8');
 
 interface EventBody {
   id: string;
