@@ -1,26 +1,18 @@
 import 'reflect-metadata';
-import { readFile } from 'node:fs/promises';
-import { CommandBus } from '@nestjs/cqrs';
-import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config';
-import { migrate } from '../database/database';
-import { createWorkerContext } from '../bootstrap';
 import { ROLES, Role } from '../common/auth/principal';
 import { tokenOptions } from '../modules/auth/auth.module';
 import { TokenService } from '../modules/auth/tokens';
-import { ImportListingCommand } from '../modules/scheduling/import-listing/import-listing.command';
-import { ProjectionRebuilder } from '../projections/projection.rebuilder';
-import { ProjectionStatusService } from '../projections/projection.status';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../database/database';
-import { AuditLogReader } from '../modules/audit/log/audit-log.reader';
-import { ReplayService, DEFAULT_REPLAY_PROJECTIONS } from '../modules/audit/replay/replay.service';
-import { checkExport } from '../modules/audit/verification/export-format';
-import { verifyDatabase } from '../modules/audit/verify-log/verify-database';
+
+// Only what `token` needs is loaded up front; the other commands load Nest, TypeORM and the
+// application modules when they run, so minting a token takes a fraction of a second.
+const progressBar = async (format: string) => {
+  const { SingleBar, Presets } = await import('cli-progress');
+  return new SingleBar({ format, stream: process.stderr }, Presets.shades_classic);
+};
+const workerContext = async (config: ReturnType<typeof loadConfig>) => (await import('../bootstrap')).createWorkerContext({ ...config, LOG_LEVEL: 'warn' }, 'cli');
+const migrate = async (url: string) => (await import('../database/database')).migrate(url);
 
 /* The CLI writes results to stdout and progress to stderr, so output can be piped. */
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -62,10 +54,12 @@ program
   .option('--actor <sub>', 'recorded as the actor of the events', 'cli')
   .action(async (file: string, o: { actor: string }) => {
     const config = loadConfig();
-    const text = await readFile(file, 'utf8');
+    const text = await (await import('node:fs/promises')).readFile(file, 'utf8');
     await migrate(config.DATABASE_URL);
-    const app = await createWorkerContext({ ...config, LOG_LEVEL: 'warn' }, 'cli');
-    const bar = new SingleBar({ format: 'importing [{bar}] {value}/{total} rows', stream: process.stderr }, Presets.shades_classic);
+    const { CommandBus } = await import('@nestjs/cqrs');
+    const { ImportListingCommand } = await import('../modules/scheduling/import-listing/import-listing.command');
+    const app = await workerContext(config);
+    const bar = await progressBar('importing [{bar}] {value}/{total} rows');
     try {
       let started = false;
       const report = await app.get(CommandBus).execute(
@@ -92,8 +86,8 @@ projections
   .command('status')
   .description('checkpoint, head and lag of every projection')
   .action(async () => {
-    const config = loadConfig();
-    const app = await createWorkerContext({ ...config, LOG_LEVEL: 'warn' }, 'cli');
+    const { ProjectionStatusService } = await import('../projections/projection.status');
+    const app = await workerContext(loadConfig());
     try {
       out(JSON.stringify(await app.get(ProjectionStatusService).all(), null, 2));
     } finally {
@@ -109,8 +103,9 @@ projections
   .action(async (name: string, o: { verify?: boolean }) => {
     const config = loadConfig();
     await migrate(config.DATABASE_URL);
-    const app = await createWorkerContext({ ...config, LOG_LEVEL: 'warn' }, 'cli');
-    const bar = new SingleBar({ format: `rebuilding ${name} [{bar}] {value}/{total} events | {eta_formatted} left`, stream: process.stderr }, Presets.shades_classic);
+    const { ProjectionRebuilder } = await import('../projections/projection.rebuilder');
+    const app = await workerContext(config);
+    const bar = await progressBar(`rebuilding ${name} [{bar}] {value}/{total} events | {eta_formatted} left`);
     try {
       bar.start(0, 0);
       const report = await app.get(ProjectionRebuilder).rebuild(name, {
@@ -136,9 +131,13 @@ audit
   .description('walk every stream\'s hash chain (JSON report on stdout; exit code 1 when broken)')
   .option('--file <export>', 'verify an NDJSON export offline (no database): chains, stream summaries and counts')
   .action(async (o: { file?: string }) => {
-    const bar = new SingleBar({ format: `verifying [{bar}] {percentage}% | {value}/{total} ${o.file ? 'bytes' : 'events'}`, stream: process.stderr }, Presets.shades_classic);
+    const bar = await progressBar(`verifying [{bar}] {percentage}% | {value}/{total} ${o.file ? 'bytes' : 'events'}`);
     let report: { ok: boolean };
     if (o.file) {
+      const { createReadStream } = await import('node:fs');
+      const { stat } = await import('node:fs/promises');
+      const { createInterface } = await import('node:readline');
+      const { checkExport } = await import('../modules/audit/verification/export-format');
       const size = (await stat(o.file)).size;
       const input = createReadStream(o.file);
       let read = 0;
@@ -147,6 +146,10 @@ audit
       report = await checkExport(createInterface({ input, crlfDelay: Infinity }));
       bar.stop();
     } else {
+      const { DataSource } = await import('typeorm');
+      const { dataSourceOptions } = await import('../database/database');
+      const { AuditLogReader } = await import('../modules/audit/log/audit-log.reader');
+      const { verifyDatabase } = await import('../modules/audit/verify-log/verify-database');
       const ds = new DataSource(dataSourceOptions({ url: loadConfig().DATABASE_URL, poolSize: 2, applicationName: 'almanac-audit-verify' }));
       await ds.initialize();
       try {
@@ -176,18 +179,19 @@ program
   .command('replay')
   .description('rebuild read models as recorded up to an instant into a separate schema (live models and side effects untouched)')
   .requiredOption('--until <instant>', 'apply only events recorded at or before this instant', parseInstantOption)
-  .option('--projections <names>', 'comma-separated projection names', DEFAULT_REPLAY_PROJECTIONS.join(','))
+  .option('--projections <names>', 'comma-separated projection names (default: calendar and the history)')
   .option('--schema <name>', 'target schema (default replay_<until>_<now>)')
-  .action(async (o: { until: Date; projections: string; schema?: string }) => {
+  .action(async (o: { until: Date; projections?: string; schema?: string }) => {
     const config = loadConfig();
     await migrate(config.DATABASE_URL);
-    const app = await createWorkerContext({ ...config, LOG_LEVEL: 'warn' }, 'cli');
-    const bar = new SingleBar({ format: 'replaying [{bar}] {value}/{total} events | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
+    const { ReplayService } = await import('../modules/audit/replay/replay.service');
+    const app = await workerContext(config);
+    const bar = await progressBar('replaying [{bar}] {value}/{total} events | {eta_formatted} left');
     try {
       bar.start(0, 0);
       const report = await app.get(ReplayService).replay({
         until: o.until,
-        projections: o.projections.split(',').map((p) => p.trim()).filter(Boolean),
+        projections: o.projections?.split(',').map((p) => p.trim()).filter(Boolean),
         schema: o.schema,
         onProgress: (done, total) => {
           bar.setTotal(total);

@@ -2,6 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type { Job } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
+// nestjs-pino 4 (the line that supports Node 20) has no `runInContext`; its request store is this one.
+import { Store, storage } from 'nestjs-pino/storage';
 import { JOBS, QUEUES, QueueName } from './catalog';
 import { HandlesJob, JOB_HANDLER_METADATA, JobHandlerMeta } from './job-handler';
 
@@ -13,7 +15,6 @@ export class JobDispatcher implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
-    private readonly logger: PinoLogger,
   ) {}
 
   onModuleInit(): void {
@@ -43,8 +44,7 @@ export class JobDispatcher implements OnModuleInit {
     // Every log line of the job carries its id and the correlation id of the request that
     // caused it (payloads carry `correlationId` when they have one), like a request's lines do.
     const correlationId = (job.data as { correlationId?: unknown } | undefined)?.correlationId;
-    return this.logger.runInContext(() => h.handle(job), {
-      bindings: { queue, job: job.name, jobId: job.id, ...(typeof correlationId === 'string' ? { correlationId } : {}) },
-    });
+    const bindings = { queue, job: job.name, jobId: job.id, ...(typeof correlationId === 'string' ? { correlationId } : {}) };
+    return storage.run(new Store(PinoLogger.root.child(bindings)), () => h.handle(job));
   }
 }

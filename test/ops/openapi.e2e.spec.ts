@@ -16,7 +16,7 @@ interface OpenApi {
 
 /**
  * The OpenAPI document of the BUILT server (the @nestjs/swagger compiler plugin fills the DTO
- * schemas in `nest build` output only) against the routes Nest itself reports mapping.
+ * schemas in the build output only, see scripts/build.mjs) against the routes Nest itself reports mapping.
  */
 describe('OpenAPI document (/docs-json) of the built server', () => {
   let db: TestDatabase;

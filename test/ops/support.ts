@@ -12,7 +12,7 @@ export const CLI = resolve(__dirname, '../../dist/cli/main.js');
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function requireBuild(): void {
-  if (!existsSync(MAIN) || !existsSync(CLI)) throw new Error('dist/ is missing: run `npx nest build` first (npm test does it in pretest)');
+  if (!existsSync(MAIN) || !existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` first (npm test does it in pretest)');
 }
 
 export const queuePrefix = (label: string): string => `t-${label}-${randomBytes(3).toString('hex')}`;
