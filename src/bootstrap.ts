@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, Role } from './app.module';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './common/http/problem';
 import type { AppConfig } from './config/config';
+import { withQuietFramework } from './logging';
 import { Metrics } from './ops/metrics';
 import { setupOpenApi } from './ops/openapi';
 import { mountQueuesDashboard } from './ops/queues-dashboard';
@@ -22,7 +23,7 @@ const EXPOSED_HEADERS = ['ETag', 'Location', 'X-Log-Position', 'X-Request-Id', '
 /** The HTTP application (roles `api` and `all`), configured exactly as in production. */
 export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRole(role, config), new ExpressAdapter(), { bodyParser: false, bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(withQuietFramework(app.get(Logger)));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // Behind a load balancer the client address (rate limits) is the first X-Forwarded-For hop.
@@ -56,7 +57,7 @@ export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Pro
 /** The worker role: no HTTP server, only jobs. */
 export async function createWorkerContext(config: AppConfig, role: Role = 'worker'): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(AppModule.forRole(role, config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(withQuietFramework(app.get(Logger)));
   return app;
 }
 

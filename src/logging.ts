@@ -1,4 +1,5 @@
-import { LoggerModule } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import { Logger, LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/config';
 import { requestId } from './common/http/request-context';
 
@@ -25,4 +26,19 @@ export function loggerModule(config: AppConfig) {
       autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
     },
   });
+}
+
+/** Nest's own start-up chatter (a line per module and route): debug, so start-up at info is one line. */
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+export function withQuietFramework(logger: Logger): LoggerService {
+  const framework = (params: unknown[]) => FRAMEWORK_CONTEXTS.has(params[params.length - 1] as string);
+  return {
+    log: (message: unknown, ...params: unknown[]) => (framework(params) ? logger.debug(message, ...params) : logger.log(message, ...params)),
+    error: (message: unknown, ...params: unknown[]) => logger.error(message, ...params),
+    warn: (message: unknown, ...params: unknown[]) => logger.warn(message, ...params),
+    debug: (message: unknown, ...params: unknown[]) => logger.debug(message, ...params),
+    verbose: (message: unknown, ...params: unknown[]) => logger.verbose(message, ...params),
+    fatal: (message: unknown, ...params: unknown[]) => logger.fatal(message, ...params),
+  };
 }

@@ -1,29 +1,48 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/config';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { AppConfig, ConfigError, loadConfig, redactUrl } from './config/config';
 import { migrate } from './database/database';
 import { closeOnSignals, createHttpApp, createWorkerContext } from './bootstrap';
+import { checkDatabase, checkRedis } from './startup/preflight';
 import { Logger } from 'nestjs-pino';
 
 const ROLES = ['all', 'api', 'worker'] as const;
+
+/** What an operator needs to know about a started process, in one line (and as fields). */
+function startupLine(config: AppConfig, role: string, url?: string) {
+  const database = redactUrl(config.DATABASE_URL);
+  const redis = redactUrl(config.REDIS_URL);
+  const mail = config.SMTP_URL ? `SMTP ${redactUrl(config.SMTP_URL)}` : `development mailbox at ${config.PUBLIC_BASE_URL}/dev/mailbox`;
+  const where = url ? `listening on ${url}` : 'running jobs';
+  return { fields: { role, url, database, redis, queuePrefix: config.QUEUE_PREFIX, mail }, msg: `almanac ${role} ${where} · database ${database} · Redis ${redis} (queue prefix ${config.QUEUE_PREFIX}) · mail: ${mail}` };
+}
 
 async function main(): Promise<void> {
   const role = (process.argv[2] ?? 'all') as (typeof ROLES)[number];
   if (!ROLES.includes(role)) throw new ConfigError(`unknown role "${role}"; use one of ${ROLES.join(', ')}`);
   const config = loadConfig();
+  // Unreachable dependencies are one line naming them and their variable, not a stack trace.
+  await Promise.all([checkDatabase(config.DATABASE_URL), checkRedis(config.REDIS_URL)]);
   // Creates the database when missing and applies pending migrations under an advisory lock.
   await migrate(config.DATABASE_URL);
   if (role === 'worker') {
     const worker = await createWorkerContext(config);
     closeOnSignals(worker, config.SHUTDOWN_TIMEOUT_SECONDS, (m) => worker.get(Logger).log(m));
+    const line = startupLine(config, role);
+    worker.get(Logger).log(line.fields, line.msg, 'almanac');
     return;
   }
   const app = await createHttpApp(config, role);
   closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS, (m) => app.get(Logger).log(m));
   await app.listen(config.PORT);
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  const line = startupLine(config, role, `http://localhost:${port}`);
+  app.get(Logger).log(line.fields, line.msg, 'almanac');
 }
 
 main().catch((err: unknown) => {
-  // One clear line for configuration mistakes; the full error otherwise.
+  // One clear line for configuration mistakes and unreachable dependencies; the full error otherwise.
   process.stderr.write(err instanceof ConfigError ? `almanac: ${err.message}\n` : `almanac: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -12,7 +12,10 @@ const progressBar = async (format: string) => {
   return new SingleBar({ format, stream: process.stderr }, Presets.shades_classic);
 };
 const workerContext = async (config: ReturnType<typeof loadConfig>) => (await import('../bootstrap')).createWorkerContext({ ...config, LOG_LEVEL: 'warn' }, 'cli');
-const migrate = async (url: string) => (await import('../database/database')).migrate(url);
+const migrate = async (url: string) => {
+  await (await import('../startup/preflight')).checkDatabase(url);
+  return (await import('../database/database')).migrate(url);
+};
 
 /* The CLI writes results to stdout and progress to stderr, so output can be piped. */
 const out = (s: string) => process.stdout.write(`${s}\n`);

@@ -91,10 +91,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const jwtSecret = c.AUTH_JWT_SECRET ?? (c.AUTH_JWKS_URL ? undefined : DEV_JWT_SECRET);
   return Object.freeze({
     ...c,
+    DATABASE_URL: withDefaultUser(c.DATABASE_URL, env),
     AUTH_JWT_SECRET: jwtSecret,
     DATA_KEY_SECRET: c.DATA_KEY_SECRET ?? jwtSecret ?? DEV_JWT_SECRET,
     PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
   });
+}
+
+/**
+ * A database URL that names no user connects as PGUSER, else USER, else `postgres` — the URL
+ * carries the user so every client (pool, LISTEN, CLI, psql) connects as the same role.
+ */
+export function withDefaultUser(url: string, env: NodeJS.ProcessEnv = process.env): string {
+  const u = new URL(url);
+  if (u.username) return url;
+  u.username = encodeURIComponent(env.PGUSER || env.USER || 'postgres');
+  return u.toString();
+}
+
+/** The URL without its password, for logs and messages. */
+export function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

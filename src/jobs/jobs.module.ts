@@ -6,6 +6,7 @@ import { QUEUES, queuePrefix } from './catalog';
 import { JobDispatcher } from './job-dispatcher';
 import { QueueWorkers } from './queue-workers';
 import { RedisClient } from './redis-client';
+import { RedisOutageMonitor } from './redis-outage';
 import { producerConnection } from './redis';
 
 const queues = Object.values(QUEUES).map((name) =>
@@ -27,8 +28,8 @@ const queues = Object.values(QUEUES).map((name) =>
     }),
     ...queues,
   ],
-  providers: [JobDispatcher, RedisClient],
-  exports: [BullModule, JobDispatcher, RedisClient],
+  providers: [JobDispatcher, RedisClient, RedisOutageMonitor],
+  exports: [BullModule, JobDispatcher, RedisClient, RedisOutageMonitor],
 })
 export class JobsModule {}
 

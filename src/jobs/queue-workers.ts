@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONCURRENCY, QUEUES, QueueName, queuePrefix } from './catalog';
 import { JobDispatcher } from './job-dispatcher';
 import { workerConnection } from './redis';
+import { RedisOutageMonitor } from './redis-outage';
 
 /**
  * The BullMQ workers of a `worker` process: one per queue, each routing jobs to their handler
@@ -18,6 +19,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dispatcher: JobDispatcher,
+    private readonly redis: RedisOutageMonitor,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -34,7 +36,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
         lockDuration: 10000,
         stalledInterval: 5000,
       });
-      w.on('error', (err) => this.logger.warn({ err, queue: name }, 'queue worker error'));
+      this.redis.watch(`worker ${name}`, w);
       w.on('failed', (job, err) => this.logger.warn({ err, queue: name, job: job?.name, jobId: job?.id }, 'job failed'));
       this.workers.push(w);
     }

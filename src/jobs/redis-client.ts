@@ -13,7 +13,7 @@ export class RedisClient implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.redis = new Redis(producerConnection(config.REDIS_URL) as RedisOptions);
-    this.redis.on('error', () => undefined); // reported by the callers and by /health/ready
+    // Its errors go to RedisOutageMonitor (one warning per outage); callers see their own failures.
     this.prefix = queuePrefix(config.QUEUE_PREFIX);
   }
 

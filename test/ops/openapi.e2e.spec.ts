@@ -27,9 +27,9 @@ describe('OpenAPI document (/docs-json) of the built server', () => {
   beforeAll(async () => {
     requireBuild();
     db = await createTestDatabase('openapi');
-    api = await spawnApp('api', { DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('openapi'), LOG_LEVEL: 'info' });
+    api = await spawnApp('api', { DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('openapi'), LOG_LEVEL: 'debug' });
     doc = (await (await fetch(`${api.baseUrl}/docs-json`)).json()) as OpenApi;
-    // Nest logs one line per route it maps: {"context":"RouterExplorer","msg":"Mapped {/v1/events, POST} route"}.
+    // Nest logs one line per route it maps (at debug, see logging.ts): {"context":"RouterExplorer","msg":"Mapped {/v1/events, POST} route"}.
     mapped = api
       .stdout()
       .split('\n')
