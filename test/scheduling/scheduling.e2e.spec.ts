@@ -103,6 +103,18 @@ describe('scheduling over HTTP', () => {
       expect(after).toEqual(before);
     });
 
+    it('names only what is wrong: a missing title is "required", a number is "a string", one error per field', async () => {
+      const base = { location: { city: 'Seoul', country: 'KR' }, start: { date: '2031-01-01' }, end: { date: '2031-01-01' } };
+      const missing = await post('/v1/events', base);
+      expect(missing.status).toBe(400);
+      expect(missing.body.errors).toEqual([{ field: 'title', message: 'title is required' }]);
+      expect(missing.body.detail).toBe('title: title is required');
+      const number = await post('/v1/events', { ...base, title: 5 });
+      expect(number.body.errors).toEqual([{ field: 'title', message: 'title must be a string' }]);
+      const long = await post('/v1/events', { ...base, title: 'x'.repeat(301) });
+      expect(long.body.errors).toEqual([{ field: 'title', message: 'title must be shorter than or equal to 300 characters' }]);
+    });
+
     it('refuses an end before the start, and mixed all-day and timed ends', async () => {
       const backwards = await post('/v1/events', { ...icegov(), start: { date: '2013-10-25' }, end: { date: '2013-10-22' } });
       expect(backwards.status).toBe(400);
