@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config/config';
+import { ConfigError, loadConfig, redactUrl } from '../config/config';
 import { ROLES, Role } from '../common/auth/principal';
 import { tokenOptions } from '../modules/auth/auth.module';
 import { TokenService } from '../modules/auth/tokens';
@@ -203,11 +203,13 @@ program
       });
       bar.stop();
       out(JSON.stringify(report, null, 2));
+      // The URL the CLI itself used (user filled in as the server does), without its password.
+      const db = redactUrl(config.DATABASE_URL);
       process.stderr.write(
         `\nthe read models as recorded up to ${report.until} are in schema ${report.schema}; query them with SQL, e.g.\n` +
-          report.tables.map((t) => `  psql "$DATABASE_URL" -c 'SELECT * FROM ${t} LIMIT 20'\n`).join('') +
-          `  psql "$DATABASE_URL" -c 'SELECT * FROM ${report.schema}.replay_info'\n` +
-          `drop it when done: psql "$DATABASE_URL" -c 'DROP SCHEMA ${report.schema} CASCADE'\n`,
+          report.tables.map((t) => `  psql '${db}' -c 'SELECT * FROM ${t} LIMIT 20'\n`).join('') +
+          `  psql '${db}' -c 'SELECT * FROM ${report.schema}.replay_info'\n` +
+          `drop it when done: psql '${db}' -c 'DROP SCHEMA ${report.schema} CASCADE'\n`,
       );
     } finally {
       bar.stop();
