@@ -1,3 +1,4 @@
+import { ApiOkResponse } from '@nestjs/swagger';
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ProblemException } from '../common/http/problem';
@@ -16,11 +17,13 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOkResponse({ description: 'the process runs', schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', example: 'ok' } } } })
   live() {
     return { status: 'ok' };
   }
 
   @Get('ready')
+  @ApiOkResponse({ description: 'PostgreSQL and Redis answer (503 NOT_READY otherwise)', schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' }, info: { type: 'object', additionalProperties: true }, error: { type: 'object', additionalProperties: true }, details: { type: 'object', additionalProperties: true } } } })
   async ready() {
     try {
       return await this.health.check([

@@ -1,3 +1,4 @@
+import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, Header, Headers, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -205,6 +206,8 @@ export class MetricsController {
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string', example: 'almanac_http_requests_total{method="GET",route="/v1/events",status="200"} 12\n' } } } })
   scrape(@Headers('authorization') authorization: string | undefined): Promise<string> {
     if (this.token) {
       const given = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';

@@ -1,3 +1,5 @@
+import { ApiAcceptedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ProjectionListSchema, RebuildAcceptedSchema } from './projections.schemas';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -19,6 +21,7 @@ export class ProjectionsController {
   ) {}
 
   @Get()
+  @ApiOkResponse({ type: ProjectionListSchema })
   async list() {
     return { items: await this.status.all() };
   }
@@ -26,6 +29,7 @@ export class ProjectionsController {
   /** 202: a worker rebuilds into fresh tables while the live model serves, then swaps. */
   @Post(':name/rebuild')
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: RebuildAcceptedSchema, description: 'a worker rebuilds; follow it in GET /v1/admin/projections' })
   async rebuild(@Param('name') name: string, @Query('verify') verify: string | undefined, @Res({ passthrough: true }) res: Response) {
     if (!this.registry.get(name)) throw new ProblemException(404, 'PROJECTION_NOT_FOUND', `no projection named ${name}; known: ${this.registry.all().map((p) => p.name).join(', ')}`);
     const job = await this.queue.add(JOBS.projections.rebuild, { projection: name, verify: verify === 'true' } satisfies RebuildJobPayload, {

@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { Child, queuePrefix, requireBuild, spawnApp } from './support';
 
@@ -5,13 +6,13 @@ interface Operation {
   description?: string;
   'x-roles'?: string[];
   security?: Record<string, unknown>[];
-  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string; type?: string } }> }>;
   requestBody?: { content: Record<string, { schema?: { $ref?: string } }> };
 }
 interface OpenApi {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+  components: { schemas: Record<string, { properties?: Record<string, { $ref?: string; oneOf?: { $ref: string }[]; example?: unknown }>; required?: string[] }> };
 }
 
 /**
@@ -100,6 +101,42 @@ describe('OpenAPI document (/docs-json) of the built server', () => {
     expect(Object.keys(props)).toEqual(expect.arrayContaining(['title', 'location', 'start', 'end', 'timeZone']));
     expect(doc.components.schemas.ScheduleEventDto.required).toEqual(expect.arrayContaining(['title', 'location', 'start', 'end']));
     expect(Object.keys(doc.components.schemas.RescheduleEventDto?.properties ?? {})).toEqual(expect.arrayContaining(['start', 'end']));
+  });
+
+  it('is a valid OpenAPI document (swagger-parser validates it against the OpenAPI schema and resolves every $ref)', async () => {
+    await expect(SwaggerParser.validate(structuredClone(doc) as unknown as Parameters<typeof SwaggerParser.validate>[0])).resolves.toBeDefined();
+  });
+
+  it('every operation documents its success response with a schema (204 has no body)', () => {
+    const missing: string[] = [];
+    for (const { path, method, op } of operations()) {
+      const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
+      if (success.length === 0) missing.push(`${method} ${path}: no 2xx`);
+      for (const [status, r] of success) {
+        if (status === '204') continue;
+        const schemas = Object.values(r.content ?? {}).map((c) => c.schema);
+        if (schemas.length === 0 || schemas.some((x) => !x || (!x.$ref && !x.type))) missing.push(`${method} ${path}: ${status} without a schema`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('events: start/end are a date or a dateTime (oneOf), responses are the event representation, listings are pages', () => {
+    const time = doc.components.schemas.ScheduleEventDto.properties!.start;
+    expect(time.oneOf).toEqual([{ $ref: '#/components/schemas/AllDayTime' }, { $ref: '#/components/schemas/TimedTime' }]);
+    expect(time.example).toEqual({ date: '2013-10-22' });
+    expect(doc.components.schemas.RescheduleEventDto.properties!.end.oneOf).toHaveLength(2);
+    expect(doc.components.schemas.AllDayTime.required).toEqual(['date']);
+    expect(doc.components.schemas.TimedTime.required).toEqual(['dateTime']);
+    const json = (path: string, method: string, status: string) => doc.paths[path][method].responses[status]?.content?.['application/json']?.schema?.$ref;
+    expect(json('/v1/events', 'post', '201')).toBe('#/components/schemas/EventSchema');
+    expect(json('/v1/events/{id}', 'get', '200')).toBe('#/components/schemas/EventSchema');
+    expect(json('/v1/events/{id}/reschedule', 'post', '200')).toBe('#/components/schemas/EventSchema');
+    expect(json('/v1/events', 'get', '200')).toBe('#/components/schemas/EventPageSchema');
+    expect(json('/v1/audit/log', 'get', '200')).toBe('#/components/schemas/AuditLogPageSchema');
+    expect(doc.components.schemas.EventSchema.properties!.start.oneOf).toHaveLength(2);
+    expect(doc.components.schemas.EventSchema.required).toEqual(expect.arrayContaining(['id', 'status', 'title', 'location', 'timeZone', 'start', 'end', 'startsAt', 'endsAt', 'version']));
+    expect(doc.paths['/v1/calendar.ics'].get.responses['200'].content?.['text/calendar']).toBeDefined();
   });
 
   it('serves Swagger UI at /docs', async () => {

@@ -1,3 +1,4 @@
+import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { ProblemException } from '../../common/http/problem';
@@ -25,6 +26,8 @@ export class DevMailboxController {
 
   @Get('mailbox')
   @Public()
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'development only: the messages as a page', content: { 'text/html': { schema: { type: 'string' } } } })
   @Header('Content-Type', 'text/html; charset=utf-8')
   async html(): Promise<string> {
     return page({ messages: await this.messages() });
@@ -32,6 +35,7 @@ export class DevMailboxController {
 
   @Get('mailbox.json')
   @Public()
+  @ApiOkResponse({ description: 'development only: the messages with their raw source', schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } } } })
   async json(): Promise<{ items: DevMailboxMessage[] }> {
     return { items: await this.messages() };
   }

@@ -1,3 +1,5 @@
+import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
+import { AuditCalendarPageSchema, AuditLogPageSchema, VerifyReportSchema } from './audit.schemas';
 import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
@@ -39,6 +41,7 @@ export class AuditController {
    * calendar-history projection; send X-Min-Log-Position to wait until it has caught up.
    */
   @Get('calendar')
+  @ApiOkResponse({ type: AuditCalendarPageSchema })
   async calendar(@Query() dto: AuditCalendarDto, @Headers('x-min-log-position') minPosition: string | undefined): Promise<AuditCalendarPage> {
     const asOf = toInstant('asOf', dto.asOf);
     const filters = toFilters(dto);
@@ -53,6 +56,7 @@ export class AuditController {
    * for a complete, consistent copy use /export (one snapshot), or re-read recent positions.
    */
   @Get('log')
+  @ApiOkResponse({ type: AuditLogPageSchema })
   log(@Query() dto: AuditLogDto): Promise<AuditLogPage> {
     return this.queries.execute(new ReadAuditLogQuery(toLogFilters(dto), dto.after ?? '0', dto.limit ?? DEFAULT_LOG_LIMIT));
   }
@@ -64,6 +68,8 @@ export class AuditController {
    * A failure mid-stream cuts the response short; the missing final summary line shows it.
    */
   @Get('export')
+  @ApiProduces('application/x-ndjson')
+  @ApiOkResponse({ description: 'an export-header line, one line per stored event, stream-summary lines and an export-summary line', content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
   async export(@Query() dto: AuditLogFiltersDto, @Res() res: Response): Promise<void> {
     const lines = await this.queries.execute(new ExportLogQuery(toLogFilters(dto)));
     // The first line before any header: a database that is down is still a problem+json 503.
@@ -87,6 +93,7 @@ export class AuditController {
 
   /** Walks every stream's hash chain over the RAW rows; 200 with `ok: false` when something is broken. */
   @Get('verify')
+  @ApiOkResponse({ type: VerifyReportSchema, description: '200 with `ok: false` when a chain is broken' })
   verify(): Promise<VerifyReport> {
     return this.queries.execute(new VerifyLogQuery());
   }

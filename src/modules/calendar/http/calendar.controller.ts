@@ -1,3 +1,5 @@
+import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
+import { EventPageSchema, EventSchema } from '../../scheduling/http/event.schemas';
 import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
@@ -63,6 +65,7 @@ export class CalendarController {
    */
   @Get('events')
   @Public()
+  @ApiOkResponse({ type: EventPageSchema, description: 'a page of the listing, or with `syncToken` what changed since (cancelled events included); 410 when the token cannot be honoured' })
   async list(
     @Query() dto: ListEventsDto,
     @Headers('x-min-log-position') minPosition: string | undefined,
@@ -88,6 +91,7 @@ export class CalendarController {
    * with `asOf` (auditors) the event is folded from its stream as recorded up to that instant.
    */
   @Get('events/:id')
+  @ApiOkResponse({ type: EventSchema, description: 'the current state with `ETag` (with `asOf`, auditors: as recorded then)' })
   @Public()
   async get(
     @Param('id') rawId: string,
@@ -119,6 +123,8 @@ export class CalendarController {
   }
 
   @Get('calendar.ics')
+  @ApiProduces('text/calendar')
+  @ApiOkResponse({ description: 'iCalendar feed (RFC 5545) of the same filters as GET /v1/events', content: { 'text/calendar': { schema: { type: 'string', example: 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…\r\nEND:VCALENDAR\r\n' } } } })
   @Public()
   async feed(
     @Query() dto: CalendarFiltersDto,

@@ -2,7 +2,9 @@ import { Type } from 'class-transformer';
 import { IsIn, IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { PROGRAMMES, Programme } from '../domain/events';
 import type { EventTime } from '../domain/time';
+import { AllDayTime, TimedTime, eventTime } from './event.schemas';
 import { IsEventTime } from './event-time.validator';
+import { ApiExtraModels } from '@nestjs/swagger';
 import { IsIanaTimeZone } from './time-zone.validator';
 
 export class LocationDto {
@@ -28,6 +30,7 @@ export class PartialLocationDto {
   venue?: string | null;
 }
 
+@ApiExtraModels(AllDayTime, TimedTime)
 export class ScheduleEventDto {
   /** Optional client-chosen id, so a client can retry a create without duplicating it. */
   @IsOptional() @IsUUID()
@@ -48,10 +51,10 @@ export class ScheduleEventDto {
   @IsOptional() @IsIanaTimeZone()
   timeZone?: string;
 
-  @IsEventTime()
+  @IsEventTime() @eventTime({ date: '2013-10-22' })
   start!: EventTime;
 
-  @IsEventTime()
+  @IsEventTime() @eventTime({ date: '2013-10-25' }, 'the last day (all-day, inclusive) or the end time; the same form as start')
   end!: EventTime;
 }
 
@@ -70,10 +73,10 @@ export class ChangeEventDetailsDto {
 }
 
 export class RescheduleEventDto {
-  @IsEventTime()
+  @IsEventTime() @eventTime({ date: '2013-10-23' })
   start!: EventTime;
 
-  @IsEventTime()
+  @IsEventTime() @eventTime({ date: '2013-10-26' }, 'the last day (all-day, inclusive) or the end time; the same form as start')
   end!: EventTime;
 
   @IsOptional() @IsIanaTimeZone()

@@ -1,3 +1,5 @@
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { EventHistorySchema, EventSchema } from './event.schemas';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
@@ -29,6 +31,7 @@ export class EventsController {
 
   @Post()
   @Roles('staff')
+  @ApiCreatedResponse({ type: EventSchema, description: 'scheduled; `Location`, `ETag: "1"`, `X-Log-Position`' })
   async schedule(@Body() dto: ScheduleEventDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<EventRepresentation> {
     let timeZone = dto.timeZone;
     if (!timeZone) {
@@ -58,6 +61,7 @@ export class EventsController {
 
   @Patch(':id')
   @Roles('staff')
+  @ApiOkResponse({ type: EventSchema, description: 'the new state (unchanged when nothing changed); `ETag`, `X-Log-Position`' })
   async change(@Param('id') id: string, @Body() dto: ChangeEventDetailsDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const out = await this.commands.execute(new ChangeEventDetailsCommand(eventIdParam(id), dto, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
     return this.reply(res, out);
@@ -66,6 +70,7 @@ export class EventsController {
   @Post(':id/reschedule')
   @HttpCode(200)
   @Roles('staff')
+  @ApiOkResponse({ type: EventSchema, description: 'the new state; `ETag`, `X-Log-Position`' })
   async reschedule(@Param('id') id: string, @Body() dto: RescheduleEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const out = await this.commands.execute(
       new RescheduleEventCommand(eventIdParam(id), { start: dto.start, end: dto.end, timeZone: dto.timeZone, reason: dto.reason ?? null }, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }),
@@ -76,6 +81,7 @@ export class EventsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles('staff')
+  @ApiOkResponse({ type: EventSchema, description: 'the cancelled event; `ETag`, `X-Log-Position`' })
   async cancel(@Param('id') id: string, @Body() dto: CancelEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const out = await this.commands.execute(new CancelEventCommand(eventIdParam(id), { reason: dto.reason }, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
     return this.reply(res, out);
@@ -83,6 +89,7 @@ export class EventsController {
 
   @Get(':id/history')
   @Roles('staff', 'auditor')
+  @ApiOkResponse({ type: EventHistorySchema, description: 'the stream, oldest first' })
   async history(@Param('id') rawId: string) {
     const id = eventIdParam(rawId);
     const events = await this.queries.execute(new GetEventHistoryQuery(id));

@@ -1,3 +1,5 @@
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiProduces } from '@nestjs/swagger';
+import { SubscriptionAcceptedSchema, SubscriptionConfirmedSchema, UnsubscribedSchema } from './subscriptions.schemas';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
@@ -78,6 +80,7 @@ export class SubscriptionsController {
   @Public()
   @RateLimit('subscriptions')
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: SubscriptionAcceptedSchema, description: 'the same answer whether or not the address is known' })
   async subscribe(@Body() dto: SubscribeDto, @Req() req: AuthenticatedRequest) {
     const preferences: Preferences = {
       countries: sorted(dto.countries),
@@ -92,6 +95,8 @@ export class SubscriptionsController {
 
   @Get('confirm')
   @Public()
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'a page with a button that POSTs to the same URL (a GET changes nothing)', content: { 'text/html': { schema: { type: 'string' } } } })
   async confirmPage(@Query('token') t: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
     return this.linkPage('confirm', t, res);
   }
@@ -100,6 +105,7 @@ export class SubscriptionsController {
   @Post('confirm')
   @Public()
   @HttpCode(200)
+  @ApiOkResponse({ type: SubscriptionConfirmedSchema, description: 'JSON for a program; a page when the browser asks for text/html' })
   @Consumes('application/x-www-form-urlencoded', 'application/json', 'text/plain')
   async confirm(@Query('token') t: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     try {
@@ -118,6 +124,8 @@ export class SubscriptionsController {
 
   @Get('unsubscribe')
   @Public()
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'a page with a button that POSTs to the same URL (a GET changes nothing)', content: { 'text/html': { schema: { type: 'string' } } } })
   async unsubscribePage(@Query('token') t: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
     return this.linkPage('unsubscribe', t, res);
   }
@@ -130,6 +138,8 @@ export class SubscriptionsController {
   @Post('unsubscribe')
   @Public()
   @HttpCode(200)
+  @ApiBody({ required: false, description: 'RFC 8058: `List-Unsubscribe=One-Click` as a form', schema: { type: 'object', properties: { 'List-Unsubscribe': { type: 'string', enum: ['One-Click'] } } } })
+  @ApiOkResponse({ type: UnsubscribedSchema, description: 'JSON for a program; a page when the browser asks for text/html' })
   @Consumes('application/x-www-form-urlencoded', 'application/json', 'text/plain')
   async unsubscribe(@Query('token') t: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const oneClick = (req.body as Record<string, unknown> | undefined)?.['List-Unsubscribe'] === 'One-Click';
