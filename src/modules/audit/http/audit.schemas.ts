@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { EventSchema, StoredEventSchema } from '../../scheduling/http/event.schemas';
+import { EventSchema, StoredEventSchema } from '../../scheduling/event-representation.schemas';
 
 class LastChangeSchema {
   @ApiProperty({ example: 'EventRescheduled' }) type!: string;

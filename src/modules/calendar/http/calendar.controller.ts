@@ -1,5 +1,5 @@
 import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
-import { EventPageSchema, EventSchema } from '../../scheduling/http/event.schemas';
+import { EventPageSchema, EventSchema } from '../../scheduling/event-representation.schemas';
 import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';

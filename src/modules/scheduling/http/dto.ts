@@ -2,7 +2,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { PROGRAMMES, Programme } from '../domain/events';
 import type { EventTime } from '../domain/time';
-import { AllDayTime, TimedTime, eventTime } from './event.schemas';
+import { AllDayTime, TimedTime, eventTime } from '../event-representation.schemas';
 import { IsEventTime } from './event-time.validator';
 import { ApiExtraModels } from '@nestjs/swagger';
 import { IsIanaTimeZone } from './time-zone.validator';

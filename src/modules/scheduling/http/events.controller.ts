@@ -1,5 +1,5 @@
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { EventHistorySchema, EventSchema } from './event.schemas';
+import { EventHistorySchema, EventSchema } from '../event-representation.schemas';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';

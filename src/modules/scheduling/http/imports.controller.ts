@@ -1,5 +1,5 @@
 import { ApiBody, ApiOkResponse } from '@nestjs/swagger';
-import { ImportReportSchema } from './event.schemas';
+import { ImportReportSchema } from '../event-representation.schemas';
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';

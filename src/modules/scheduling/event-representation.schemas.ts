@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { PROGRAMMES } from '../domain/events';
+import { PROGRAMMES } from './domain/events';
 
 /**
  * OpenAPI shapes of what the events routes send and receive. The DTOs (dto.ts) validate
