@@ -3,6 +3,7 @@ import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { dataSourceOptions } from '../database/database';
+import { DatabaseOutageMonitor } from '../database/database-outage';
 import { EventStore } from './event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 import { UpcasterRegistry } from './upcasters';
@@ -24,7 +25,8 @@ export function createUpcasters(): UpcasterRegistry {
     { provide: UpcasterRegistry, useFactory: createUpcasters },
     { provide: PostgresEventStore, inject: [getDataSourceToken(), UpcasterRegistry], useFactory: (db: DataSource, up: UpcasterRegistry) => new PostgresEventStore(db, up) },
     { provide: EventStore, useExisting: PostgresEventStore },
+    DatabaseOutageMonitor,
   ],
-  exports: [EventStore, PostgresEventStore, UpcasterRegistry],
+  exports: [EventStore, PostgresEventStore, UpcasterRegistry, DatabaseOutageMonitor],
 })
 export class EventStoreModule {}

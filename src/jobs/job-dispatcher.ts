@@ -15,6 +15,7 @@ export class JobDispatcher implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
+    private readonly logger: PinoLogger,
   ) {}
 
   onModuleInit(): void {
@@ -45,6 +46,8 @@ export class JobDispatcher implements OnModuleInit {
     // caused it (payloads carry `correlationId` when they have one), like a request's lines do.
     const correlationId = (job.data as { correlationId?: unknown } | undefined)?.correlationId;
     const bindings = { queue, job: job.name, jobId: job.id, ...(typeof correlationId === 'string' ? { correlationId } : {}) };
-    return storage.run(new Store(PinoLogger.root.child(bindings)), () => h.handle(job));
+    // Outside a request `logger.logger` is the process's root pino logger (PinoLogger.root is
+    // set only where the HTTP middleware runs, so not in a worker process).
+    return storage.run(new Store(this.logger.logger.child(bindings)), () => h.handle(job));
   }
 }

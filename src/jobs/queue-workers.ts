@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONCURRENCY, QUEUES, QueueName, queuePrefix } from './catalog';
 import { JobDispatcher } from './job-dispatcher';
 import { workerConnection } from './redis';
+import { DatabaseOutageMonitor } from '../database/database-outage';
 import { RedisOutageMonitor } from './redis-outage';
 
 /**
@@ -20,6 +21,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dispatcher: JobDispatcher,
     private readonly redis: RedisOutageMonitor,
+    private readonly database: DatabaseOutageMonitor,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,7 +39,9 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
         stalledInterval: 5000,
       });
       this.redis.watch(`worker ${name}`, w);
-      w.on('failed', (job, err) => this.logger.warn({ err, queue: name, job: job?.name, jobId: job?.id }, 'job failed'));
+      w.on('failed', (job, err) => {
+        if (!this.database.absorbs(err)) this.logger.warn({ err, queue: name, job: job?.name, jobId: job?.id }, 'job failed');
+      });
       this.workers.push(w);
     }
   }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { isDatabaseUnavailable } from '../common/http/problem.filter';
+import { isDatabaseUnavailable } from '../database/database-outage';
 import { LogCheckpoint, StoredEvent, checkpointOf, compareCheckpoints } from '../events/envelope';
 import { PostgresEventStore } from '../events/postgres-event-store';
 import { Checkpoints, cp } from './checkpoints';

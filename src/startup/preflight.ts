@@ -1,14 +1,8 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { oneLine } from '../common/outage';
 import { ConfigError, redactUrl } from '../config/config';
 import { redisOptions } from '../jobs/redis';
-
-/** The reason in one line: driver errors are often multi-line or carry a stack. */
-export function oneLine(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  const text = (e?.message || e?.code || String(err)).split('\n')[0];
-  return e?.code && !text.includes(e.code) ? `${text} (${e.code})` : text;
-}
 
 /**
  * PostgreSQL answers at DATABASE_URL (a missing database is fine: start-up creates it).

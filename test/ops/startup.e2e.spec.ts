@@ -1,7 +1,7 @@
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { TestRedis, freePort } from '../support/redis-server';
 import { waitFor } from '../support/wait';
-import { Child, MAIN, queuePrefix, requireBuild, spawnApp, spawnDist } from './support';
+import { Child, MAIN, TcpProxy, queuePrefix, requireBuild, spawnApp, spawnDist, viaPort } from './support';
 
 interface LogLine {
   level: number;
@@ -62,6 +62,37 @@ describe('start-up and dependency outages of the built server', () => {
     expect(lines(running).filter((l) => /ECONNREFUSED/.test(JSON.stringify(l)) && l.event !== 'redis_unreachable')).toEqual([]);
     expect(running.stderr()).toBe('');
     await waitFor('ready again', async () => (await fetch(`${running.baseUrl}/health/ready`)).status === 200, 15000, 100);
+  });
+
+  it('PostgreSQL going away and coming back is one warning each way, with a count; requests meanwhile are 503s, not logged errors', async () => {
+    const pg = new URL(db.url);
+    const proxy = await TcpProxy.start({ host: pg.hostname, port: Number(pg.port || 5432) });
+    const c = await spawnApp('all', { DATABASE_URL: viaPort(db.url, proxy.port), QUEUE_PREFIX: queuePrefix('startup'), LOG_LEVEL: 'info' });
+    try {
+      await proxy.stop();
+      // Requests and the projection sweep (every 2 s) keep failing while it is away.
+      const down = await waitFor(
+        'the outage warning',
+        async () => {
+          expect((await fetch(`${c.baseUrl}/v1/events?limit=1`)).status).toBe(503);
+          return lines(c).find((l) => l.event === 'database_unreachable');
+        },
+        20000,
+        200,
+      );
+      expect(down).toMatchObject({ level: 40, context: 'PostgreSQL' });
+      expect(down.msg).toMatch(/^PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\S+ is unreachable \(.+\); retrying$/);
+      for (let i = 0; i < 3; i++) expect((await fetch(`${c.baseUrl}/v1/events?limit=1`)).status).toBe(503);
+      await proxy.start();
+      const up = await waitFor('the recovery warning', () => lines(c).find((l) => l.event === 'database_reachable'), 20000, 100);
+      expect(up.errors).toBeGreaterThanOrEqual(4);
+      expect(lines(c).filter((l) => l.event === 'database_unreachable')).toHaveLength(1);
+      expect(lines(c).filter((l) => l.level >= 40 && !l.event && !l.req).map((l) => l.msg)).toEqual([]);
+      expect(c.stderr()).toBe('');
+    } finally {
+      await c.kill();
+      await proxy.stop();
+    }
   });
 
   it('Redis unreachable at start: exit 1 with one line naming Redis and REDIS_URL', async () => {

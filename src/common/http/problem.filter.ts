@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
+import { DatabaseOutageMonitor, isDatabaseUnavailable } from '../../database/database-outage';
 import { VersionMismatchError } from '../../events/aggregate';
 import { WrongExpectedVersionError } from '../../events/event-store.port';
 import { DomainError, DomainErrorKind } from '../domain/domain-error';
@@ -21,18 +22,13 @@ const HTTP_CODES: Record<number, string> = {
   429: 'RATE_LIMITED',
 };
 
-/** Postgres unreachable or going away: a 503 the client may retry, never a 500. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; driverError?: { code?: string } };
-  const code = e?.code ?? e?.driverError?.code;
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300'].includes(code)) return true;
-  return typeof e?.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message);
-}
 
 /** Every error leaves as application/problem+json (RFC 9457) with a stable `code`. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
+
+  constructor(private readonly database: DatabaseOutageMonitor) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -45,7 +41,8 @@ export class ProblemFilter implements ExceptionFilter {
       return;
     }
     const p = this.toProblem(exception);
-    if (p.status >= 500) this.logger.error({ err: exception, path: req.path }, p.detail);
+    // A database outage is reported once by the monitor, not once per request.
+    if (p.status >= 500 && !this.database.absorbs(exception)) this.logger.error({ err: exception, path: req.path }, p.detail);
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(p.headers)) res.setHeader(k, v);
     res.status(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p.body(req.originalUrl?.split('?')[0])));

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { DatabaseOutageMonitor } from '../../../database/database-outage';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, Notification } from 'pg';
 import { DataSource } from 'typeorm';
@@ -38,6 +39,7 @@ export class ReadModelWaiter implements OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly database: DatabaseOutageMonitor,
   ) {}
 
   /** `header`: the raw X-Min-Log-Position value (absent: nothing to wait for). */
@@ -147,7 +149,7 @@ export class ReadModelWaiter implements OnModuleDestroy {
     const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'almanac-read-waiter', connectionTimeoutMillis: 2000 });
     client.on('notification', (n: Notification) => this.onNotification(n));
     client.on('error', (err) => {
-      this.logger.warn({ err }, 'LISTEN connection lost; polling until it is back');
+      if (!this.database.absorbs(err)) this.logger.warn({ err }, 'LISTEN connection lost; polling until it is back');
       this.drop(client);
     });
     // A connection can also just end (server shutdown): notifications stop all the same.
@@ -161,7 +163,7 @@ export class ReadModelWaiter implements OnModuleDestroy {
         for (const l of this.listeningListeners) l(true);
       })
       .catch((err: unknown) => {
-        this.logger.warn({ err }, 'could not LISTEN for projection progress; polling');
+        if (!this.database.absorbs(err)) this.logger.warn({ err }, 'could not LISTEN for projection progress; polling');
         this.drop(client);
       })
       .finally(() => (this.connecting = null));

@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+
+/** The reason in one line: driver errors are often multi-line or carry a stack. */
+export function oneLine(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const text = (e?.message || e?.code || String(err)).split('\n')[0];
+  return e?.code && !text.includes(e.code) ? `${text} (${e.code})` : text;
+}
+
+export interface Dependency {
+  /** As people say it: "Redis", "PostgreSQL". */
+  name: string;
+  /** Prefix of the log lines' `event` field: `<event>_unreachable`, `<event>_reachable`. */
+  event: string;
+  /** Where it is, without a password. */
+  url: string;
+}
+
+/**
+ * One outage of a dependency as two structured warnings: one when the first connection error
+ * arrives, one when `probe` succeeds again (with how long it lasted and how many errors it
+ * absorbed). Drivers retry on their own and report every attempt; those reports end here
+ * instead of in the log.
+ */
+export class Outage {
+  private current?: { since: number; errors: number; timer: NodeJS.Timeout };
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly dependency: Dependency,
+    private readonly probe: () => Promise<unknown>,
+    private readonly probeEveryMs = 1000,
+  ) {}
+
+  get ongoing(): boolean {
+    return this.current !== undefined;
+  }
+
+  failed(err: unknown): void {
+    if (this.current) {
+      this.current.errors += 1;
+      return;
+    }
+    const timer = setInterval(() => void this.check(), this.probeEveryMs);
+    timer.unref();
+    this.current = { since: Date.now(), errors: 1, timer };
+    const { name, event, url } = this.dependency;
+    this.logger.warn({ event: `${event}_unreachable`, [event]: url, reason: oneLine(err) }, `${name} at ${url} is unreachable (${oneLine(err)}); retrying`);
+  }
+
+  stop(): void {
+    if (this.current) clearInterval(this.current.timer);
+    this.current = undefined;
+  }
+
+  private async check(): Promise<void> {
+    const outage = this.current;
+    if (!outage) return;
+    try {
+      await this.probe();
+    } catch {
+      return;
+    }
+    if (this.current !== outage) return;
+    this.stop();
+    const seconds = Math.round((Date.now() - outage.since) / 100) / 10;
+    const { name, event, url } = this.dependency;
+    this.logger.warn(
+      { event: `${event}_reachable`, [event]: url, outageSeconds: seconds, errors: outage.errors },
+      `${name} at ${url} is reachable again after ${seconds} s (${outage.errors} connection errors while it was away)`,
+    );
+  }
+}
