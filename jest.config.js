@@ -22,12 +22,19 @@ const common = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/support/seed.ts'],
 };
+// Integration and e2e tests spawn dist/: build it first when the sources are newer.
+const freshBuild = '<rootDir>/test/support/fresh-build.js';
 module.exports = {
   testTimeout: 60000,
+  // One run id and seed for the whole run; the teardown removes the run's databases and Redis keys.
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  reporters: ['default', '<rootDir>/test/support/seed-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.unit.spec.ts', '<rootDir>/test/**/*.unit.spec.ts'] },
-    { ...common, displayName: 'int', testMatch: ['<rootDir>/src/**/*.int.spec.ts', '<rootDir>/test/**/*.int.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'] },
+    { ...common, displayName: 'int', globalSetup: freshBuild, testMatch: ['<rootDir>/src/**/*.int.spec.ts', '<rootDir>/test/**/*.int.spec.ts'] },
+    { ...common, displayName: 'e2e', globalSetup: freshBuild, testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'] },
   ],
 };

@@ -5,8 +5,12 @@ import { AppendResult, WrongExpectedVersionError } from '../../src/events/event-
 import { GENESIS_HASH, eventHash } from '../../src/events/hash-chain';
 import { PostgresEventStore } from '../../src/events/postgres-event-store';
 import { UpcasterRegistry } from '../../src/events/upcasters';
+import { seededRandom } from '../support/run';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { waitFor } from '../support/wait';
+
+/** Commit delays drawn from the run's seed (printed on failure), so a failing interleaving can be replayed. */
+const random = seededRandom('event-store gap safety');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -366,9 +370,9 @@ describe('PostgresEventStore against PostgreSQL', () => {
             await raw.query('BEGIN');
             try {
               await raw.query('SELECT pg_current_xact_id()');
-              await raw.query('SELECT pg_sleep($1)', [Math.random() * 0.02]);
+              await raw.query('SELECT pg_sleep($1)', [random() * 0.02]);
               for (let n = 0; n < 1 + (step % 3); n++) await insertRaw(raw, own[k], ++versions[k]);
-              await raw.query('SELECT pg_sleep($1)', [Math.random() * 0.03]);
+              await raw.query('SELECT pg_sleep($1)', [random() * 0.03]);
               await raw.query('COMMIT');
             } catch (err) {
               await raw.query('ROLLBACK').catch(() => undefined);

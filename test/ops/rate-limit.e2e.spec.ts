@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { testPrefix } from '../support/run';
 import { TestApp, http, startTestApp } from '../support/app';
 
 interface Problem {
@@ -8,7 +8,7 @@ interface Problem {
 
 /** Public routes are limited per client address; the budget lives in Redis, shared by all instances. */
 describe('rate limits', () => {
-  const prefix = `t-ratelimit-${randomBytes(3).toString('hex')}`;
+  const prefix = testPrefix('ratelimit');
   const env = { QUEUE_PREFIX: prefix, RATE_LIMIT_READS_PER_MINUTE: '5', RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: '2', RATE_LIMIT_LINKS_PER_MINUTE: '3' };
   let a: TestApp;
   let b: TestApp;

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Server, Socket, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { TEST_JWT_SECRET } from '../support/app';
+import { testPrefix } from '../support/run';
 import { freePort } from '../support/redis-server';
 import { waitFor } from '../support/wait';
 
@@ -15,7 +15,7 @@ export function requireBuild(): void {
   if (!existsSync(MAIN) || !existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` first (npm test does it in pretest)');
 }
 
-export const queuePrefix = (label: string): string => `t-${label}-${randomBytes(3).toString('hex')}`;
+export const queuePrefix = testPrefix;
 
 /** A process spawned from dist: its output is kept (for "Mapped" lines, errors), it can be signalled and awaited. */
 export interface Child {

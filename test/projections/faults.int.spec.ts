@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EventStore } from '../../src/events/event-store.port';
 import { TestApp, http, startTestApp } from '../support/app';
+import { testPrefix } from '../support/run';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { TestRedis } from '../support/redis-server';
 import { waitFor } from '../support/wait';
@@ -41,7 +42,7 @@ describe('a worker process killed mid-batch', () => {
     // Write 6,000 events while no worker runs, so the worker has a backlog to be killed in.
     const { createWorkerContext } = await import('../../src/bootstrap');
     const { testConfig } = await import('../support/worker');
-    const env = { DATABASE_URL: db.url, REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: `t-kill-${randomBytes(3).toString('hex')}` };
+    const env = { DATABASE_URL: db.url, REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: testPrefix('kill') };
     const ctx = await createWorkerContext(testConfig(db.url, env.QUEUE_PREFIX), 'cli');
     const store = ctx.get(EventStore);
     for (let batch = 0; batch < 20; batch++) {

@@ -1,12 +1,16 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { EventStore } from '../../src/events/event-store.port';
 import { ProjectionWaker } from '../../src/projections/projection.waker';
+import { seededRandom, testPrefix } from '../support/run';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { waitFor } from '../support/wait';
 import { startTestWorker, testConfig } from '../support/worker';
 import { caughtUp, checkpoint, foldCalendar, readCalendar, rescheduled, scheduled } from './fold';
+
+/** Commit delays drawn from the run's seed (printed on failure), so a failing interleaving can be replayed. */
+const random = seededRandom('projection-engine gap safety');
 
 const meta = { actor: 'test', correlationId: 'c', causationId: 'c' };
 
@@ -16,7 +20,7 @@ describe('projection engine: concurrent writers, two workers', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('engine');
-    const config = testConfig(db.url, `t-engine-${randomBytes(3).toString('hex')}`);
+    const config = testConfig(db.url, testPrefix('engine'));
     workers.push(await startTestWorker(config), await startTestWorker(config));
   });
   afterAll(async () => {
@@ -41,7 +45,7 @@ describe('projection engine: concurrent writers, two workers', () => {
                VALUES ($1, $2, $3, $4, 1, $5, $6, now(), 'p', 'h')`,
               [randomUUID(), stream, v, e.type, JSON.stringify(e.data), JSON.stringify(meta)],
             );
-            await c.query('SELECT pg_sleep($1)', [Math.random() * 0.03]); // …and commit late
+            await c.query('SELECT pg_sleep($1)', [random() * 0.03]); // …and commit late
             await c.query('COMMIT');
             void waker.wakeAll().catch(() => undefined);
           }

@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import fc from 'fast-check';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createWorkerContext } from '../../src/bootstrap';
 import { DomainError } from '../../src/common/domain/domain-error';
 import { PostgresEventStore } from '../../src/events/postgres-event-store';
@@ -10,6 +10,7 @@ import { Projection } from '../../src/projections/projection';
 import { ProjectionRebuilder } from '../../src/projections/projection.rebuilder';
 import { ProjectionRegistry } from '../../src/projections/projection.registry';
 import { ProjectionRunner } from '../../src/projections/projection.runner';
+import { testPrefix } from '../support/run';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { testConfig } from '../support/worker';
 import { waitFor } from '../support/wait';
@@ -49,7 +50,7 @@ describe('rebuild', () => {
   beforeAll(async () => {
     db = await createTestDatabase('rebuild');
     // The `cli` role: the engine without BullMQ workers, so this test drives every batch itself.
-    ctx = await createWorkerContext(testConfig(db.url, `t-rebuild-${randomBytes(3).toString('hex')}`), 'cli');
+    ctx = await createWorkerContext(testConfig(db.url, testPrefix('rebuild')), 'cli');
   });
   afterAll(async () => {
     await ctx.close();
@@ -99,7 +100,7 @@ describe('a failing event', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('failing');
-    ctx = await createWorkerContext(testConfig(db.url, `t-failing-${randomBytes(3).toString('hex')}`), 'cli');
+    ctx = await createWorkerContext(testConfig(db.url, testPrefix('failing')), 'cli');
     await db.dataSource.query('CREATE TABLE seen (position bigint PRIMARY KEY)');
   });
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { createHttpApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import type { Role } from '../../src/common/auth/principal';
 import { TokenService } from '../../src/modules/auth/tokens';
 import { TestDatabase, createTestDatabase } from './database';
+import { testPrefix } from './run';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-production-0123456789';
 
@@ -20,17 +20,30 @@ export interface TestApp {
 /** Boots the real HTTP app on a free port against the file's own database and queue prefix. */
 export async function startTestApp(label: string, env: Record<string, string> = {}, role: 'api' | 'all' = 'api'): Promise<TestApp> {
   const db = await createTestDatabase(label);
+  let app: INestApplication | undefined;
+  try {
+    return await listen(label, db, env, role, (a) => (app = a));
+  } catch (err) {
+    // A start-up that throws leaves nothing behind: the app (if it got that far) and its database.
+    await app?.close().catch(() => undefined);
+    await db.drop();
+    throw err;
+  }
+}
+
+async function listen(label: string, db: TestDatabase, env: Record<string, string>, role: 'api' | 'all', created: (app: INestApplication) => void): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
     DATABASE_URL: db.url,
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: `t-${label}-${randomBytes(3).toString('hex')}`,
+    QUEUE_PREFIX: testPrefix(label),
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
     ...env,
   });
   const app = await createHttpApp(config, role);
+  created(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const tokens = new TokenService(TEST_JWT_SECRET);

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrate } from '../../src/database/database';
+import { testDatabaseName } from './run';
 
 const BASE = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -15,11 +15,16 @@ export interface TestDatabase {
 
 /** A fresh, migrated database owned by one test file, so files can run in parallel. */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const name = `almanac_t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const name = testDatabaseName(label);
   const url = withDatabase(BASE, name);
-  await migrate(url);
   const dataSource = new DataSource(dataSourceOptions({ url, poolSize: 20, applicationName: `test-${label}` }));
-  await dataSource.initialize();
+  try {
+    await migrate(url);
+    await dataSource.initialize();
+  } catch (err) {
+    await dropDatabase(name);
+    throw err;
+  }
   return {
     url,
     name,

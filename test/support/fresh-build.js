@@ -1,0 +1,25 @@
+// Integration and e2e tests spawn the compiled app from dist/. Building here whenever a source is
+// newer than dist keeps `npx jest` from testing stale code (`npm test` builds in pretest, and then
+// this finds nothing to do). A project's globalSetup runs only when one of its tests is selected,
+// so unit-only runs never build.
+const { execFileSync } = require('node:child_process');
+const { existsSync, readdirSync, statSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+
+const ROOT = resolve(__dirname, '../..');
+const OUTPUTS = ['dist/main.js', 'dist/cli/main.js'].map((p) => join(ROOT, p));
+const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package.json'];
+
+function newest(path) {
+  const s = statSync(path);
+  if (!s.isDirectory()) return /\.spec\.ts$/.test(path) ? 0 : s.mtimeMs;
+  return readdirSync(path).reduce((m, name) => Math.max(m, newest(join(path, name))), s.mtimeMs);
+}
+
+module.exports = async function freshBuild() {
+  const built = OUTPUTS.every(existsSync) ? Math.min(...OUTPUTS.map((p) => statSync(p).mtimeMs)) : 0;
+  const changed = Math.max(...INPUTS.map((p) => join(ROOT, p)).filter(existsSync).map(newest));
+  if (built >= changed) return;
+  process.stderr.write(`\ndist/ is ${built ? 'older than the sources' : 'missing'}: npm run build\n`);
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+};
