@@ -235,15 +235,19 @@ describe('calendar view over HTTP', () => {
       try {
         await blocker.query(`SELECT pg_advisory_lock(hashtext('almanac:projection:calendar'))`);
         const e = await schedule({ title: 'Patient numbat' });
-        const started = Date.now();
-        const pending = get('/v1/events?q=numbat', { 'x-min-log-position': e.position });
-        await new Promise((r) => setTimeout(r, 400)); // holding the lock, not waiting for an outcome
+        let answered = false;
+        const pending = get('/v1/events?q=numbat', { 'x-min-log-position': e.position }).finally(() => (answered = true));
+        // The worker is now queued behind the lock: the view cannot have the write.
+        await waitFor('the projection to wait for its lock', async () => {
+          const q = await blocker.query(`SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`);
+          return q.rowCount! > 0;
+        });
         expect((await get('/v1/events?q=numbat')).body.items).toEqual([]); // without the header: stale, at once
+        expect(answered).toBe(false); // with it: still held
         await blocker.query(`SELECT pg_advisory_unlock(hashtext('almanac:projection:calendar'))`);
         const r = await pending;
         expect(r.status).toBe(200);
         expect(ids(r.body)).toEqual([e.id]);
-        expect(Date.now() - started).toBeGreaterThanOrEqual(400);
         // Woken by LISTEN on one dedicated connection per process (polling is only the fallback).
         const listeners = await blocker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'almanac-read-waiter' AND datname = current_database()`);
         expect(listeners.rows[0].n).toBe(1);

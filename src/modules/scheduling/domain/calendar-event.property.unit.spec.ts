@@ -185,7 +185,8 @@ function stored(log: LoggedEvent[]): StoredEvent[] {
     version,
     type: event.type,
     schemaVersion: 1,
-    data: { ...event.data },
+    // As read back from jsonb: a state that kept a reference or a non-JSON value would differ.
+    data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
     metadata: { actor: 'system', correlationId: 'prop', causationId: 'prop' },
     recordedAt: new Date(0),
     prevHash: '',
@@ -197,12 +198,6 @@ const NUM_RUNS = 200;
 const property = (check: (r: Run) => void) => fc.assert(fc.property(commandsArb, (commands) => check(run(commands))), { numRuns: NUM_RUNS });
 
 describe('CalendarEvent stream properties (random command sequences)', () => {
-  it('versions are contiguous 1..n', () => {
-    property(({ log }) => {
-      expect(log.map((l) => l.version)).toEqual(log.map((_, i) => i + 1));
-    });
-  });
-
   it('only domain refusals are ever thrown, and every VALIDATION_FAILED names a field', () => {
     fc.assert(
       fc.property(commandsArb, (commands) => {
@@ -319,13 +314,12 @@ describe('CalendarEvent stream properties (random command sequences)', () => {
     });
   });
 
-  it('folding the log from scratch equals the incrementally evolved state', () => {
+  it('folding the stored log (JSON, as read back) from scratch equals the incrementally evolved state', () => {
     property(({ log, state }) => {
       const loaded = fold(calendarEventDecider, stored(log));
       expect(loaded.state).toEqual(state);
       expect(loaded.version).toBe(log.length);
       expect(loaded.position).toBe(log.length === 0 ? '0' : log[log.length - 1].position);
-      expect(log.map((l) => l.event).reduce(evolve, initialState)).toEqual(state);
     });
   });
 });
