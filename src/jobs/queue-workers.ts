@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Worker } from 'bullmq';
+import { MetricsTime, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONCURRENCY, QUEUES, QueueName, queuePrefix } from './catalog';
 import { JobDispatcher } from './job-dispatcher';
@@ -37,6 +37,8 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
         // lockDuration/2 while the job runs) and look for stalled jobs often.
         lockDuration: 10000,
         stalledInterval: 5000,
+        // BullMQ counts completed and failed jobs only when asked to (almanac_queue_job_outcomes).
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       });
       this.redis.watch(`worker ${name}`, w);
       w.on('failed', (job, err) => {

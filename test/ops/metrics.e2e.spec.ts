@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QUEUES } from '../../src/jobs/catalog';
+import { Client } from 'pg';
 import { TestApp, http, startTestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 import { event } from './support';
@@ -87,6 +88,32 @@ describe('/metrics (Prometheus)', () => {
     expect(sample(text, 'almanac_projection_lag_seconds', { projection: 'calendar' })).toBeGreaterThanOrEqual(0);
     for (const status of ['sent', 'failed']) expect(sample(text, 'almanac_emails', { status })).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'almanac_process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it("moves with this test's traffic: projection lag while the projection is held, jobs completed, an email sent", async () => {
+    const scrape = async () => (await http(t.baseUrl, 'GET', '/metrics')).text;
+    const value = async (name: string, labels: Record<string, string> = {}) => sample(await scrape(), name, labels);
+    await waitFor('the calendar projection caught up', async () => (await value('almanac_projection_lag_events', { projection: 'calendar' })) === 0);
+    const completed = (await value('almanac_queue_job_outcomes', { queue: QUEUES.projections, outcome: 'completed' }))!;
+    const sent = (await value('almanac_emails', { status: 'sent' }))!;
+
+    // Three writes the calendar projection cannot apply while its owner lock is held here.
+    const blocker = new Client({ connectionString: t.db.url });
+    await blocker.connect();
+    try {
+      await blocker.query(`SELECT pg_advisory_lock(hashtext('almanac:projection:calendar'))`);
+      for (let i = 0; i < 3; i++) expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event(`lagging ${i}`, i) })).status).toBe(201);
+      await waitFor('a lag of exactly the three writes', async () => (await value('almanac_projection_lag_events', { projection: 'calendar' })) === 3);
+      expect(await value('almanac_projection_lag_seconds', { projection: 'calendar' })).toBeGreaterThan(0);
+    } finally {
+      await blocker.end();
+    }
+    await waitFor('the lag back to 0', async () => (await value('almanac_projection_lag_events', { projection: 'calendar' })) === 0);
+    await waitFor('projection jobs completed for the writes', async () => (await value('almanac_queue_job_outcomes', { queue: QUEUES.projections, outcome: 'completed' }))! > completed);
+
+    // One sign-up: one confirmation email, counted as sent.
+    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions', { body: { email: 'metrics@example.org' } })).status).toBe(202);
+    await waitFor('one more email sent', async () => (await value('almanac_emails', { status: 'sent' })) === sent + 1);
   });
 
   it('the Grafana dashboard is valid JSON and uses only series that /metrics exposes', () => {

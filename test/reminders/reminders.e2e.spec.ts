@@ -8,7 +8,7 @@ import { sendEmailJobId } from '../../src/modules/mail/email.payload';
 import { dueJobId } from '../../src/modules/reminders/domain/notifications';
 import { ReminderScheduler } from '../../src/modules/reminders/planning/reminder.scheduler';
 import { TestApp, http, startTestApp } from '../support/app';
-import { ReceivedMail, TestSmtp, header, startTestSmtp } from '../support/smtp';
+import { ReceivedMail, TestSmtp, header, settled, startTestSmtp } from '../support/smtp';
 import { waitFor } from '../support/wait';
 
 const BASE = 'https://almanac.test';
@@ -77,6 +77,8 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
   }
 
   const mailsTo = (address: string): ReceivedMail[] => smtp.messages.filter((m) => m.envelopeTo.includes(address));
+  /** The settle window before counting: no email for 2 s, no email job left that could still send, no due job running. */
+  const quiet = () => settled(smtp, [{ queue: email, states: ['waiting', 'active', 'delayed', 'prioritized'] }, { queue: reminders, states: ['waiting', 'active', 'prioritized'] }]);
   /** Reminders and notices (everything with an iCalendar part) to `address` about `eventId`. */
   const about = (address: string, eventId: string): ReceivedMail[] => mailsTo(address).filter((m) => icsOf(m)?.event.uid === `${eventId}@almanac`);
   const waitMail = (address: string, eventId: string, match: (m: ReceivedMail) => boolean, what: string) =>
@@ -156,6 +158,9 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     expect(rows.map((r) => r.delivery_key).sort()).toEqual(
       [await subscriptionOf('ada@example.org'), await subscriptionOf('kim@example.org')].map((s) => `${onTime.id}|${s}|reminder|${onTime.startsAt}|PT5M`).sort(),
     );
+    // Exactly once each, counted after the settle window.
+    await quiet();
+    for (const address of ['ada@example.org', 'kim@example.org']) expect(about(address, onTime.id).map((m) => m.parsed.subject)).toEqual([expect.stringMatching(/^Reminder:/)]);
   });
 
   it('a reschedule moves the reminder (the old due job is removed, and would send nothing) and sends an "updated" notice at once', async () => {
@@ -189,6 +194,7 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     const r = icsOf(reminder)!;
     expect(Number(r.event.sequence)).toBe(1);
     expect(new Date(r.event.start).toISOString()).toBe(new Date(moved.startsAt).toISOString());
+    await quiet();
     expect(about('ada@example.org', e.id).filter((m) => m.parsed.subject?.startsWith('Reminder:'))).toHaveLength(1);
     const keys = (await deliveries(e.id)).filter((d) => d.kind === 'reminder').map((d) => d.delivery_key);
     expect(keys.length).toBeGreaterThan(0);
@@ -216,6 +222,7 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     }, 20000);
     expect(job.returnvalue).toBe('cancelled');
     await waitFor('both cancel notices recorded', async () => (await deliveries(e.id)).filter((d) => d.status === 'sent').length === 2);
+    await quiet();
     expect((await deliveries(e.id)).map((d) => d.kind)).toEqual(['cancelled', 'cancelled']);
     expect(about('ada@example.org', e.id)).toHaveLength(1);
   });
@@ -262,12 +269,7 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
   });
 
   it('a rebuild of the planning projection, and the safety net after it, send nothing new', async () => {
-    const settle = () => waitFor('queues idle', async () => {
-      const r = await reminders.getJobCounts('waiting', 'active');
-      const m = await email.getJobCounts('waiting', 'active', 'delayed');
-      return r.waiting + r.active + m.waiting + m.active + m.delayed === 0;
-    });
-    await settle();
+    await quiet();
     const count = smtp.messages.length;
     const plan = await t.db.dataSource.query('SELECT * FROM reminder_plan ORDER BY event_id, lead_time');
     const r = await http(t.baseUrl, 'POST', '/v1/admin/projections/reminder-plan/rebuild', { token: admin });
@@ -278,7 +280,7 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     }, 20000);
     expect(await t.db.dataSource.query('SELECT * FROM reminder_plan ORDER BY event_id, lead_time')).toEqual(plan);
     await t.app.get(ReminderScheduler).sweep();
-    await settle();
+    await quiet();
     expect(smtp.messages.length).toBe(count);
   });
 

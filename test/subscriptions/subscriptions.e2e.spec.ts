@@ -6,7 +6,7 @@ import { Deliveries } from '../../src/modules/mail/deliveries';
 import { SubscriberDirectory } from '../../src/modules/subscriptions/subscriber-directory';
 import { SubscriptionLinks } from '../../src/modules/subscriptions/subscription-links';
 import { TestApp, http, startTestApp } from '../support/app';
-import { ReceivedMail, TestSmtp, header, startTestSmtp } from '../support/smtp';
+import { ReceivedMail, TestSmtp, header, settled, startTestSmtp } from '../support/smtp';
 import { waitFor } from '../support/wait';
 
 const BASE = 'https://almanac.test';
@@ -42,6 +42,8 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
   });
 
   const mailsTo = (address: string): ReceivedMail[] => smtp.messages.filter((m) => m.envelopeTo.some((a) => a.toLowerCase() === address.toLowerCase()));
+  /** The settle window before counting: no email for 2 s and no email job left that could still send. */
+  const quiet = () => settled(smtp, [{ queue: t.app.get<Queue>(getQueueToken(QUEUES.email)), states: ['waiting', 'active', 'delayed', 'prioritized'] }]);
   const mailTo = (address: string, n = 1) => waitFor(`${n} email(s) to ${address}`, () => mailsTo(address).length >= n && mailsTo(address)[n - 1], 20000);
   /** The link in an email, pointed at the test server (PUBLIC_BASE_URL is a fake https origin). */
   const local = (url: string) => {
@@ -189,6 +191,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     expect(d.kind).toBe('confirm');
     expect(d.attempts).toBeGreaterThan(1);
     expect(d.messageId).toMatch(/@almanac\.test>$/);
+    await quiet();
     expect(mailsTo('retry@example.org')).toHaveLength(1);
   });
 
@@ -243,6 +246,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     const unknown = await http<{ code: string }>(t.baseUrl, 'POST', `/v1/admin/deliveries/${encodeURIComponent('confirm|nobody|1|0')}/retry`, { token: admin });
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('DELIVERY_NOT_FOUND');
+    await quiet();
     expect(mailsTo('later@example.org')).toHaveLength(1);
   });
 
@@ -276,6 +280,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     const queue = t.app.get<Queue>(getQueueToken(QUEUES.email));
     const job = await queue.add(JOBS.email.send, { deliveryKey: d.deliveryKey, kind: 'confirm', subscriptionId: d.subscriptionId, eventId: null, payload: {} }, { jobId: 'stray-1' });
     await waitFor('stray job done', async () => (await queue.getJobState(job.id!)) === 'completed');
+    await quiet();
     expect(mailsTo('once@example.org')).toHaveLength(1);
 
     const key = `claim-race|${d.subscriptionId}`;

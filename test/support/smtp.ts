@@ -1,6 +1,8 @@
 import { ParsedMail, simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, SMTPServerDataStream } from 'smtp-server';
+import type { JobType, Queue } from 'bullmq';
+import { waitFor } from './wait';
 
 export interface ReceivedMail {
   /** The raw RFC 5322 source. */
@@ -19,6 +21,8 @@ export interface TestSmtp {
   refused: number;
   /** Answer RCPT TO of this address with a permanent `550 <address>: Recipient address rejected`, as real servers do. */
   rejectRecipient(address: string): void;
+  /** When the listener last saw a transaction (a message or a refused MAIL FROM), epoch ms. */
+  lastActivityAt: number;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     url: '',
     messages: [],
     refused: 0,
+    lastActivityAt: Date.now(),
     refuse: (code = 451) => void (refusing = code),
     accept: () => void (refusing = null),
     rejectRecipient: (address) => void rejected.add(address.toLowerCase()),
@@ -40,6 +45,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onMailFrom(_address, _session, cb) {
+      state.lastActivityAt = Date.now();
       if (refusing === null) return cb();
       state.refused++;
       const err = Object.assign(new Error('try again later'), { responseCode: refusing });
@@ -57,6 +63,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
         simpleParser(raw)
           .then((parsed) => {
             state.messages.push({ raw, parsed, envelopeTo: session.envelope.rcptTo.map((r) => r.address) });
+            state.lastActivityAt = Date.now();
             cb();
           })
           .catch((err: Error) => cb(err));
@@ -72,4 +79,20 @@ export async function startTestSmtp(): Promise<TestSmtp> {
 export function header(m: ParsedMail, name: string): string | undefined {
   const line = m.headerLines.find((h) => h.key === name.toLowerCase());
   return line ? line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : undefined;
+}
+
+/**
+ * Waits out a settle window before counting emails: the listener quiet for `quietMs` and the
+ * given queues drained (for each, the job states that still mean "may send"), so a duplicate
+ * that would arrive a moment after the first email is counted too.
+ */
+export async function settled(smtp: TestSmtp, queues: { queue: Queue; states: JobType[] }[], quietMs = 2000): Promise<void> {
+  await waitFor(`the mail listener quiet for ${quietMs} ms and the queues drained`, async () => {
+    if (Date.now() - smtp.lastActivityAt < quietMs) return false;
+    for (const { queue, states } of queues) {
+      const counts = await queue.getJobCounts(...states);
+      if (Object.values(counts).some((n) => n > 0)) return false;
+    }
+    return Date.now() - smtp.lastActivityAt >= quietMs;
+  }, 30000, 100);
 }
