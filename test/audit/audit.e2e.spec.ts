@@ -274,7 +274,18 @@ describe('auditing an event’s life from the log', () => {
 
   it('replays the read models as recorded at an instant into a separate schema, leaving the live ones alone', async () => {
     const until = new Date(Date.parse(mid(history[2].recordedAt, history[3].recordedAt)));
+    // The live calendar filled first (the api role runs no worker: the test drives it), so the
+    // comparison below is between real rows, not an empty table and itself.
+    const calendar = t.app.get(ProjectionRegistry).get('calendar')!;
+    await waitFor('the calendar projection to apply the five events', async () => {
+      await t.app.get(ProjectionRunner).catchUp(calendar);
+      const [row] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM calendar_events WHERE id = $1 AND version = 4', [id]);
+      return row.n === 1;
+    });
     const liveBefore = await t.db.dataSource.query('SELECT id, version, status FROM calendar_events ORDER BY id');
+    expect(liveBefore).toEqual([{ id: otherId, version: 1, status: 'scheduled' }, { id, version: 4, status: 'cancelled' }].sort((a, b) => a.id.localeCompare(b.id)));
+    const historyBefore = await t.db.dataSource.query('SELECT id, version, valid_to FROM calendar_history ORDER BY id, version');
+    expect(historyBefore).toHaveLength(5);
     const report = await t.app.get(ReplayService).replay({ until });
     try {
       expect(report.schema).toMatch(/^replay_\d{14}_\d{14}$/);
@@ -288,6 +299,7 @@ describe('auditing an event’s life from the log', () => {
         [3, null],
       ]);
       expect(await t.db.dataSource.query('SELECT id, version, status FROM calendar_events ORDER BY id')).toEqual(liveBefore);
+      expect(await t.db.dataSource.query('SELECT id, version, valid_to FROM calendar_history ORDER BY id, version')).toEqual(historyBefore);
     } finally {
       await t.db.dataSource.query(`DROP SCHEMA ${report.schema} CASCADE`);
     }
