@@ -77,7 +77,10 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     if (key.length < 1 || key.length > 200) {
       return throwError(() => new ProblemException(400, 'VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 characters', [{ field: 'Idempotency-Key', message: 'must be 1 to 200 characters' }]));
     }
-    const principal = req.principal?.sub ?? ANONYMOUS;
+    // Keys are scoped per caller. Anonymous callers have no subject, so each client address is a
+    // scope of its own (the address Express derives behind trusted proxies only): one client
+    // cannot replay, or collide with, another's response by guessing its key.
+    const principal = req.principal?.sub ?? `${ANONYMOUS}@${req.ip ?? 'unknown'}`;
     const body: unknown = typeof req.body === 'string' ? req.body : (req.body ?? null);
     const requestHash = createHmac('sha256', this.hashKey).update(`${req.method} ${req.path}\n${canonicalize(body)}`).digest('hex');
 

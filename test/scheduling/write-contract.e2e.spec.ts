@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { TestApp, HttpResult, http, startTestApp } from '../support/app';
+import type { Role } from '../../src/modules/auth/principal';
+
+/** Erasure destroys the subscriber's key and records the decision in the log. */
+const ERASE_APPENDS = 1;
+
+interface Problem {
+  code: string;
+  status: number;
+}
+
+/**
+ * The write contract on EVERY write route: `Idempotency-Key` (the same key and body replay the
+ * first response and append nothing; another body is 422; keys are per caller, anonymous callers
+ * per client address; two concurrent requests with one key run the command once), and
+ * `If-Match` on PATCH, reschedule and cancel (a version that existed but is no longer current
+ * is 412; two clients racing with the same version: exactly one wins).
+ */
+describe('the write contract on every write route', () => {
+  let t: TestApp;
+  const tokens: Partial<Record<Role, string>> = {};
+  let second: Partial<Record<Role, string>> = {};
+
+  beforeAll(async () => {
+    t = await startTestApp('writes', {}, 'api');
+    for (const r of ['staff', 'admin'] as const) tokens[r] = await t.token(`${r}-1`, r);
+    second = { staff: await t.token('staff-2', 'staff'), admin: await t.token('admin-2', 'admin') };
+  });
+  afterAll(() => t?.close());
+
+  const event = (title = 'Write contract forum') => ({
+    title, description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: null }, start: { date: '2031-05-10' }, end: { date: '2031-05-11' },
+  });
+  const logSize = async (): Promise<number> => (await t.db.dataSource.query('SELECT count(*)::int AS n FROM events'))[0].n;
+  const schedule = async (): Promise<string> => {
+    const r = await http<{ id: string }>(t.baseUrl, 'POST', '/v1/events', { token: tokens.staff, body: event() });
+    expect(r.status).toBe(201);
+    return r.body.id;
+  };
+  const subscriptionId = async (): Promise<string> => {
+    const email = `${randomUUID()}@example.org`;
+    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions', { body: { email } })).status).toBe(202);
+    const [row] = await t.db.dataSource.query(`SELECT stream_id FROM events WHERE type = 'SubscriptionRequested' ORDER BY position DESC LIMIT 1`);
+    return (row.stream_id as string).replace(/^subscription-/, '');
+  };
+  const listing = (n: number) => `When Where\n${n} March 2031 Tokyo, Japan Write contract forum ${randomUUID()}\n`;
+
+  interface Route {
+    name: string;
+    method: string;
+    /** A fresh target (path) for one scenario. */
+    path: () => Promise<string>;
+    body: () => unknown;
+    other: () => unknown;
+    /** Who calls it; `anonymous` callers are told apart by their address. */
+    as: Role | 'anonymous';
+    status: number;
+    /** Events one execution appends. */
+    appends: number;
+    headers?: Record<string, string>;
+    /** Another route with the same key is "another request" too (bodyless DELETE). */
+    otherPath?: () => Promise<string>;
+  }
+
+  const ROUTES: Route[] = [
+    { name: 'schedule', method: 'POST', path: async () => '/v1/events', body: () => event(), other: () => event('Another forum'), as: 'staff', status: 201, appends: 1 },
+    { name: 'change', method: 'PATCH', path: async () => `/v1/events/${await schedule()}`, body: () => ({ title: 'Renamed' }), other: () => ({ title: 'Renamed otherwise' }), as: 'staff', status: 200, appends: 1 },
+    {
+      name: 'reschedule', method: 'POST', path: async () => `/v1/events/${await schedule()}/reschedule`,
+      body: () => ({ start: { date: '2031-06-01' }, end: { date: '2031-06-02' } }), other: () => ({ start: { date: '2031-07-01' }, end: { date: '2031-07-02' } }), as: 'staff', status: 200, appends: 1,
+    },
+    { name: 'cancel', method: 'POST', path: async () => `/v1/events/${await schedule()}/cancel`, body: () => ({ reason: 'rain' }), other: () => ({ reason: 'snow' }), as: 'staff', status: 200, appends: 1 },
+    { name: 'import', method: 'POST', path: async () => '/v1/imports', body: () => listing(3), other: () => listing(4), as: 'staff', status: 200, appends: 1, headers: { 'content-type': 'text/plain' } },
+    { name: 'subscribe', method: 'POST', path: async () => '/v1/subscriptions', body: () => ({ email: `${randomUUID()}@example.org` }), other: () => ({ email: `${randomUUID()}@example.org` }), as: 'anonymous', status: 202, appends: 1 },
+    {
+      name: 'erase a subscriber', method: 'DELETE', path: async () => `/v1/admin/subscriptions/${await subscriptionId()}`, body: () => undefined, other: () => undefined, as: 'admin', status: 204, appends: ERASE_APPENDS,
+      otherPath: async () => `/v1/admin/subscriptions/${await subscriptionId()}`,
+    },
+    { name: 'rebuild a projection', method: 'POST', path: async () => '/v1/admin/projections/calendar/rebuild', body: () => undefined, other: () => undefined, as: 'admin', status: 202, appends: 0, otherPath: async () => '/v1/admin/projections/subscriptions/rebuild' },
+  ];
+
+  /** Each body is generated once per scenario, so "the same body" is the same bytes. */
+  const send = (r: Route, path: string, body: unknown, key: string, caller: 'first' | 'second' = 'first'): Promise<HttpResult<Record<string, unknown>>> => {
+    const headers: Record<string, string> = { ...(r.headers ?? {}), 'idempotency-key': key };
+    let token: string | undefined;
+    if (r.as === 'anonymous') headers['x-forwarded-for'] = caller === 'first' ? '203.0.113.1' : '203.0.113.2';
+    else token = (caller === 'first' ? tokens : second)[r.as];
+    return http(t.baseUrl, r.method, path, { token, body, headers });
+  };
+  /**
+   * What a client reads from a write's answer. A weak ETag (W/…) is Express hashing the body's
+   * bytes, and a replayed body is the same JSON but not the same bytes (stored as jsonb, keys come
+   * back reordered), so only the contract's strong `"<version>"` ETag is compared.
+   */
+  const replayHeaders = (res: HttpResult) => ({
+    ...Object.fromEntries(['location', 'x-log-position', 'content-type'].map((h) => [h, res.headers.get(h)])),
+    etag: res.headers.get('etag')?.startsWith('W/') ? 'weak' : res.headers.get('etag'),
+  });
+
+  describe.each(ROUTES)('$name', (r) => {
+    it('the same key and body replay the first response and append nothing; another body is 422', async () => {
+      const path = await r.path();
+      const body = r.body();
+      const key = randomUUID();
+      const otherPath = r.otherPath ? await r.otherPath() : path;
+      const before = await logSize();
+      const first = await send(r, path, body, key);
+      expect(first.status).toBe(r.status);
+      const size = await logSize();
+      expect(size - before).toBe(r.appends);
+
+      const replay = await send(r, path, body, key);
+      expect({ status: replay.status, body: replay.body, headers: replayHeaders(replay) }).toEqual({ status: first.status, body: first.body, headers: replayHeaders(first) });
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+
+      const other = await send(r, otherPath, r.other(), key);
+      expect(other.status).toBe(422);
+      expect(other.headers.get('content-type')).toContain('application/problem+json');
+      expect((other.body as unknown as Problem).code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(await logSize()).toBe(size);
+    });
+
+    it("keys are per caller: another caller's same key runs its own request", async () => {
+      const key = randomUUID();
+      const first = await send(r, await r.path(), r.body(), key, 'first');
+      expect(first.status).toBe(r.status);
+      const theirs = await send(r, r.otherPath ? await r.otherPath() : await r.path(), r.other(), key, 'second');
+      expect(theirs.status).toBe(r.status);
+      expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+    });
+
+    it('two concurrent requests with one key: the command runs once, the other gets the replay or a precise 409', async () => {
+      const path = await r.path();
+      const body = r.body();
+      const key = randomUUID();
+      const size = await logSize();
+      const [a, b] = await Promise.all([send(r, path, body, key), send(r, path, body, key)]);
+      const winners = [a, b].filter((x) => x.status === r.status && x.headers.get('idempotent-replayed') === null);
+      expect(winners).toHaveLength(1);
+      const loser = a === winners[0] ? b : a;
+      if (loser.status === 409) {
+        expect(loser.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_PROGRESS', status: 409 });
+        expect(loser.headers.get('retry-after')).toBe('1');
+      } else {
+        expect({ status: loser.status, body: loser.body, replayed: loser.headers.get('idempotent-replayed') }).toEqual({ status: winners[0].status, body: winners[0].body, replayed: 'true' });
+      }
+      expect(await logSize()).toBe(size + r.appends);
+    });
+  });
+
+  describe.each(['change', 'reschedule', 'cancel'])('If-Match on %s', (name) => {
+    const r = () => ROUTES.find((x) => x.name === name)!;
+    it('a version that existed but is no longer current is 412 with the current ETag, and changes nothing', async () => {
+      const id = await schedule();
+      const moved = await http(t.baseUrl, 'PATCH', `/v1/events/${id}`, { token: tokens.staff, body: { title: 'Second version' }, headers: { 'if-match': '"1"' } });
+      expect(moved.status).toBe(200);
+      const path = (await r().path()).replace(/[0-9a-f-]{36}/, id);
+      const size = await logSize();
+      const stale = await http<Problem>(t.baseUrl, r().method, path, { token: tokens.staff, body: r().other(), headers: { 'if-match': '"1"' } });
+      expect(stale.status).toBe(412);
+      expect(stale.body.code).toBe('VERSION_MISMATCH');
+      expect(stale.headers.get('etag')).toBe('"2"');
+      expect(await logSize()).toBe(size);
+    });
+
+    it('two clients with the same If-Match: exactly one wins, the other gets 412 naming the winner’s version', async () => {
+      const id = await schedule();
+      const path = (await r().path()).replace(/[0-9a-f-]{36}/, id);
+      const size = await logSize();
+      const [a, b] = await Promise.all([
+        http<Problem>(t.baseUrl, r().method, path, { token: tokens.staff, body: r().body(), headers: { 'if-match': '"1"' } }),
+        http<Problem>(t.baseUrl, r().method, path, { token: second.staff, body: r().other(), headers: { 'if-match': '"1"' } }),
+      ]);
+      expect([a.status, b.status].sort()).toEqual([200, 412]);
+      const loser = a.status === 412 ? a : b;
+      expect(loser.body.code).toBe('VERSION_MISMATCH');
+      expect(loser.headers.get('etag')).toBe('"2"');
+      expect(await logSize()).toBe(size + 1);
+    });
+  });
+});
