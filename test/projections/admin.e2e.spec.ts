@@ -1,8 +1,14 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { EventStore } from '../../src/events/event-store.port';
+import { calendarEventStream } from '../../src/modules/scheduling/domain/events';
 import { TestApp, http, startTestApp } from '../support/app';
+import { seededRandom } from '../support/run';
+import { startTestWorker, testConfig } from '../support/worker';
 import { waitFor } from '../support/wait';
+import { foldCalendar, readCalendar } from './fold';
 
 const CLI = resolve(__dirname, '../../dist/cli/main.js');
 
@@ -61,6 +67,85 @@ describe('operating projections', () => {
     expect(list.body.items).toHaveLength(5);
     expect((await http(t.baseUrl, 'POST', '/v1/admin/projections/nope/rebuild', { token: admin })).status).toBe(404);
   });
+
+  it('a rebuild raced against 4 writing clients: reads never lose an event they showed, and the swapped model equals the log', async () => {
+    const random = seededRandom('rebuild raced against writers');
+    const store = t.app.get(EventStore);
+    const body = (title: string, day: number) => ({
+      title, description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: null }, timeZone: 'Asia/Seoul',
+      start: { date: `2034-01-${String((day % 28) + 1).padStart(2, '0')}` }, end: { date: `2034-01-${String((day % 28) + 1).padStart(2, '0')}` },
+    });
+    // A log long enough that the rebuild's replay takes a while (straight to the store: fast).
+    const seeded: string[] = [];
+    for (let b = 0; b < 1500; b += 50) {
+      await Promise.all(Array.from({ length: 50 }, async (_, k) => {
+        const id = randomUUID();
+        await store.append(calendarEventStream(id), 0, [{ type: 'EventScheduled', data: body(`Seeded ${b + k}`, b + k) }], { actor: 'seed', correlationId: id, causationId: id });
+        seeded.push(id);
+      }));
+    }
+    await waitFor('the calendar to catch up with the seed', async () => (await calendarStatus()).lag.events === 0, 30000);
+    const before = await calendarStatus();
+    // A second worker, so the live projection keeps being applied (there) while one worker is
+    // busy rebuilding: the swap must then align the rebuilt tables with a live model ahead of them.
+    const second = await startTestWorker(testConfig(t.db.url, t.config.QUEUE_PREFIX));
+
+    let stop = false;
+    let rebuilding = false;
+    let writesDuringRebuild = 0;
+    let readsDuringRebuild = 0;
+    const writes: string[] = [];
+    /** id → the highest version a read has shown; once shown, an event must stay visible, never older. */
+    const shown = new Map<string, number>();
+    const lost: string[] = [];
+    const writer = async (n: number) => {
+      for (let i = 0; !stop; i++) {
+        const mine = writes.filter((_, k) => k % 4 === n);
+        const r = i % 3 === 2 && mine.length
+          ? await http(t.baseUrl, 'PATCH', `/v1/events/${mine[Math.floor(random() * mine.length)]}`, { token: staff, body: { title: `Changed ${n}-${i}` } })
+          : await http<{ id: string }>(t.baseUrl, 'POST', '/v1/events', { token: staff, body: body(`Written ${n}-${i}`, i) });
+        expect(r.status).toBeLessThan(300);
+        if (r.status === 201) writes.push((r.body as { id: string }).id);
+        if (rebuilding) writesDuringRebuild++;
+      }
+    };
+    const read = async (id: string) => {
+      const r = await http<{ version: number }>(t.baseUrl, 'GET', `/v1/events/${id}`);
+      if (rebuilding) readsDuringRebuild++;
+      const last = shown.get(id);
+      if (r.status === 200) {
+        if (last !== undefined && r.body.version < last) lost.push(`${id}: version ${r.body.version} after ${last}`);
+        shown.set(id, Math.max(last ?? 0, r.body.version));
+      } else if (last !== undefined) lost.push(`${id}: ${r.status} after version ${last}`);
+    };
+    const reader = async () => {
+      while (!stop) {
+        const pick = (ids: string[]) => ids[Math.floor(random() * ids.length)];
+        await Promise.all([pick(seeded), pick(seeded), ...writes.slice(-4), pick(writes) ?? pick(seeded)].map(read));
+      }
+    };
+    const clients = [...[0, 1, 2, 3].map(writer), reader(), reader()];
+    await waitFor('the writers under way', () => writes.length >= 20, 15000, 10);
+
+    rebuilding = true;
+    expect((await http(t.baseUrl, 'POST', '/v1/admin/projections/calendar/rebuild', { token: admin })).status).toBe(202);
+    await waitFor('the rebuild to swap', async () => {
+      const s = await calendarStatus();
+      return s.generation > before.generation && s.state === 'running';
+    }, 60000, 50);
+    rebuilding = false;
+    const after = writes.length;
+    await waitFor('more writes after the swap', () => writes.length >= after + 20, 15000, 10);
+    stop = true;
+    await Promise.all(clients);
+    await second.close();
+
+    expect(writesDuringRebuild).toBeGreaterThan(0);
+    expect(readsDuringRebuild).toBeGreaterThan(0);
+    expect(lost).toEqual([]);
+    await waitFor('the calendar to catch up with the writers', async () => (await calendarStatus()).lag.events === 0, 30000);
+    expect(await readCalendar(t.db.dataSource)).toEqual(await foldCalendar(t.db.dataSource));
+  }, 120000);
 
   it('`cli projections rebuild calendar --verify` rebuilds from a terminal and reports no differences', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'projections', 'rebuild', 'calendar', '--verify'], {
