@@ -245,10 +245,10 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     expect(row.due_at.toISOString()).toBe(first.minus({ days: 1 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 }).toUTC().toISO());
   });
 
-  it('a worker killed between sending and recording: at most one duplicate, with the same Message-ID', async () => {
-    // Simulated: the SMTP server accepted the reminder, then the worker died before recording
-    // 'sent' — the row is left 'sending' with a claim older than a minute. The retry takes the
-    // abandoned claim over and sends again: that is the one window, and it costs one duplicate.
+  it('a reminder claim left abandoned (sending, over a minute old) is taken over: one duplicate, with the same Message-ID', async () => {
+    // The row a worker killed after the SMTP server accepted the reminder leaves behind (the real
+    // crash is test/subscriptions/crash.e2e.spec.ts): the retry takes the abandoned claim over
+    // and sends again — the one window, and it costs one duplicate.
     const ada = await subscriptionOf('ada@example.org');
     const key = `${onTime.id}|${ada}|reminder|${onTime.startsAt}|PT5M`;
     const before = about('ada@example.org', onTime.id).length;

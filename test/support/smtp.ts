@@ -21,6 +21,8 @@ export interface TestSmtp {
   refused: number;
   /** Answer RCPT TO of this address with a permanent `550 <address>: Recipient address rejected`, as real servers do. */
   rejectRecipient(address: string): void;
+  /** Runs after a message is received and before the listener answers 250 (accepted). */
+  beforeAccept?: (mail: ReceivedMail) => Promise<void>;
   /** When the listener last saw a transaction (a message or a refused MAIL FROM), epoch ms. */
   lastActivityAt: number;
   close(): Promise<void>;
@@ -62,10 +64,12 @@ export async function startTestSmtp(): Promise<TestSmtp> {
         const raw = Buffer.concat(chunks).toString('utf8');
         simpleParser(raw)
           .then((parsed) => {
-            state.messages.push({ raw, parsed, envelopeTo: session.envelope.rcptTo.map((r) => r.address) });
+            const mail: ReceivedMail = { raw, parsed, envelopeTo: session.envelope.rcptTo.map((r) => r.address) };
+            state.messages.push(mail);
             state.lastActivityAt = Date.now();
-            cb();
+            return state.beforeAccept?.(mail);
           })
+          .then(() => cb())
           .catch((err: Error) => cb(err));
       });
     },
