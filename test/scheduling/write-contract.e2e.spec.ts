@@ -1,6 +1,12 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { QUEUES } from '../../src/jobs/catalog';
 import { TestApp, HttpResult, http, startTestApp } from '../support/app';
-import type { Role } from '../../src/modules/auth/principal';
+import type { Role } from '../../src/common/auth/principal';
+import { waitFor } from '../support/wait';
+import { startTestWorker, testConfig } from '../support/worker';
 
 /** Erasure destroys the subscriber's key and records the decision in the log. */
 const ERASE_APPENDS = 1;
@@ -21,13 +27,17 @@ describe('the write contract on every write route', () => {
   let t: TestApp;
   const tokens: Partial<Record<Role, string>> = {};
   let second: Partial<Record<Role, string>> = {};
+  let worker: INestApplicationContext | undefined;
 
   beforeAll(async () => {
     t = await startTestApp('writes', {}, 'api');
     for (const r of ['staff', 'admin'] as const) tokens[r] = await t.token(`${r}-1`, r);
     second = { staff: await t.token('staff-2', 'staff'), admin: await t.token('admin-2', 'admin') };
   });
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await worker?.close();
+    await t?.close();
+  });
 
   const event = (title = 'Write contract forum') => ({
     title, description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: null }, start: { date: '2031-05-10' }, end: { date: '2031-05-11' },
@@ -38,12 +48,27 @@ describe('the write contract on every write route', () => {
     expect(r.status).toBe(201);
     return r.body.id;
   };
+  /**
+   * A subscription to erase. Sign-ups are queued and handled by a worker, started here only for
+   * the erasure cases (last): until then no background work appends to the log.
+   */
+  const erased = new Set<string>();
   const subscriptionId = async (): Promise<string> => {
-    const email = `${randomUUID()}@example.org`;
-    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions', { body: { email } })).status).toBe(202);
-    const [row] = await t.db.dataSource.query(`SELECT stream_id FROM events WHERE type = 'SubscriptionRequested' ORDER BY position DESC LIMIT 1`);
-    return (row.stream_id as string).replace(/^subscription-/, '');
+    worker ??= await startTestWorker(testConfig(t.db.url, t.config.QUEUE_PREFIX));
+    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions', { body: { email: `${randomUUID()}@example.org` } })).status).toBe(202);
+    const id = await waitFor('a subscription in the log', async () => {
+      const rows: { stream_id: string }[] = await t.db.dataSource.query(`SELECT stream_id FROM events WHERE type = 'SubscriptionRequested'`);
+      return rows.map((r) => r.stream_id.replace(/^subscription-/, '')).find((i) => !erased.has(i));
+    });
+    erased.add(id);
+    return id;
   };
+  const signUpJobs = async (): Promise<number> => {
+    const counts = await t.app.get<Queue>(getQueueToken(QUEUES.subscriptions)).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  };
+  const streamSize = async (path: string): Promise<number> =>
+    (await t.db.dataSource.query('SELECT count(*)::int AS n FROM events WHERE stream_id = $1', [`subscription-${path.split('/').pop()}`]))[0].n;
   const listing = (n: number) => `When Where\n${n} March 2031 Tokyo, Japan Write contract forum ${randomUUID()}\n`;
 
   interface Route {
@@ -56,8 +81,9 @@ describe('the write contract on every write route', () => {
     /** Who calls it; `anonymous` callers are told apart by their address. */
     as: Role | 'anonymous';
     status: number;
-    /** Events one execution appends. */
+    /** What one execution does, counted by `effect`: events appended, unless said otherwise. */
     appends: number;
+    effect?: (path: string) => Promise<number>;
     headers?: Record<string, string>;
     /** Another route with the same key is "another request" too (bodyless DELETE). */
     otherPath?: () => Promise<string>;
@@ -72,12 +98,15 @@ describe('the write contract on every write route', () => {
     },
     { name: 'cancel', method: 'POST', path: async () => `/v1/events/${await schedule()}/cancel`, body: () => ({ reason: 'rain' }), other: () => ({ reason: 'snow' }), as: 'staff', status: 200, appends: 1 },
     { name: 'import', method: 'POST', path: async () => '/v1/imports', body: () => listing(3), other: () => listing(4), as: 'staff', status: 200, appends: 1, headers: { 'content-type': 'text/plain' } },
-    { name: 'subscribe', method: 'POST', path: async () => '/v1/subscriptions', body: () => ({ email: `${randomUUID()}@example.org` }), other: () => ({ email: `${randomUUID()}@example.org` }), as: 'anonymous', status: 202, appends: 1 },
-    {
-      name: 'erase a subscriber', method: 'DELETE', path: async () => `/v1/admin/subscriptions/${await subscriptionId()}`, body: () => undefined, other: () => undefined, as: 'admin', status: 204, appends: ERASE_APPENDS,
-      otherPath: async () => `/v1/admin/subscriptions/${await subscriptionId()}`,
+    { name: 'subscribe', method: 'POST', path: async () => '/v1/subscriptions', body: () => ({ email: `${randomUUID()}@example.org` }), other: () => ({ email: `${randomUUID()}@example.org` }), as: 'anonymous', status: 202,
+      // Queued sealed, answered without touching the database: one sign-up job per execution.
+      appends: 1, effect: signUpJobs,
     },
     { name: 'rebuild a projection', method: 'POST', path: async () => '/v1/admin/projections/calendar/rebuild', body: () => undefined, other: () => undefined, as: 'admin', status: 202, appends: 0, otherPath: async () => '/v1/admin/projections/subscriptions/rebuild' },
+    {
+      name: 'erase a subscriber', method: 'DELETE', path: async () => `/v1/admin/subscriptions/${await subscriptionId()}`, body: () => undefined, other: () => undefined, as: 'admin', status: 204, appends: ERASE_APPENDS, effect: streamSize,
+      otherPath: async () => `/v1/admin/subscriptions/${await subscriptionId()}`,
+    },
   ];
 
   /** Each body is generated once per scenario, so "the same body" is the same bytes. */
@@ -104,10 +133,11 @@ describe('the write contract on every write route', () => {
       const body = r.body();
       const key = randomUUID();
       const otherPath = r.otherPath ? await r.otherPath() : path;
-      const before = await logSize();
+      const effect = () => (r.effect ?? logSize)(path);
+      const before = await effect();
       const first = await send(r, path, body, key);
       expect(first.status).toBe(r.status);
-      const size = await logSize();
+      const size = await effect();
       expect(size - before).toBe(r.appends);
 
       const replay = await send(r, path, body, key);
@@ -118,7 +148,7 @@ describe('the write contract on every write route', () => {
       expect(other.status).toBe(422);
       expect(other.headers.get('content-type')).toContain('application/problem+json');
       expect((other.body as unknown as Problem).code).toBe('IDEMPOTENCY_KEY_REUSED');
-      expect(await logSize()).toBe(size);
+      expect(await effect()).toBe(size);
     });
 
     it("keys are per caller: another caller's same key runs its own request", async () => {
@@ -134,7 +164,8 @@ describe('the write contract on every write route', () => {
       const path = await r.path();
       const body = r.body();
       const key = randomUUID();
-      const size = await logSize();
+      const effect = () => (r.effect ?? logSize)(path);
+      const size = await effect();
       const [a, b] = await Promise.all([send(r, path, body, key), send(r, path, body, key)]);
       const winners = [a, b].filter((x) => x.status === r.status && x.headers.get('idempotent-replayed') === null);
       expect(winners).toHaveLength(1);
@@ -145,7 +176,7 @@ describe('the write contract on every write route', () => {
       } else {
         expect({ status: loser.status, body: loser.body, replayed: loser.headers.get('idempotent-replayed') }).toEqual({ status: winners[0].status, body: winners[0].body, replayed: 'true' });
       }
-      expect(await logSize()).toBe(size + r.appends);
+      expect(await effect()).toBe(size + r.appends);
     });
   });
 
