@@ -79,8 +79,9 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     }
     // Keys are scoped per caller. Anonymous callers have no subject, so each client address is a
     // scope of its own (the address Express derives behind trusted proxies only): one client
-    // cannot replay, or collide with, another's response by guessing its key.
-    const principal = req.principal?.sub ?? `${ANONYMOUS}@${req.ip ?? 'unknown'}`;
+    // cannot replay, or collide with, another's response by guessing its key. The address is
+    // kept only as a keyed hash, like the request.
+    const principal = req.principal?.sub ?? `${ANONYMOUS}:${createHmac('sha256', this.hashKey).update(req.ip ?? '').digest('hex').slice(0, 32)}`;
     const body: unknown = typeof req.body === 'string' ? req.body : (req.body ?? null);
     const requestHash = createHmac('sha256', this.hashKey).update(`${req.method} ${req.path}\n${canonicalize(body)}`).digest('hex');
 
