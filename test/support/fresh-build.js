@@ -1,14 +1,14 @@
 // Integration and e2e tests spawn the compiled app from dist/. Building here whenever a source is
 // newer than dist keeps `npx jest` from testing stale code (`npm test` builds in pretest, and then
 // this finds nothing to do). A project's globalSetup runs only when one of its tests is selected,
-// so unit-only runs never build.
+// so unit-only runs never build. The build script itself compiles only when dist/ is stale.
 const { execFileSync } = require('node:child_process');
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
 const ROOT = resolve(__dirname, '../..');
 const OUTPUTS = ['dist/main.js', 'dist/cli/main.js'].map((p) => join(ROOT, p));
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package.json'];
+const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 function newest(path) {
   const s = statSync(path);
@@ -20,6 +20,6 @@ module.exports = async function freshBuild() {
   const built = OUTPUTS.every(existsSync) ? Math.min(...OUTPUTS.map((p) => statSync(p).mtimeMs)) : 0;
   const changed = Math.max(...INPUTS.map((p) => join(ROOT, p)).filter(existsSync).map(newest));
   if (built >= changed) return;
-  process.stderr.write(`\ndist/ is ${built ? 'older than the sources' : 'missing'}: npm run build\n`);
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  process.stderr.write(`\ndist/ is ${built ? 'older than the sources' : 'missing'}: building it\n`);
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
 };
