@@ -7,6 +7,7 @@ import { EventStoreModule } from './events/event-store.module';
 import { loggerModule } from './logging';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuditHttpModule } from './modules/audit/http/audit-http.module';
+import { TransparencyModule, TransparencyWorkerModule } from './modules/audit/transparency/transparency.module';
 import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { CalendarModule } from './modules/calendar/calendar.module';
@@ -41,11 +42,12 @@ export class AppModule {
         SchedulingModule,
         CalendarModule,
         AuditModule,
+        TransparencyModule,
         RemindersModule,
         MailModule,
         SubscriptionsModule,
         ...(serves ? [HttpCommonModule.forRoot(AuthGuard), OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule] : []),
-        ...(works ? [RemindersWorkerModule, ProjectionsWorkerModule, JobsWorkerModule] : []),
+        ...(works ? [RemindersWorkerModule, ProjectionsWorkerModule, JobsWorkerModule, TransparencyWorkerModule] : []),
       ],
     };
   }

@@ -133,7 +133,10 @@ audit
   .command('verify')
   .description('walk every stream\'s hash chain (JSON report on stdout; exit code 1 when broken)')
   .option('--file <export>', 'verify an NDJSON export offline (no database): chains, stream summaries and counts')
-  .action(async (o: { file?: string }) => {
+  .option('--checkpoint <saved>', 'instead: check a kept signed checkpoint — its signature, and that the log (or the --file export) still holds exactly its leaves')
+  .option('--key <verifier key>', "with --checkpoint: the log's verifier key (text or a file holding it); default: the log's own key")
+  .action(async (o: { file?: string; checkpoint?: string; key?: string }) => {
+    if (o.checkpoint) return verifyCheckpointCommand(o.checkpoint, o.file, o.key);
     const bar = await progressBar(`verifying [{bar}] {percentage}% | {value}/{total} ${o.file ? 'bytes' : 'events'}`);
     let report: { ok: boolean };
     if (o.file) {
@@ -169,6 +172,74 @@ audit
     out(JSON.stringify(report, null, 2));
     process.exitCode = report.ok ? 0 : 1;
   });
+
+audit
+  .command('checkpoint')
+  .description('print the latest signed checkpoint of the log (a new one if it grew since); keep it to verify the log later')
+  .action(async () => {
+    const { TransparencyService } = await import('../modules/audit/transparency/transparency.service');
+    const app = await workerContext(loadConfig());
+    try {
+      process.stdout.write((await app.get(TransparencyService).checkpoint()).note);
+    } finally {
+      await app.close();
+    }
+  });
+
+async function readKey(key: string | undefined) {
+  if (!key) return undefined;
+  const { parseVerifierKey } = await import('../modules/audit/transparency/domain/signed-note');
+  return parseVerifierKey(key.includes('+') ? key : await (await import('node:fs/promises')).readFile(key, 'utf8'));
+}
+
+/** Exit code 1 when the checkpoint's signature or its leaves no longer check out. */
+async function verifyCheckpointCommand(checkpointFile: string, exportFile: string | undefined, key: string | undefined): Promise<void> {
+  const note = await (await import('node:fs/promises')).readFile(checkpointFile, 'utf8');
+  let report: { ok: boolean; keySource?: string };
+  if (exportFile) {
+    const { openCheckpoint, parseVerifierKey } = await import('../modules/audit/transparency/domain/signed-note');
+    const { compareWithCheckpoint } = await import('../modules/audit/transparency/verification/compare-log');
+    const { log, sealed, verifierKey } = await readExportForCheckpoint(exportFile);
+    let verifier = await readKey(key);
+    let keySource = 'option';
+    if (!verifier && verifierKey) {
+      verifier = parseVerifierKey(verifierKey);
+      keySource = 'export (pin your own copy with --key)';
+    }
+    if (!verifier) throw new InvalidArgumentError('the export names no verifier key: pass --key');
+    report = { ...(await compareWithCheckpoint(openCheckpoint(note, verifier), log, sealed)), keySource };
+  } else {
+    const { TransparencyService } = await import('../modules/audit/transparency/transparency.service');
+    const app = await workerContext(loadConfig());
+    try {
+      report = await app.get(TransparencyService).verify(note, await readKey(key));
+    } finally {
+      await app.close();
+    }
+  }
+  out(JSON.stringify(report, null, 2));
+  process.exitCode = report.ok ? 0 : 1;
+}
+
+async function readExportForCheckpoint(file: string) {
+  const { createReadStream } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  const { exportLeaves } = await import('../modules/audit/transparency/verification/export-leaves');
+  let verifierKey: string | undefined;
+  let seenHeader = false;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  async function* tap(): AsyncGenerator<string> {
+    for await (const l of lines) {
+      if (!seenHeader && l.includes('"export-header"')) {
+        seenHeader = true;
+        verifierKey = (JSON.parse(l) as { verifierKey?: string }).verifierKey;
+      }
+      yield l;
+    }
+  }
+  const leaves = await exportLeaves(tap());
+  return { ...leaves, verifierKey };
+}
 
 function parseInstantOption(value: string): Date {
   const d = new Date(value);

@@ -44,11 +44,21 @@ const schema = z
     RATE_LIMIT_LINKS_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     /** Memory for finished pages of GET /v1/events per API process (exact: a page is reused only while the view is unchanged); 0 turns it off. */
     LIST_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
+    /** The owner role's URL, for migrations; unset: DATABASE_URL's (a development superuser then provisions a runtime role). */
+    DATABASE_MIGRATION_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** Ed25519 private key (PKCS#8 PEM) that signs transparency checkpoints; unset in development: generated once and kept. */
+    CHECKPOINT_SIGNING_KEY: z.string().min(1).optional(),
+    /** Checkpoint origin line and key name; unset: the host of PUBLIC_BASE_URL + "/almanac". */
+    CHECKPOINT_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be non-empty, without spaces or "+"').optional(),
+    CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** Comma-separated addresses that get a daily digest of the checkpoints issued. */
+    AUDIT_CHECKPOINT_EMAILS: z.string().default(''),
     /** Seconds a process gets to drain on SIGTERM before it exits anyway. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).default(9),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
+    if (!c.CHECKPOINT_SIGNING_KEY) ctx.addIssue({ code: 'custom', path: ['CHECKPOINT_SIGNING_KEY'], message: 'is required when NODE_ENV=production (an Ed25519 PKCS#8 PEM private key)' });
     if (!c.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NODE_ENV=production (the development mailbox is off)' });
     if (!c.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required when NODE_ENV=production (every link in every email starts with it)' });
     if (!c.DATA_KEY_SECRET) ctx.addIssue({ code: 'custom', path: ['DATA_KEY_SECRET'], message: 'must be set to at least 32 characters when NODE_ENV=production (it protects subscribers\' data; keep it apart from AUTH_JWT_SECRET)' });

@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from '../database/database-outage';
 import { LogCheckpoint, StoredEvent, checkpointOf, compareCheckpoints } from '../events/envelope';
 import { PostgresEventStore } from '../events/postgres-event-store';
 import { Checkpoints, cp } from './checkpoints';
-import { Projection, ProjectionContext, ProjectionSlot } from './projection';
+import { Projection, ProjectionContext, ProjectionSlot, readsType } from './projection';
 
 export const REBUILD_SUFFIX = '__rebuild';
 
@@ -113,7 +113,7 @@ export class ProjectionRunner {
     if (until) events = events.filter((e) => compareCheckpoints(checkpointOf(e), until) <= 0);
     if (events.length === 0) return { applied: 0, read: 0, committed: [] };
     const ctx = this.context(tx, p, slot);
-    const relevant = events.filter((e) => p.eventTypes.includes(e.type));
+    const relevant = events.filter((e) => readsType(p, e.type));
     if (!(relevant.length > 1 && p.applyBatch && (await this.tryBatch(tx, ctx, p, relevant)))) {
       for (const e of relevant) {
         try {

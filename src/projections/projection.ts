@@ -17,8 +17,8 @@ export interface ProjectionContext {
  */
 export interface Projection {
   readonly name: string;
-  /** Event types it reads; others only move the checkpoint. */
-  readonly eventTypes: readonly string[];
+  /** Event types it reads (`'all'`: every event, whatever its type); others only move the checkpoint. */
+  readonly eventTypes: readonly string[] | 'all';
   /** Tables it owns: rebuilt together into fresh copies and swapped atomically. */
   readonly tables: readonly string[];
   /** Columns that legitimately differ between a rebuild and the live model (ignored by verify). */
@@ -33,6 +33,8 @@ export interface Projection {
   /** Side effects after the batch committed (live slot only; a replay never repeats them). */
   afterCommit?(events: StoredEvent[]): Promise<void>;
 }
+
+export const readsType = (p: Pick<Projection, 'eventTypes'>, type: string): boolean => p.eventTypes === 'all' || p.eventTypes.includes(type);
 
 export const PROJECTION_METADATA = 'almanac:projection';
 

@@ -7,6 +7,7 @@ import { CalendarHistoryReadModel } from './history/calendar-history.read-model'
 import { AuditLogReader } from './log/audit-log.reader';
 import { ReadAuditLogHandler } from './read-audit-log/read-audit-log.handler';
 import { ReplayService } from './replay/replay.service';
+import { TransparencyModule } from './transparency/transparency.module';
 import { VerifyLogHandler } from './verify-log/verify-log.handler';
 
 const handlers = [AuditCalendarHandler, ReadAuditLogHandler, ExportLogHandler, VerifyLogHandler];
@@ -16,7 +17,7 @@ const handlers = [AuditCalendarHandler, ReadAuditLogHandler, ExportLogHandler, V
  * log reader, verification and replay. No HTTP: see AuditHttpModule.
  */
 @Module({
-  imports: [ProjectionsModule],
+  imports: [ProjectionsModule, TransparencyModule],
   providers: [CalendarHistoryProjection, CalendarHistoryReadModel, AuditLogReader, ReplayService, ...handlers],
   exports: [CalendarHistoryProjection, AuditLogReader, ReplayService],
 })

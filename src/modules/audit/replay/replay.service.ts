@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '../../../events/postgres-event-store';
-import type { Projection, ProjectionContext } from '../../../projections/projection';
+import { type Projection, type ProjectionContext, readsType } from '../../../projections/projection';
 import { ProjectionRegistry } from '../../../projections/projection.registry';
 import { HISTORY_PROJECTION } from '../history/history-row';
 import { AuditLogReader, BATCH } from '../log/audit-log.reader';
@@ -117,7 +117,7 @@ export class ReplayService {
             },
           };
           for (const r of rows) {
-            if (!p.eventTypes.includes(r.type)) continue;
+            if (!readsType(p, r.type)) continue;
             await p.apply(ctx, this.store.toStored(r));
             applied++;
           }

@@ -7,7 +7,10 @@ import { ChainRow, ChainVerifier, VerifyReport } from './chain-verifier';
  *   2. one RAW stored event per line (data as stored, not upcast), in position order;
  *   3. one `stream-summary` line per stream: its last exported version and hash, and count;
  *   4. a final `export-summary` line: how many events and streams the file holds.
- * Meta lines carry `kind`; event lines never do (their `type` is the event type).
+ *   5. one `sealed-leaf` line per leaf of the transparency tree whose event is gone from the log.
+ * Meta lines carry `kind`; event lines never do (their `type` is the event type). Event lines
+ * carry `leafIndex` (their leaf in the transparency tree, null if not sealed yet) and, where the
+ * tree sealed a different event hash, `sealedHash`.
  */
 export const NDJSON = 'application/x-ndjson';
 export const EXPORT_FORMAT = 'almanac-export/1';
@@ -21,6 +24,8 @@ export interface ExportHeaderLine {
   filters: Record<string, string>;
   /** The database snapshot every line was read from (pg_snapshot text). */
   snapshot: string;
+  /** The log's checkpoint verifier key when it was exported. */
+  verifierKey?: string;
 }
 
 export interface StreamSummaryLine {
@@ -29,6 +34,15 @@ export interface StreamSummaryLine {
   version: number;
   lastHash: string;
   events: number;
+}
+
+export interface SealedLeafLine {
+  kind: 'sealed-leaf';
+  leafIndex: number;
+  position: string;
+  streamId: string;
+  version: number;
+  eventHash: string;
 }
 
 export interface ExportSummaryLine {
@@ -77,6 +91,10 @@ export class ExportChecker {
         if (this.summaries.has(s.streamId)) this.problem(`line ${this.lineNo}: a second stream-summary for ${s.streamId}`);
         this.summaries.set(s.streamId, s);
         return;
+      }
+      case 'sealed-leaf': {
+        const l = o as unknown as SealedLeafLine;
+        return this.problem(`leaf ${l.leafIndex} of the transparency tree (${l.streamId} v${l.version}, position ${l.position}) was sealed, but its event is gone from the log`);
       }
       case 'export-summary':
         this.final = o as unknown as ExportSummaryLine;

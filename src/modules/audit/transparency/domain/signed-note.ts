@@ -46,7 +46,9 @@ export function verifierFor(name: string, publicKey: Buffer): NoteVerifier {
 export const formatVerifierKey = (v: NoteVerifier): string => `${v.name}+${v.keyId.toString('hex')}+${Buffer.concat([Buffer.of(ED25519), v.publicKey]).toString('base64')}`;
 
 export function parseVerifierKey(text: string): NoteVerifier {
-  const parts = text.trim().split('+');
+  // The name holds no '+', the base64 key may: split at the first two.
+  const m = /^([^+]+)\+([^+]+)\+(.+)$/.exec(text.trim());
+  const parts = m ? [m[1], m[2], m[3]] : [];
   if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) throw invalid('a verifier key is <name>+<key id hex>+<base64 key>');
   const key = Buffer.from(parts[2], 'base64');
   if (key.length !== 33 || key[0] !== ED25519) throw invalid('only Ed25519 verifier keys are supported');
