@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { AppConfig, ConfigError, loadConfig, redactUrl } from './config/config';
-import { migrate } from './database/database';
+import { Logger as NestLogger } from '@nestjs/common';
+import { prepareDatabase } from './database/runtime-role';
 import { closeOnSignals, createHttpApp, createWorkerContext } from './bootstrap';
 import { checkDatabase, checkRedis } from './startup/preflight';
 import { Logger } from 'nestjs-pino';
@@ -21,11 +22,12 @@ function startupLine(config: AppConfig, role: string, url?: string) {
 async function main(): Promise<void> {
   const role = (process.argv[2] ?? 'all') as (typeof ROLES)[number];
   if (!ROLES.includes(role)) throw new ConfigError(`unknown role "${role}"; use one of ${ROLES.join(', ')}`);
-  const config = loadConfig();
+  const loaded = loadConfig();
   // Unreachable dependencies are one line naming them and their variable, not a stack trace.
-  await Promise.all([checkDatabase(config.DATABASE_URL), checkRedis(config.REDIS_URL)]);
-  // Creates the database when missing and applies pending migrations under an advisory lock.
-  await migrate(config.DATABASE_URL);
+  await Promise.all([checkDatabase(loaded.DATABASE_MIGRATION_URL ?? loaded.DATABASE_URL), checkRedis(loaded.REDIS_URL)]);
+  // Creates the database when missing, applies pending migrations as the owner, and connects
+  // the service as a role that can only read and append to the log.
+  const config = { ...loaded, DATABASE_URL: await prepareDatabase(loaded, (m) => new NestLogger('Database').warn(m)) };
   if (role === 'worker') {
     const worker = await createWorkerContext(config);
     closeOnSignals(worker, config.SHUTDOWN_TIMEOUT_SECONDS, (m) => worker.get(Logger).log(m));

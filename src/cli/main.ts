@@ -17,6 +17,15 @@ const migrate = async (url: string) => {
   return (await import('../database/database')).migrate(url);
 };
 
+const warn = (m: string) => process.stderr.write(`almanac: warning: ${m}\n`);
+/** DATABASE_URL as the service runs it: migrated as the owner, connected as the runtime role. */
+const runtimeConfig = async () => {
+  const config = loadConfig();
+  await (await import('../startup/preflight')).checkDatabase(config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL);
+  const { prepareDatabase } = await import('../database/runtime-role');
+  return { ...config, DATABASE_URL: await prepareDatabase(config, warn) };
+};
+
 /* The CLI writes results to stdout and progress to stderr, so output can be piped. */
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -46,7 +55,9 @@ program
   .command('migrate')
   .description('create the database if missing and apply pending migrations')
   .action(async () => {
-    const applied = await migrate(loadConfig().DATABASE_URL);
+    const config = loadConfig();
+    const applied = await migrate(config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL);
+    await (await import('../database/runtime-role')).prepareDatabase(config, warn);
     out(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
   });
 
@@ -56,9 +67,8 @@ program
   .argument('<file>', 'listing text file')
   .option('--actor <sub>', 'recorded as the actor of the events', 'cli')
   .action(async (file: string, o: { actor: string }) => {
-    const config = loadConfig();
     const text = await (await import('node:fs/promises')).readFile(file, 'utf8');
-    await migrate(config.DATABASE_URL);
+    const config = await runtimeConfig();
     const { CommandBus } = await import('@nestjs/cqrs');
     const { ImportListingCommand } = await import('../modules/scheduling/import-listing/import-listing.command');
     const app = await workerContext(config);
@@ -90,7 +100,7 @@ projections
   .description('checkpoint, head and lag of every projection')
   .action(async () => {
     const { ProjectionStatusService } = await import('../projections/projection.status');
-    const app = await workerContext(loadConfig());
+    const app = await workerContext(await runtimeConfig());
     try {
       out(JSON.stringify(await app.get(ProjectionStatusService).all(), null, 2));
     } finally {
@@ -104,8 +114,7 @@ projections
   .argument('<name>', 'projection name (see `projections status`)')
   .option('--verify', 'compare the rebuilt model with the live one and report differences')
   .action(async (name: string, o: { verify?: boolean }) => {
-    const config = loadConfig();
-    await migrate(config.DATABASE_URL);
+    const config = await runtimeConfig();
     const { ProjectionRebuilder } = await import('../projections/projection.rebuilder');
     const app = await workerContext(config);
     const bar = await progressBar(`rebuilding ${name} [{bar}] {value}/{total} events | {eta_formatted} left`);
@@ -178,7 +187,7 @@ audit
   .description('print the latest signed checkpoint of the log (a new one if it grew since); keep it to verify the log later')
   .action(async () => {
     const { TransparencyService } = await import('../modules/audit/transparency/transparency.service');
-    const app = await workerContext(loadConfig());
+    const app = await workerContext(await runtimeConfig());
     try {
       process.stdout.write((await app.get(TransparencyService).checkpoint()).note);
     } finally {
@@ -210,7 +219,7 @@ async function verifyCheckpointCommand(checkpointFile: string, exportFile: strin
     report = { ...(await compareWithCheckpoint(openCheckpoint(note, verifier), log, sealed)), keySource };
   } else {
     const { TransparencyService } = await import('../modules/audit/transparency/transparency.service');
-    const app = await workerContext(loadConfig());
+    const app = await workerContext(await runtimeConfig());
     try {
       report = await app.get(TransparencyService).verify(note, await readKey(key));
     } finally {
@@ -256,8 +265,7 @@ program
   .option('--projections <names>', 'comma-separated projection names (default: calendar and the history)')
   .option('--schema <name>', 'target schema (default replay_<until>_<now>)')
   .action(async (o: { until: Date; projections?: string; schema?: string }) => {
-    const config = loadConfig();
-    await migrate(config.DATABASE_URL);
+    const config = await runtimeConfig();
     const { ReplayService } = await import('../modules/audit/replay/replay.service');
     const app = await workerContext(config);
     const bar = await progressBar('replaying [{bar}] {value}/{total} events | {eta_formatted} left');

@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { provisionRuntimeRole } from '../../src/database/runtime-role';
 import { TEST_JWT_SECRET } from '../support/app';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { TestSmtp, startTestSmtp } from '../support/smtp';
@@ -8,10 +10,13 @@ describe('production configuration', () => {
   let db: TestDatabase;
   let smtp: TestSmtp;
   const children: Child[] = [];
+  let runtimeUrl: string;
+  const signingKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 
   beforeAll(async () => {
     requireBuild();
     [db, smtp] = await Promise.all([createTestDatabase('production'), startTestSmtp()]);
+    runtimeUrl = await provisionRuntimeRole(db.url);
   });
   afterAll(async () => {
     for (const c of children) await c.kill();
@@ -19,9 +24,12 @@ describe('production configuration', () => {
     await db?.drop();
   });
 
+  // Production as the README says: migrations as the owner, the service as a role that can only read and append to the log.
   const prod = (): Record<string, string> => ({
     NODE_ENV: 'production',
-    DATABASE_URL: db.url,
+    DATABASE_URL: runtimeUrl,
+    DATABASE_MIGRATION_URL: db.url,
+    CHECKPOINT_SIGNING_KEY: signingKey,
     QUEUE_PREFIX: queuePrefix('production'),
     SMTP_URL: smtp.url,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,

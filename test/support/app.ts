@@ -3,6 +3,7 @@ import { createHttpApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import type { Role } from '../../src/common/auth/principal';
 import { TokenService } from '../../src/modules/auth/tokens';
+import { provisionRuntimeRole } from '../../src/database/runtime-role';
 import { TestDatabase, createTestDatabase } from './database';
 import { testPrefix } from './run';
 
@@ -17,7 +18,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the real HTTP app on a free port against the file's own database and queue prefix. */
+/**
+ * Boots the real HTTP app on a free port against the file's own database and queue prefix,
+ * connected as the runtime role (as `npm start` does): it can read and append to `events`
+ * only. `db` stays the owner's (superuser) connection, for tamper and fault tests.
+ */
 export async function startTestApp(label: string, env: Record<string, string> = {}, role: 'api' | 'all' = 'api'): Promise<TestApp> {
   const db = await createTestDatabase(label);
   let app: INestApplication | undefined;
@@ -35,7 +40,7 @@ async function listen(label: string, db: TestDatabase, env: Record<string, strin
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
-    DATABASE_URL: db.url,
+    DATABASE_URL: await provisionRuntimeRole(db.url),
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: testPrefix(label),
     AUTH_JWT_SECRET: TEST_JWT_SECRET,

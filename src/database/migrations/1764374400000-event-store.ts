@@ -27,9 +27,11 @@ export class EventStore1764374400000 implements MigrationInterface {
     await q.query('CREATE INDEX events_type_idx ON events (type, position)');
     await q.query(`CREATE INDEX events_actor_idx ON events ((metadata->>'actor'), position)`);
 
-    // Append-only enforced by the database, not only by the code: no role that uses the
-    // application's queries can edit history. A superuser can still disable the trigger,
-    // which is exactly what the hash chain is there to detect.
+    // Append-only enforced by the database, not only by the code: this trigger refuses UPDATE,
+    // DELETE and TRUNCATE to everyone, but the table's owner (and a superuser) can disable it.
+    // The service therefore runs as a role granted only INSERT and SELECT on events (see the
+    // runtime role set up at start-up); what an owner might still do is caught by the signed
+    // checkpoints of the transparency log (and, within a stream, by the hash chain).
     await q.query(`
       CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

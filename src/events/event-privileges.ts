@@ -1,0 +1,50 @@
+import type { Client } from 'pg';
+
+/** What a role may do to `events` beyond INSERT and SELECT; empty for the service's runtime role. */
+export async function eventPowers(c: Client): Promise<string[]> {
+  const { rows } = await c.query<Record<string, boolean>>(
+    `SELECT r.rolsuper AS superuser,
+            pg_has_role(current_user, t.relowner, 'USAGE') AS owner,
+            has_table_privilege('events', 'UPDATE') AS "UPDATE",
+            has_table_privilege('events', 'DELETE') AS "DELETE",
+            has_table_privilege('events', 'TRUNCATE') AS "TRUNCATE",
+            has_table_privilege('events', 'TRIGGER') AS "TRIGGER",
+            has_table_privilege('events', 'REFERENCES') AS "REFERENCES"
+       FROM pg_roles r, pg_class t
+      WHERE r.rolname = current_user AND t.oid = 'events'::regclass`,
+  );
+  const r = rows[0];
+  if (!r) return ['unknown role'];
+  return Object.entries(r)
+    .filter(([, v]) => v)
+    .map(([k]) => (k === 'superuser' ? 'is a superuser' : k === 'owner' ? 'owns the table (ALTER, DISABLE TRIGGER)' : k));
+}
+
+/**
+ * Run by the owner after migrations: `role` may read and append to the log and nothing more
+ * (no UPDATE, DELETE, TRUNCATE, trigger control or ownership of `events`), and owns every
+ * other table (projections rebuild into fresh tables and swap them in).
+ */
+export async function grantRuntimeRole(c: Client, role: string): Promise<void> {
+  const r = quoteIdent(role);
+  const db = (await c.query<{ d: string }>('SELECT current_database() AS d')).rows[0].d;
+  await c.query(`GRANT CONNECT, TEMPORARY, CREATE ON DATABASE ${quoteIdent(db)} TO ${r}`);
+  await c.query(`GRANT USAGE, CREATE ON SCHEMA public TO ${r}`);
+  const tables = (
+    await c.query<{ name: string; owner: string }>(
+      `SELECT c.relname AS name, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
+    )
+  ).rows;
+  for (const t of tables) {
+    if (t.name === 'events' || t.name === 'schema_migrations' || t.owner === role) continue;
+    await c.query(`ALTER TABLE ${quoteIdent(t.name)} OWNER TO ${r}`);
+  }
+  await c.query(`REVOKE ALL ON events FROM ${r}`);
+  await c.query(`GRANT SELECT, INSERT ON events TO ${r}`);
+  await c.query(`REVOKE ALL ON schema_migrations FROM ${r}`);
+  await c.query(`GRANT SELECT ON schema_migrations TO ${r}`);
+  // The identity of events.position needs no grant; the others' sequences went with their tables.
+}
+
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
