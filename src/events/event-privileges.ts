@@ -30,15 +30,20 @@ export async function grantRuntimeRole(c: Client, role: string): Promise<void> {
   const db = (await c.query<{ d: string }>('SELECT current_database() AS d')).rows[0].d;
   await c.query(`GRANT CONNECT, TEMPORARY, CREATE ON DATABASE ${quoteIdent(db)} TO ${r}`);
   await c.query(`GRANT USAGE, CREATE ON SCHEMA public TO ${r}`);
-  const tables = (
-    await c.query<{ name: string; owner: string }>(
-      `SELECT c.relname AS name, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
+  // Tables, views and free-standing sequences; a table's own sequences follow their table.
+  const owned = (
+    await c.query<{ name: string; kind: string; owner: string }>(
+      `SELECT c.relname AS name, c.relkind AS kind, pg_get_userbyid(c.relowner) AS owner
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+          AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
+        ORDER BY c.relname`,
     )
   ).rows;
-  for (const t of tables) {
+  const kinds: Record<string, string> = { r: 'TABLE', p: 'TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE' };
+  for (const t of owned) {
     if (t.name === 'events' || t.name === 'schema_migrations' || t.owner === role) continue;
-    await c.query(`ALTER TABLE ${quoteIdent(t.name)} OWNER TO ${r}`);
+    await c.query(`ALTER ${kinds[t.kind]} ${quoteIdent(t.name)} OWNER TO ${r}`);
   }
   await c.query(`REVOKE ALL ON events FROM ${r}`);
   await c.query(`GRANT SELECT, INSERT ON events TO ${r}`);
