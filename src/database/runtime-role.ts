@@ -50,9 +50,14 @@ export async function provisionRuntimeRole(ownerUrl: string): Promise<string> {
     }
     await grantsUnderLock(c, RUNTIME_ROLE);
   });
+  return runtimeUrlFor(ownerUrl);
+}
+
+/** `ownerUrl` connecting as the role provisionRuntimeRole creates for it. */
+export function runtimeUrlFor(ownerUrl: string): string {
   const u = new URL(ownerUrl);
   u.username = RUNTIME_ROLE;
-  u.password = password;
+  u.password = runtimePassword(ownerUrl);
   return u.toString();
 }
 

@@ -1,9 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
+import { runtimeUrlFor } from '../../database/runtime-role';
 import { QUEUES, queuePrefix } from '../../jobs/catalog';
 import { redisOptions } from '../../jobs/redis';
 import type { Role } from '../../common/auth/principal';
@@ -54,10 +56,15 @@ export async function freePort(): Promise<number> {
  * The environment of the app under benchmark: production mode (as users run it), its own
  * database and queue prefix, no read rate limit, no logging.
  */
+const BENCH_CHECKPOINT_KEY = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+
 export function appEnv(databaseUrl: string, prefix: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
+    // Production's split: migrations as the owner, the service as a role that can only read and append to events.
+    DATABASE_URL: runtimeUrlFor(databaseUrl),
+    DATABASE_MIGRATION_URL: databaseUrl,
+    CHECKPOINT_SIGNING_KEY: BENCH_CHECKPOINT_KEY,
     REDIS_URL: BENCH_REDIS_URL,
     QUEUE_PREFIX: prefix,
     AUTH_JWT_SECRET: BENCH_JWT_SECRET,

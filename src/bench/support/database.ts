@@ -1,5 +1,6 @@
 import { Client, Pool } from 'pg';
 import { migrate } from '../../database/database';
+import { provisionRuntimeRole } from '../../database/runtime-role';
 import { BENCH_DATABASE_URL, uniqueSuffix, withDatabase } from './env';
 
 /** Databases not dropped yet, so an interrupted run (Ctrl-C) can still drop them. */
@@ -22,6 +23,8 @@ export async function createBenchDatabase(label: string, poolSize = 4): Promise<
   const name = `almanac_bench_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${uniqueSuffix()}`;
   const url = withDatabase(BENCH_DATABASE_URL, name);
   await migrate(url);
+  // The app runs as the runtime role (appEnv), as production does; the bench itself stays the owner.
+  await provisionRuntimeRole(url);
   const pool = new Pool({ connectionString: url, max: poolSize, application_name: `bench-${label}` });
   pool.on('error', () => undefined); // a dropped idle connection at the end is not an error
   let dropped = false;

@@ -43,24 +43,27 @@ export class TransparencyService {
     return formatVerifierKey(await this.checkpoints.verifier());
   }
 
+  // No transaction: a stored node never changes, and a node missing means the tree is not
+  // that big yet. Two round trips for an inclusion proof, one for a consistency proof.
   async inclusion(position: string, treeSize: number): Promise<InclusionProof> {
-    return this.tree.snapshot(async (m) => {
-      const size = await this.tree.size(m);
-      if (treeSize < 1 || treeSize > size) throw invalid('treeSize', `treeSize must be from 1 to the sealed tree's size (${size})`);
-      const leaf = await this.tree.leafByPosition(position, m);
-      if (!leaf) throw new DomainError('not-found', 'LEAF_NOT_FOUND', `no sealed event at position ${position} (not in the log, or not sealed yet)`);
-      if (leaf.leafIndex >= treeSize) throw invalid('treeSize', `the event at position ${position} is leaf ${leaf.leafIndex}, not in a tree of size ${treeSize}`);
-      return { leafIndex: leaf.leafIndex, treeSize, hashes: b64(await this.tree.rangeHashes(m, inclusionRanges(leaf.leafIndex, treeSize))) };
-    });
+    if (treeSize < 1) throw invalid('treeSize', 'treeSize must be at least 1');
+    const leaf = await this.tree.leafByPosition(position);
+    if (!leaf) throw new DomainError('not-found', 'LEAF_NOT_FOUND', `no sealed event at position ${position} (not in the log, or not sealed yet)`);
+    if (leaf.leafIndex >= treeSize) throw invalid('treeSize', `the event at position ${position} is leaf ${leaf.leafIndex}, not in a tree of size ${treeSize}`);
+    const hashes = await this.tree.rangeHashes(inclusionRanges(leaf.leafIndex, treeSize));
+    if (!hashes) throw await this.beyondTree('treeSize');
+    return { leafIndex: leaf.leafIndex, treeSize, hashes: b64(hashes) };
   }
 
   async consistency(from: number, to: number): Promise<ConsistencyProof> {
-    return this.tree.snapshot(async (m) => {
-      const size = await this.tree.size(m);
-      if (to > size) throw invalid('to', `to must be at most the sealed tree's size (${size})`);
-      if (from < 1 || from > to) throw invalid('from', 'from must be from 1 to `to`');
-      return { from, to, hashes: b64(await this.tree.rangeHashes(m, consistencyRanges(from, to))) };
-    });
+    if (from < 1 || from > to) throw invalid('from', 'from must be from 1 to `to`');
+    const hashes = from === to ? (to <= (await this.tree.size()) ? [] : null) : await this.tree.rangeHashes(consistencyRanges(from, to));
+    if (!hashes) throw await this.beyondTree('to');
+    return { from, to, hashes: b64(hashes) };
+  }
+
+  private async beyondTree(field: string): Promise<DomainError> {
+    return invalid(field, `${field} must be at most the sealed tree's size (${await this.tree.size()})`);
   }
 
   /** Checks a kept checkpoint: our signature, and that the log still holds exactly its leaves. */

@@ -71,26 +71,16 @@ export const TreeTables = {
 export class TreeRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Runs `fn` on one snapshot, so a size and the nodes read after it describe the same tree. */
-  snapshot<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction('REPEATABLE READ', fn);
-  }
-
   size(m: EntityManager = this.db.manager): Promise<number> {
     return TreeTables.size(m);
   }
 
-  /** MTH(D[start:end]) for each range, from O(log n) stored nodes each, in one query. */
-  async rangeHashes(m: EntityManager, ranges: readonly (readonly [number, number])[]): Promise<Hash[]> {
+  /** MTH(D[start:end]) for each range, from O(log n) stored nodes each, in one query; null when a range lies beyond the tree. */
+  async rangeHashes(ranges: readonly (readonly [number, number])[], m: EntityManager = this.db.manager): Promise<Hash[] | null> {
     const refs = ranges.flatMap(([a, b]) => completeSubtrees(a, b));
     const found = await TreeTables.nodes(m, refs);
-    return ranges.map(([a, b]) =>
-      rangeHash(a, b, (r) => {
-        const h = found.get(nodeKey(r));
-        if (!h) throw new Error(`transparency node ${nodeKey(r)} is missing`);
-        return h;
-      }),
-    );
+    if (refs.some((r) => !found.has(nodeKey(r)))) return null;
+    return ranges.map(([a, b]) => rangeHash(a, b, (r) => found.get(nodeKey(r))!));
   }
 
   async leafByPosition(position: string, m: EntityManager = this.db.manager): Promise<SealedLeaf | undefined> {
