@@ -44,3 +44,32 @@ describe('the daily digest of checkpoints', () => {
     expect(await digest.sendIfDue()).toBe(0);
   });
 });
+
+/** Nobody asks, the log grows: a worker signs checkpoints on its own, at most one per interval. */
+describe('checkpoints on an interval', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('checkpointinterval', { CHECKPOINT_INTERVAL_SECONDS: '1' }, 'all');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('while the log grows, and once more after it went quiet, so the last event is covered', async () => {
+    const store = t.app.get(PostgresEventStore);
+    const started = Date.now();
+    for (let i = 0; i < 12; i++) {
+      await store.append(`ledger-${i}`, 0, [{ type: 'Entry', data: { i } }], meta);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const signed = await waitFor('a checkpoint covering all 12 events', async () => {
+      const rows: { tree_size: string; signed_at: Date }[] = await t.db.dataSource.query('SELECT tree_size::text AS tree_size, signed_at FROM transparency_checkpoints ORDER BY tree_size');
+      return rows.some((r) => r.tree_size === '12') ? rows : undefined;
+    });
+    // Several along the way (the log grew for ~3 s), never two within one interval.
+    expect(signed.length).toBeGreaterThanOrEqual(2);
+    expect(signed.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1000) + 1);
+    for (let i = 1; i < signed.length; i++) expect(signed[i].signed_at.getTime() - signed[i - 1].signed_at.getTime()).toBeGreaterThanOrEqual(990);
+  });
+});
