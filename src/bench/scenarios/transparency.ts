@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { createWorkerContext } from '../../bootstrap';
 import { loadConfig } from '../../config/config';
-import { PostgresEventStore } from '../../events/postgres-event-store';
+import { EventStore } from '../../events/event-store.port';
 import { SEALER_PROJECTION } from '../../modules/audit/transparency/sealer.projection';
 import { TransparencyService } from '../../modules/audit/transparency/transparency.service';
 import { ProjectionRegistry } from '../../projections/projection.registry';
@@ -34,7 +34,7 @@ export const transparency: Scenario = {
     let ctx: INestApplicationContext | null = null;
     try {
       ctx = await createWorkerContext(loadConfig(appEnv(db.url, prefix)), 'cli');
-      const store = ctx.get(PostgresEventStore);
+      const store = ctx.get(EventStore);
       const appends = SIZE / EVENTS_PER_APPEND;
       progress.start(`append ${SIZE / 1000}k events`, SIZE, 'events');
       const a0 = performance.now();

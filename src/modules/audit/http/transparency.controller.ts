@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
 import { Consumes } from '../../../common/http/content-type.guard';
 import { ProblemException } from '../../../common/http/problem';
-import { Public, Roles } from '../../auth/auth.guard';
+import { Public, Roles } from '../../../common/http/access';
 import { ConsistencyProof, InclusionProof, TransparencyService } from '../transparency/transparency.service';
 import type { CheckpointVerification } from '../transparency/verification/compare-log';
 
