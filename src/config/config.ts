@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 
 /** Development-only defaults so `npm start` works on a fresh machine; production refuses them. */
@@ -47,7 +48,7 @@ const schema = z
     /** The owner role's URL, for migrations; unset: DATABASE_URL's (a development superuser then provisions a runtime role). */
     DATABASE_MIGRATION_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     /** Ed25519 private key (PKCS#8 PEM) that signs transparency checkpoints; unset in development: generated once and kept. */
-    CHECKPOINT_SIGNING_KEY: z.string().min(1).optional(),
+    CHECKPOINT_SIGNING_KEY: z.string().min(1).refine(isEd25519Pem, 'must be an Ed25519 private key in PKCS#8 PEM').optional(),
     /** Checkpoint origin line and key name; unset: the host of PUBLIC_BASE_URL + "/almanac". */
     CHECKPOINT_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be non-empty, without spaces or "+"').optional(),
     CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -75,6 +76,17 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'or AUTH_JWKS_URL is required when NODE_ENV=production: set a secret of at least 32 characters, or an identity provider\'s JWK set' });
     }
   });
+
+/** A PEM given in one line (`\n` escaped, as some secret stores do) is accepted too. */
+export const checkpointKeyPem = (value: string): string => value.replace(/\\n/g, '\n');
+
+function isEd25519Pem(value: string): boolean {
+  try {
+    return createPrivateKey(checkpointKeyPem(value)).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
 
 type Parsed = z.infer<typeof schema>;
 export type AppConfig = Readonly<Omit<Parsed, 'DATA_KEY_SECRET'> & { PUBLIC_BASE_URL: string; DATA_KEY_SECRET: string }>;

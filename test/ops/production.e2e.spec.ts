@@ -81,6 +81,12 @@ describe('production configuration', () => {
     expect((await fetch(`${api.baseUrl}/health/ready`)).status).toBe(200);
   });
 
+  it('without an Ed25519 CHECKPOINT_SIGNING_KEY it refuses, naming CHECKPOINT_SIGNING_KEY', async () => {
+    expect(await refused(MAIN, ['api'], { ...prod(), CHECKPOINT_SIGNING_KEY: '' })).toMatch(/^almanac: invalid configuration: CHECKPOINT_SIGNING_KEY is required/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    expect(await refused(MAIN, ['api'], { ...prod(), CHECKPOINT_SIGNING_KEY: rsa })).toMatch(/CHECKPOINT_SIGNING_KEY must be an Ed25519 private key/);
+  });
+
   it('a malformed variable is named too, in any environment', async () => {
     expect(await refused(MAIN, ['api'], { ...prod(), NODE_ENV: 'test', REDIS_URL: 'http://nope' })).toMatch(/^almanac: invalid configuration: REDIS_URL /);
     expect(await refused(MAIN, ['nonsense'], prod())).toMatch(/unknown role "nonsense"/);

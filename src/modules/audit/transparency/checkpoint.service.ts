@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../../../config/config';
+import { APP_CONFIG, AppConfig, checkpointKeyPem } from '../../../config/config';
 import { completeSubtrees, nodeKey, rangeHash } from './domain/merkle';
 import { NoteVerifier, SignedCheckpoint, rawPublicKey, signCheckpoint, verifierFor } from './domain/signed-note';
 import { TreeTables } from './tree.repository';
@@ -50,7 +50,7 @@ export class CheckpointService {
   }
 
   private async loadKey(): Promise<KeyObject> {
-    if (this.config.CHECKPOINT_SIGNING_KEY) return createPrivateKey(this.config.CHECKPOINT_SIGNING_KEY.replace(/\\n/g, '\n'));
+    if (this.config.CHECKPOINT_SIGNING_KEY) return createPrivateKey(checkpointKeyPem(this.config.CHECKPOINT_SIGNING_KEY));
     const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     // The first process to get here wins; every other one reads the same key.
     await this.db.query('INSERT INTO transparency_keys (name, private_pem) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [DEV_KEY_NAME, pem]);
@@ -97,8 +97,12 @@ export class CheckpointService {
     return this.db.transaction(async (m) => {
       const locked: { ok: boolean }[] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext('almanac:transparency:checkpoint')) AS ok`);
       if (!locked[0].ok) return undefined;
-      const last = await this.latest(m);
-      if (last && Date.now() - last.signedAt.getTime() < this.config.CHECKPOINT_INTERVAL_SECONDS * 1000) return undefined;
+      // The database's clock on both sides (signed_at is clock_timestamp() at insert).
+      const recent: { yes: boolean }[] = await m.query(
+        'SELECT EXISTS (SELECT 1 FROM transparency_checkpoints WHERE signed_at > clock_timestamp() - make_interval(secs => $1)) AS yes',
+        [this.config.CHECKPOINT_INTERVAL_SECONDS],
+      );
+      if (recent[0].yes) return undefined;
       return this.issueIn(m, key);
     });
   }
@@ -111,7 +115,7 @@ export class CheckpointService {
     const nodes = await TreeTables.nodes(m, refs);
     const root = rangeHash(0, size, (r) => nodes.get(nodeKey(r))!);
     const signed = signCheckpoint({ origin: this.origin, treeSize: size, rootHash: root }, key);
-    const rows: { signed_at: Date; note: string }[] = await m.query('INSERT INTO transparency_checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3) ON CONFLICT (tree_size) DO UPDATE SET tree_size = EXCLUDED.tree_size RETURNING signed_at, note', [size, root, signed.note]);
+    const rows: { signed_at: Date; note: string }[] = await m.query('INSERT INTO transparency_checkpoints (tree_size, root_hash, note, signed_at) VALUES ($1, $2, $3, clock_timestamp()) ON CONFLICT (tree_size) DO UPDATE SET tree_size = EXCLUDED.tree_size RETURNING signed_at, note', [size, root, signed.note]);
     return { ...signed, note: rows[0].note, signedAt: rows[0].signed_at };
   }
 }
