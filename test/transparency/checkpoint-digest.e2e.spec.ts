@@ -64,7 +64,7 @@ describe('checkpoints on an interval', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     const signed = await waitFor('a checkpoint covering all 12 events', async () => {
-      const rows: { tree_size: string; signed_at: Date }[] = await t.db.dataSource.query('SELECT tree_size::text AS tree_size, signed_at FROM transparency_checkpoints ORDER BY tree_size');
+      const rows: { tree_size: string; signed_at: Date }[] = await t.db.dataSource.query('SELECT c.tree_size::text AS tree_size, c.signed_at FROM transparency_checkpoints c ORDER BY c.tree_size');
       return rows.some((r) => r.tree_size === '12') ? rows : undefined;
     });
     // Several along the way (the log grew for ~3 s), never two within one interval.

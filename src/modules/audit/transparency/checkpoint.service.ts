@@ -11,6 +11,7 @@ export interface StoredCheckpoint extends SignedCheckpoint {
   signedAt: Date;
 }
 
+// Queries order by `c.tree_size`: a bare name would sort by the text alias ('10' < '9').
 interface CheckpointRaw {
   tree_size: string;
   root_hash: Buffer;
@@ -63,13 +64,13 @@ export class CheckpointService {
   }
 
   async latest(m: EntityManager = this.db.manager): Promise<StoredCheckpoint | undefined> {
-    const rows: CheckpointRaw[] = await m.query('SELECT tree_size::text AS tree_size, root_hash, note, signed_at FROM transparency_checkpoints ORDER BY tree_size DESC LIMIT 1');
+    const rows: CheckpointRaw[] = await m.query('SELECT c.tree_size::text AS tree_size, c.root_hash, c.note, c.signed_at FROM transparency_checkpoints c ORDER BY c.tree_size DESC LIMIT 1');
     return rows[0] && toCheckpoint(rows[0]);
   }
 
   /** Checkpoints signed after `since` (the digest), oldest first. */
   async unsent(): Promise<StoredCheckpoint[]> {
-    const rows: CheckpointRaw[] = await this.db.query('SELECT tree_size::text AS tree_size, root_hash, note, signed_at FROM transparency_checkpoints WHERE emailed_at IS NULL ORDER BY tree_size');
+    const rows: CheckpointRaw[] = await this.db.query('SELECT c.tree_size::text AS tree_size, c.root_hash, c.note, c.signed_at FROM transparency_checkpoints c WHERE c.emailed_at IS NULL ORDER BY c.tree_size');
     return rows.map(toCheckpoint);
   }
 
