@@ -8,6 +8,7 @@ import { etagOf, matchesIfNoneMatch } from '../../../common/http/etag';
 import { ProblemException } from '../../../common/http/problem';
 import { AuthenticatedRequest, Public, hasRole } from '../../../common/http/access';
 import { eventIdParam } from '../../../common/http/params';
+import { dayInRange } from '../../scheduling/domain/limits';
 import { GetEventQuery } from '../../scheduling/get-event/get-event.query';
 import { EventRepresentation, represent } from '../../scheduling/event-representation';
 import { GetCalendarEventQuery } from '../get-calendar-event/get-calendar-event.query';
@@ -24,7 +25,7 @@ const DEFAULT_LIMIT = 100;
 
 function parseInstant(name: string, value: string): Date {
   const d = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}(T.*(Z|[+-]\d{2}:?\d{2}))?$/.test(value) || Number.isNaN(d.getTime())) {
+  if (!/^\d{4}-\d{2}-\d{2}(T.*(Z|[+-]\d{2}:?\d{2}))?$/.test(value) || Number.isNaN(d.getTime()) || !dayInRange(value)) {
     throw new ProblemException(400, 'VALIDATION_FAILED', `${name} must be an ISO-8601 instant with an offset`, [{ field: name, message: 'must be an ISO-8601 instant such as 2013-10-20T00:00:00Z' }]);
   }
   return d;

@@ -2,6 +2,7 @@ import type { Decider } from '../../../events/aggregate';
 import type { CalendarEventCommand } from './commands';
 import { eventAlreadyExists, eventCancelled, eventNotFound, invalidTime } from './errors';
 import type { CalendarEventEvent, EventDetails, Location } from './events';
+import { checkCountry, checkProgramme, checkText, checkTimeZoneText } from './limits';
 import { EventTime, Instants, TimeRuleError, canonicalTimeZone, sameTime, toInstants } from './time';
 
 export type CalendarEventStatus = 'scheduled' | 'cancelled';
@@ -36,8 +37,38 @@ function live(state: CalendarEventState): void {
 
 const sameLocation = (a: Location, b: Location): boolean => a.city === b.city && a.country === b.country && (a.venue ?? null) === (b.venue ?? null);
 
+/** The input limits of every field a command carries (absent optional fields are not checked). */
+function checkLimits(command: CalendarEventCommand): void {
+  switch (command.kind) {
+    case 'schedule':
+      checkText('title', 'title', command.title, { required: true });
+      checkText('description', 'description', command.description);
+      checkProgramme('programme', command.programme);
+      checkText('location.city', 'city', command.location.city, { required: true });
+      checkCountry('location.country', command.location.country);
+      if (command.location.venue != null) checkText('location.venue', 'venue', command.location.venue);
+      checkTimeZoneText('timeZone', command.timeZone);
+      return;
+    case 'reschedule':
+      if (command.timeZone !== undefined) checkTimeZoneText('timeZone', command.timeZone);
+      if (command.reason != null) checkText('reason', 'reason', command.reason);
+      return;
+    case 'change-details':
+      if (command.title !== undefined) checkText('title', 'title', command.title, { required: true });
+      if (command.description !== undefined) checkText('description', 'description', command.description);
+      if (command.programme !== undefined) checkProgramme('programme', command.programme);
+      if (command.location?.city !== undefined) checkText('location.city', 'city', command.location.city, { required: true });
+      if (command.location?.country !== undefined) checkCountry('location.country', command.location.country);
+      if (command.location?.venue != null) checkText('location.venue', 'venue', command.location.venue);
+      return;
+    case 'cancel':
+      checkText('reason', 'reason', command.reason, { required: true });
+  }
+}
+
 /** Pure: what happens when `command` meets `state`. No I/O, no clock. */
 export function decide(state: CalendarEventState, command: CalendarEventCommand): CalendarEventEvent[] {
+  checkLimits(command);
   switch (command.kind) {
     case 'schedule': {
       if (state.status !== 'absent') throw eventAlreadyExists();

@@ -424,6 +424,50 @@ describe('CalendarEvent: cancel', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Input limits: whatever is accepted, every read model can store
+// ---------------------------------------------------------------------------------------------
+
+describe('CalendarEvent: input limits', () => {
+  it.each([
+    ['a year-0000 all-day date', { start: { date: '0000-01-01' }, end: { date: '0000-01-01' }, timeZone: 'UTC' }, 'start.date'],
+    ['a day before 1000-01-01', { start: { date: '0999-12-31' }, end: { date: '1000-01-01' } }, 'start.date'],
+    ['a last day after 9998-12-31', { start: { date: '9998-12-31' }, end: { date: '9999-01-01' } }, 'end.date'],
+    ['a date-time in year 9999', { start: { dateTime: '9999-01-01T10:00' }, end: { dateTime: '9999-01-01T11:00' } }, 'start.dateTime'],
+    ['NUL in the title', { title: 'a\u0000b' }, 'title'],
+    ['an unpaired surrogate in the title', { title: 'a\ud800b' }, 'title'],
+    ['a newline in the title', { title: 'a\nb' }, 'title'],
+    ['a blank title', { title: '   ' }, 'title'],
+    ['a title of 301 characters', { title: 'x'.repeat(301) }, 'title'],
+    ['an escape character in the description', { description: 'a\u001bb' }, 'description'],
+    ['a description of 10,001 characters', { description: 'x'.repeat(10_001) }, 'description'],
+    ['a city of 3,000 characters', { location: { ...seoulLocation, city: 'x'.repeat(3000) } }, 'location.city'],
+    ['a C1 control character in the city', { location: { ...seoulLocation, city: 'Se\u0085oul' } }, 'location.city'],
+    ['a lower-case country', { location: { ...seoulLocation, country: 'kr' } }, 'location.country'],
+    ['a venue of 301 characters', { location: { ...seoulLocation, venue: 'v'.repeat(301) } }, 'location.venue'],
+    ['an unknown programme', { programme: 'astrology' as never }, 'programme'],
+    ['NUL in the time zone', { timeZone: 'Asia/Seoul\u0000' }, 'timeZone'],
+  ] as [string, Partial<ScheduleEvent>, string][])('refuses %s, naming the field', (_what, overrides, field) => {
+    given().when(scheduleCommand(overrides)).thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field });
+  });
+
+  it('accepts the extremes: 1000-01-01 to 9998-12-31, the longest strings, astral text, tab and newline in the description', () => {
+    const title = '\u{1F4C5}'.repeat(150); // 300 UTF-16 units
+    given()
+      .when(scheduleCommand({ title, description: `line\tone\n${'d'.repeat(9990)}`, start: { date: '1000-01-01' }, end: { date: '9998-12-31' } }))
+      .then([{ type: 'EventScheduled', data: { ...seoulForum, title, description: `line\tone\n${'d'.repeat(9990)}`, start: { date: '1000-01-01' }, end: { date: '9998-12-31' } } }]);
+  });
+
+  it('checks reschedules, detail changes and cancels the same way', () => {
+    given(scheduled).when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '10000-01-01' as string } }).thenThrows({ code: 'VALIDATION_FAILED', field: 'end.date' });
+    given(scheduled).when({ kind: 'reschedule', start: { date: '0000-01-01' }, end: { date: '0000-01-02' } }).thenThrows({ code: 'VALIDATION_FAILED', field: 'start.date' });
+    given(scheduled).when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '2013-10-25' }, reason: 'x\u0000' }).thenThrows({ code: 'VALIDATION_FAILED', field: 'reason' });
+    given(scheduled).when({ kind: 'change-details', location: { city: 'c'.repeat(121) } }).thenThrows({ code: 'VALIDATION_FAILED', field: 'location.city' });
+    given(scheduled).when({ kind: 'change-details', description: 'bell\u0007' }).thenThrows({ code: 'VALIDATION_FAILED', field: 'description' });
+    given(scheduled).when({ kind: 'cancel', reason: '\ud83d' }).thenThrows({ code: 'VALIDATION_FAILED', field: 'reason' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Evolve: the state a stream folds into
 // ---------------------------------------------------------------------------------------------
 

@@ -7,5 +7,7 @@ export const eventAlreadyExists = () => new DomainError<CalendarEventErrorCode>(
 export const eventCancelled = () =>
   new DomainError<CalendarEventErrorCode>('conflict', 'EVENT_CANCELLED', 'the event is cancelled; a cancelled event cannot be changed or cancelled again');
 export const invalidTime = (field: string, message: string) => new DomainError<CalendarEventErrorCode>('invalid', 'VALIDATION_FAILED', message, field);
+/** Input outside the limits (limits.ts); the message is prefixed with the field, as validation messages are. */
+export const invalidInput = (field: string, message: string) => new DomainError<CalendarEventErrorCode>('invalid', 'VALIDATION_FAILED', `${field} ${message}`, field);
 
 export { DomainError };

@@ -1,5 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { boundedMemo } from '../../../common/memo';
+import { EARLIEST_DATE, LATEST_DATE, dayInRange } from './limits';
 
 /** All-day: `{date}` with an inclusive last day. Timed: `{dateTime}` wall clock in the event's zone. */
 export type EventTime = { date: string } | { dateTime: string };
@@ -98,6 +99,8 @@ function startOfDay(day: number, zone: string): number {
   return DateTime.fromObject({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, { zone }).startOf('day').toMillis();
 }
 
+const OUT_OF_RANGE = `must lie between ${EARLIEST_DATE} and ${LATEST_DATE}`;
+
 /**
  * Parses one end of a range; throws TimeRuleError naming the field. `lenient` shifts through gaps.
  * All-day: the date's wall-clock millis (local midnight is found by the caller); timed: the instant.
@@ -107,6 +110,7 @@ function localTime(field: string, t: EventTime, zone: string, lenient: boolean):
     if (typeof t.date !== 'string' || !DATE.test(t.date)) throw new TimeRuleError(`${field}.date`, 'must be a date YYYY-MM-DD');
     const d = wallMillis(t.date);
     if (d === null) throw new TimeRuleError(`${field}.date`, `${t.date} is not a calendar date`);
+    if (!lenient && !dayInRange(t.date)) throw new TimeRuleError(`${field}.date`, OUT_OF_RANGE);
     return d;
   }
   if (typeof t.dateTime !== 'string' || !DATE_TIME.test(t.dateTime)) {
@@ -114,6 +118,7 @@ function localTime(field: string, t: EventTime, zone: string, lenient: boolean):
   }
   const wall = wallMillis(t.dateTime);
   if (wall === null) throw new TimeRuleError(`${field}.dateTime`, `${t.dateTime} is not a valid date-time`);
+  if (!lenient && !dayInRange(t.dateTime)) throw new TimeRuleError(`${field}.dateTime`, OUT_OF_RANGE);
   const d = fromWallClock(wall, zone);
   if (d !== null) return d;
   if (lenient) return DateTime.fromISO(t.dateTime, { zone }).toMillis();

@@ -1,0 +1,65 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { isUnstorable } from '../domain/text';
+import { PROBLEM_CONTENT_TYPE, problemBody } from './problem';
+
+/** Deeper JSON than any route reads (the deepest body is three levels): refused before validation recurses into it. */
+export const MAX_JSON_DEPTH = 32;
+
+const INVALID_UTF8 = Symbol('invalidUtf8');
+type Flagged = IncomingMessage & { [INVALID_UTF8]?: boolean };
+
+/**
+ * The body parsers' `verify` hook: remembers a body that is not UTF-8 (the parsers would
+ * silently replace its bytes with U+FFFD), so the hygiene check can refuse it.
+ */
+export function flagInvalidUtf8(req: IncomingMessage, _res: unknown, buf: Buffer): void {
+  if (!isUtf8(buf)) (req as Flagged)[INVALID_UTF8] = true;
+}
+
+/** Why a parsed body cannot be accepted (too deep, or holding text no store can keep), or null. Iterative: depth is what it guards. */
+export function bodyProblem(body: unknown): string | null {
+  if (typeof body === 'string') return isUnstorable(body) ? 'the body holds U+0000 or an unpaired surrogate' : null;
+  const stack: { value: unknown; depth: number }[] = [{ value: body, depth: 0 }];
+  while (stack.length) {
+    const { value, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (isUnstorable(value)) return 'a string in the body holds U+0000 or an unpaired surrogate';
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_JSON_DEPTH) return `the body is nested deeper than ${MAX_JSON_DEPTH} levels`;
+      for (const [k, v] of Object.entries(value)) {
+        if (isUnstorable(k)) return 'a key in the body holds U+0000 or an unpaired surrogate';
+        stack.push({ value: v, depth: depth + 1 });
+      }
+    }
+  }
+  return null;
+}
+
+/** Why a query string cannot be read (malformed percent-encoding or UTF-8, NUL, control characters), or null. */
+export function queryProblem(rawUrl: string): string | null {
+  const q = rawUrl.indexOf('?');
+  if (q < 0) return null;
+  for (const part of rawUrl.slice(q + 1).split('&')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      return 'the query string is not valid percent-encoded UTF-8';
+    }
+    if (/\p{Cc}/u.test(decoded)) return 'a query parameter holds a control character';
+  }
+  return null;
+}
+
+/**
+ * Refuses, before any route sees it, input no route can use: a body that is not UTF-8, JSON
+ * nested absurdly deep, text with U+0000 or unpaired surrogates (PostgreSQL refuses both), a
+ * query string with control characters or broken encoding. A 400 problem, never a 500 later.
+ */
+export function requestHygiene(req: Request, res: Response, next: NextFunction): void {
+  const problem = (req as Flagged)[INVALID_UTF8] ? 'the body is not valid UTF-8' : (queryProblem(req.originalUrl ?? req.url) ?? (req.body === undefined ? null : bodyProblem(req.body)));
+  if (!problem) return next();
+  res.status(400).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(400, 'MALFORMED_REQUEST', problem, undefined, req.path)));
+}
