@@ -19,7 +19,7 @@ export const BODY_LIMIT = '1mb';
 const draining = new WeakSet<INestApplicationContext>();
 
 /** Headers a browser client needs to read (ETag for If-Match, the log position for reads). */
-const EXPOSED_HEADERS = ['ETag', 'Location', 'X-Log-Position', 'X-Request-Id', 'Retry-After', 'Idempotent-Replayed'];
+const EXPOSED_HEADERS = ['ETag', 'Location', 'X-Log-Position', 'X-Request-Id', 'Retry-After', 'Idempotent-Replayed', 'Warning'];
 
 /** The HTTP application (roles `api` and `all`), configured exactly as in production. */
 export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Promise<INestApplication> {

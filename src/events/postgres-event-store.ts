@@ -136,6 +136,17 @@ export class PostgresEventStore extends EventStore {
     return rows.map((r) => this.toStored(r));
   }
 
+  /** A stream's events from `from` to `to` (both inclusive, in log order), inside the caller's transaction: what a parked stream re-applies. */
+  async readStreamBetween(manager: EntityManager, streamId: string, from: LogCheckpoint, to: LogCheckpoint): Promise<StoredEvent[]> {
+    const rows: RawEventRow[] = await manager.query(
+      `SELECT ${EVENT_COLUMNS} FROM events e
+        WHERE e.stream_id = $1 AND (e.transaction_id, e.position) >= ($2::xid8, $3::bigint) AND (e.transaction_id, e.position) <= ($4::xid8, $5::bigint)
+        ORDER BY e.transaction_id, e.position`,
+      [streamId, from.transactionId, from.position, to.transactionId, to.position],
+    );
+    return rows.map((r) => this.toStored(r));
+  }
+
   async head(): Promise<{ position: string; recordedAt: Date | null }> {
     const rows: { position: string | null; recorded_at: Date | null }[] = await this.db.query(
       'SELECT e.position::text AS position, e.recorded_at FROM events e ORDER BY e.position DESC LIMIT 1',

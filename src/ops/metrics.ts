@@ -106,6 +106,17 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'almanac_projection_parked_streams',
+      help: 'Streams a projection has parked on an event it cannot apply (they wait for an operator: retry or skip)',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      async collect() {
+        await self.guard('parked streams', async () => {
+          for (const p of await self.status.all()) this.set({ projection: p.name }, p.parked.length);
+        });
+      },
+    });
+    new Gauge({
       name: 'almanac_emails',
       help: 'Deliveries finished, by outcome (sent, failed, skipped), counted as they happen by every worker',
       labelNames: ['status'],

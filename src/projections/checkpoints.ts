@@ -13,6 +13,10 @@ export interface CheckpointRow {
   updatedAt: Date;
   lastError: string | null;
   failedPosition: string | null;
+  /** Positions an admin decided this projection passes over. */
+  skipped: string[];
+  /** Streams parked in this projection: their events wait. */
+  parked: string[];
 }
 
 interface Raw {
@@ -25,9 +29,13 @@ interface Raw {
   updated_at: Date;
   last_error: string | null;
   failed_position: string | null;
+  skipped: string[];
+  parked: string[];
 }
 
-const COLUMNS = 'name, transaction_id::text AS transaction_id, position::text AS position, state, generation, last_event_at, updated_at, last_error, failed_position::text AS failed_position';
+const COLUMNS = `name, transaction_id::text AS transaction_id, position::text AS position, state, generation, last_event_at, updated_at, last_error,
+  failed_position::text AS failed_position, skipped_positions::text[] AS skipped,
+  ARRAY(SELECT p.stream_id FROM projection_parked p WHERE p.projection = projection_checkpoints.name) AS parked`;
 
 const toRow = (r: Raw): CheckpointRow => ({
   name: r.name,
@@ -39,6 +47,8 @@ const toRow = (r: Raw): CheckpointRow => ({
   updatedAt: r.updated_at,
   lastError: r.last_error,
   failedPosition: r.failed_position,
+  skipped: r.skipped,
+  parked: r.parked,
 });
 
 /** NOTIFY channel of every checkpoint move (batches and rebuild swaps): readers wait and cache by it. */
@@ -72,14 +82,24 @@ export const Checkpoints = {
     );
   },
 
-  async fail(m: EntityManager, name: string, position: string, error: string): Promise<void> {
-    await m.query(`UPDATE projection_checkpoints SET state = 'failed', last_error = $2, failed_position = $3, updated_at = now() WHERE name = $1`, [name, error, position]);
+  /** Records an admin's decision that this projection passes over the event at `position`. */
+  async skip(m: EntityManager, name: string, position: string): Promise<void> {
+    await m.query(
+      `UPDATE projection_checkpoints SET skipped_positions = array_append(skipped_positions, $2::bigint), updated_at = now()
+        WHERE name = $1 AND NOT ($2::bigint = ANY(skipped_positions))`,
+      [name, position],
+    );
+  },
+
+  async setSkipped(m: EntityManager, name: string, positions: string[]): Promise<void> {
+    await m.query('UPDATE projection_checkpoints SET skipped_positions = $2::bigint[] WHERE name = $1', [name, positions]);
   },
 
   async reset(m: EntityManager, name: string, state: ProjectionState = 'running'): Promise<void> {
     await m.query(
       `INSERT INTO projection_checkpoints (name, state) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET transaction_id = '0', position = 0, state = $2, last_event_at = NULL, last_error = NULL, failed_position = NULL, updated_at = now()`,
+       ON CONFLICT (name) DO UPDATE SET transaction_id = '0', position = 0, state = $2, last_event_at = NULL, last_error = NULL, failed_position = NULL,
+              skipped_positions = '{}', updated_at = now()`,
       [name, state],
     );
   },

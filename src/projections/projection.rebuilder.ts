@@ -5,7 +5,8 @@ import { LogCheckpoint, StoredEvent, compareCheckpoints } from '../events/envelo
 import { Checkpoints, PROGRESS_CHANNEL, cp, progressPayload } from './checkpoints';
 import { Projection } from './projection';
 import { ProjectionRegistry } from './projection.registry';
-import { ProjectionRunner, checkpointName, lockKey, tableName } from './projection.runner';
+import { ParkedStreams, skippedPositions } from './parked-streams';
+import { ProjectionRunner, checkpointName, holdOf, lockKey, tableName } from './projection.runner';
 
 export interface TableDifference {
   table: string;
@@ -58,8 +59,9 @@ export class ProjectionRebuilder {
     let expected = await total();
     let done = 0;
     for (;;) {
+      // An event the projection cannot apply parks its stream in the rebuild too (listed under
+      // the live name after the swap); decisions to skip an event are honoured.
       const r = await this.runner.runBatch(p, 'rebuild', batchSize);
-      if (r.failed) throw new Error(`rebuild of ${name} failed at ${r.failed.error}`);
       done += r.read;
       if (done > expected) expected = await total();
       opts.onProgress?.(done, expected);
@@ -103,6 +105,8 @@ export class ProjectionRebuilder {
         await tx.query(`CREATE TABLE ${tableName(t, 'rebuild')} (LIKE ${t} INCLUDING ALL)`);
       }
       await Checkpoints.reset(tx, checkpointName(p, 'rebuild'), 'rebuilding');
+      await Checkpoints.setSkipped(tx, checkpointName(p, 'rebuild'), await skippedPositions(tx, p.name));
+      await ParkedStreams.clearSlot(tx, checkpointName(p, 'rebuild'));
       await Checkpoints.ensure(tx, checkpointName(p, 'live'));
     });
   }
@@ -110,8 +114,9 @@ export class ProjectionRebuilder {
   private async drain(tx: EntityManager, p: Projection, slot: 'live' | 'rebuild', until?: LogCheckpoint): Promise<{ checkpoint: LogCheckpoint; events: StoredEvent[] }> {
     const events: StoredEvent[] = [];
     for (;;) {
-      const c = cp((await Checkpoints.get(tx, checkpointName(p, slot), true))!);
-      const r = await this.runner.applyIn(tx, p, slot, c, 5000, until);
+      const row = (await Checkpoints.get(tx, checkpointName(p, slot), true))!;
+      const c = cp(row);
+      const r = await this.runner.applyIn(tx, p, slot, c, 5000, until, holdOf(row));
       events.push(...r.committed);
       if (r.read === 0) return { checkpoint: c, events };
     }
@@ -148,9 +153,14 @@ export class ProjectionRebuilder {
     }
     await tx.query(
       `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, state = 'running', generation = generation + 1,
-              last_error = NULL, failed_position = NULL, updated_at = now() WHERE name = $1`,
-      [checkpointName(p, 'live'), at.transactionId, at.position],
+              last_error = NULL, failed_position = NULL, updated_at = now(),
+              skipped_positions = ARRAY(SELECT DISTINCT x FROM unnest(skipped_positions
+                || coalesce((SELECT skipped_positions FROM projection_checkpoints WHERE name = $4), '{}')) AS x ORDER BY x)
+        WHERE name = $1`,
+      [checkpointName(p, 'live'), at.transactionId, at.position, checkpointName(p, 'rebuild')],
     );
+    // The rebuilt model's parked streams are the ones that now hold: the live model's go with its tables.
+    await ParkedStreams.moveSlot(tx, checkpointName(p, 'rebuild'), checkpointName(p, 'live'));
     await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [checkpointName(p, 'rebuild')]);
     // As after a batch: readers that wait on, or cache by, the live model hear of the new one (at commit).
     await tx.query('SELECT pg_notify($1, $2)', [PROGRESS_CHANNEL, progressPayload(checkpointName(p, 'live'), at)]);

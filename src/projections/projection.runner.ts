@@ -4,30 +4,52 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-outage';
 import { LogCheckpoint, StoredEvent, checkpointOf, compareCheckpoints } from '../events/envelope';
 import { PostgresEventStore } from '../events/postgres-event-store';
-import { Checkpoints, cp } from './checkpoints';
+import { CheckpointRow, Checkpoints, cp } from './checkpoints';
+import { ParkedStreams } from './parked-streams';
 import { Projection, ProjectionContext, ProjectionSlot, readsType } from './projection';
 
 export const REBUILD_SUFFIX = '__rebuild';
 
 export interface BatchResult {
   applied: number;
-  /** Events read (applied or skipped by type). */
+  /** Events read (applied, passed over by type, skipped by decision, or held behind a parked event). */
   read: number;
-  failed?: { position: string; error: string };
-  /** The projection is stopped after a failure and waits for an operator. */
+  /** Streams this batch parked (their first failing event). */
+  parked: { stream: string; position: string; error: string }[];
+  /** The projection is stopped (a state only an older version set) and waits for an operator. */
   stopped?: boolean;
   committed: StoredEvent[];
 }
+
+/** What a slot passes over: positions an admin skipped, streams parked behind a failing event. */
+export interface Hold {
+  skipped: ReadonlySet<string>;
+  parked: Set<string>;
+}
+
+export const holdOf = (c: Pick<CheckpointRow, 'skipped' | 'parked'>): Hold => ({ skipped: new Set(c.skipped), parked: new Set(c.parked) });
 
 export const checkpointName = (p: Projection, slot: ProjectionSlot): string => (slot === 'live' ? p.name : `${p.name}${REBUILD_SUFFIX}`);
 export const tableName = (table: string, slot: ProjectionSlot): string => (slot === 'live' ? table : `${table}${REBUILD_SUFFIX}`);
 /** Advisory-lock key: one owner per projection slot across every worker process. */
 export const lockKey = (name: string): string => `almanac:projection:${name}`;
 
+/** Lock and statement timeouts, serialization failures, deadlocks: the moment's fault, not the event's. Retried, never parked. */
+const TRANSIENT = new Set(['40001', '40P01', '55P03', '57014']);
+export function isTransient(err: unknown): boolean {
+  if (isDatabaseUnavailable(err)) return true;
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return TRANSIENT.has(e?.code ?? e?.driverError?.code ?? '');
+}
+
 /**
  * Applies the log to a projection in batches. Each batch: take the projection's advisory
  * lock, read after the checkpoint (gap-safe), apply, move the checkpoint — one transaction,
  * so a crash or a retried job never applies an event twice nor skips one.
+ *
+ * An event the projection cannot apply parks its stream in that projection (with the error):
+ * the stream's later events wait behind it, every other stream goes on, and the checkpoint
+ * moves past. An operator retries the parked streams after a fix, or skips the one event.
  */
 @Injectable()
 export class ProjectionRunner {
@@ -53,32 +75,34 @@ export class ProjectionRunner {
   async catchUp(p: Projection, slot: ProjectionSlot = 'live', batchSize = 500, onBatch?: (r: BatchResult) => void): Promise<{ applied: number; read: number; stopped: boolean }> {
     let applied = 0;
     let read = 0;
-    let size = batchSize;
     for (;;) {
-      const r = await this.runBatch(p, slot, size);
+      const r = await this.runBatch(p, slot, batchSize);
       onBatch?.(r);
       applied += r.applied;
       read += r.read;
       if (r.stopped) return { applied, read, stopped: true };
-      if (r.failed) {
-        // Find the exact event at fault: go on one event at a time up to it.
-        if (size > 1) {
-          size = 1;
-          continue;
-        }
-        await this.db.transaction((tx) => Checkpoints.fail(tx, checkpointName(p, slot), r.failed!.position, r.failed!.error));
-        this.logger.error({ projection: p.name, slot, position: r.failed.position, error: r.failed.error }, 'projection stopped on a failing event');
-        return { applied, read, stopped: true };
-      }
       // A short batch read everything readable at its snapshot: an empty transaction more
       // would only confirm it (later appends raise the dirty flag, and the job reads again).
-      if (r.read < size) return { applied, read, stopped: false };
-      if (size === 1) size = batchSize;
+      if (r.read < batchSize) return { applied, read, stopped: false };
     }
   }
 
-  /** One batch in one transaction. `until`: never read past this checkpoint (rebuild alignment). */
+  /**
+   * One batch in one transaction. `until`: never read past this checkpoint (rebuild alignment).
+   * When an event fails, the transaction is rolled back and the batch runs again with each
+   * event under a savepoint, so the failing one parks its stream and the rest still apply
+   * (savepoints cost two round trips an event: only then).
+   */
   async runBatch(p: Projection, slot: ProjectionSlot, batchSize: number, until?: LogCheckpoint): Promise<BatchResult> {
+    try {
+      return await this.batchIn(p, slot, batchSize, until, false);
+    } catch (err) {
+      if (!(err instanceof ProjectionApplyError)) throw err;
+      return this.batchIn(p, slot, batchSize, until, true);
+    }
+  }
+
+  private async batchIn(p: Projection, slot: ProjectionSlot, batchSize: number, until: LogCheckpoint | undefined, careful: boolean): Promise<BatchResult> {
     const name = checkpointName(p, slot);
     let committed: StoredEvent[] = [];
     try {
@@ -92,14 +116,12 @@ export class ProjectionRunner {
           await Checkpoints.ensure(tx, name);
           checkpoint = (await Checkpoints.get(tx, name, true))!;
         }
-        if (checkpoint.state === 'failed') return { applied: 0, read: 0, stopped: true, committed: [] };
-        return this.applyIn(tx, p, slot, cp(checkpoint), batchSize, until);
+        if (checkpoint.state === 'failed') return { applied: 0, read: 0, parked: [], stopped: true, committed: [] };
+        return this.applyIn(tx, p, slot, cp(checkpoint), batchSize, until, holdOf(checkpoint), careful);
       });
       committed = result.committed;
+      for (const k of result.parked) this.logger.error({ projection: p.name, slot, ...k }, 'stream parked on an event the projection cannot apply; the others go on');
       return result;
-    } catch (err) {
-      if (err instanceof ProjectionApplyError) return { applied: 0, read: 0, failed: { position: err.event.position, error: err.message }, committed: [] };
-      throw err;
     } finally {
       if (slot === 'live' && committed.length && p.afterCommit) {
         await p.afterCommit(committed).catch((err: unknown) => this.logger.warn({ err, projection: p.name }, 'after-commit step failed; the next batch or sweep retries it'));
@@ -107,27 +129,60 @@ export class ProjectionRunner {
     }
   }
 
-  /** Reads and applies one batch inside `tx`, which must hold the slot's lock. */
-  async applyIn(tx: EntityManager, p: Projection, slot: ProjectionSlot, after: LogCheckpoint, batchSize: number, until?: LogCheckpoint): Promise<BatchResult> {
+  /**
+   * Reads and applies one batch inside `tx`, which must hold the slot's lock. Events of parked
+   * streams and skipped positions are passed over. `careful`: each event under a savepoint, a
+   * failing one parks its stream; otherwise a failure throws ProjectionApplyError (the caller
+   * rolls back and goes again carefully).
+   */
+  async applyIn(tx: EntityManager, p: Projection, slot: ProjectionSlot, after: LogCheckpoint, batchSize: number, until: LogCheckpoint | undefined, hold: Hold, careful = true): Promise<BatchResult> {
     let events = await this.store.readAll(after, batchSize, tx);
     if (until) events = events.filter((e) => compareCheckpoints(checkpointOf(e), until) <= 0);
-    if (events.length === 0) return { applied: 0, read: 0, committed: [] };
+    if (events.length === 0) return { applied: 0, read: 0, parked: [], committed: [] };
     const ctx = this.context(tx, p, slot);
-    const relevant = events.filter((e) => readsType(p, e.type));
+    const relevant = events.filter((e) => readsType(p, e.type) && !hold.skipped.has(e.position) && !hold.parked.has(e.streamId));
+    const parked: BatchResult['parked'] = [];
+    let applied = relevant.length;
     if (!(relevant.length > 1 && p.applyBatch && (await this.tryBatch(tx, ctx, p, relevant)))) {
       for (const e of relevant) {
-        try {
-          await p.apply(ctx, e);
-        } catch (err) {
-          if (isDatabaseUnavailable(err)) throw err;
-          throw new ProjectionApplyError(e, err);
+        if (hold.parked.has(e.streamId)) {
+          applied--; // behind an event of its stream that this batch parked
+          continue;
         }
+        if (!careful) {
+          try {
+            await p.apply(ctx, e);
+          } catch (err) {
+            if (isTransient(err)) throw err;
+            throw new ProjectionApplyError(e, err);
+          }
+          continue;
+        }
+        const error = await this.applyGuarded(ctx, p, e);
+        if (error === null) continue;
+        await ParkedStreams.park(tx, checkpointName(p, slot), e, error);
+        hold.parked.add(e.streamId);
+        parked.push({ stream: e.streamId, position: e.position, error });
+        applied--;
       }
     }
-    const applied = relevant.length;
     const last = events[events.length - 1];
     await Checkpoints.advance(tx, checkpointName(p, slot), checkpointOf(last), last.recordedAt);
-    return { applied, read: events.length, committed: events };
+    return { applied, read: events.length, parked, committed: events };
+  }
+
+  /** Applies one event under a savepoint: null when applied, else why not (rolled back to before it). Transient errors are thrown. */
+  async applyGuarded(ctx: ProjectionContext, p: Projection, e: StoredEvent): Promise<string | null> {
+    await ctx.tx.query('SAVEPOINT apply_event');
+    try {
+      await p.apply(ctx, e);
+      await ctx.tx.query('RELEASE SAVEPOINT apply_event');
+      return null;
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      await ctx.tx.query('ROLLBACK TO SAVEPOINT apply_event');
+      return new ProjectionApplyError(e, err).message;
+    }
   }
 
   /** False when the batch failed: rolled back to before it, so the caller can apply event by event and name the culprit. */
@@ -138,7 +193,7 @@ export class ProjectionRunner {
       await tx.query('RELEASE SAVEPOINT apply_batch');
       return true;
     } catch (err) {
-      if (isDatabaseUnavailable(err)) throw err;
+      if (isTransient(err)) throw err;
       await tx.query('ROLLBACK TO SAVEPOINT apply_batch');
       this.logger.warn({ err, projection: p.name, events: events.length }, 'batch apply failed; applying event by event to find the culprit');
       return false;

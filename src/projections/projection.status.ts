@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Checkpoints, ProjectionState } from './checkpoints';
+import { ParkedStream, ParkedStreams } from './parked-streams';
 import { ProjectionRegistry } from './projection.registry';
 import { REBUILD_SUFFIX } from './projection.runner';
 
@@ -16,6 +17,8 @@ export interface ProjectionStatus {
   lastError: string | null;
   failedPosition: string | null;
   rebuild: { position: string; events: number } | null;
+  /** Streams this projection passes over until an operator retries or skips (oldest first). */
+  parked: ParkedStream[];
 }
 
 /** Checkpoint, head and lag of every projection (GET /v1/admin/projections, metrics). */
@@ -28,6 +31,7 @@ export class ProjectionStatusService {
 
   async all(): Promise<ProjectionStatus[]> {
     const rows = await Checkpoints.all(this.db.manager);
+    const parked = await ParkedStreams.byProjection(this.db.manager);
     const byName = new Map(rows.map((r) => [r.name, r]));
     const head: { position: string }[] = await this.db.query('SELECT coalesce(max(position), 0)::text AS position FROM events');
     const out: ProjectionStatus[] = [];
@@ -57,6 +61,7 @@ export class ProjectionStatusService {
         lastError: c?.lastError ?? null,
         failedPosition: c?.failedPosition ?? null,
         rebuild,
+        parked: parked.get(p.name) ?? [],
       });
     }
     return out;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ProjectJob } from './jobs/project.job';
+import { ParkedStreamsService } from './parked-streams.service';
 import { RebuildJob } from './jobs/rebuild.job';
 import { SweepJob } from './jobs/sweep.job';
 import { ProjectionRebuilder } from './projection.rebuilder';
@@ -11,7 +12,7 @@ import { ProjectionWaker } from './projection.waker';
 import { ProjectionsController } from './projections.controller';
 import { ProjectionSweepScheduler } from './projection-sweep.scheduler';
 
-const core = [ProjectionRegistry, ProjectionRunner, ProjectionWaker, ProjectionStatusService, ProjectionRebuilder];
+const core = [ProjectionRegistry, ProjectionRunner, ProjectionWaker, ProjectionStatusService, ProjectionRebuilder, ParkedStreamsService];
 
 /** The engine, in every role: the API wakes projections, the CLI rebuilds them. */
 @Module({ imports: [DiscoveryModule], providers: core, exports: core })

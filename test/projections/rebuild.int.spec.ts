@@ -11,10 +11,11 @@ import { ProjectionRebuilder } from '../../src/projections/projection.rebuilder'
 import { ProjectionRegistry } from '../../src/projections/projection.registry';
 import { ProjectionRunner } from '../../src/projections/projection.runner';
 import { testPrefix } from '../support/run';
+import { ParkedStreamsService } from '../../src/projections/parked-streams.service';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { testConfig } from '../support/worker';
 import { waitFor } from '../support/wait';
-import { caughtUp, checkpoint, foldCalendar, readCalendar } from './fold';
+import { caughtUp, checkpoint, foldCalendar, readCalendar, scheduled } from './fold';
 
 const meta = { actor: 'prop', correlationId: 'p', causationId: 'p' };
 
@@ -97,57 +98,109 @@ describe('rebuild', () => {
 describe('a failing event', () => {
   let db: TestDatabase;
   let ctx: INestApplicationContext;
+  let digestsPoison = false;
 
   beforeAll(async () => {
     db = await createTestDatabase('failing');
     ctx = await createWorkerContext(testConfig(db.url, testPrefix('failing')), 'cli');
-    await db.dataSource.query('CREATE TABLE seen (position bigint PRIMARY KEY)');
+    await db.dataSource.query('CREATE TABLE seen (name text, stream text, position bigint, PRIMARY KEY (name, position))');
   });
   afterAll(async () => {
     await ctx.close();
     await db.drop();
   });
 
-  /** A projection that records every position it applies, and refuses events of type `Poison`. */
+  /** A projection that records every event it applies, and (strict) refuses events of type `Poison` until fixed. */
   const recorder = (name: string, refuses: boolean): Projection => ({
     name,
     eventTypes: ['Good', 'Poison'],
     tables: ['seen'],
     async apply(c, e) {
-      if (refuses && e.type === 'Poison') throw new Error('cannot digest this');
-      if (name === 'tolerant') await c.tx.query(`INSERT INTO ${c.table('seen')} (position) VALUES ($1)`, [e.position]);
+      if (refuses && e.type === 'Poison' && !digestsPoison) throw new Error('cannot digest this');
+      await c.tx.query(`INSERT INTO ${c.table('seen')} (name, stream, position) VALUES ($1, $2, $3)`, [name, e.streamId, e.position]);
     },
   });
+  const seen = async (name: string): Promise<{ stream: string; position: string }[]> =>
+    db.dataSource.query('SELECT stream, position::text AS position FROM seen WHERE name = $1 ORDER BY position', [name]);
+  const parkedRows = async (name: string) =>
+    db.dataSource.query('SELECT stream_id, position::text AS position, error FROM projection_parked WHERE projection = $1', [name]) as Promise<{ stream_id: string; position: string; error: string }[]>;
 
-  it('stops that projection at the event, with its error and position visible, and the other projection goes on', async () => {
+  it('parks that stream at the event, with its error and position; later events of the stream wait, every other stream and projection goes on; a retry after a fix applies them in order', async () => {
     const store = ctx.get(PostgresEventStore);
     const runner = ctx.get(ProjectionRunner);
-    await store.append('thing-1', 0, [{ type: 'Good', data: {} }, { type: 'Good', data: {} }], meta);
+    const one = await store.append('thing-1', 0, [{ type: 'Good', data: {} }, { type: 'Good', data: {} }], meta);
     const poison = await store.append('thing-2', 0, [{ type: 'Poison', data: {} }], meta);
-    await store.append('thing-3', 0, [{ type: 'Good', data: {} }], meta);
+    const behind = await store.append('thing-2', 1, [{ type: 'Good', data: {} }], meta);
+    const three = await store.append('thing-3', 0, [{ type: 'Good', data: {} }], meta);
 
     const strict = recorder('strict', true);
     const tolerant = recorder('tolerant', false);
-    const s = await waitFor('the strict projection to stop', async () => {
-      const r = await runner.catchUp(strict, 'live');
-      return r.stopped ? r : undefined;
-    });
-    await waitFor('the tolerant projection to catch up', async () => (await runner.catchUp(tolerant, 'live')) && caughtUp(db.dataSource, 'tolerant'));
+    for (const p of [strict, tolerant]) {
+      await waitFor(`${p.name} to catch up`, async () => {
+        const r = await runner.catchUp(p, 'live');
+        expect(r.stopped).toBe(false);
+        return caughtUp(db.dataSource, p.name);
+      });
+    }
 
-    expect(s.stopped).toBe(true);
-    const row = await checkpoint(db.dataSource, 'strict');
-    expect(row!.state).toBe('failed');
-    const detail = await db.dataSource.query(`SELECT last_error, failed_position::text AS failed_position, position::text AS position FROM projection_checkpoints WHERE name = 'strict'`);
-    expect(detail[0].failed_position).toBe(poison.position);
-    expect(detail[0].last_error).toContain('cannot digest this');
-    // Stopped right before the poison event: the two good events before it are applied.
-    expect(BigInt(detail[0].position)).toBeLessThan(BigInt(poison.position));
+    expect(await checkpoint(db.dataSource, 'strict')).toMatchObject({ state: 'running' });
+    const parked = await parkedRows('strict');
+    expect(parked).toEqual([{ stream_id: 'thing-2', position: poison.position, error: expect.stringContaining('cannot digest this') }]);
+    // thing-1 and thing-3 applied; thing-2's good event waits behind its poison.
+    expect((await seen('strict')).map((r) => r.position)).toEqual([...one.events.map((e) => e.position), three.position]);
+    expect(await seen('tolerant')).toHaveLength(5);
+    expect(await parkedRows('tolerant')).toEqual([]);
 
-    expect(await checkpoint(db.dataSource, 'tolerant')).toMatchObject({ state: 'running' });
-    expect((await db.dataSource.query('SELECT count(*)::int AS n FROM seen'))[0].n).toBe(4);
-
-    // No endless retry: running again applies nothing and keeps the error visible.
+    // No endless retry: running again applies nothing and keeps the stream parked with its error.
     const again = await runner.catchUp(strict, 'live');
-    expect(again).toEqual({ applied: 0, read: 0, stopped: true });
+    expect(again).toEqual({ applied: 0, read: 0, stopped: false });
+    // A later event of the parked stream keeps waiting; another stream's is applied.
+    const four = await store.append('thing-4', 0, [{ type: 'Good', data: {} }], meta);
+    await waitFor('strict to apply thing-4', async () => (await runner.catchUp(strict, 'live')) && caughtUp(db.dataSource, 'strict'));
+    expect((await seen('strict')).map((r) => r.position)).toContain(four.position);
+    expect((await seen('strict')).map((r) => r.position)).not.toContain(behind.position);
+
+    // Still broken: a retry keeps it parked on the same event, saying why.
+    const failed = await ctx.get(ParkedStreamsService).retry(strict);
+    expect(failed).toEqual([{ stream: 'thing-2', applied: 0, parked: { position: poison.position, error: expect.stringContaining('cannot digest this') } }]);
+    // Fixed: the retry applies the stream's events in order and releases it.
+    digestsPoison = true;
+    const fixed = await ctx.get(ParkedStreamsService).retry(strict);
+    expect(fixed).toEqual([{ stream: 'thing-2', applied: 2, parked: null }]);
+    expect(await parkedRows('strict')).toEqual([]);
+    expect((await seen('strict')).filter((r) => r.stream === 'thing-2').map((r) => r.position)).toEqual([poison.position, behind.position]);
+    digestsPoison = false;
+  });
+
+  it('the calendar: a rebuild parks the same stream; a skip is an audited event in the log that the live model and every later rebuild honour', async () => {
+    const store = ctx.get(PostgresEventStore);
+    const runner = ctx.get(ProjectionRunner);
+    const calendar = ctx.get(ProjectionRegistry).get('calendar')!;
+    const [bad, good] = [randomUUID(), randomUUID()];
+    const event = (start: string) => ({ ...scheduled('x', 1), data: { ...scheduled('x', 1).data, start: { date: start }, end: { date: start } } });
+    // Written past the domain (as an older version could have): PostgreSQL has no year 0.
+    const poison = await store.append(`calendar-event-${bad}`, 0, [event('0000-01-01')], meta);
+    const later = await store.append(`calendar-event-${bad}`, 1, [{ type: 'EventDetailsChanged', data: { title: 'renamed' } }], meta);
+    await store.append(`calendar-event-${good}`, 0, [event('2030-05-01')], meta);
+    await waitFor('the calendar to catch up', async () => (await runner.catchUp(calendar, 'live')) && caughtUp(db.dataSource));
+    expect((await parkedRows('calendar')).map((r) => [r.stream_id, r.position])).toEqual([[`calendar-event-${bad}`, poison.position]]);
+    expect((await readCalendar(db.dataSource)).map((r) => r.id)).toEqual([good]);
+
+    // A rebuild meets the same event and parks the same stream (listed under the live name).
+    await ctx.get(ProjectionRebuilder).rebuild('calendar');
+    expect((await parkedRows('calendar')).map((r) => r.position)).toEqual([poison.position]);
+
+    const r = await ctx.get(ParkedStreamsService).skip(calendar, poison.position, 'typo: year 0000', { actor: 'root', correlationId: 'c', causationId: 'c' });
+    // The change behind it is now applied on its own, and cannot be either (nothing was scheduled): parked on it.
+    expect(r.resumed).toEqual({ stream: `calendar-event-${bad}`, applied: 0, parked: { position: later.position, error: expect.stringContaining('before EventScheduled') } });
+    const decision = (await store.readStream('projection-calendar'))[0];
+    expect(decision).toMatchObject({ type: 'ProjectionEventSkipped', data: { projection: 'calendar', position: poison.position, streamId: `calendar-event-${bad}`, reason: 'typo: year 0000' }, metadata: { actor: 'root' } });
+    await ctx.get(ParkedStreamsService).skip(calendar, later.position, 'follows the typo', { actor: 'root', correlationId: 'c', causationId: 'c' });
+    expect(await parkedRows('calendar')).toEqual([]);
+    const view = await readCalendar(db.dataSource);
+
+    await ctx.get(ProjectionRebuilder).rebuild('calendar', { verify: true });
+    expect(await parkedRows('calendar')).toEqual([]);
+    expect(await readCalendar(db.dataSource)).toEqual(view);
   });
 });

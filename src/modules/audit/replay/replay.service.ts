@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '../../../events/postgres-event-store';
 import { type Projection, type ProjectionContext, readsType } from '../../../projections/projection';
+import { skippedPositions } from '../../../projections/parked-streams';
 import { ProjectionRegistry } from '../../../projections/projection.registry';
+import { ProjectionRunner } from '../../../projections/projection.runner';
 import { HISTORY_PROJECTION } from '../history/history-row';
 import { AuditLogReader, BATCH } from '../log/audit-log.reader';
 
@@ -26,6 +28,8 @@ export interface ReplayReport {
   tables: string[];
   events: number;
   applied: number;
+  /** Streams a projection could not apply an event of: passed over from that event on, listed in `<schema>.replay_parked`. */
+  parked: number;
   seconds: number;
 }
 
@@ -45,6 +49,7 @@ export class ReplayService {
     private readonly registry: ProjectionRegistry,
     private readonly store: PostgresEventStore,
     private readonly reader: AuditLogReader,
+    private readonly runner: ProjectionRunner,
   ) {}
 
   async replay(o: ReplayOptions): Promise<ReplayReport> {
@@ -60,9 +65,9 @@ export class ReplayService {
 
     const tables = await this.prepare(schema, projections, o.until);
     try {
-      const { events, applied } = await this.apply(schema, projections, o);
+      const { events, applied, parked } = await this.apply(schema, projections, o);
       await this.db.query(`UPDATE ${schema}.replay_info SET events = $1, applied = $2, finished_at = now()`, [events, applied]);
-      const report: ReplayReport = { schema, until: o.until.toISOString(), projections: names, tables, events, applied, seconds: (Date.now() - started) / 1000 };
+      const report: ReplayReport = { schema, until: o.until.toISOString(), projections: names, tables, events, applied, parked, seconds: (Date.now() - started) / 1000 };
       this.logger.log(report, 'replay finished');
       return report;
     } catch (err) {
@@ -89,6 +94,8 @@ export class ReplayService {
       await tx.query(`CREATE TABLE ${schema}.replay_info (until timestamptz NOT NULL, projections text[] NOT NULL, events bigint, applied bigint,
                       started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)`);
       await tx.query(`INSERT INTO ${schema}.replay_info (until, projections) VALUES ($1, $2)`, [until, projections.map((p) => p.name)]);
+      await tx.query(`CREATE TABLE ${schema}.replay_parked (projection text NOT NULL, stream_id text NOT NULL, position bigint NOT NULL, error text NOT NULL,
+                      PRIMARY KEY (projection, stream_id))`);
       return tables;
     });
   }
@@ -98,16 +105,23 @@ export class ReplayService {
    * commit in version order, so per-stream order holds), a batch per short transaction so no
    * long transaction stalls the live projections' gap-safe readers.
    */
-  private async apply(schema: string, projections: Projection[], o: ReplayOptions): Promise<{ events: number; applied: number }> {
+  private async apply(schema: string, projections: Projection[], o: ReplayOptions): Promise<{ events: number; applied: number; parked: number }> {
     const snapshot = await this.reader.snapshot();
-        const total = o.onProgress ? await this.countUntil(snapshot, o.until) : 0;
+    const total = o.onProgress ? await this.countUntil(snapshot, o.until) : 0;
+    // As the live projections: events an admin decided to skip are passed over, and an event a
+    // projection cannot apply parks its stream (the stream's later events wait) instead of
+    // ending the replay.
+    const hold = new Map<string, { skipped: Set<string>; parked: Set<string> }>();
+    for (const p of projections) hold.set(p.name, { skipped: new Set(await skippedPositions(this.db.manager, p.name)), parked: new Set() });
     let events = 0;
     let applied = 0;
+    let parked = 0;
     for await (const rows of this.reader.byPosition({ until: o.until }, snapshot, BATCH)) {
       await this.db.transaction(async (tx) => {
         const current: { s: string }[] = await tx.query('SELECT current_schema() AS s');
         await tx.query(`SELECT set_config('search_path', $1, true)`, [`${schema}, ${current[0].s}`]);
         for (const p of projections) {
+          const { skipped, parked: held } = hold.get(p.name)!;
           const ctx: ProjectionContext = {
             tx,
             slot: 'rebuild',
@@ -117,16 +131,22 @@ export class ReplayService {
             },
           };
           for (const r of rows) {
-            if (!readsType(p, r.type)) continue;
-            await p.apply(ctx, this.store.toStored(r));
-            applied++;
+            if (!readsType(p, r.type) || skipped.has(r.position) || held.has(r.stream_id)) continue;
+            const error = await this.runner.applyGuarded(ctx, p, this.store.toStored(r));
+            if (error === null) {
+              applied++;
+              continue;
+            }
+            held.add(r.stream_id);
+            parked++;
+            await tx.query(`INSERT INTO ${schema}.replay_parked (projection, stream_id, position, error) VALUES ($1, $2, $3, $4)`, [p.name, r.stream_id, r.position, error]);
           }
         }
       });
       events += rows.length;
       o.onProgress?.(events, Math.max(events, total));
     }
-    return { events, applied };
+    return { events, applied, parked };
   }
 
   private async countUntil(snapshot: string, until: Date): Promise<number> {

@@ -1,15 +1,14 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import type { EventRepresentation } from '../../scheduling/event-representation';
 import { representRow } from '../read-model/calendar-row';
 import { CalendarReadModel } from '../read-model/calendar.read-model';
-import { GetCalendarEventQuery } from './get-calendar-event.query';
+import { CalendarEventRead, GetCalendarEventQuery } from './get-calendar-event.query';
 
 @QueryHandler(GetCalendarEventQuery)
 export class GetCalendarEventHandler implements IQueryHandler<GetCalendarEventQuery> {
   constructor(private readonly model: CalendarReadModel) {}
 
-  async execute({ id }: GetCalendarEventQuery): Promise<EventRepresentation | null> {
-    const row = await this.model.get(id);
-    return row ? representRow(row) : null;
+  async execute({ id }: GetCalendarEventQuery): Promise<CalendarEventRead> {
+    const [row, parked] = await Promise.all([this.model.get(id), this.model.parkedAt(id)]);
+    return { event: row ? representRow(row) : null, parkedAt: parked ? { position: parked.position, since: parked.since.toISOString() } : null };
   }
 }

@@ -113,8 +113,14 @@ export class CalendarController {
       return represent(id, state, version);
     }
     await this.waiter.waitForHeader(minPosition);
-    const event = await this.queries.execute(new GetCalendarEventQuery(id));
-    if (!event) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
+    const { event, parkedAt } = await this.queries.execute(new GetCalendarEventQuery(id));
+    // Not current, and saying so: the calendar view could not apply an event of this stream.
+    const warning = parkedAt && { Warning: `199 - "parked: the calendar view stops before log position ${parkedAt.position} of this event (since ${parkedAt.since}); it may be out of date"` };
+    if (!event) {
+      if (warning) throw new ProblemException(404, 'EVENT_NOT_FOUND', `the calendar view cannot show this event yet: its stream is parked at log position ${parkedAt.position}`, undefined, warning);
+      throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
+    }
+    if (warning) res.setHeader('Warning', warning.Warning);
     res.setHeader('ETag', etagOf(event.version));
     if (matchesIfNoneMatch(ifNoneMatch, event.version)) {
       res.status(304);

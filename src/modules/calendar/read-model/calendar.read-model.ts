@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Programme } from '../../scheduling/domain/events';
+import { calendarEventStream, type Programme } from '../../scheduling/domain/events';
 import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS } from './calendar-row';
 
 export type StatusFilter = 'scheduled' | 'cancelled' | 'all';
@@ -83,6 +83,15 @@ export class CalendarReadModel {
 
   async get(id: string): Promise<CalendarRow | undefined> {
     const rows: CalendarRow[] = await this.db.query(`SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  /** Where the calendar projection parked this event's stream (its row, if any, stops before that event), or undefined. */
+  async parkedAt(id: string): Promise<{ position: string; since: Date } | undefined> {
+    const rows: { position: string; since: Date }[] = await this.db.query(
+      `SELECT position::text AS position, since FROM projection_parked WHERE projection = 'calendar' AND stream_id = $1`,
+      [calendarEventStream(id)],
+    );
     return rows[0];
   }
 

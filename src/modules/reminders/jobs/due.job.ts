@@ -50,6 +50,7 @@ export class DueJob implements HandlesJob<DueJobPayload> {
     const row = await this.plan.get(p.eventId, p.leadTime);
     if (!row) return 'no plan row';
     if (row.status === 'cancelled') return 'cancelled';
+    if (await this.plan.parked(p.eventId)) return 'parked: a projection could not apply an event of this stream';
     if (isoInstant(row.start_at) !== p.startAt) return `rescheduled to ${isoInstant(row.start_at)}`;
     if (isStale(row.due_at, new Date())) return `stale: due ${isoInstant(row.due_at)}`;
     const event = await this.calendar.get(p.eventId);

@@ -4,6 +4,7 @@ import { JOBS, QUEUES } from '../../../jobs/catalog';
 import { HandlesJob, JobHandler } from '../../../jobs/job-handler';
 import { CalendarReadModel } from '../../calendar/read-model/calendar.read-model';
 import { NoticeEmailPayload, NoticeJobPayload, noticeDeliveryKey } from '../domain/notifications';
+import { ReminderPlanReader } from '../planning/reminder-plan.read';
 import { FanOut } from './fan-out';
 
 export type { NoticeJobPayload };
@@ -16,11 +17,16 @@ export class NoticeJob implements HandlesJob<NoticeJobPayload> {
 
   constructor(
     private readonly calendar: CalendarReadModel,
+    private readonly plan: ReminderPlanReader,
     private readonly fanOut: FanOut,
   ) {}
 
   async handle(job: Job<NoticeJobPayload>): Promise<string> {
     const p = job.data;
+    if (await this.plan.parked(p.eventId)) {
+      this.logger.log({ eventId: p.eventId, version: p.version, kind: p.kind }, 'notice not sent: the stream is parked');
+      return 'parked';
+    }
     const event = await this.calendar.get(p.eventId);
     // The plan can run ahead of the calendar view; the renderer reads the view, so wait for it.
     if (!event || event.version < p.version) throw new Error(`calendar view behind version ${p.version} of event ${p.eventId}; retrying`);

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PLAN_TABLE, PlanRow } from './tables';
+import { ParkedStreams } from '../../../projections/parked-streams';
+import { calendarEventStream } from '../../scheduling/domain/events';
+import { PLAN_TABLE, PlanRow, REMINDER_PLAN_PROJECTION } from './tables';
 
 /** Reads of the live plan (the projection alone writes it). */
 @Injectable()
@@ -14,5 +16,13 @@ export class ReminderPlanReader {
       [eventId, leadTime],
     );
     return rows[0];
+  }
+
+  /**
+   * Whether the calendar view or the plan has parked this event's stream: its plan and view may
+   * stop before a reschedule or cancel, so nothing may be sent from them until an operator acts.
+   */
+  parked(eventId: string): Promise<boolean> {
+    return ParkedStreams.isParked(this.db.manager, ['calendar', REMINDER_PLAN_PROJECTION], calendarEventStream(eventId));
   }
 }
