@@ -37,6 +37,18 @@ export function bodyProblem(body: unknown): string | null {
   return null;
 }
 
+/** Why a path cannot name anything (broken percent-encoding or UTF-8, control characters), or null: ids and keys reach SQL. */
+export function pathProblem(rawUrl: string): string | null {
+  const q = rawUrl.indexOf('?');
+  let path: string;
+  try {
+    path = decodeURIComponent(q < 0 ? rawUrl : rawUrl.slice(0, q));
+  } catch {
+    return 'the path is not valid percent-encoded UTF-8';
+  }
+  return /\p{Cc}/u.test(path) ? 'the path holds a control character' : null;
+}
+
 /** Why a query string cannot be read (malformed percent-encoding or UTF-8, NUL, control characters), or null. */
 export function queryProblem(rawUrl: string): string | null {
   const q = rawUrl.indexOf('?');
@@ -56,10 +68,11 @@ export function queryProblem(rawUrl: string): string | null {
 /**
  * Refuses, before any route sees it, input no route can use: a body that is not UTF-8, JSON
  * nested absurdly deep, text with U+0000 or unpaired surrogates (PostgreSQL refuses both), a
- * query string with control characters or broken encoding. A 400 problem, never a 500 later.
+ * path or query string with control characters or broken encoding. A 400 problem, never a 500 later.
  */
 export function requestHygiene(req: Request, res: Response, next: NextFunction): void {
-  const problem = (req as Flagged)[INVALID_UTF8] ? 'the body is not valid UTF-8' : (queryProblem(req.originalUrl ?? req.url) ?? (req.body === undefined ? null : bodyProblem(req.body)));
+  const url = req.originalUrl ?? req.url;
+  const problem = (req as Flagged)[INVALID_UTF8] ? 'the body is not valid UTF-8' : (pathProblem(url) ?? queryProblem(url) ?? (req.body === undefined ? null : bodyProblem(req.body)));
   if (!problem) return next();
   res.status(400).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(400, 'MALFORMED_REQUEST', problem, undefined, req.path)));
 }
