@@ -3,7 +3,7 @@ import { DomainError } from '../../../common/domain/domain-error';
 import { CalendarEventRepository } from '../calendar-event.repository';
 import { resolveTimeZone } from '../places/time-zone.resolver';
 import { ImportListingCommand, ImportReport } from './import-listing.command';
-import { listingRowId, parseListing } from './listing-parser';
+import { listingRowId, parseListingInSlices } from './listing-parser';
 
 /**
  * Each row is scheduled under an id derived from its content, so importing the same listing
@@ -14,7 +14,8 @@ export class ImportListingHandler implements ICommandHandler<ImportListingComman
   constructor(private readonly events: CalendarEventRepository) {}
 
   async execute(c: ImportListingCommand): Promise<ImportReport> {
-    const { rows, failures } = parseListing(c.text);
+    // In slices: a megabyte of listing is seconds of parsing, which must not stall other requests.
+    const { rows, failures } = await parseListingInSlices(c.text);
     const report: ImportReport = { created: [], skipped: [], failed: [...failures], position: '0' };
     let done = 0;
     for (const row of rows) {

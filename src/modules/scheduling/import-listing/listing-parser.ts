@@ -3,6 +3,7 @@ import countries from 'i18n-iso-countries';
 import en from 'i18n-iso-countries/langs/en.json';
 import worldCountries from 'world-countries';
 import { DateTime } from 'luxon';
+import { boundedMemo } from '../../../common/memo';
 
 /**
  * Reads the office's public listing (its "When Where" table). Two row shapes:
@@ -83,6 +84,18 @@ const isLatinName = (name: string): boolean => name.length >= 3 && /^[\p{Script=
  * of Korea" is never read as "Republic of Korea"...; "Guinea-Bissau" never as "Guinea").
  */
 let countryNames: CountryName[] | undefined;
+/** The same names, by their lower-cased first character: a text can only start with a name that starts like it. */
+let byInitial: Map<string, CountryName[]> | undefined;
+function namesStartingLike(text: string): CountryName[] {
+  if (!byInitial) {
+    byInitial = new Map();
+    for (const n of allCountryNames()) {
+      const k = n.key[0];
+      (byInitial.get(k) ?? byInitial.set(k, []).get(k)!).push(n);
+    }
+  }
+  return byInitial.get(text.charAt(0).toLowerCase()) ?? [];
+}
 function allCountryNames(): CountryName[] {
   if (countryNames) return countryNames;
   const byKey = new Map<string, CountryName>();
@@ -115,7 +128,7 @@ function matchCountry(textAfterComma: string): CountryMatch {
   const text = textAfterComma.trimStart();
   let best: { entry: CountryName; matched: string } | undefined;
   // Sorted longest first, and names are unique once normalised: the first match is the longest.
-  for (const entry of allCountryNames()) {
+  for (const entry of namesStartingLike(text)) {
     const m = entry.pattern.exec(text);
     if (m) {
       best = { entry, matched: m[0] };
@@ -149,9 +162,15 @@ const DATE = String.raw`\d{1,2}\s+\p{L}+\.?\s+\d{4}(?!\d)`;
 const ROW_START = new RegExp(`^(${DATE})(?:\\s*(?:\\bto\\b|[-\u2013\u2014])\\s*(${DATE}))?(?=\\s|$)\\s*(.*)$`, 'iu');
 const HEADER = /^when\s+where(?:\s+what)?$/i;
 
+/** Days read, kept: luxon's format parsing costs far more than the rest of a row, and listings repeat their days. */
+const days = boundedMemo<string | undefined>(5000);
+
 function parseDay(text: string): string | undefined {
-  const d = DateTime.fromFormat(text.replace(/\s+/g, ' '), 'd LLLL yyyy', { locale: 'en' });
-  return d.isValid ? (d.toISODate() ?? undefined) : undefined;
+  const normalised = text.replace(/\s+/g, ' ');
+  return days(normalised, () => {
+    const d = DateTime.fromFormat(normalised, 'd LLLL yyyy', { locale: 'en' });
+    return d.isValid ? (d.toISODate() ?? undefined) : undefined;
+  });
 }
 
 const quote = (text: string, max = 60): string => `'${text.length > max ? `${text.slice(0, max - 1).trimEnd()} …` : text}'`;
@@ -169,28 +188,23 @@ function parsePlace(text: string): Pick<ListingRow, 'city' | 'country' | 'countr
   return { city, country: country.code, countryName: country.name, title: country.rest };
 }
 
-/**
- * Parses the listing. Every row that cannot be read is reported with its line number and
- * the reason; the other rows still parse. Blank lines are ignored.
- */
-export function parseListing(text: string): { rows: ListingRow[]; failures: ListingFailure[] } {
+type Parsed = { row: ListingRow } | { failure: ListingFailure };
+
+/** The listing's rows and failures one at a time, in order (see parseListing). */
+function* parseRows(text: string): Generator<Parsed> {
   const all = text
     .replace(/^\uFEFF/, '')
     .split(/\r\n|\r|\n/)
     .map((raw, i) => ({ line: i + 1, text: raw.trim() }));
   const header = all.findIndex((l) => HEADER.test(l.text.replace(/\s+/g, ' ')));
   const lines = all.slice(header + 1).filter((l) => l.text !== '' && !HEADER.test(l.text.replace(/\s+/g, ' ')));
-  const rows: ListingRow[] = [];
-  const failures: ListingFailure[] = [];
 
   for (let i = 0; i < lines.length; i++) {
     const first = lines[i];
-    const fail = (reason: string, text = first.text): void => {
-      failures.push({ line: first.line, text, reason });
-    };
+    const fail = (reason: string, text = first.text): Parsed => ({ failure: { line: first.line, text, reason } });
     const m = ROW_START.exec(first.text);
     if (!m) {
-      fail(`expected a row starting with a date ('28 October 2013 …' or '22 October 2013 to 25 October 2013'), got ${quote(first.text)}`);
+      yield fail(`expected a row starting with a date ('28 October 2013 …' or '22 October 2013 to 25 October 2013'), got ${quote(first.text)}`);
       continue;
     }
     const [, startText, endText = startText, sameLine] = m;
@@ -201,7 +215,7 @@ export function parseListing(text: string): { rows: ListingRow[]; failures: List
       // The place and title stand on the next line, unless that line starts another row.
       const next = lines[i + 1];
       if (!next || ROW_START.test(next.text)) {
-        fail(m[2] ? "date range without a 'City, Country Title' line" : "date without a 'City, Country Title' line");
+        yield fail(m[2] ? "date range without a 'City, Country Title' line" : "date without a 'City, Country Title' line");
         continue;
       }
       place = next.text;
@@ -212,19 +226,51 @@ export function parseListing(text: string): { rows: ListingRow[]; failures: List
     const start = parseDay(startText);
     const end = parseDay(endText);
     if (!start || !end) {
-      fail(`invalid date '${(!start ? startText : endText).replace(/\s+/g, ' ')}'`, rowText);
+      yield fail(`invalid date '${(!start ? startText : endText).replace(/\s+/g, ' ')}'`, rowText);
       continue;
     }
     if (end < start) {
-      fail(`end date before start date ('${endText}' is before '${startText}')`, rowText);
+      yield fail(`end date before start date ('${endText}' is before '${startText}')`, rowText);
       continue;
     }
     const parts = parsePlace(place);
     if ('reason' in parts) {
-      fail(parts.reason, rowText);
+      yield fail(parts.reason, rowText);
       continue;
     }
-    rows.push({ line: first.line, ...parts, start: { date: start }, end: { date: end } });
+    yield { row: { line: first.line, ...parts, start: { date: start }, end: { date: end } } };
+  }
+}
+
+/**
+ * Parses the listing. Every row that cannot be read is reported with its line number and
+ * the reason; the other rows still parse. Blank lines are ignored.
+ */
+export function parseListing(text: string): { rows: ListingRow[]; failures: ListingFailure[] } {
+  const rows: ListingRow[] = [];
+  const failures: ListingFailure[] = [];
+  for (const p of parseRows(text)) {
+    if ('row' in p) rows.push(p.row);
+    else failures.push(p.failure);
+  }
+  return { rows, failures };
+}
+
+/**
+ * The same as parseListing, handing the event loop back every `sliceMs` of work, so a long
+ * listing (a megabyte is ~20,000 lines) never holds up other requests for long.
+ */
+export async function parseListingInSlices(text: string, sliceMs = 20): Promise<{ rows: ListingRow[]; failures: ListingFailure[] }> {
+  const rows: ListingRow[] = [];
+  const failures: ListingFailure[] = [];
+  let until = performance.now() + sliceMs;
+  for (const p of parseRows(text)) {
+    if ('row' in p) rows.push(p.row);
+    else failures.push(p.failure);
+    if (performance.now() >= until) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      until = performance.now() + sliceMs;
+    }
   }
   return { rows, failures };
 }
