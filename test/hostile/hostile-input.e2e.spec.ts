@@ -172,6 +172,27 @@ describe('hostile input, on every route of the OpenAPI document', () => {
     expect([a.status, isProblem(a)]).toEqual([status, true]);
   });
 
+  it('a year-0000 event is a 400 naming the field, and nothing is appended', async () => {
+    const r = await fetch(`${t.baseUrl}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${all}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Typo', location: { city: 'Seoul', country: 'KR' }, timeZone: 'UTC', start: { date: '0000-01-01' }, end: { date: '0000-01-01' } }),
+    });
+    const problem = (await r.json()) as { code: string; errors: { field: string; message: string }[] };
+    expect([r.status, r.headers.get('content-type')]).toEqual([400, expect.stringContaining('application/problem+json')]);
+    expect(problem).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'start.date', message: 'must lie between 1000-01-01 and 9998-12-31' }] });
+  });
+
+  it('an import row with a 3,000-character city is reported as a failed row; the other rows import', async () => {
+    const listing = ['When Where', `28 October 2031 ${'C'.repeat(3000)}, Republic of Korea Forum on long names`, '29 October 2031 Seoul, Republic of Korea Forum on short names'].join('\n');
+    const r = await fetch(`${t.baseUrl}/v1/imports`, { method: 'POST', headers: { authorization: `Bearer ${all}`, 'content-type': 'text/plain' }, body: listing });
+    const report = (await r.json()) as { summary: Record<string, number>; failed: { line: number; reason: string }[] };
+    expect(r.status).toBe(200);
+    expect(report.summary).toEqual({ created: 1, skipped: 0, failed: 1 });
+    expect(report.failed).toEqual([{ line: 2, text: expect.any(String), reason: 'location.city must be at most 120 characters' }]);
+    before += 1; // the good row
+  });
+
   it('appends nothing', async () => {
     expect(await count()).toBe(before);
   });
