@@ -1,4 +1,8 @@
+import type { Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '../../src/events/postgres-event-store';
+import { instantOf } from '../../src/modules/reminders/domain/notifications';
+import { DueJob, DueJobPayload } from '../../src/modules/reminders/jobs/due.job';
 import { TestApp, http, startTestApp } from '../support/app';
 import { waitFor } from '../support/wait';
 
@@ -128,4 +132,30 @@ describe('one bad event parks one stream, not the calendar', () => {
     expect(rebuilt.body).toEqual(current.body);
     expect((await read(other.id)).body).toEqual(got.body);
   });
+
+  it('a stream parked in the reminder plan plans nothing more and sends nothing: its due reminder is dropped', async () => {
+    const store = t.app.get(PostgresEventStore);
+    const sub = randomUUID();
+    const sealed = { ciphertext: 'x', iv: 'x', tag: 'x' };
+    await store.append(`subscription-${sub}`, 0, [
+      { type: 'SubscriptionRequested', data: { email: sealed, name: null, countries: [], programmes: [], eventIds: [], leadTimes: ['P1D'], locale: 'en' } },
+      { type: 'SubscriptionConfirmed', data: {} },
+    ], { actor: 'test', correlationId: sub, causationId: sub });
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const r = await http<EventBody>(t.baseUrl, 'POST', '/v1/events', { token: staff, body: { ...body('Reminded'), start: { date: day }, end: { date: day } } });
+    expect(r.status).toBe(201);
+    const id = r.body.id;
+    const plan = await waitFor('the reminder to be planned', async () => {
+      const rows: { due_at: Date; start_at: Date; status: string }[] = await t.db.dataSource.query(`SELECT due_at, start_at, status FROM reminder_plan WHERE event_id = $1 AND lead_time = 'P1D'`, [id]);
+      return rows[0];
+    });
+    // A shape no version of the domain reads: the plan cannot time it.
+    const poison = await store.append(`calendar-event-${id}`, 1, [{ type: 'EventRescheduled', data: { start: { date: 'next Tuesday' }, end: { date: 'next Tuesday' }, timeZone: 'UTC', reason: null } }], { actor: 'owner', correlationId: 'p', causationId: 'p' });
+    const parked = await waitFor('the plan to park the stream', async () => (await status('reminder-plan')).parked.find((p) => p.stream === `calendar-event-${id}`));
+    expect(parked.position).toBe(poison.position);
+    // The plan still holds the old start; the job that falls due for it sends nothing.
+    const job = { data: { eventId: id, leadTime: 'P1D', startAt: instantOf(plan.start_at), dueAt: instantOf(plan.due_at) } } as Job<DueJobPayload>;
+    expect(await t.app.get(DueJob).handle(job)).toMatch(/^parked/);
+  });
 });
+
