@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { WrongExpectedVersionError } from '../events/event-store.port';
+import { EventStore, WrongExpectedVersionError } from '../events/event-store.port';
 import type { EventMetadata, StoredEvent } from '../events/envelope';
-import { PostgresEventStore } from '../events/postgres-event-store';
 import { Checkpoints, PROGRESS_CHANNEL, cp, progressPayload } from './checkpoints';
 import { PROJECTION_EVENT_SKIPPED, ParkedStream, ParkedStreams, ProjectionEventSkipped, decisionStream } from './parked-streams';
 import type { Projection } from './projection';
@@ -37,7 +36,7 @@ export class ParkedStreamsService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly store: PostgresEventStore,
+    private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
   ) {}
 
@@ -77,7 +76,7 @@ export class ParkedStreamsService {
       const parked = (await ParkedStreams.list(tx, name)).find((s) => s.stream === stream);
       if (!parked) return { stream, applied: 0, parked: null };
       const skipped = new Set(row.skipped);
-      const events = (await this.store.readStreamBetween(tx, stream, cp(parked), cp(row))).filter((e) => p.eventTypes.includes(e.type) && !skipped.has(e.position));
+      const events = (await this.runner.streamBetween(tx, stream, cp(parked), cp(row))).filter((e) => p.eventTypes.includes(e.type) && !skipped.has(e.position));
       const ctx = this.runner.context(tx, p, 'live');
       for (const e of events) {
         const error = await this.runner.applyGuarded(ctx, p, e);

@@ -87,6 +87,11 @@ export const ParkedStreams = {
     await m.query('DELETE FROM projection_parked WHERE projection = $1', [checkpoint]);
   },
 
+  async find(m: EntityManager, checkpoint: string, stream: string): Promise<ParkedStream | undefined> {
+    const rows: Raw[] = await m.query(`SELECT ${COLUMNS} FROM projection_parked WHERE projection = $1 AND stream_id = $2`, [checkpoint, stream]);
+    return rows[0] ? toParked(rows[0]) : undefined;
+  },
+
   /** Whether any of these projections holds the stream parked (reads and reminders say so, or stay silent). */
   async isParked(m: EntityManager, projections: readonly string[], stream: string): Promise<boolean> {
     const rows: { parked: boolean }[] = await m.query('SELECT EXISTS (SELECT 1 FROM projection_parked WHERE projection = ANY($1::text[]) AND stream_id = $2) AS parked', [projections, stream]);
@@ -108,11 +113,7 @@ export interface ProjectionEventSkipped {
   reason: string;
 }
 
-/** Positions the log's decisions say this projection passes over: what a rebuild starts from. */
-export async function skippedPositions(m: EntityManager, projection: string): Promise<string[]> {
-  const rows: { position: string }[] = await m.query(
-    `SELECT DISTINCT data->>'position' AS position FROM events WHERE stream_id = $1 AND type = $2`,
-    [decisionStream(projection), PROJECTION_EVENT_SKIPPED],
-  );
-  return rows.map((r) => r.position);
-}
+/** Positions the decisions (a stream's events, as the log reads them) say this projection passes over: what a rebuild or replay starts from. */
+export const skippedIn = (decisions: { type: string; data: Record<string, unknown> }[]): string[] => [
+  ...new Set(decisions.filter((e) => e.type === PROJECTION_EVENT_SKIPPED).map((e) => String(e.data.position))),
+];

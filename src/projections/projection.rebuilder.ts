@@ -5,7 +5,8 @@ import { LogCheckpoint, StoredEvent, compareCheckpoints } from '../events/envelo
 import { Checkpoints, PROGRESS_CHANNEL, cp, progressPayload } from './checkpoints';
 import { Projection } from './projection';
 import { ProjectionRegistry } from './projection.registry';
-import { ParkedStreams, skippedPositions } from './parked-streams';
+import { EventStore } from '../events/event-store.port';
+import { ParkedStreams, decisionStream, skippedIn } from './parked-streams';
 import { ProjectionRunner, checkpointName, holdOf, lockKey, tableName } from './projection.runner';
 
 export interface TableDifference {
@@ -46,6 +47,7 @@ export class ProjectionRebuilder {
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: ProjectionRegistry,
     private readonly runner: ProjectionRunner,
+    private readonly store: EventStore,
   ) {}
 
   async rebuild(name: string, opts: { verify?: boolean; batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<RebuildReport> {
@@ -105,7 +107,7 @@ export class ProjectionRebuilder {
         await tx.query(`CREATE TABLE ${tableName(t, 'rebuild')} (LIKE ${t} INCLUDING ALL)`);
       }
       await Checkpoints.reset(tx, checkpointName(p, 'rebuild'), 'rebuilding');
-      await Checkpoints.setSkipped(tx, checkpointName(p, 'rebuild'), await skippedPositions(tx, p.name));
+      await Checkpoints.setSkipped(tx, checkpointName(p, 'rebuild'), skippedIn(await this.store.readStream(decisionStream(p.name))));
       await ParkedStreams.clearSlot(tx, checkpointName(p, 'rebuild'));
       await Checkpoints.ensure(tx, checkpointName(p, 'live'));
     });

@@ -171,6 +171,11 @@ export class ProjectionRunner {
     return { applied, read: events.length, parked, committed: events };
   }
 
+  /** A stream's events from `from` to `to` (inclusive, log order) in `tx`: what a parked stream re-applies. */
+  streamBetween(tx: EntityManager, stream: string, from: LogCheckpoint, to: LogCheckpoint): Promise<StoredEvent[]> {
+    return this.store.readStreamBetween(tx, stream, from, to);
+  }
+
   /** Applies one event under a savepoint: null when applied, else why not (rolled back to before it). Transient errors are thrown. */
   async applyGuarded(ctx: ProjectionContext, p: Projection, e: StoredEvent): Promise<string | null> {
     await ctx.tx.query('SAVEPOINT apply_event');

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '../../../events/postgres-event-store';
 import { type Projection, type ProjectionContext, readsType } from '../../../projections/projection';
-import { skippedPositions } from '../../../projections/parked-streams';
+import { decisionStream, skippedIn } from '../../../projections/parked-streams';
 import { ProjectionRegistry } from '../../../projections/projection.registry';
 import { ProjectionRunner } from '../../../projections/projection.runner';
 import { HISTORY_PROJECTION } from '../history/history-row';
@@ -112,7 +112,7 @@ export class ReplayService {
     // projection cannot apply parks its stream (the stream's later events wait) instead of
     // ending the replay.
     const hold = new Map<string, { skipped: Set<string>; parked: Set<string> }>();
-    for (const p of projections) hold.set(p.name, { skipped: new Set(await skippedPositions(this.db.manager, p.name)), parked: new Set() });
+    for (const p of projections) hold.set(p.name, { skipped: new Set(skippedIn(await this.store.readStream(decisionStream(p.name)))), parked: new Set() });
     let events = 0;
     let applied = 0;
     let parked = 0;

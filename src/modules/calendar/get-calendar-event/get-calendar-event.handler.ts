@@ -9,6 +9,6 @@ export class GetCalendarEventHandler implements IQueryHandler<GetCalendarEventQu
 
   async execute({ id }: GetCalendarEventQuery): Promise<CalendarEventRead> {
     const [row, parked] = await Promise.all([this.model.get(id), this.model.parkedAt(id)]);
-    return { event: row ? representRow(row) : null, parkedAt: parked ? { position: parked.position, since: parked.since.toISOString() } : null };
+    return { event: row ? representRow(row) : null, parkedAt: parked ?? null };
   }
 }

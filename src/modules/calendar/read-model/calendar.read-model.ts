@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { ParkedStreams } from '../../../projections/parked-streams';
 import { calendarEventStream, type Programme } from '../../scheduling/domain/events';
 import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS } from './calendar-row';
 
@@ -87,12 +88,9 @@ export class CalendarReadModel {
   }
 
   /** Where the calendar projection parked this event's stream (its row, if any, stops before that event), or undefined. */
-  async parkedAt(id: string): Promise<{ position: string; since: Date } | undefined> {
-    const rows: { position: string; since: Date }[] = await this.db.query(
-      `SELECT position::text AS position, since FROM projection_parked WHERE projection = 'calendar' AND stream_id = $1`,
-      [calendarEventStream(id)],
-    );
-    return rows[0];
+  async parkedAt(id: string): Promise<{ position: string; since: string } | undefined> {
+    const parked = await ParkedStreams.find(this.db.manager, PROJECTION_NAME, calendarEventStream(id));
+    return parked && { position: parked.position, since: parked.since };
   }
 
   /**
