@@ -288,6 +288,7 @@ program
         `\nthe read models as recorded up to ${report.until} are in schema ${report.schema}; query them with SQL, e.g.\n` +
           report.tables.map((t) => `  psql '${db}' -c 'SELECT * FROM ${t} LIMIT 20'\n`).join('') +
           `  psql '${db}' -c 'SELECT * FROM ${report.schema}.replay_info'\n` +
+          (report.parked ? `  psql '${db}' -c 'SELECT * FROM ${report.schema}.replay_parked'   # ${report.parked} stream(s) parked on an event a projection could not apply\n` : '') +
           `drop it when done: psql '${db}' -c 'DROP SCHEMA ${report.schema} CASCADE'\n`,
       );
     } finally {

@@ -12,6 +12,7 @@ import { ProjectionRegistry } from '../../src/projections/projection.registry';
 import { ProjectionRunner } from '../../src/projections/projection.runner';
 import { testPrefix } from '../support/run';
 import { ParkedStreamsService } from '../../src/projections/parked-streams.service';
+import { ReplayService } from '../../src/modules/audit/replay/replay.service';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { testConfig } from '../support/worker';
 import { waitFor } from '../support/wait';
@@ -203,4 +204,19 @@ describe('a failing event', () => {
     expect(await parkedRows('calendar')).toEqual([]);
     expect(await readCalendar(db.dataSource)).toEqual(view);
   });
+
+  it('a replay parks the same stream (listed in its schema) and honours skip decisions, instead of failing', async () => {
+    const replay = ctx.get(ReplayService);
+    const store = ctx.get(PostgresEventStore);
+    const id = randomUUID();
+    const poison = await store.append(`calendar-event-${id}`, 0, [{ ...scheduled('x', 2), data: { ...scheduled('x', 2).data, start: { date: '0000-01-01' }, end: { date: '0000-01-01' } } }], meta);
+    const report = await replay.replay({ until: new Date(Date.now() + 60_000), projections: ['calendar'], schema: `replay_parked_${randomBytes(3).toString('hex')}` });
+    const parked: { stream_id: string; position: string; error: string }[] = await db.dataSource.query(`SELECT stream_id, position::text AS position, error FROM ${report.schema}.replay_parked ORDER BY position`);
+    // Only this stream: the one of the test above is not parked, its two events were skipped by decisions in the log.
+    expect(parked.map((r) => r.stream_id)).toEqual([`calendar-event-${id}`]);
+    expect(parked[0]).toMatchObject({ position: poison.position, error: expect.stringMatching(/timestamp with time zone|out of range/) });
+    expect(report.parked).toBe(1);
+    await db.dataSource.query(`DROP SCHEMA ${report.schema} CASCADE`);
+  });
 });
+
