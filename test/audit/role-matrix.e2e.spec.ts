@@ -37,6 +37,8 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/admin/deliveries/:key/retry': ['admin'],
   'GET /v1/admin/projections': ['admin'],
   'POST /v1/admin/projections/:name/rebuild': ['admin'],
+  'POST /v1/admin/projections/:name/retry': ['admin'],
+  'POST /v1/admin/projections/:name/skip': ['admin'],
   'GET /v1/audit/log': ['auditor'],
   'GET /v1/audit/export': ['auditor'],
   'GET /v1/audit/verify': ['auditor'],
