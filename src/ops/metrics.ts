@@ -21,7 +21,7 @@ export const SNAPSHOT_MAX_AGE_MS = 15_000;
 interface Snapshot {
   queues: { queue: string; state: string; n: number }[];
   outcomes: { queue: string; outcome: string; n: number }[];
-  projections: { name: string; state: string; events: number; seconds: number }[];
+  projections: { name: string; state: string; events: number; seconds: number; parked: number }[];
   emails: Record<string, number>;
 }
 
@@ -107,13 +107,11 @@ export class Metrics {
     });
     new Gauge({
       name: 'almanac_projection_parked_streams',
-      help: 'Streams a projection has parked on an event it cannot apply (they wait for an operator: retry or skip)',
+      help: 'Streams a projection has parked on an event it cannot apply, waiting for an operator to retry or skip (refreshed at most every 15 s)',
       labelNames: ['projection'],
       registers: [this.registry],
-      async collect() {
-        await self.guard('parked streams', async () => {
-          for (const p of await self.status.all()) this.set({ projection: p.name }, p.parked.length);
-        });
+      collect() {
+        for (const p of snap()?.projections ?? []) this.set({ projection: p.name }, p.parked);
       },
     });
     new Gauge({
@@ -155,7 +153,7 @@ export class Metrics {
       next.outcomes = outcomes;
     });
     await this.guard('projection lag', async () => {
-      next.projections = (await this.status.all()).map((p) => ({ name: p.name, state: p.state, events: p.lag.events, seconds: p.lag.seconds }));
+      next.projections = (await this.status.all()).map((p) => ({ name: p.name, state: p.state, events: p.lag.events, seconds: p.lag.seconds, parked: p.parked.length }));
     });
     await this.guard('emails', async () => {
       next.emails = await this.emailCounts.read();
