@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '../../src/events/postgres-event-store';
-import { instantOf } from '../../src/modules/reminders/domain/notifications';
+import { isoInstant } from '../../src/modules/scheduling/domain/time';
 import { DueJob, DueJobPayload } from '../../src/modules/reminders/jobs/due.job';
 import { TestApp, http, startTestApp } from '../support/app';
 import { waitFor } from '../support/wait';
@@ -154,7 +154,7 @@ describe('one bad event parks one stream, not the calendar', () => {
     const parked = await waitFor('the plan to park the stream', async () => (await status('reminder-plan')).parked.find((p) => p.stream === `calendar-event-${id}`));
     expect(parked.position).toBe(poison.position);
     // The plan still holds the old start; the job that falls due for it sends nothing.
-    const job = { data: { eventId: id, leadTime: 'P1D', startAt: instantOf(plan.start_at), dueAt: instantOf(plan.due_at) } } as Job<DueJobPayload>;
+    const job = { data: { eventId: id, leadTime: 'P1D', startAt: isoInstant(plan.start_at), dueAt: isoInstant(plan.due_at) } } as Job<DueJobPayload>;
     expect(await t.app.get(DueJob).handle(job)).toMatch(/^parked/);
   });
 });
