@@ -1,5 +1,5 @@
 import { ApiAcceptedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { ProjectionListSchema, RebuildAcceptedSchema } from './projections.schemas';
+import { ProjectionListSchema, RebuildAcceptedSchema, RetryResultSchema, SkipResultSchema } from './projections.schemas';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -49,6 +49,7 @@ export class ProjectionsController {
   /** Re-applies every parked stream of the live model, oldest first (after a fix); 200 with what each did. */
   @Post(':name/retry')
   @HttpCode(200)
+  @ApiOkResponse({ type: RetryResultSchema })
   async retry(@Param('name') name: string) {
     const items = await this.parked.retry(this.projection(name));
     return { projection: name, items, parked: items.filter((i) => i.parked).length };
@@ -60,6 +61,7 @@ export class ProjectionsController {
    */
   @Post(':name/skip')
   @HttpCode(200)
+  @ApiOkResponse({ type: SkipResultSchema, description: 'the decision is in the log (X-Log-Position); the stream resumed or parked again on its next bad event' })
   async skip(@Param('name') name: string, @Body() dto: SkipEventDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const p = this.projection(name);
     try {

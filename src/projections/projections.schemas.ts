@@ -13,6 +13,53 @@ class RebuildProgressSchema {
   @ApiProperty() events!: number;
 }
 
+class ParkedStreamSchema {
+  @ApiProperty({ example: 'calendar-event-1b4e28ba-2fa1-11d2-883f-0016d3cca427' }) stream!: string;
+  @ApiProperty({ description: 'the event the projection could not apply', example: '1234' }) position!: string;
+  @ApiProperty({ example: '19101' }) transactionId!: string;
+  @ApiProperty({ example: 'EventRescheduled' }) type!: string;
+  @ApiProperty({ example: 2 }) version!: number;
+  @ApiProperty({ example: 'event at position 1234 (EventRescheduled …): date/time field value out of range' }) error!: string;
+  @ApiProperty({ format: 'date-time' }) since!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) retriedAt!: string | null;
+}
+
+class StillParkedSchema {
+  @ApiProperty({ example: '1234' }) position!: string;
+  @ApiProperty() error!: string;
+}
+
+export class ResumeResultSchema {
+  @ApiProperty({ example: 'calendar-event-1b4e28ba-2fa1-11d2-883f-0016d3cca427' }) stream!: string;
+  @ApiProperty({ description: 'events of the stream applied now', example: 2 }) applied!: number;
+  @ApiProperty({ type: StillParkedSchema, nullable: true, description: 'still parked: on which event, and why' }) parked!: StillParkedSchema | null;
+}
+
+export class RetryResultSchema {
+  @ApiProperty({ example: 'calendar' }) projection!: string;
+  @ApiProperty({ type: [ResumeResultSchema] }) items!: ResumeResultSchema[];
+  @ApiProperty({ description: 'streams still parked after the retry', example: 0 }) parked!: number;
+}
+
+class SkippedEventSchema {
+  @ApiProperty({ example: '1234' }) position!: string;
+  @ApiProperty() stream!: string;
+  @ApiProperty({ example: 'EventRescheduled' }) type!: string;
+  @ApiProperty() error!: string;
+}
+
+class DecisionSchema {
+  @ApiProperty({ description: 'log position of the ProjectionEventSkipped event', example: '1240' }) position!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
+}
+
+export class SkipResultSchema {
+  @ApiProperty({ example: 'calendar' }) projection!: string;
+  @ApiProperty({ type: SkippedEventSchema }) skipped!: SkippedEventSchema;
+  @ApiProperty({ type: DecisionSchema }) decision!: DecisionSchema;
+  @ApiProperty({ type: ResumeResultSchema }) resumed!: ResumeResultSchema;
+}
+
 export class ProjectionStatusSchema {
   @ApiProperty({ example: 'calendar' }) name!: string;
   @ApiProperty({ enum: ['running', 'failed', 'rebuilding'], example: 'running' }) state!: string;
@@ -24,6 +71,7 @@ export class ProjectionStatusSchema {
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
   @ApiProperty({ type: String, nullable: true }) failedPosition!: string | null;
   @ApiProperty({ type: RebuildProgressSchema, nullable: true }) rebuild!: RebuildProgressSchema | null;
+  @ApiProperty({ type: [ParkedStreamSchema], description: 'streams this projection passes over until an admin retries or skips (oldest first)' }) parked!: ParkedStreamSchema[];
 }
 
 export class ProjectionListSchema {
