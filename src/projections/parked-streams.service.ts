@@ -5,7 +5,7 @@ import { EventStore, WrongExpectedVersionError } from '../events/event-store.por
 import type { EventMetadata, StoredEvent } from '../events/envelope';
 import { Checkpoints, PROGRESS_CHANNEL, cp, progressPayload } from './checkpoints';
 import { PROJECTION_EVENT_SKIPPED, ParkedStream, ParkedStreams, ProjectionEventSkipped, decisionStream } from './parked-streams';
-import type { Projection } from './projection';
+import { type Projection, readsType } from './projection';
 import { ProjectionRunner, checkpointName, lockKey } from './projection.runner';
 
 export interface ResumeResult {
@@ -76,7 +76,7 @@ export class ParkedStreamsService {
       const parked = (await ParkedStreams.list(tx, name)).find((s) => s.stream === stream);
       if (!parked) return { stream, applied: 0, parked: null };
       const skipped = new Set(row.skipped);
-      const events = (await this.runner.streamBetween(tx, stream, cp(parked), cp(row))).filter((e) => p.eventTypes.includes(e.type) && !skipped.has(e.position));
+      const events = (await this.runner.streamBetween(tx, stream, cp(parked), cp(row))).filter((e) => readsType(p, e.type) && !skipped.has(e.position));
       const ctx = this.runner.context(tx, p, 'live');
       for (const e of events) {
         const error = await this.runner.applyGuarded(ctx, p, e);
