@@ -163,13 +163,13 @@ audit
     } else {
       const { DataSource } = await import('typeorm');
       const { dataSourceOptions } = await import('../database/database');
-      const { AuditLogReader } = await import('../modules/audit/log/audit-log.reader');
+      const { AuditLogReader } = await import('../events/audit-log.reader');
       const { verifyDatabase } = await import('../modules/audit/verify-log/verify-database');
       const ds = new DataSource(dataSourceOptions({ url: loadConfig().DATABASE_URL, poolSize: 2, applicationName: 'almanac-audit-verify' }));
       await ds.initialize();
       try {
         bar.start(0, 0);
-        report = await verifyDatabase(new AuditLogReader(ds), (done, total) => {
+        report = await verifyDatabase(AuditLogReader.over(ds), (done, total) => {
           bar.setTotal(total);
           bar.update(done);
         });

@@ -4,14 +4,10 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { dataSourceOptions } from '../database/database';
 import { DatabaseOutageMonitor } from '../database/database-outage';
+import { AuditLogReader } from './audit-log.reader';
 import { EventStore } from './event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
-import { UpcasterRegistry } from './upcasters';
-
-/** Every event type's current schema version and the steps from older ones (none yet). */
-export function createUpcasters(): UpcasterRegistry {
-  return new UpcasterRegistry();
-}
+import { UpcasterRegistry, createUpcasters } from './upcasters';
 
 @Global()
 @Module({
@@ -25,8 +21,9 @@ export function createUpcasters(): UpcasterRegistry {
     { provide: UpcasterRegistry, useFactory: createUpcasters },
     { provide: PostgresEventStore, inject: [getDataSourceToken(), UpcasterRegistry], useFactory: (db: DataSource, up: UpcasterRegistry) => new PostgresEventStore(db, up) },
     { provide: EventStore, useExisting: PostgresEventStore },
+    AuditLogReader,
     DatabaseOutageMonitor,
   ],
-  exports: [EventStore, PostgresEventStore, UpcasterRegistry, DatabaseOutageMonitor],
+  exports: [EventStore, PostgresEventStore, AuditLogReader, UpcasterRegistry, DatabaseOutageMonitor],
 })
 export class EventStoreModule {}

@@ -24,7 +24,23 @@ export interface ReadStreamOptions {
   recordedUntil?: Date;
 }
 
-/** The log port. One Postgres adapter implements it; domain code never sees SQL. */
+/**
+ * A transaction of the store's own kind (the Postgres adapter: a TypeORM EntityManager), so a
+ * consumer reads the log inside the transaction that also writes its checkpoint.
+ */
+export type LogTransaction = unknown;
+
+/** How far a consumer at a checkpoint is behind the log. */
+export interface LogLag {
+  events: number;
+  /** Recorded time of the oldest event not yet consumed. */
+  oldest: Date | null;
+}
+
+/** Called after a successful commit; used to wake consumers. Never fails an append. */
+export type AppendListener = (result: AppendResult) => void | Promise<void>;
+
+/** The log port: the Postgres adapter and an in-memory one implement it; nobody else sees SQL on the log. */
 export abstract class EventStore {
   /**
    * Appends atomically. `expectedVersion` is the stream's version the caller decided on
@@ -38,8 +54,32 @@ export abstract class EventStore {
    * Gap-safe global read: events after `after` in (transactionId, position) order, limited to
    * transactions that are no longer in flight, so a late commit is never skipped.
    */
-  abstract readAll(after: LogCheckpoint, limit: number): Promise<StoredEvent[]>;
+  abstract readAll(after: LogCheckpoint, limit: number, within?: LogTransaction): Promise<StoredEvent[]>;
+
+  /** A stream's events from `from` to `to` (both inclusive, in log order): what a parked stream re-applies. */
+  abstract readStreamBetween(within: LogTransaction, streamId: string, from: LogCheckpoint, to: LogCheckpoint): Promise<StoredEvent[]>;
 
   /** The newest readable checkpoint and the highest position committed. */
   abstract head(): Promise<{ position: string; recordedAt: Date | null }>;
+
+  /** Committed events after a checkpoint (in flight or not): a consumer's lag. */
+  abstract lagAfter(after: LogCheckpoint): Promise<LogLag>;
+
+  /** Whether any committed event lies after a checkpoint. */
+  abstract hasAfter(after: LogCheckpoint): Promise<boolean>;
+
+  /** Events in the log. */
+  abstract count(): Promise<number>;
+
+  /**
+   * Where the event at `position` sits in the read order (null when no event has that position:
+   * a rolled-back transaction's), with the highest position committed.
+   */
+  abstract locate(position: string): Promise<{ checkpoint: LogCheckpoint | null; head: string }>;
+
+  /** Told after every committed append. */
+  abstract onAppended(listener: AppendListener): void;
+
+  /** Told of every append refused for a wrong expected version (metrics). */
+  abstract onConflict(listener: () => void): void;
 }

@@ -1,6 +1,6 @@
 import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
 import { checkpointOf, compareCheckpoints } from './envelope';
-import { AppendResult, EventStore, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
+import { AppendListener, AppendResult, EventStore, LogLag, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
 import { ChainedEvent, GENESIS_HASH, chainEvents } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
 
@@ -27,6 +27,9 @@ const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
  * global order is simply the append order. For tests and tools; nothing survives the process.
  */
 export class InMemoryEventStore extends EventStore {
+  private readonly listeners: AppendListener[] = [];
+  private readonly conflictListeners: (() => void)[] = [];
+
   constructor(
     private readonly upcasters: UpcasterRegistry = new UpcasterRegistry(),
     private readonly log: InMemoryLog = new InMemoryLog(),
@@ -40,7 +43,10 @@ export class InMemoryEventStore extends EventStore {
     const stream = this.log.streams.get(streamId) ?? [];
     const last = stream[stream.length - 1];
     const actual = last?.version ?? 0;
-    if (actual !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
+    if (actual !== expectedVersion) {
+      for (const l of this.conflictListeners) l();
+      throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
+    }
     const recordedAt = new Date();
     const versioned = events.map((e) => ({ type: e.type, schemaVersion: this.upcasters.currentVersion(e.type), data: copy(e.data) }));
     const transactionId = String(++this.log.transactions);
@@ -50,7 +56,10 @@ export class InMemoryEventStore extends EventStore {
     this.log.events.push(...held);
     this.log.streams.set(streamId, [...stream, ...held]);
     const stored = held.map((h) => this.toStored(h));
-    return { version: expectedVersion + events.length, position: stored[stored.length - 1].position, events: stored };
+    const result = { version: expectedVersion + events.length, position: stored[stored.length - 1].position, events: stored };
+    // After the commit, never awaited, as the Postgres store does.
+    for (const l of this.listeners) void Promise.resolve().then(() => l(result)).catch(() => undefined);
+    return result;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -71,6 +80,38 @@ export class InMemoryEventStore extends EventStore {
   async head(): Promise<{ position: string; recordedAt: Date | null }> {
     const last = this.log.events[this.log.events.length - 1];
     return { position: last?.position ?? '0', recordedAt: last ? new Date(last.recordedAt) : null };
+  }
+
+  async readStreamBetween(_within: unknown, streamId: string, from: LogCheckpoint, to: LogCheckpoint): Promise<StoredEvent[]> {
+    const stream = this.log.streams.get(streamId) ?? [];
+    return stream.filter((h) => compareCheckpoints(checkpointOf(h), from) >= 0 && compareCheckpoints(checkpointOf(h), to) <= 0).map((h) => this.toStored(h));
+  }
+
+  async lagAfter(after: LogCheckpoint): Promise<LogLag> {
+    const behind = this.log.events.filter((h) => compareCheckpoints(checkpointOf(h), after) > 0);
+    const oldest = behind.reduce<number | null>((min, h) => Math.min(min ?? Infinity, Date.parse(h.recordedAt)), null);
+    return { events: behind.length, oldest: oldest === null ? null : new Date(oldest) };
+  }
+
+  async hasAfter(after: LogCheckpoint): Promise<boolean> {
+    return this.log.events.some((h) => compareCheckpoints(checkpointOf(h), after) > 0);
+  }
+
+  async count(): Promise<number> {
+    return this.log.events.length;
+  }
+
+  async locate(position: string): Promise<{ checkpoint: LogCheckpoint | null; head: string }> {
+    const found = this.log.events.find((h) => h.position === position);
+    return { checkpoint: found ? checkpointOf(found) : null, head: (await this.head()).position };
+  }
+
+  onAppended(listener: AppendListener): void {
+    this.listeners.push(listener);
+  }
+
+  onConflict(listener: () => void): void {
+    this.conflictListeners.push(listener);
   }
 
   private toStored(h: Held): StoredEvent {

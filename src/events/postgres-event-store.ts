@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
-import { AppendResult, EventStore, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
+import { AppendListener, AppendResult, EventStore, LogLag, LogTransaction, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
 import { GENESIS_HASH, chainEvents } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
 
@@ -25,8 +25,6 @@ export interface RawEventRow {
 export const EVENT_COLUMNS =
   'e.id, e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.prev_hash, e.hash';
 
-/** Called after a successful commit; used to wake the projection queue. Never fails an append. */
-export type AppendListener = (result: AppendResult) => void | Promise<void>;
 
 export class PostgresEventStore extends EventStore {
   private readonly logger = new Logger(PostgresEventStore.name);
@@ -120,11 +118,11 @@ export class PostgresEventStore extends EventStore {
     return rows.map((r) => this.toStored(r));
   }
 
-  /** `manager`: read inside the caller's transaction (the projection runner's batch). */
-  async readAll(after: LogCheckpoint, limit: number, manager?: EntityManager): Promise<StoredEvent[]> {
+  /** `within`: read inside the caller's transaction (the projection runner's batch). */
+  async readAll(after: LogCheckpoint, limit: number, within?: LogTransaction): Promise<StoredEvent[]> {
     // Only rows of transactions older than every transaction still in flight: a row with a
     // lower position that commits later cannot appear behind the returned checkpoint.
-    const rows: RawEventRow[] = await (manager ?? this.db.manager).query(
+    const rows: RawEventRow[] = await this.manager(within).query(
       // Qualified names: a bare ORDER BY position would sort by the text alias ('100' < '91').
       `SELECT ${EVENT_COLUMNS} FROM events e
         WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
@@ -137,8 +135,8 @@ export class PostgresEventStore extends EventStore {
   }
 
   /** A stream's events from `from` to `to` (both inclusive, in log order), inside the caller's transaction: what a parked stream re-applies. */
-  async readStreamBetween(manager: EntityManager, streamId: string, from: LogCheckpoint, to: LogCheckpoint): Promise<StoredEvent[]> {
-    const rows: RawEventRow[] = await manager.query(
+  async readStreamBetween(within: LogTransaction, streamId: string, from: LogCheckpoint, to: LogCheckpoint): Promise<StoredEvent[]> {
+    const rows: RawEventRow[] = await this.manager(within).query(
       `SELECT ${EVENT_COLUMNS} FROM events e
         WHERE e.stream_id = $1 AND (e.transaction_id, e.position) >= ($2::xid8, $3::bigint) AND (e.transaction_id, e.position) <= ($4::xid8, $5::bigint)
         ORDER BY e.transaction_id, e.position`,
@@ -152,6 +150,40 @@ export class PostgresEventStore extends EventStore {
       'SELECT e.position::text AS position, e.recorded_at FROM events e ORDER BY e.position DESC LIMIT 1',
     );
     return { position: rows[0]?.position ?? '0', recordedAt: rows[0]?.recorded_at ?? null };
+  }
+
+  async lagAfter(after: LogCheckpoint): Promise<LogLag> {
+    const rows: { events: number; oldest: Date | null }[] = await this.db.query(
+      'SELECT count(*)::int AS events, min(e.recorded_at) AS oldest FROM events e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)',
+      [after.transactionId, after.position],
+    );
+    return rows[0];
+  }
+
+  async hasAfter(after: LogCheckpoint): Promise<boolean> {
+    const rows: { exists: boolean }[] = await this.db.query(
+      'SELECT EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)) AS exists',
+      [after.transactionId, after.position],
+    );
+    return rows[0].exists;
+  }
+
+  async count(): Promise<number> {
+    return Number((await this.db.query('SELECT count(*)::bigint AS n FROM events'))[0].n);
+  }
+
+  async locate(position: string): Promise<{ checkpoint: LogCheckpoint | null; head: string }> {
+    const rows: { txid: string | null; head: string }[] = await this.db.query(
+      `SELECT (SELECT transaction_id::text FROM events WHERE position = $1) AS txid,
+              (SELECT coalesce(max(position), 0)::text FROM events) AS head`,
+      [position],
+    );
+    const { txid, head } = rows[0];
+    return { checkpoint: txid ? { transactionId: txid, position } : null, head };
+  }
+
+  private manager(within: LogTransaction | undefined): EntityManager {
+    return (within as EntityManager | undefined) ?? this.db.manager;
   }
 
   private async streamVersion(streamId: string): Promise<number> {

@@ -35,3 +35,8 @@ export class UpcasterRegistry {
     }
   }
 }
+
+/** Every event type's current schema version and the steps from older ones (none yet). */
+export function createUpcasters(): UpcasterRegistry {
+  return new UpcasterRegistry();
+}

@@ -7,7 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ProblemException } from '../common/http/problem';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { PostgresEventStore } from '../events/postgres-event-store';
+import { EventStore } from '../events/event-store.port';
 import { QUEUES } from '../jobs/catalog';
 import { ListPageCache } from '../modules/calendar/list-events/list-page.cache';
 import { OwnBearer, Public } from '../common/http/access';
@@ -58,7 +58,7 @@ export class Metrics {
     @InjectQueue(QUEUES.subscriptions) subscriptions: Queue,
     private readonly status: ProjectionStatusService,
     private readonly emailCounts: EmailCounters,
-    store: PostgresEventStore,
+    store: EventStore,
     listPages: ListPageCache,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'almanac_' });

@@ -106,3 +106,12 @@ export const Checkpoints = {
 };
 
 export const cp = (r: Pick<CheckpointRow, 'transactionId' | 'position'>): LogCheckpoint => ({ transactionId: r.transactionId, position: r.position });
+
+/**
+ * A scalar subquery for a projection's generation, for a read model that must read it in the
+ * same statement (one snapshot) as its own rows. `nameParam` is the statement's placeholder for
+ * the projection's name.
+ */
+export function generationSubquery(nameParam: string): string {
+  return `(SELECT generation FROM projection_checkpoints WHERE name = ${nameParam})`;
+}

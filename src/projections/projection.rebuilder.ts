@@ -57,7 +57,7 @@ export class ProjectionRebuilder {
     const batchSize = opts.batchSize ?? 2000;
     await this.prepare(p);
 
-    const total = async () => Number((await this.db.query('SELECT count(*)::bigint AS n FROM events'))[0].n);
+    const total = () => this.store.count();
     let expected = await total();
     let done = 0;
     for (;;) {

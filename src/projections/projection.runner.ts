@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-outage';
 import { LogCheckpoint, StoredEvent, checkpointOf, compareCheckpoints } from '../events/envelope';
-import { PostgresEventStore } from '../events/postgres-event-store';
+import { EventStore } from '../events/event-store.port';
 import { CheckpointRow, Checkpoints, cp } from './checkpoints';
 import { ParkedStreams } from './parked-streams';
 import { Projection, ProjectionContext, ProjectionSlot, readsType } from './projection';
@@ -57,7 +57,7 @@ export class ProjectionRunner {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly store: PostgresEventStore,
+    private readonly store: EventStore,
   ) {}
 
   context(tx: EntityManager, p: Projection, slot: ProjectionSlot): ProjectionContext {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { EventStore } from '../events/event-store.port';
 import { Checkpoints, ProjectionState } from './checkpoints';
 import { ParkedStream, ParkedStreams } from './parked-streams';
 import { ProjectionRegistry } from './projection.registry';
@@ -27,35 +28,33 @@ export class ProjectionStatusService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: ProjectionRegistry,
+    private readonly store: EventStore,
   ) {}
 
   async all(): Promise<ProjectionStatus[]> {
     const rows = await Checkpoints.all(this.db.manager);
     const parked = await ParkedStreams.byProjection(this.db.manager);
     const byName = new Map(rows.map((r) => [r.name, r]));
-    const head: { position: string }[] = await this.db.query('SELECT coalesce(max(position), 0)::text AS position FROM events');
+    const head = await this.store.head();
     const out: ProjectionStatus[] = [];
     for (const p of this.registry.all()) {
       const c = byName.get(p.name);
       const txid = c?.transactionId ?? '0';
       const pos = c?.position ?? '0';
       // Events not yet applied, and how old the oldest of them is.
-      const lag: { events: number; oldest: Date | null }[] = await this.db.query(
-        `SELECT count(*)::int AS events, min(recorded_at) AS oldest FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)`,
-        [txid, pos],
-      );
+      const lag = await this.store.lagAfter({ transactionId: txid, position: pos });
       const r = byName.get(`${p.name}${REBUILD_SUFFIX}`);
       let rebuild: ProjectionStatus['rebuild'] = null;
       if (r) {
-        const left: { events: number }[] = await this.db.query(`SELECT count(*)::int AS events FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)`, [r.transactionId, r.position]);
-        rebuild = { position: r.position, events: left[0].events };
+        const left = await this.store.lagAfter(r);
+        rebuild = { position: r.position, events: left.events };
       }
       out.push({
         name: p.name,
         state: r ? 'rebuilding' : (c?.state ?? 'running'),
         checkpoint: { position: pos, transactionId: txid },
-        head: head[0].position,
-        lag: { events: lag[0].events, seconds: lag[0].oldest ? Math.max(0, (Date.now() - lag[0].oldest.getTime()) / 1000) : 0 },
+        head: head.position,
+        lag: { events: lag.events, seconds: lag.oldest ? Math.max(0, (Date.now() - lag.oldest.getTime()) / 1000) : 0 },
         generation: c?.generation ?? 1,
         updatedAt: c?.updatedAt.toISOString() ?? null,
         lastError: c?.lastError ?? null,

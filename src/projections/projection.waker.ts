@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { JOBS, QUEUES } from '../jobs/catalog';
-import { PostgresEventStore } from '../events/postgres-event-store';
+import { EventStore } from '../events/event-store.port';
 import { RedisClient } from '../jobs/redis-client';
 import { ProjectionRegistry } from './projection.registry';
 
@@ -22,7 +22,7 @@ export class ProjectionWaker implements OnModuleInit {
   constructor(
     @InjectQueue(QUEUES.projections) private readonly queue: Queue,
     private readonly registry: ProjectionRegistry,
-    private readonly store: PostgresEventStore,
+    private readonly store: EventStore,
     private readonly redis: RedisClient,
   ) {}
 

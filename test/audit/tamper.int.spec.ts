@@ -4,7 +4,7 @@ import { eventHash } from '../../src/events/hash-chain';
 import { PostgresEventStore } from '../../src/events/postgres-event-store';
 import { UpcasterRegistry } from '../../src/events/upcasters';
 import { exportLines } from '../../src/modules/audit/export-log/export-lines';
-import { AuditLogReader } from '../../src/modules/audit/log/audit-log.reader';
+import { AuditLogReader } from '../../src/events/audit-log.reader';
 import { checkExport } from '../../src/modules/audit/verification/export-format';
 import { verifyDatabase } from '../../src/modules/audit/verify-log/verify-database';
 import { TestDatabase, createTestDatabase } from '../support/database';
@@ -26,7 +26,7 @@ describe('verify finds tampering done behind the application’s back', () => {
   beforeAll(async () => {
     db = await createTestDatabase('audittamper');
     store = new PostgresEventStore(db.dataSource, new UpcasterRegistry());
-    reader = new AuditLogReader(db.dataSource);
+    reader = AuditLogReader.over(db.dataSource);
     // Interleaved appends, so the streams' positions interleave as in real life.
     for (let v = 0; v < 4; v++) {
       for (const s of Object.values(streams)) await store.append(s, v, [{ type: 'Entry', data: { n: v + 1, note: `entry ${v + 1}` } }], meta);

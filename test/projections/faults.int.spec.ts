@@ -26,7 +26,6 @@ async function kill(p: ChildProcess): Promise<void> {
 
 describe('a worker process killed mid-batch', () => {
   let db: TestDatabase;
-  let app: TestApp;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { LogBaselines } from '../../events/log-baselines';
 import type { Scenario, ScenarioOutcome } from '../scenario';
 import { startApp } from '../support/app';
 import { cpuMeter } from '../support/cpu';
@@ -48,11 +49,11 @@ export const append: Scenario = {
       } finally {
         await app.stop();
       }
-      const stored = Number((await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE type = 'EventScheduled'`)).rows[0].n);
+      const stored = await LogBaselines.eventsOfType(db.pool, 'EventScheduled');
 
       // The raw limit: the row the app wrote last, inserted as it is (fresh id) with nothing else around it.
-      await db.pool.query('CREATE TABLE scratch (LIKE events INCLUDING DEFAULTS INCLUDING IDENTITY)');
-      const sample = (await db.pool.query(`SELECT ${COLUMNS} FROM events ORDER BY position DESC LIMIT 1`)).rows[0] as Record<string, unknown> | undefined;
+      await LogBaselines.createLike(db.pool, 'scratch', { identity: true });
+      const sample = await LogBaselines.newestRow(db.pool, COLUMNS);
       if (!sample) throw new Error('the app stored no event: nothing to compare with');
       const raw = await rawInserts(db.url, sample, progress);
 

@@ -5,7 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import { createWorkerContext } from '../../bootstrap';
 import { loadConfig } from '../../config/config';
 import type { NewEvent } from '../../events/envelope';
-import { PostgresEventStore } from '../../events/postgres-event-store';
+import { EventStore } from '../../events/event-store.port';
 import { subscriptionStream } from '../../modules/subscriptions/domain/events';
 import { Preferences, subscriptionDecider } from '../../modules/subscriptions/domain/subscription';
 import { PersonalDataVault } from '../../modules/subscriptions/personal-data.vault';
@@ -80,7 +80,7 @@ export const fanout: Scenario = {
       const http = new HttpClient(app.baseUrl);
       const ctx = await createWorkerContext(loadConfig(app.env), 'cli');
       try {
-        const store = ctx.get(PostgresEventStore);
+        const store = ctx.get(EventStore);
         const vault = ctx.get(PersonalDataVault);
         const preferences: Preferences = { countries: ['KR'], programmes: [], eventIds: [], leadTimes: [LEAD_TIME], locale: 'en' };
 

@@ -3,7 +3,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { createWorkerContext } from '../../bootstrap';
 import { loadConfig } from '../../config/config';
 import type { EventMetadata, NewEvent } from '../../events/envelope';
-import { PostgresEventStore } from '../../events/postgres-event-store';
+import { EventStore } from '../../events/event-store.port';
+import { LogBaselines } from '../../events/log-baselines';
 import type { CalendarEventEvent } from '../../modules/scheduling/domain/events';
 import { PROGRAMMES, calendarEventStream } from '../../modules/scheduling/domain/events';
 import type { RebuildReport } from '../../projections/projection.rebuilder';
@@ -54,7 +55,7 @@ export const rebuild: Scenario = {
     let ctx: INestApplicationContext | null = null;
     try {
       ctx = await createWorkerContext(loadConfig(env), 'cli');
-      const store = ctx.get(PostgresEventStore);
+      const store = ctx.get(EventStore);
       const runs: { size: number; generationSeconds: number; rebuild: RebuildRun; raw: RawRun }[] = [];
       let streams = 0;
       for (const size of SIZES) {
@@ -88,7 +89,7 @@ export const rebuild: Scenario = {
         notes: [
           `The log is written through PostgresEventStore.append (hash chain, optimistic concurrency) from an in-process \`cli\` context: one ${EVENTS_PER_STREAM}-event append per CalendarEvent stream (EventScheduled, then reschedules and detail changes; every 10th stream ends cancelled), ${APPENDERS} appenders at once. Generation time is reported, not judged.`,
           'The rebuild runs as `npm run cli -- projections rebuild calendar` does (`node --max-old-space-size=192 dist/cli/main.js projections rebuild calendar`) (fresh tables, replay from position 0, swap); events/s = events replayed / the seconds its report gives; peak RSS = VmHWM of that process (Nest boot included).',
-          'Raw limit: INSERT INTO plain SELECT * FROM events, with plain = CREATE TABLE (LIKE events): no index, no client round trip.',
+          'Raw limit: every row of the log copied server-side (INSERT … SELECT *) into a table LIKE the log: no index, no client round trip.',
         ],
       };
     } finally {
@@ -102,7 +103,7 @@ export const rebuild: Scenario = {
 const meta = (i: number): EventMetadata => ({ actor: 'bench', correlationId: `bench-rebuild-${i}`, causationId: `bench-rebuild-${i}` });
 
 /** One CalendarEvent's whole life in one append: valid by construction (dates move, titles change). */
-async function appendStream(store: PostgresEventStore, i: number): Promise<void> {
+async function appendStream(store: EventStore, i: number): Promise<void> {
   const id = streamUuid(i);
   const place = PLACES[i % PLACES.length];
   const day0 = Date.UTC(2026, 0, 1) + (i % 1460) * 86_400_000;
@@ -134,12 +135,11 @@ const streamUuid = (i: number): string => {
 async function insertSelect(db: BenchDatabase, progress: Progress, size: number): Promise<RawRun> {
   progress.log(`INSERT … SELECT of ${size / 1000}k rows into a plain table`);
   await db.pool.query('DROP TABLE IF EXISTS plain_copy');
-  await db.pool.query('CREATE TABLE plain_copy (LIKE events)');
+  await LogBaselines.createLike(db.pool, 'plain_copy');
   const t0 = performance.now();
-  const r = await db.pool.query('INSERT INTO plain_copy SELECT * FROM events');
+  const rows = await LogBaselines.copyAllInto(db.pool, 'plain_copy');
   const seconds = (performance.now() - t0) / 1000;
   await db.pool.query('DROP TABLE plain_copy');
-  const rows = r.rowCount ?? 0;
   return { rows, seconds: round(seconds, 3), rowsPerSecond: round(rows / seconds, 0) };
 }
 

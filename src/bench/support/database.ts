@@ -66,19 +66,4 @@ export async function postgresVersion(): Promise<string> {
   }
 }
 
-/**
- * True once every named projection has applied everything in the log (nothing after its
- * checkpoint in (transaction_id, position) order).
- */
-export async function projectionsCaughtUp(pool: Pool, names: string[]): Promise<boolean> {
-  const rows = (
-    await pool.query<{ name: string; behind: boolean }>(
-      `SELECT n AS name,
-              EXISTS (SELECT 1 FROM events e
-                       WHERE (e.transaction_id, e.position) > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.position, 0))) AS behind
-         FROM unnest($1::text[]) AS n LEFT JOIN projection_checkpoints c ON c.name = n`,
-      [names],
-    )
-  ).rows;
-  return rows.every((r) => !r.behind);
-}
+export { projectionsCaughtUp } from '../../projections/caught-up';

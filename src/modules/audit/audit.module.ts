@@ -4,7 +4,6 @@ import { AuditCalendarHandler } from './audit-calendar/audit-calendar.handler';
 import { ExportLogHandler } from './export-log/export-log.handler';
 import { CalendarHistoryProjection } from './history/calendar-history.projection';
 import { CalendarHistoryReadModel } from './history/calendar-history.read-model';
-import { AuditLogReader } from './log/audit-log.reader';
 import { ReadAuditLogHandler } from './read-audit-log/read-audit-log.handler';
 import { ReplayService } from './replay/replay.service';
 import { TransparencyModule } from './transparency/transparency.module';
@@ -18,7 +17,7 @@ const handlers = [AuditCalendarHandler, ReadAuditLogHandler, ExportLogHandler, V
  */
 @Module({
   imports: [ProjectionsModule, TransparencyModule],
-  providers: [CalendarHistoryProjection, CalendarHistoryReadModel, AuditLogReader, ReplayService, ...handlers],
-  exports: [CalendarHistoryProjection, AuditLogReader, ReplayService],
+  providers: [CalendarHistoryProjection, CalendarHistoryReadModel, ReplayService, ...handlers],
+  exports: [CalendarHistoryProjection, ReplayService],
 })
 export class AuditModule {}

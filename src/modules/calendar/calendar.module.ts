@@ -5,7 +5,7 @@ import { GetCalendarEventHandler } from './get-calendar-event/get-calendar-event
 import { GetCalendarFeedHandler } from './get-calendar-feed/get-calendar-feed.handler';
 import { ListEventsHandler } from './list-events/list-events.handler';
 import { CalendarReadModel } from './read-model/calendar.read-model';
-import { ReadModelWaiter } from './read-model/read-model.waiter';
+import { ReadModelWaiter } from '../../projections/read-model.waiter';
 import { ViewVersion } from './read-model/view-version';
 import { SyncEventsHandler } from './sync-events/sync-events.handler';
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { EventStore } from '../../events/event-store.port';
 import { JOBS, QUEUES } from '../../jobs/catalog';
 import { HandlesJob, JobHandler } from '../../jobs/job-handler';
 import { Checkpoints } from '../checkpoints';
@@ -24,6 +25,7 @@ export class ProjectJob implements HandlesJob<ProjectJobPayload> {
     private readonly runner: ProjectionRunner,
     private readonly waker: ProjectionWaker,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly store: EventStore,
   ) {}
 
   async handle(job: Job<ProjectJobPayload>): Promise<{ applied: number }> {
@@ -50,10 +52,6 @@ export class ProjectJob implements HandlesJob<ProjectJobPayload> {
   private async hasUnreadable(name: string): Promise<boolean> {
     const c = await Checkpoints.get(this.db.manager, name);
     if (!c) return false;
-    const rows: { exists: boolean }[] = await this.db.query(
-      'SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)) AS exists',
-      [c.transactionId, c.position],
-    );
-    return rows[0].exists;
+    return this.store.hasAfter(c);
   }
 }

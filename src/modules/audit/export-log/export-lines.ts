@@ -1,4 +1,5 @@
-import { AuditLogReader, LogFilters, toChainRow } from '../log/audit-log.reader';
+import { AuditLogReader, LogFilters } from '../../../events/audit-log.reader';
+import { toChainRow } from '../verification/chain-row';
 import type { SealedLeaf } from '../transparency/tree.repository';
 import { EXPORT_FORMAT, ExportHeaderLine, ExportSummaryLine, SealedLeafLine, StreamSummaryLine } from '../verification/export-format';
 

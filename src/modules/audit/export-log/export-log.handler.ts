@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { AuditLogReader } from '../log/audit-log.reader';
+import { AuditLogReader } from '../../../events/audit-log.reader';
 import { TransparencyService } from '../transparency/transparency.service';
 import { TreeRepository } from '../transparency/tree.repository';
 import { exportLines } from './export-lines';

@@ -1,5 +1,5 @@
 import { instantParam, queryRange } from '../../../common/http/query-range';
-import type { LogFilters } from '../log/audit-log.reader';
+import type { LogFilters } from '../../../events/audit-log.reader';
 import type { AuditLogFiltersDto } from './audit-query.dto';
 
 /**

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Roles } from '../../../common/http/access';
 import { toFilters } from '../../calendar/list-events/filters';
-import { ReadModelWaiter } from '../../calendar/read-model/read-model.waiter';
+import { ReadModelWaiter } from '../../../projections/read-model.waiter';
 import { AuditCalendarPage, AuditCalendarQuery } from '../audit-calendar/audit-calendar.query';
 import { ExportLogQuery } from '../export-log/export-log.query';
 import { HISTORY_PROJECTION } from '../history/history-row';

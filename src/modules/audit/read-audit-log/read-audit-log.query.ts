@@ -1,5 +1,5 @@
 import { Query } from '@nestjs/cqrs';
-import type { LogFilters } from '../log/audit-log.reader';
+import type { LogFilters } from '../../../events/audit-log.reader';
 
 export interface AuditLogItem {
   position: string;

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PostgresEventStore } from '../../../events/postgres-event-store';
+import { EventStore } from '../../../events/event-store.port';
 import { type Projection, type ProjectionContext, readsType } from '../../../projections/projection';
 import { decisionStream, skippedIn } from '../../../projections/parked-streams';
 import { ProjectionRegistry } from '../../../projections/projection.registry';
 import { ProjectionRunner } from '../../../projections/projection.runner';
 import { HISTORY_PROJECTION } from '../history/history-row';
-import { AuditLogReader, BATCH } from '../log/audit-log.reader';
+import { AuditLogReader, BATCH } from '../../../events/audit-log.reader';
 
 export const DEFAULT_REPLAY_PROJECTIONS = ['calendar', HISTORY_PROJECTION];
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -47,7 +47,7 @@ export class ReplayService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: ProjectionRegistry,
-    private readonly store: PostgresEventStore,
+    private readonly store: EventStore,
     private readonly reader: AuditLogReader,
     private readonly runner: ProjectionRunner,
   ) {}
@@ -107,7 +107,7 @@ export class ReplayService {
    */
   private async apply(schema: string, projections: Projection[], o: ReplayOptions): Promise<{ events: number; applied: number; parked: number }> {
     const snapshot = await this.reader.snapshot();
-    const total = o.onProgress ? await this.countUntil(snapshot, o.until) : 0;
+    const total = o.onProgress ? await this.reader.count(snapshot, { until: o.until }) : 0;
     // As the live projections: events an admin decided to skip are passed over, and an event a
     // projection cannot apply parks its stream (the stream's later events wait) instead of
     // ending the replay.
@@ -132,7 +132,7 @@ export class ReplayService {
           };
           for (const r of rows) {
             if (!readsType(p, r.type) || skipped.has(r.position) || held.has(r.stream_id)) continue;
-            const error = await this.runner.applyGuarded(ctx, p, this.store.toStored(r));
+            const error = await this.runner.applyGuarded(ctx, p, this.reader.toStored(r));
             if (error === null) {
               applied++;
               continue;
@@ -147,14 +147,6 @@ export class ReplayService {
       o.onProgress?.(events, Math.max(events, total));
     }
     return { events, applied, parked };
-  }
-
-  private async countUntil(snapshot: string, until: Date): Promise<number> {
-    const rows: { n: string }[] = await this.db.query(
-      'SELECT count(*)::bigint AS n FROM events e WHERE e.recorded_at <= $2 AND pg_visible_in_snapshot(e.transaction_id, $1::pg_snapshot)',
-      [snapshot, until],
-    );
-    return Number(rows[0].n);
   }
 }
 

@@ -1,5 +1,6 @@
 import { ChainVerifier, VerifyReport } from '../verification/chain-verifier';
-import { AuditLogReader, toChainRow } from '../log/audit-log.reader';
+import { AuditLogReader } from '../../../events/audit-log.reader';
+import { toChainRow } from '../verification/chain-row';
 
 /**
  * Walks every stream's chain in the database, over the RAW rows, in (stream_id, version)

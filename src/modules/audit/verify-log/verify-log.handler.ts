@@ -1,6 +1,6 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import type { VerifyReport } from '../verification/chain-verifier';
-import { AuditLogReader } from '../log/audit-log.reader';
+import { AuditLogReader } from '../../../events/audit-log.reader';
 import { verifyDatabase } from './verify-database';
 import { VerifyLogQuery } from './verify-log.query';
 

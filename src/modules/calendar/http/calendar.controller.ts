@@ -15,7 +15,8 @@ import { GetCalendarEventQuery } from '../get-calendar-event/get-calendar-event.
 import { GetCalendarFeedQuery } from '../get-calendar-feed/get-calendar-feed.query';
 import { EventPage, ListEventsQuery } from '../list-events/list-events.query';
 import { RateLimit } from '../../../ops/rate-limit.guard';
-import { ReadModelWaiter } from '../read-model/read-model.waiter';
+import { ReadModelWaiter } from '../../../projections/read-model.waiter';
+import { PROJECTION_NAME } from '../read-model/calendar.read-model';
 import { badCursor, decodeCursor, decodeSyncToken } from '../read-model/page-tokens';
 import { SyncEventsQuery } from '../sync-events/sync-events.query';
 import { CalendarFiltersDto, ListEventsDto } from '../list-events/calendar-query.dto';
@@ -76,7 +77,7 @@ export class CalendarController {
     const cursor = dto.cursor === undefined ? null : decodeCursor(dto.cursor);
     const token = dto.syncToken === undefined ? null : decodeSyncToken(dto.syncToken);
     const limit = dto.limit ?? DEFAULT_LIMIT;
-    await this.waiter.waitForHeader(minPosition);
+    await this.waiter.waitForHeader(minPosition, PROJECTION_NAME);
     if (cursor?.k === 'l') {
       if (token) throw badCursor('belongs to a listing, not to a sync; drop syncToken or cursor');
       return json(res, await this.queries.execute(new ListEventsQuery(filters, limit, cursor)));
@@ -112,7 +113,7 @@ export class CalendarController {
       res.setHeader('ETag', etagOf(version));
       return represent(id, state, version);
     }
-    await this.waiter.waitForHeader(minPosition);
+    await this.waiter.waitForHeader(minPosition, PROJECTION_NAME);
     const { event, parkedAt } = await this.queries.execute(new GetCalendarEventQuery(id));
     // Not current, and saying so: the calendar view could not apply an event of this stream.
     const warning = parkedAt && { Warning: `199 - "parked: the calendar view stops before log position ${parkedAt.position} of this event (since ${parkedAt.since}); it may be out of date"` };
@@ -140,7 +141,7 @@ export class CalendarController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<string | undefined> {
     const filters = toFilters(dto);
-    await this.waiter.waitForHeader(minPosition);
+    await this.waiter.waitForHeader(minPosition, PROJECTION_NAME);
     const feed = await this.queries.execute(new GetCalendarFeedQuery(filters));
     // Byte-stable for an unchanged calendar, so clients that poll every hour mostly get a 304.
     const etag = `"${createHash('sha256').update(feed.ics).digest('base64url').slice(0, 27)}"`;

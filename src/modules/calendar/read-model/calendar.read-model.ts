@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ParkedStreams } from '../../../projections/parked-streams';
 import { calendarEventStream, type Programme } from '../../scheduling/domain/events';
 import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS } from './calendar-row';
+import { generationSubquery } from '../../../projections/checkpoints';
 
 export type StatusFilter = 'scheduled' | 'cancelled' | 'all';
 
@@ -57,7 +58,7 @@ export class CalendarReadModel {
     const where = conditions(f, params);
     const rows: (CalendarRow & { sync_generation: number | null; sync_seq: string })[] = await this.db.query(
       `WITH page AS (SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} ${clause(where)} ORDER BY starts_at, id LIMIT $${params.push(limit + 1)})
-       SELECT page.*, (SELECT generation FROM projection_checkpoints WHERE name = $1) AS sync_generation,
+       SELECT page.*, ${generationSubquery('$1')} AS sync_generation,
               (SELECT coalesce(max(change_seq), 0)::text FROM ${CALENDAR_TABLE}) AS sync_seq
          FROM (SELECT 1) AS one LEFT JOIN page ON true ORDER BY page.starts_at, page.id`,
       params,
@@ -104,7 +105,7 @@ export class CalendarReadModel {
   private async syncPoint(m: EntityManager): Promise<SyncPoint> {
     // No checkpoint row yet means the projection never ran: generation 1 is what it will get.
     const rows: { generation: number | null; seq: string }[] = await m.query(
-      `SELECT (SELECT generation FROM projection_checkpoints WHERE name = $1) AS generation,
+      `SELECT ${generationSubquery('$1')} AS generation,
               (SELECT coalesce(max(change_seq), 0)::text FROM ${CALENDAR_TABLE}) AS seq`,
       [PROJECTION_NAME],
     );

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CalendarReadModel, PROJECTION_NAME, SyncPoint } from './calendar.read-model';
-import { ReadModelWaiter } from './read-model.waiter';
+import { ReadModelWaiter } from '../../../projections/read-model.waiter';
 
 /**
  * The calendar view's version (generation, highest change_seq) without a query per request:

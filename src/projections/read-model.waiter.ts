@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { DatabaseOutageMonitor } from '../../../database/database-outage';
+import { DatabaseOutageMonitor } from '../database/database-outage';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, Notification } from 'pg';
 import { DataSource } from 'typeorm';
-import { ProblemException, validationProblem } from '../../../common/http/problem';
-import { APP_CONFIG, AppConfig } from '../../../config/config';
-import type { LogCheckpoint } from '../../../events/envelope';
-import { PROGRESS_CHANNEL } from '../../../projections/checkpoints';
-import { PROJECTION_NAME } from './calendar.read-model';
+import { ProblemException, validationProblem } from '../common/http/problem';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type { LogCheckpoint } from '../events/envelope';
+import { EventStore } from '../events/event-store.port';
+import { PROGRESS_CHANNEL } from './checkpoints';
 
 const POLL_MS = 100;
 const WAIT_MS = 5000;
@@ -40,16 +40,17 @@ export class ReadModelWaiter implements OnModuleDestroy {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly database: DatabaseOutageMonitor,
+    private readonly store: EventStore,
   ) {}
 
   /** `header`: the raw X-Min-Log-Position value (absent: nothing to wait for). */
-  async waitForHeader(header: string | undefined, projection = PROJECTION_NAME): Promise<void> {
+  async waitForHeader(header: string | undefined, projection: string): Promise<void> {
     if (header === undefined) return;
     if (!/^\d{1,18}$/.test(header.trim())) throw validationProblem([{ field: 'X-Min-Log-Position', message: 'must be a log position (a positive integer from X-Log-Position)' }]);
     await this.waitFor(header.trim(), projection);
   }
 
-  async waitFor(position: string, projection = PROJECTION_NAME, timeoutMs = WAIT_MS): Promise<void> {
+  async waitFor(position: string, projection: string, timeoutMs = WAIT_MS): Promise<void> {
     const target = await this.target(position);
     if (!target) return;
     const deadline = Date.now() + timeoutMs;
@@ -88,13 +89,8 @@ export class ReadModelWaiter implements OnModuleDestroy {
    * rolled-back transaction left unused (at or below the head) has no event to wait for.
    */
   private async target(position: string): Promise<LogCheckpoint | null> {
-    const rows: { txid: string | null; head: string }[] = await this.db.query(
-      `SELECT (SELECT transaction_id::text FROM events WHERE position = $1) AS txid,
-              (SELECT coalesce(max(position), 0)::text FROM events) AS head`,
-      [position],
-    );
-    const { txid, head } = rows[0];
-    if (txid) return { transactionId: txid, position };
+    const { checkpoint, head } = await this.store.locate(position);
+    if (checkpoint) return checkpoint;
     if (BigInt(position) > BigInt(head)) {
       throw validationProblem([{ field: 'X-Min-Log-Position', message: `is beyond the head of the log (${head}); send a value this API returned in X-Log-Position` }]);
     }

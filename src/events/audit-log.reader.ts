@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { EVENT_COLUMNS, RawEventRow } from '../../../events/postgres-event-store';
-import type { ChainRow } from '../verification/chain-verifier';
+import type { StoredEvent } from './envelope';
+import { EVENT_COLUMNS, PostgresEventStore, RawEventRow } from './postgres-event-store';
+import { createUpcasters } from './upcasters';
 
 export type { RawEventRow };
 
@@ -31,7 +32,20 @@ export const BATCH = 1000;
  */
 @Injectable()
 export class AuditLogReader {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly store: PostgresEventStore,
+  ) {}
+
+  /** A reader over a data source of its own (the CLI, tests): no Nest container needed. */
+  static over(db: DataSource): AuditLogReader {
+    return new AuditLogReader(db, new PostgresEventStore(db, createUpcasters()));
+  }
+
+  /** A raw row as consumers read events: data upcast to the current schema. */
+  toStored(r: RawEventRow): StoredEvent {
+    return this.store.toStored(r);
+  }
 
   async snapshot(): Promise<string> {
     const rows: { s: string }[] = await this.db.query('SELECT pg_current_snapshot()::text AS s');
@@ -100,8 +114,10 @@ export class AuditLogReader {
     }
   }
 
-  async count(snapshot: string): Promise<number> {
-    const rows: { n: string }[] = await this.db.query('SELECT count(*)::bigint AS n FROM events e WHERE pg_visible_in_snapshot(e.transaction_id, $1::pg_snapshot)', [snapshot]);
+  async count(snapshot: string, f: LogFilters = {}): Promise<number> {
+    const params: unknown[] = [snapshot];
+    const where = ['pg_visible_in_snapshot(e.transaction_id, $1::pg_snapshot)', ...conditions(f, params)];
+    const rows: { n: string }[] = await this.db.query(`SELECT count(*)::bigint AS n FROM events e WHERE ${where.join(' AND ')}`, params);
     return Number(rows[0].n);
   }
 }
@@ -115,21 +131,4 @@ function conditions(f: LogFilters, params: unknown[]): string[] {
   if (f.to) c.push(`e.recorded_at < $${params.push(f.to)}`);
   if (f.until) c.push(`e.recorded_at <= $${params.push(f.until)}`);
   return c;
-}
-
-/** The chain verifier's view of a raw row: recordedAt as the ISO string that was hashed. */
-export function toChainRow(r: RawEventRow): ChainRow {
-  return {
-    id: r.id,
-    position: r.position,
-    streamId: r.stream_id,
-    version: r.version,
-    type: r.type,
-    schemaVersion: r.schema_version,
-    data: r.data,
-    metadata: r.metadata,
-    recordedAt: r.recorded_at.toISOString(),
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
 }
