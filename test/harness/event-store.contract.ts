@@ -178,6 +178,50 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
       });
     });
 
+    describe('what consumers of the log ask', () => {
+      it('counts the events after a checkpoint, with the oldest one\'s time, and says whether any lie after it', async () => {
+        const before = await store.count();
+        const { events } = await store.append(stream(), 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }, { type: 'C', data: {} }], meta());
+        await waitFor('the append to be readable', async () => (await store.readAll(checkpointOf(events[1]), 10)).some((e) => e.id === events[2].id));
+        expect(await store.count()).toBe(before + 3);
+        await expect(store.lagAfter(checkpointOf(events[0]))).resolves.toEqual({ events: 2, oldest: events[1].recordedAt });
+        await expect(store.lagAfter(checkpointOf(events[2]))).resolves.toEqual({ events: 0, oldest: null });
+        await expect(store.hasAfter(checkpointOf(events[1]))).resolves.toBe(true);
+        await expect(store.hasAfter(checkpointOf(events[2]))).resolves.toBe(false);
+      });
+
+      it('locates a position in the read order, and knows a position no event has', async () => {
+        const { events } = await store.append(stream(), 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+        await expect(store.locate(events[0].position)).resolves.toEqual({ checkpoint: checkpointOf(events[0]), head: events[1].position });
+        const beyond = String(BigInt(events[1].position) + 1000n);
+        await expect(store.locate(beyond)).resolves.toEqual({ checkpoint: null, head: events[1].position });
+      });
+
+      it('reads one stream between two checkpoints, both included, in log order', async () => {
+        const id = stream();
+        const first = await store.append(id, 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+        const second = await store.append(id, 2, [{ type: 'C', data: {} }, { type: 'D', data: {} }], meta());
+        await store.append(stream(), 0, [{ type: 'Other', data: {} }], meta());
+        const between = await store.readStreamBetween(undefined, id, checkpointOf(first.events[1]), checkpointOf(second.events[0]));
+        expect(between.map((e) => e.type)).toEqual(['B', 'C']);
+      });
+
+      it('tells its listeners of each committed append and of each refused one', async () => {
+        const appended: AppendResult[] = [];
+        let conflicts = 0;
+        store.onAppended((r) => {
+          appended.push(r);
+        });
+        store.onConflict(() => conflicts++);
+        const id = stream();
+        const result = await store.append(id, 0, [{ type: 'A', data: {} }], meta());
+        await expect(store.append(id, 0, [{ type: 'A', data: {} }], meta())).rejects.toBeInstanceOf(WrongExpectedVersionError);
+        await waitFor('the listener to hear of the append', async () => appended.some((r) => r.position === result.position));
+        expect(appended.filter((r) => r.events[0].streamId === id)).toHaveLength(1);
+        expect(conflicts).toBe(1);
+      });
+    });
+
     describe('hash chain', () => {
       it('links each event of a stream to the one before, from the genesis hash, and every hash recomputes', async () => {
         const s = stream();
