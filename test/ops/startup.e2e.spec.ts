@@ -31,16 +31,16 @@ describe('start-up and dependency outages of the built server', () => {
     await db?.drop();
   });
 
-  it('with no USER and a DATABASE_URL naming no user it connects as postgres and prints one start-up line', async () => {
+  it('with no USER and a DATABASE_URL naming no user it logs in as postgres, runs as the least-privilege runtime role it provisions, and prints one start-up line', async () => {
     const noUser = new URL(db.url);
     noUser.username = '';
     // spawnDist passes no USER or PGUSER: like `env -i PATH=$PATH HOME=$HOME npm start`.
     app = await spawnApp('all', { DATABASE_URL: noUser.toString(), REDIS_URL: redis.url, QUEUE_PREFIX: queuePrefix('startup'), LOG_LEVEL: 'info' });
     const own = lines(app).filter((l) => !l.req);
     expect(own).toHaveLength(1);
-    expect(own[0]).toMatchObject({ level: 30, context: 'almanac', role: 'all', url: `http://localhost:${app.port}`, database: `postgres://postgres@127.0.0.1:5432/${db.name}`, redis: redis.url });
+    expect(own[0]).toMatchObject({ level: 30, context: 'almanac', role: 'all', url: `http://localhost:${app.port}`, database: `postgres://almanac_runtime:***@127.0.0.1:5432/${db.name}`, redis: redis.url });
     expect(own[0].msg).toBe(
-      `almanac all listening on http://localhost:${app.port} · database postgres://postgres@127.0.0.1:5432/${db.name} · Redis ${redis.url} (queue prefix ${String(own[0].queuePrefix)}) · mail: development mailbox at http://localhost:${app.port}/dev/mailbox`,
+      `almanac all listening on http://localhost:${app.port} · database postgres://almanac_runtime:***@127.0.0.1:5432/${db.name} · Redis ${redis.url} (queue prefix ${String(own[0].queuePrefix)}) · mail: development mailbox at http://localhost:${app.port}/dev/mailbox`,
     );
     expect(app.stderr()).toBe('');
   });
@@ -81,7 +81,7 @@ describe('start-up and dependency outages of the built server', () => {
         200,
       );
       expect(down).toMatchObject({ level: 40, context: 'PostgreSQL' });
-      expect(down.msg).toMatch(/^PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\S+ is unreachable \(.+\); retrying$/);
+      expect(down.msg).toMatch(/^PostgreSQL at postgres:\/\/almanac_runtime:\*\*\*@127\.0\.0\.1:\d+\/\S+ is unreachable \(.+\); retrying$/);
       for (let i = 0; i < 3; i++) expect((await fetch(`${c.baseUrl}/v1/events?limit=1`)).status).toBe(503);
       await proxy.start();
       const up = await waitFor('the recovery warning', () => lines(c).find((l) => l.event === 'database_reachable'), 20000, 100);
