@@ -67,6 +67,12 @@ type Row = Omit<Endpoint, 'cursor'> & { cursorTransactionId: string; cursorPosit
 
 const toEndpoint = ({ cursorTransactionId, cursorPosition, ...r }: Row): Endpoint => ({ ...r, cursor: { transactionId: cursorTransactionId, position: cursorPosition } });
 
+/** TypeORM answers an UPDATE or DELETE … RETURNING with `[rows, count]`, an INSERT or SELECT with the rows. */
+function returned<T>(result: unknown): T[] {
+  const r = result as unknown[];
+  return (r.length === 2 && Array.isArray(r[0]) && typeof r[1] === 'number' ? r[0] : r) as T[];
+}
+
 /** Cleared whenever an endpoint is (re)activated or its cursor is set by hand: a fresh start. */
 const CLEAR_FAILURE = 'failing_since = NULL, failed_attempts = 0, next_attempt_at = NULL, paused_reason = NULL';
 
@@ -111,32 +117,32 @@ export class EndpointsRepository {
       // Resuming starts a fresh retry budget from the kept cursor; pausing by hand says so.
       sets.push(c.status === 'active' ? `${CLEAR_FAILURE}` : `paused_reason = coalesce(paused_reason, 'paused by an admin')`);
     }
-    const rows: Row[] = await this.db.query(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`, params);
+    const rows = returned<Row>(await this.db.query(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`, params));
     return rows[0] ? toEndpoint(rows[0]) : null;
   }
 
   async delete(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query('DELETE FROM webhook_endpoints WHERE id = $1 RETURNING id', [id]);
+    const rows = returned(await this.db.query('DELETE FROM webhook_endpoints WHERE id = $1 RETURNING id', [id]));
     return rows.length > 0;
   }
 
   /** The current secret becomes the previous one, signing alongside the new one until `previousExpiresAt`. */
   async rotate(id: string, secret: string, previousExpiresAt: Date): Promise<Endpoint | null> {
-    const rows: Row[] = await this.db.query(
+    const rows = returned<Row>(await this.db.query(
       `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $3, secret = $2, updated_at = now()
         WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, secret, previousExpiresAt],
-    );
+    ));
     return rows[0] ? toEndpoint(rows[0]) : null;
   }
 
   /** Replay: the cursor set by hand; the endpoint gets a fresh retry budget. */
   async setCursor(id: string, cursor: LogCheckpoint): Promise<Endpoint | null> {
-    const rows: Row[] = await this.db.query(
+    const rows = returned<Row>(await this.db.query(
       `UPDATE webhook_endpoints SET cursor_transaction_id = $2::xid8, cursor_position = $3::bigint, ${CLEAR_FAILURE}, updated_at = now()
         WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, cursor.transactionId, cursor.position],
-    );
+    ));
     return rows[0] ? toEndpoint(rows[0]) : null;
   }
 
@@ -155,37 +161,40 @@ export class EndpointsRepository {
           [id, ...r.attempts.flatMap((a) => [a.eventId, a.position, a.eventType, a.attempt, a.ok, a.statusCode, a.durationMs, a.error])],
         );
       }
-      const params: unknown[] = [id, r.from.transactionId, r.from.position, r.to.transactionId, r.to.position];
-      let failure: string;
-      if (!r.failure) failure = CLEAR_FAILURE;
-      else if ('pause' in r.failure) {
-        params.push(r.failure.pause, r.failure.error);
-        failure = `status = 'paused', paused_reason = $6, last_error = $7, next_attempt_at = NULL, failed_attempts = failed_attempts + 1`;
-      } else {
-        params.push(r.failure.nextAttemptAt, r.failure.error);
-        failure = `failing_since = coalesce(failing_since, now()), failed_attempts = failed_attempts + 1, next_attempt_at = $6, last_error = $7`;
-      }
       // A round that moved past its first event succeeded on it: the failure streak restarts there.
       const moved = `(cursor_transaction_id, cursor_position) <> ($4::xid8, $5::bigint)`;
-      const rows: unknown[] = await tx.query(
+      const rows = returned(await tx.query(
         `UPDATE webhook_endpoints SET
             failing_since = CASE WHEN ${moved} THEN NULL ELSE failing_since END,
             failed_attempts = CASE WHEN ${moved} THEN 0 ELSE failed_attempts END,
             cursor_transaction_id = $4::xid8, cursor_position = $5::bigint, updated_at = now()
           WHERE id = $1 AND cursor_transaction_id = $2::xid8 AND cursor_position = $3::bigint RETURNING id`,
-        params.slice(0, 5),
-      );
+        [id, r.from.transactionId, r.from.position, r.to.transactionId, r.to.position],
+      ));
       if (!rows.length) return false;
-      await tx.query(`UPDATE webhook_endpoints SET ${failure} WHERE id = $1`, r.failure ? [id, ...params.slice(5)] : [id]);
+      const f = r.failure;
+      if (!f) await tx.query(`UPDATE webhook_endpoints SET ${CLEAR_FAILURE} WHERE id = $1`, [id]);
+      else if ('pause' in f) {
+        await tx.query(
+          `UPDATE webhook_endpoints SET status = 'paused', paused_reason = $2, last_error = $3, next_attempt_at = NULL, failed_attempts = failed_attempts + 1 WHERE id = $1`,
+          [id, f.pause, f.error],
+        );
+      } else {
+        await tx.query(
+          `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()), failed_attempts = failed_attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1`,
+          [id, f.nextAttemptAt, f.error],
+        );
+      }
       return true;
     });
   }
 
   async deliveries(endpointId: string, limit: number, before?: string): Promise<DeliveryRow[]> {
     return this.db.query(
-      `SELECT id::text AS id, event_id AS "eventId", position::text AS position, event_type AS "eventType", attempt, ok,
+      // Qualified: a bare ORDER BY id would sort by the text alias ('10' < '9').
+      `SELECT d.id::text AS id, event_id AS "eventId", position::text AS position, event_type AS "eventType", attempt, ok,
               status_code AS "statusCode", duration_ms AS "durationMs", error, attempted_at AS "attemptedAt"
-         FROM webhook_deliveries WHERE endpoint_id = $1 ${before ? 'AND id < $3::bigint' : ''} ORDER BY id DESC LIMIT $2`,
+         FROM webhook_deliveries d WHERE d.endpoint_id = $1 ${before ? 'AND d.id < $3::bigint' : ''} ORDER BY d.id DESC LIMIT $2`,
       before ? [endpointId, limit, before] : [endpointId, limit],
     );
   }

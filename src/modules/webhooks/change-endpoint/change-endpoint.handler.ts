@@ -25,6 +25,7 @@ export class ChangeEndpointHandler implements ICommandHandler<ChangeEndpointComm
     });
     if (!e) throw new DomainError('not-found', 'WEBHOOK_NOT_FOUND', 'no such webhook endpoint');
     if (e.status === 'active') await this.waker.kick(e.id);
+    else this.waker.forgetActive();
     return endpointView(e);
   }
 }

@@ -1,6 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { EventStore } from '../../../events/event-store.port';
+import { WebhookWaker } from '../delivery/webhook.waker';
 import { checkEventTypes } from '../domain/endpoint';
 import { EndpointWithSecret, endpointView } from '../endpoint-view';
 import { EndpointsRepository } from '../endpoints.repository';
@@ -14,6 +15,7 @@ export class CreateEndpointHandler implements ICommandHandler<CreateEndpointComm
     private readonly endpoints: EndpointsRepository,
     private readonly urls: EndpointUrlPolicy,
     private readonly store: EventStore,
+    private readonly waker: WebhookWaker,
   ) {}
 
   async execute(c: CreateEndpointCommand): Promise<EndpointWithSecret> {
@@ -21,6 +23,7 @@ export class CreateEndpointHandler implements ICommandHandler<CreateEndpointComm
     const eventTypes = checkEventTypes(c.eventTypes);
     const secret = newSecret();
     const e = await this.endpoints.insert({ id: randomUUID(), url, eventTypes, description: c.description, secret, cursor: await this.store.latestCheckpoint() });
+    this.waker.forgetActive();
     return { ...endpointView(e), secret };
   }
 }

@@ -16,6 +16,8 @@ import { DeliverJobPayload, WebhookWaker } from './webhook.waker';
 
 /** Events read and sent per round; the cursor and the attempts are written once per round. */
 const ROUND = 200;
+/** How long a job keeps waiting for in-flight transactions before leaving their events to the next wake. */
+const MAX_WAIT_FOR_IN_FLIGHT_MS = 3000;
 
 /**
  * Sends one endpoint the calendar events after its cursor, one at a time in log order; the
@@ -39,15 +41,23 @@ export class DeliverJob implements HandlesJob<DeliverJobPayload> {
 
   async handle(job: Job<DeliverJobPayload>, token?: string): Promise<{ sent: number }> {
     const id = job.data.endpointId;
+    const waitUntil = Date.now() + MAX_WAIT_FOR_IN_FLIGHT_MS;
     let sent = 0;
     for (;;) {
       await this.waker.isDirty(id, true);
       const e = await this.endpoints.get(id);
       if (!e || e.status !== 'active') return { sent };
       if (e.nextAttemptAt && e.nextAttemptAt.getTime() > Date.now()) return this.delay(job, e.nextAttemptAt, token);
-      const events = await this.store.readFiltered(e.cursor, ROUND, { streamPrefix: CALENDAR_EVENT_STREAM_PREFIX, types: e.eventTypes });
+      const filter = { streamPrefix: CALENDAR_EVENT_STREAM_PREFIX, types: e.eventTypes };
+      const events = await this.store.readFiltered(e.cursor, ROUND, filter);
       if (events.length === 0) {
         if (await this.waker.isDirty(id)) continue;
+        // Committed events not yet readable sit behind an older transaction still in flight:
+        // wait a moment for it rather than leave them to the sweep (they are never skipped).
+        if (Date.now() < waitUntil && (await this.store.countAfter(e.cursor, filter)).events > 0) {
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
         return { sent };
       }
       const round = await this.sendRound(e, events);

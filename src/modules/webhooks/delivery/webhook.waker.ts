@@ -67,6 +67,11 @@ export class WebhookWaker implements OnModuleInit {
     await Promise.all(this.active.ids.map((id) => this.wake(id)));
   }
 
+  /** An endpoint was added, resumed or paused here: the next append looks the active ones up again. */
+  forgetActive(): void {
+    this.active = null;
+  }
+
   dirtyKey(endpointId: string): string {
     return this.redis.key(QUEUES.webhooks, 'dirty', endpointId);
   }
@@ -85,7 +90,7 @@ export class WebhookWaker implements OnModuleInit {
    * out a backoff (the failure state it waited for was cleared).
    */
   async kick(endpointId: string): Promise<void> {
-    this.active = null;
+    this.forgetActive();
     try {
       const job = await this.queue.getJob(deliverJobId(endpointId));
       if (job && (await job.isDelayed())) await job.promote();
