@@ -348,4 +348,25 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
     const after = (await http<{ items: EndpointBody[] }>(t.baseUrl, 'GET', '/v1/admin/webhooks', { token: admin })).body.items.length;
     expect(after).toBe(before + 2);
   });
+
+  it('metrics per endpoint: deliveries sent and failed, events and seconds not yet delivered; the queue depth', async () => {
+    const rx = await receiver();
+    let refused = 0;
+    rx.answer(() => (refused++ < 1 ? 500 : 200));
+    const ep = await register(rx.url);
+    const paused = await register((await receiver()).url);
+    expect((await http(t.baseUrl, 'PATCH', `/v1/admin/webhooks/${paused.id}`, { token: admin, body: { status: 'paused' } })).status).toBe(200);
+    await schedule();
+    await schedule();
+    await waitFor('both delivered', () => rx.accepted().length >= 2);
+    await waitFor('the round recorded', async () => (await endpoint(ep.id)).failedAttempts === 0 && (await endpoint(ep.id)).cursor.position !== ep.cursor.position);
+    // The first scrape of this process takes the snapshot (later ones refresh it every 15 s).
+    const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(text).toContain(`almanac_webhook_deliveries{endpoint="${ep.id}",outcome="sent"} 2`);
+    expect(text).toContain(`almanac_webhook_deliveries{endpoint="${ep.id}",outcome="failed"} 1`);
+    expect(text).toContain(`almanac_webhook_lag_events{endpoint="${ep.id}",status="active"} 0`);
+    expect(text).toContain(`almanac_webhook_lag_events{endpoint="${paused.id}",status="paused"} 2`);
+    expect(text).toMatch(new RegExp(`almanac_webhook_lag_seconds\\{endpoint="${paused.id}"\\} \\d`));
+    expect(text).toMatch(/almanac_queue_jobs\{queue="webhooks",state="waiting"\} \d+/);
+  });
 });
