@@ -10,7 +10,7 @@ import { backoffMs, budgetSpent, signingSecrets } from '../domain/endpoint';
 import { DeliveryAttempt, Endpoint, EndpointsRepository, RoundOutcome } from '../endpoints.repository';
 import { PauseAlert } from './pause-alert';
 import { WebhookCounters } from './webhook-counters';
-import { signedHeaders, webhookBody } from './webhook-message';
+import { headerSigner, webhookBody } from './webhook-message';
 import { WebhookSender } from './webhook-sender';
 import { DeliverJobPayload, WebhookWaker } from './webhook.waker';
 
@@ -76,11 +76,11 @@ export class DeliverJob implements HandlesJob<DeliverJobPayload> {
 
   private async sendRound(e: Endpoint, events: Awaited<ReturnType<EventStore['readAll']>>): Promise<RoundOutcome> {
     const attempts: DeliveryAttempt[] = [];
-    const secrets = signingSecrets(e, new Date());
+    const sign = headerSigner(signingSecrets(e, new Date()));
     let to = e.cursor;
     for (const [i, event] of events.entries()) {
       const body = webhookBody(event);
-      const r = await this.sender.send(e.url, body, signedHeaders(event.id, body, secrets, new Date()));
+      const r = await this.sender.send(e.url, body, sign(event.id, body, new Date()));
       // The first event of a round is the one earlier rounds may have failed on.
       const attempt = i === 0 ? e.failedAttempts + 1 : 1;
       attempts.push({ eventId: event.id, position: event.position, eventType: event.type, attempt, ok: r.ok, statusCode: r.statusCode, durationMs: r.durationMs, error: r.error });

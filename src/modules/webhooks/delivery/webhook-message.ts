@@ -25,10 +25,11 @@ export function webhookBody(e: StoredEvent): string {
  * receiver can deduplicate), the timestamp is the attempt's, and the signature header holds one
  * `v1,<base64>` per secret in use (two during a rotation's overlap), space-separated.
  */
-export function signedHeaders(eventId: string, body: string, secrets: readonly string[], at: Date): Record<string, string> {
-  return {
+export function headerSigner(secrets: readonly string[]): (eventId: string, body: string, at: Date) => Record<string, string> {
+  const keys = secrets.map((s) => new Webhook(s));
+  return (eventId, body, at) => ({
     'webhook-id': eventId,
     'webhook-timestamp': Math.floor(at.getTime() / 1000).toString(),
-    'webhook-signature': secrets.map((s) => new Webhook(s).sign(eventId, at, body)).join(' '),
-  };
+    'webhook-signature': keys.map((k) => k.sign(eventId, at, body)).join(' '),
+  });
 }
