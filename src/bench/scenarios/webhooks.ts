@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { createWorkerContext } from '../../bootstrap';
 import { loadConfig } from '../../config/config';
 import { EventStore } from '../../events/event-store.port';
-import { calendarEventStream } from '../../modules/scheduling/domain/events';
+import { LOG_START, checkpointOf } from '../../events/envelope';
+import { CALENDAR_EVENT_STREAM_PREFIX, calendarEventStream } from '../../modules/scheduling/domain/events';
 import type { Scenario, ScenarioOutcome } from '../scenario';
 import { startApp } from '../support/app';
 import { cpuMeter } from '../support/cpu';
-import { BenchDatabase, createBenchDatabase, projectionsCaughtUp } from '../support/database';
+import { createBenchDatabase, projectionsCaughtUp } from '../support/database';
 import { scaled, sleep, waitUntil } from '../support/env';
 import { HttpClient, inParallel } from '../support/http';
 import { scheduleBody } from '../support/payloads';
@@ -66,7 +67,7 @@ async function startReceiver(hang = false): Promise<Receiver> {
 }
 
 /** Replays the whole log to the endpoints and waits until `fast` has every event; events/s from replay to the last. */
-async function deliverAll(db: BenchDatabase, http: HttpClient, admin: Record<string, string>, ids: string[], fast: Receiver, progress: Progress, label: string) {
+async function deliverAll(store: EventStore, http: HttpClient, admin: Record<string, string>, ids: string[], fast: Receiver, progress: Progress, label: string) {
   fast.reset();
   const t0 = Date.now();
   for (const id of ids) await http.json('POST', `/v1/admin/webhooks/${id}/replay`, { headers: admin, body: { fromPosition: '0' }, expect: [202] });
@@ -80,7 +81,13 @@ async function deliverAll(db: BenchDatabase, http: HttpClient, admin: Record<str
   const seconds = ((fast.last ?? Date.now()) - t0) / 1000;
   // The log's order is the order projections read it, (transaction id, position): concurrent
   // appends commit out of position order, so positions alone would not do.
-  const order = (await db.pool.query<{ id: string }>(`SELECT id FROM events WHERE stream_id LIKE 'calendar-event-%' ORDER BY transaction_id, position`)).rows.map((x) => x.id);
+  const order: string[] = [];
+  for (let from = LOG_START; ; ) {
+    const page = await store.readFiltered(from, 5000, { streamPrefix: CALENDAR_EVENT_STREAM_PREFIX });
+    if (!page.length) break;
+    order.push(...page.map((e) => e.id));
+    from = checkpointOf(page[page.length - 1]);
+  }
   const outOfOrder = order.filter((id, i) => fast.ids[i] !== id).length;
   return { received: fast.received, outOfOrder, seconds: round(seconds, 2), perSecond: fast.received >= EVENTS ? round(EVENTS / seconds, 0) : null };
 }
@@ -116,11 +123,11 @@ export const webhooks: Scenario = {
         const register = async (url: string) => (await http.json<{ id: string }>('POST', '/v1/admin/webhooks', { headers: admin, body: { url }, expect: [201] })).body.id;
         const fastId = await register(fast.url);
         const cpu = await cpuMeter({ worker: app.worker.child.pid, api: app.api.child.pid, 'bench (receivers)': process.pid }, db.pool);
-        const alone = await deliverAll(db, http, admin, [fastId], fast, progress, 'deliver to one fast receiver');
+        const alone = await deliverAll(store, http, admin, [fastId], fast, progress, 'deliver to one fast receiver');
         const cpuMsPerEvent = await cpu.perOperation(Math.max(1, alone.received));
 
         const silentId = await register(silent.url);
-        const beside = await deliverAll(db, http, admin, [silentId, fastId], fast, progress, 'deliver beside a receiver that never answers');
+        const beside = await deliverAll(store, http, admin, [silentId, fastId], fast, progress, 'deliver beside a receiver that never answers');
         const silentState = (await http.json<{ status: string; failedAttempts: number; lastError: string | null }>('GET', `/v1/admin/webhooks/${silentId}`, { headers: admin })).body;
         return {
           figures: [
