@@ -153,6 +153,8 @@ export class EndpointsRepository {
    */
   async recordRound(id: string, r: RoundOutcome): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      // Locked first: an endpoint deleted meanwhile has nothing left to record.
+      if (!(await tx.query('SELECT 1 FROM webhook_endpoints WHERE id = $1 FOR UPDATE', [id])).length) return false;
       if (r.attempts.length) {
         const cols = 8;
         const tuples = r.attempts.map((_, i) => `($1, ${Array.from({ length: cols }, (_, j) => `$${2 + i * cols + j}`).join(', ')})`);
