@@ -42,13 +42,13 @@ describe('webhooks CLI', () => {
     await waitFor('the cursor recorded', async () => (await http<{ cursor: { position: string } }>(t.baseUrl, 'GET', `/v1/admin/webhooks/${ep.id}`, { token: admin })).body.cursor.position !== '0');
 
     const list = await cli('webhooks', 'list');
-    expect({ code: list.code, stderr: list.stderr }).toMatchObject({ code: 0 }); // stderr shown when it fails
+    expect(`exit ${list.code} ${list.stderr}`).toBe('exit 0 '); // stderr shown when it fails
     const items = JSON.parse(list.stdout) as { id: string; url: string; status: string; description: string; deliveries: { sent: number; failed: number }; lag: { events: number } }[];
     expect(items).toEqual([expect.objectContaining({ id: ep.id, url: rx.url, status: 'active', description: 'partners', deliveries: { sent: 2, failed: 0 }, lag: { events: 0, seconds: 0 } })]);
     expect(list.stdout).not.toContain('whsec_');
 
     const replay = await cli('webhooks', 'replay', ep.id, '--from', firstPosition);
-    expect({ code: replay.code, stderr: replay.stderr }).toMatchObject({ code: 0 });
+    expect(`exit ${replay.code} ${replay.stderr}`).toBe('exit 0 ');
     expect(JSON.parse(replay.stdout)).toMatchObject({ id: ep.id, cursor: { position: firstPosition } });
     await waitFor('the replayed event', () => rx.accepted().length >= 3);
     expect(rx.accepted().map((r) => r.headers['webhook-id'])).toEqual([...ids, ids[1]]);

@@ -24,9 +24,23 @@ export class WebhookCounters {
   }
 
   async read(): Promise<Record<DeliveryOutcome, Record<string, number>>> {
+    await this.connected();
     const [sent, failed] = await Promise.all([this.redis.redis.hgetall(this.key('sent')), this.redis.redis.hgetall(this.key('failed'))]);
     const nums = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
     return { sent: nums(sent), failed: nums(failed) };
+  }
+
+  /** The client fails fast (no offline queue): a process that reads at once (the CLI) waits for the connection first. */
+  private async connected(): Promise<void> {
+    const r = this.redis.redis;
+    if (r.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('Redis is not reachable (REDIS_URL)')), 5000);
+      r.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   async forget(endpointId: string): Promise<void> {
