@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig } from '../../src/config/config';
 import { WebhookSender } from '../../src/modules/webhooks/delivery/webhook-sender';
 import { EndpointUrlPolicy } from '../../src/modules/webhooks/url-policy';
@@ -11,6 +12,7 @@ const PRODUCTION = {
   PUBLIC_BASE_URL: 'https://almanac.example',
   DATA_KEY_SECRET: 'production-test-data-key-secret-0123456789',
   AUTH_JWT_SECRET: TEST_JWT_SECRET,
+  CHECKPOINT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
 };
 
 /** NODE_ENV=production: webhook URLs must be https and reach only public addresses, at registration and at every send. */
