@@ -309,7 +309,7 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
       ['POST', '/v1/admin/webhooks', { url: 'not a url' }, 400, 'WEBHOOK_URL_INVALID'],
       ['POST', '/v1/admin/webhooks', { url: 'https://user:pw@example.org/' }, 400, 'WEBHOOK_URL_INVALID'],
       ['POST', '/v1/admin/webhooks', { url: 'https://example.org/', eventTypes: ['SubscriptionRequested'] }, 400, 'WEBHOOK_EVENT_TYPES_INVALID'],
-      ['POST', '/v1/admin/webhooks', { url: 'https://example.org/', description: 'a\u0000b' }, 400, 'VALIDATION_FAILED'],
+      ['POST', '/v1/admin/webhooks', { url: 'https://example.org/', description: 'a\u0000b' }, 400, 'MALFORMED_REQUEST'],
       ['POST', '/v1/admin/webhooks', { url: 'https://example.org/', extra: 1 }, 400, 'VALIDATION_FAILED'],
       ['POST', '/v1/admin/webhooks', '{"url":', 400, ''],
       ['GET', '/v1/admin/webhooks/nope', undefined, 404, 'WEBHOOK_NOT_FOUND'],
