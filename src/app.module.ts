@@ -17,6 +17,7 @@ import { RemindersModule, RemindersWorkerModule } from './modules/reminders/remi
 import { SchedulingHttpModule } from './modules/scheduling/http/scheduling-http.module';
 import { SchedulingModule } from './modules/scheduling/scheduling.module';
 import { SubscriptionsHttpModule, SubscriptionsModule } from './modules/subscriptions/subscriptions.module';
+import { WebhooksHttpModule, WebhooksModule, WebhooksWorkerModule } from './modules/webhooks/webhooks.module';
 import { JobsModule, JobsWorkerModule } from './jobs/jobs.module';
 import { OpsModule } from './ops/ops.module';
 import { ProjectionsHttpModule, ProjectionsModule, ProjectionsWorkerModule } from './projections/projections.module';
@@ -46,8 +47,9 @@ export class AppModule {
         RemindersModule,
         MailModule,
         SubscriptionsModule,
-        ...(serves ? [HttpCommonModule.forRoot(AuthGuard), OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule] : []),
-        ...(works ? [RemindersWorkerModule, ProjectionsWorkerModule, JobsWorkerModule, TransparencyWorkerModule] : []),
+        WebhooksModule,
+        ...(serves ? [HttpCommonModule.forRoot(AuthGuard), OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule, WebhooksHttpModule] : []),
+        ...(works ? [RemindersWorkerModule, ProjectionsWorkerModule, WebhooksWorkerModule, JobsWorkerModule, TransparencyWorkerModule] : []),
       ],
     };
   }

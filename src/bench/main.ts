@@ -8,6 +8,7 @@ import { query } from './scenarios/query';
 import { rebuild } from './scenarios/rebuild';
 import { sync } from './scenarios/sync';
 import { transparency } from './scenarios/transparency';
+import { webhooks } from './scenarios/webhooks';
 import { dropAllBenchDatabases } from './support/database';
 import { RESULTS_DIR } from './support/env';
 import { Progress } from './support/progress';
@@ -17,7 +18,7 @@ import { ScenarioResult, describeMachine, machine, table, writeResult } from './
  * `npm run bench` runs every benchmark; `npm run bench -- NAME [NAME…]` runs some. Each writes
  * bench/results/<name>.json; the table of all figures goes to stdout, progress to stderr.
  */
-const SCENARIOS: Scenario[] = [append, lag, rebuild, fanout, query, sync, transparency, importListing];
+const SCENARIOS: Scenario[] = [append, lag, rebuild, fanout, query, sync, transparency, importListing, webhooks];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -297,6 +297,46 @@ program
     }
   });
 
+const webhooks = program.command('webhooks').description('webhook endpoints: list them, replay the log to one');
+
+webhooks
+  .command('list')
+  .description('every endpoint: url, status, cursor, failures, deliveries sent and failed, events not yet delivered')
+  .action(async () => {
+    const { QueryBus } = await import('@nestjs/cqrs');
+    const { ListEndpointsQuery } = await import('../modules/webhooks/list-endpoints/list-endpoints.query');
+    const { WebhookStats } = await import('../modules/webhooks/webhook-stats');
+    const app = await workerContext(loadConfig());
+    try {
+      const { items } = await app.get(QueryBus).execute(new ListEndpointsQuery());
+      const stats = new Map((await app.get(WebhookStats).all()).map((s) => [s.id, s]));
+      out(JSON.stringify(items.map((e) => ({ ...e, deliveries: { sent: stats.get(e.id)?.sent ?? 0, failed: stats.get(e.id)?.failed ?? 0 }, lag: { events: stats.get(e.id)?.lagEvents ?? 0, seconds: stats.get(e.id)?.lagSeconds ?? 0 } })), null, 2));
+    } finally {
+      await app.close();
+    }
+  });
+
+webhooks
+  .command('replay')
+  .description('send an endpoint every calendar event after a log position again, in order (0: the whole log)')
+  .argument('<id>', 'endpoint id (see `webhooks list`)')
+  .requiredOption('--from <position>', 'log position after which events are sent again', (v: string) => {
+    if (!/^\d{1,19}$/.test(v)) throw new InvalidArgumentError('must be a log position (a non-negative integer)');
+    return v;
+  })
+  .action(async (id: string, o: { from: string }) => {
+    const { isUuid } = await import('../common/ids');
+    if (!isUuid(id)) throw new InvalidArgumentError(`no webhook endpoint ${id}`);
+    const { CommandBus } = await import('@nestjs/cqrs');
+    const { ReplayEndpointCommand } = await import('../modules/webhooks/replay-endpoint/replay-endpoint.command');
+    const app = await workerContext(loadConfig());
+    try {
+      out(JSON.stringify(await app.get(CommandBus).execute(new ReplayEndpointCommand(id.toLowerCase(), o.from)), null, 2));
+    } finally {
+      await app.close();
+    }
+  });
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`almanac: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -54,6 +54,24 @@ const schema = z
     CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** Comma-separated addresses that get a daily digest of the checkpoints issued. */
     AUDIT_CHECKPOINT_EMAILS: z.string().default(''),
+    /** Webhook URLs may be http and reach loopback/private/link-local addresses (development, tests). Production refuses them otherwise. */
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
+    /** Comma-separated addresses told by email when an endpoint is paused after its retry budget; empty: nobody. */
+    WEBHOOKS_ADMIN_EMAILS: z.string().default('').transform((v, ctx) => {
+      const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const a of list) if (!z.email().safeParse(a).success) ctx.addIssue({ code: 'custom', message: `holds "${a}", not an email address` });
+      return list;
+    }),
+    /** How long an endpoint keeps failing before it is paused (3 days). */
+    WEBHOOKS_RETRY_BUDGET_SECONDS: z.coerce.number().min(1).default(3 * 24 * 3600),
+    /** Waits between attempts after a failure, in seconds; the last one repeats. */
+    WEBHOOKS_BACKOFF_SECONDS: z.string().default('5,30,120,600,1800,3600').transform((v, ctx) => {
+      const list = v.split(',').map((s) => Number(s.trim()));
+      if (!list.length || list.some((n) => !Number.isFinite(n) || n < 0)) ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of seconds' });
+      return list;
+    }),
+    /** A delivery attempt that has no response within this is a failure. */
+    WEBHOOKS_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
     /** Seconds a process gets to drain on SIGTERM before it exits anyway. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).default(9),
   })

@@ -1,4 +1,4 @@
-import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
+import { EventMetadata, LOG_START, LogCheckpoint, NewEvent, StoredEvent, checkpointOf } from './envelope';
 
 export class WrongExpectedVersionError extends Error {
   constructor(
@@ -17,6 +17,18 @@ export interface AppendResult {
   /** Position of the last appended event (the value of `X-Log-Position`). */
   position: string;
   events: StoredEvent[];
+}
+
+/** Narrows a global read to some events (e.g. a webhook endpoint's calendar events of chosen types). */
+export interface LogFilter {
+  /** Only streams whose id starts with this (e.g. `calendar-event-`). */
+  streamPrefix?: string;
+  /** Only these event types; empty or absent: every type. */
+  types?: readonly string[];
+}
+
+export function matchesFilter(e: Pick<StoredEvent, 'streamId' | 'type'>, f: LogFilter): boolean {
+  return (!f.streamPrefix || e.streamId.startsWith(f.streamPrefix)) && (!f.types?.length || f.types.includes(e.type));
 }
 
 export interface ReadStreamOptions {
@@ -58,6 +70,55 @@ export abstract class EventStore {
 
   /** A stream's events from `from` to `to` (both inclusive, in log order): what a parked stream re-applies. */
   abstract readStreamBetween(within: LogTransaction, streamId: string, from: LogCheckpoint, to: LogCheckpoint): Promise<StoredEvent[]>;
+
+  /**
+   * `readAll` narrowed by a filter: same order and gap safety, other events passed over. This
+   * default filters a plain read; a store overrides it to filter where the events are kept.
+   */
+  async readFiltered(after: LogCheckpoint, limit: number, filter: LogFilter): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    let from = after;
+    for (;;) {
+      const batch = await this.readAll(from, Math.max(limit, 500));
+      for (const e of batch) if (matchesFilter(e, filter) && out.length < limit) out.push(e);
+      if (out.length >= limit || batch.length === 0) return out;
+      from = checkpointOf(batch[batch.length - 1]);
+    }
+  }
+
+  /** The checkpoint of the event at this position (to resume just after it), or null if none. */
+  async checkpointAt(position: string): Promise<LogCheckpoint | null> {
+    return (await this.locate(position)).checkpoint;
+  }
+
+  /** How many events of the filter lie after a checkpoint, and when the oldest of them was recorded (lag). */
+  async countAfter(after: LogCheckpoint, filter: LogFilter): Promise<{ events: number; oldest: Date | null }> {
+    let events = 0;
+    let oldest: Date | null = null;
+    for (let from = after; ; ) {
+      const batch = await this.readAll(from, 1000);
+      if (batch.length === 0) return { events, oldest };
+      for (const e of batch) {
+        if (!matchesFilter(e, filter)) continue;
+        events++;
+        if (!oldest || e.recordedAt < oldest) oldest = e.recordedAt;
+      }
+      from = checkpointOf(batch[batch.length - 1]);
+    }
+  }
+
+  /**
+   * The checkpoint of the newest readable event (LOG_START for an empty log): a new consumer
+   * that starts there sees every event committed after it and none before.
+   */
+  async latestCheckpoint(): Promise<LogCheckpoint> {
+    let last = LOG_START;
+    for (;;) {
+      const batch = await this.readAll(last, 1000);
+      if (batch.length === 0) return last;
+      last = checkpointOf(batch[batch.length - 1]);
+    }
+  }
 
   /** The newest readable checkpoint and the highest position committed. */
   abstract head(): Promise<{ position: string; recordedAt: Date | null }>;

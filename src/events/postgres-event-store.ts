@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
-import { AppendListener, AppendResult, EventStore, LogLag, LogTransaction, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
+import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, LogTransaction, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
 import { GENESIS_HASH, chainEvents } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
 
@@ -39,7 +39,7 @@ export class PostgresEventStore extends EventStore {
 
   private readonly conflictListeners: (() => void)[] = [];
 
-  onAppended(listener: AppendListener): void {
+  override onAppended(listener: AppendListener): void {
     this.listeners.push(listener);
   }
 
@@ -145,6 +145,39 @@ export class PostgresEventStore extends EventStore {
     return rows.map((r) => this.toStored(r));
   }
 
+  override async readFiltered(after: LogCheckpoint, limit: number, filter: LogFilter): Promise<StoredEvent[]> {
+    const { sql, params } = filterSql(filter, 4);
+    const rows: RawEventRow[] = await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM events e
+        WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
+          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) ${sql}
+        ORDER BY e.transaction_id, e.position
+        LIMIT $3`,
+      [after.transactionId, after.position, limit, ...params],
+    );
+    return rows.map((r) => this.toStored(r));
+  }
+
+  override async latestCheckpoint(): Promise<LogCheckpoint> {
+    // Readable rows only: every transaction still in flight has a higher id, so it lands after this.
+    const rows: { transaction_id: string; position: string }[] = await this.db.query(
+      `SELECT e.transaction_id::text AS transaction_id, e.position::text AS position FROM events e
+        WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1`,
+    );
+    return rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position } : { transactionId: '0', position: '0' };
+  }
+
+  override async countAfter(after: LogCheckpoint, filter: LogFilter): Promise<{ events: number; oldest: Date | null }> {
+    const { sql, params } = filterSql(filter, 3);
+    const rows: { events: number; oldest: Date | null }[] = await this.db.query(
+      `SELECT count(*)::int AS events, min(e.recorded_at) AS oldest FROM events e
+        WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) ${sql}`,
+      [after.transactionId, after.position, ...params],
+    );
+    return rows[0] ?? { events: 0, oldest: null };
+  }
+
   async head(): Promise<{ position: string; recordedAt: Date | null }> {
     const rows: { position: string | null; recorded_at: Date | null }[] = await this.db.query(
       'SELECT e.position::text AS position, e.recorded_at FROM events e ORDER BY e.position DESC LIMIT 1',
@@ -208,6 +241,21 @@ export class PostgresEventStore extends EventStore {
       hash: r.hash,
     };
   }
+}
+
+/** The filter as SQL conditions on alias `e`, numbering its parameters from `first`. */
+function filterSql(filter: LogFilter, first: number): { sql: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (filter.streamPrefix) {
+    params.push(`${filter.streamPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    conditions.push(`AND e.stream_id LIKE $${first + params.length - 1}`);
+  }
+  if (filter.types?.length) {
+    params.push([...filter.types]);
+    conditions.push(`AND e.type = ANY($${first + params.length - 1}::text[])`);
+  }
+  return { sql: conditions.join(' '), params };
 }
 
 function isUniqueViolation(err: unknown, constraint: string): boolean {

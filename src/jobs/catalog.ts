@@ -7,6 +7,7 @@ export const QUEUES = {
   email: 'email',
   reminders: 'reminders',
   subscriptions: 'subscriptions',
+  webhooks: 'webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -36,6 +37,12 @@ export const JOBS = {
     /** One per sign-up (POST /v1/subscriptions), its request sealed: looks the address up and sends the confirmation. */
     signUp: 'sign-up',
   },
+  webhooks: {
+    /** Sends one endpoint the log after its cursor, in order; id `deliver-<endpoint id>`, so one runs per endpoint. */
+    deliver: 'deliver',
+    /** Repeatable: wakes every active endpoint, so a wake-up lost while Redis was down costs latency only. */
+    sweep: 'sweep',
+  },
 } as const satisfies Record<keyof typeof QUEUES, Record<string, string>>;
 
 /** Redis Cluster needs every key of a queue in one hash slot: BullMQ keys are `<prefix>:<queue>:…`. */
@@ -47,4 +54,6 @@ export const CONCURRENCY: Record<QueueName, number> = {
   email: 10,
   reminders: 4,
   subscriptions: 4,
+  // Endpoints wait on other systems' answers (up to the timeout), so many run side by side.
+  webhooks: 32,
 };

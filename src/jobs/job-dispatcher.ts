@@ -39,7 +39,7 @@ export class JobDispatcher implements OnModuleInit {
     if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
   }
 
-  dispatch(queue: QueueName, job: Job): Promise<unknown> {
+  dispatch(queue: QueueName, job: Job, token?: string): Promise<unknown> {
     const h = this.handlers.get(`${queue}/${job.name}`);
     if (!h) throw new Error(`no handler for job ${queue}/${job.name}`);
     // Every log line of the job carries its id and the correlation id of the request that
@@ -48,6 +48,6 @@ export class JobDispatcher implements OnModuleInit {
     const bindings = { queue, job: job.name, jobId: job.id, ...(typeof correlationId === 'string' ? { correlationId } : {}) };
     // Outside a request `logger.logger` is the process's root pino logger (PinoLogger.root is
     // set only where the HTTP middleware runs, so not in a worker process).
-    return storage.run(new Store(this.logger.logger.child(bindings)), () => h.handle(job));
+    return storage.run(new Store(this.logger.logger.child(bindings)), () => h.handle(job, token));
   }
 }

@@ -13,5 +13,6 @@ export interface JobHandlerMeta {
 export const JobHandler = (queue: QueueName, name: string) => SetMetadata(JOB_HANDLER_METADATA, { queue, name } satisfies JobHandlerMeta);
 
 export interface HandlesJob<P = unknown, R = unknown> {
-  handle(job: Job<P>): Promise<R>;
+  /** `token`: the worker's lock on the job, for handlers that move their job (e.g. `moveToDelayed`). */
+  handle(job: Job<P>, token?: string): Promise<R>;
 }

@@ -28,7 +28,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     const queues = Object.values(QUEUES) as QueueName[];
     this.dispatcher.assertComplete(queues);
     for (const name of queues) {
-      const w = new Worker(name, (job) => this.dispatcher.dispatch(name, job), {
+      const w = new Worker(name, (job, token) => this.dispatcher.dispatch(name, job, token), {
         connection: workerConnection(this.config.REDIS_URL),
         prefix: queuePrefix(this.config.QUEUE_PREFIX),
         concurrency: CONCURRENCY[name],

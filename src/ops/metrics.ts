@@ -12,6 +12,7 @@ import { QUEUES } from '../jobs/catalog';
 import { ListPageCache } from '../modules/calendar/list-events/list-page.cache';
 import { OwnBearer, Public } from '../common/http/access';
 import { EmailCounters } from '../modules/mail/email-counters';
+import { EndpointStats, WebhookStats } from '../modules/webhooks/webhook-stats';
 import { ProjectionStatusService } from '../projections/projection.status';
 import { RateLimit } from './rate-limit.guard';
 
@@ -23,6 +24,7 @@ interface Snapshot {
   outcomes: { queue: string; outcome: string; n: number }[];
   projections: { name: string; state: string; events: number; seconds: number; parked: number }[];
   emails: Record<string, number>;
+  webhooks: EndpointStats[];
 }
 
 const EMAIL_STATUSES = ['sent', 'failed', 'skipped'] as const;
@@ -56,7 +58,9 @@ export class Metrics {
     @InjectQueue(QUEUES.email) email: Queue,
     @InjectQueue(QUEUES.reminders) reminders: Queue,
     @InjectQueue(QUEUES.subscriptions) subscriptions: Queue,
+    @InjectQueue(QUEUES.webhooks) webhooks: Queue,
     private readonly status: ProjectionStatusService,
+    private readonly webhookStats: WebhookStats,
     private readonly emailCounts: EmailCounters,
     store: EventStore,
     listPages: ListPageCache,
@@ -64,7 +68,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'almanac_' });
     store.onConflict(() => this.conflicts.inc());
     listPages.onLookup((hit) => this.listCache.inc({ result: hit ? 'hit' : 'miss' }));
-    this.queues = [projections, email, reminders, subscriptions];
+    this.queues = [projections, email, reminders, subscriptions, webhooks];
     const snap = () => this.snapshot;
     new Gauge({
       name: 'almanac_queue_jobs',
@@ -124,6 +128,50 @@ export class Metrics {
         for (const status of EMAIL_STATUSES) this.set({ status }, s?.emails[status] ?? 0);
       },
     });
+    this.webhookGauges(snap);
+  }
+
+  /** Per webhook endpoint: deliveries sent and failed, events and seconds not yet delivered. */
+  private webhookGauges(snap: () => Snapshot | null): void {
+    new Gauge({
+      name: 'almanac_webhook_deliveries',
+      help: 'Webhook delivery attempts per endpoint and outcome (sent, failed), counted as they happen by every worker',
+      labelNames: ['endpoint', 'outcome'],
+      registers: [this.registry],
+      collect() {
+        const s = snap();
+        if (!s) return;
+        this.reset();
+        for (const w of s.webhooks) {
+          this.set({ endpoint: w.id, outcome: 'sent' }, w.sent);
+          this.set({ endpoint: w.id, outcome: 'failed' }, w.failed);
+        }
+      },
+    });
+    new Gauge({
+      name: 'almanac_webhook_lag_events',
+      help: 'Calendar events not yet delivered, per endpoint and status (refreshed at most every 15 s)',
+      labelNames: ['endpoint', 'status'],
+      registers: [this.registry],
+      collect() {
+        const s = snap();
+        if (!s) return;
+        this.reset();
+        for (const w of s.webhooks) this.set({ endpoint: w.id, status: w.status }, w.lagEvents);
+      },
+    });
+    new Gauge({
+      name: 'almanac_webhook_lag_seconds',
+      help: 'Age of the oldest calendar event not yet delivered, per endpoint (refreshed at most every 15 s)',
+      labelNames: ['endpoint'],
+      registers: [this.registry],
+      collect() {
+        const s = snap();
+        if (!s) return;
+        this.reset();
+        for (const w of s.webhooks) this.set({ endpoint: w.id }, w.lagSeconds);
+      },
+    });
   }
 
   /**
@@ -140,7 +188,7 @@ export class Metrics {
   }
 
   private async refresh(): Promise<void> {
-    const next: Snapshot = { queues: [], outcomes: [], projections: [], emails: {}, ...(this.snapshot ?? {}) };
+    const next: Snapshot = { queues: [], outcomes: [], projections: [], emails: {}, webhooks: [], ...(this.snapshot ?? {}) };
     await this.guard('queue depths', async () => {
       const queues: Snapshot['queues'] = [];
       const outcomes: Snapshot['outcomes'] = [];
@@ -157,6 +205,9 @@ export class Metrics {
     });
     await this.guard('emails', async () => {
       next.emails = await this.emailCounts.read();
+    });
+    await this.guard('webhooks', async () => {
+      next.webhooks = await this.webhookStats.all();
     });
     this.snapshot = next;
   }

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { CalendarModule } from '../modules/calendar/calendar.module';
 import { MailModule } from '../modules/mail/mail.module';
+import { WebhooksModule } from '../modules/webhooks/webhooks.module';
 import { ProjectionsModule } from '../projections/projections.module';
 import { HealthController } from './health.controller';
 import { Metrics, MetricsController } from './metrics';
@@ -10,7 +11,7 @@ import { RateLimitGuard } from './rate-limit.guard';
 
 /** What an operator needs from a serving process: health, metrics, rate limits. */
 @Module({
-  imports: [TerminusModule, ProjectionsModule, CalendarModule, MailModule],
+  imports: [TerminusModule, ProjectionsModule, CalendarModule, MailModule, WebhooksModule],
   controllers: [HealthController, MetricsController],
   providers: [Metrics, { provide: APP_GUARD, useClass: RateLimitGuard }],
   exports: [Metrics],

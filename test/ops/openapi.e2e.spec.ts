@@ -61,6 +61,9 @@ describe('OpenAPI document (/docs-json) of the built server', () => {
       ['delete', '/v1/admin/subscriptions/{id}'], ['get', '/v1/admin/deliveries'], ['get', '/v1/audit/log'], ['get', '/v1/audit/export'],
       ['get', '/v1/audit/verify'], ['get', '/v1/audit/calendar'], ['get', '/v1/admin/projections'], ['post', '/v1/admin/projections/{name}/rebuild'],
       ['get', '/health/live'], ['get', '/health/ready'], ['get', '/metrics'],
+      ['post', '/v1/admin/webhooks'], ['get', '/v1/admin/webhooks'], ['get', '/v1/admin/webhooks/{id}'], ['patch', '/v1/admin/webhooks/{id}'],
+      ['delete', '/v1/admin/webhooks/{id}'], ['post', '/v1/admin/webhooks/{id}/rotate-secret'], ['get', '/v1/admin/webhooks/{id}/deliveries'],
+      ['post', '/v1/admin/webhooks/{id}/replay'],
     ]) {
       expect(`${method} ${path}: ${doc.paths[path]?.[method] ? 'documented' : 'missing'}`).toBe(`${method} ${path}: documented`);
     }
@@ -137,6 +140,21 @@ describe('OpenAPI document (/docs-json) of the built server', () => {
     expect(doc.components.schemas.EventSchema.properties!.start.oneOf).toHaveLength(2);
     expect(doc.components.schemas.EventSchema.required).toEqual(expect.arrayContaining(['id', 'status', 'title', 'location', 'timeZone', 'start', 'end', 'startsAt', 'endsAt', 'version']));
     expect(doc.paths['/v1/calendar.ics'].get.responses['200'].content?.['text/calendar']).toBeDefined();
+  });
+
+  it('webhook routes: admin only, request and response schemas', () => {
+    const op = (method: string, path: string) => doc.paths[path][method] as Operation & { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> };
+    for (const [method, path] of [['post', '/v1/admin/webhooks'], ['patch', '/v1/admin/webhooks/{id}'], ['post', '/v1/admin/webhooks/{id}/replay'], ['get', '/v1/admin/webhooks/{id}/deliveries']]) {
+      expect(op(method, path).description).toBe('Roles: admin');
+    }
+    expect(op('post', '/v1/admin/webhooks').requestBody!.content['application/json'].schema!.$ref).toBe('#/components/schemas/CreateWebhookDto');
+    expect(doc.components.schemas.CreateWebhookDto.required).toEqual(['url']);
+    expect(Object.keys(doc.components.schemas.ChangeWebhookDto.properties ?? {})).toEqual(expect.arrayContaining(['url', 'eventTypes', 'description', 'status']));
+    expect(doc.components.schemas.ReplayWebhookDto.required).toEqual(['fromPosition']);
+    expect(op('post', '/v1/admin/webhooks').responses['201'].content?.['application/json'].schema?.$ref).toBe('#/components/schemas/WebhookEndpointWithSecretDto');
+    expect(Object.keys(doc.components.schemas.WebhookEndpointWithSecretDto.properties ?? {})).toEqual(expect.arrayContaining(['id', 'url', 'eventTypes', 'status', 'secret']));
+    expect(op('get', '/v1/admin/webhooks/{id}/deliveries').responses['200'].content?.['application/json'].schema?.$ref).toBe('#/components/schemas/WebhookDeliveryListDto');
+    expect(Object.keys(doc.components.schemas.WebhookDeliveryDto.properties ?? {})).toEqual(expect.arrayContaining(['eventId', 'statusCode', 'durationMs', 'attempt', 'error']));
   });
 
   it('serves Swagger UI at /docs', async () => {

@@ -33,7 +33,7 @@ describe('/admin/queues (BullMQ dashboard)', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const api = await http<{ queues: { name: string }[] }>(t.baseUrl, 'GET', '/admin/queues/api/queues', { token: admin });
     expect(api.status).toBe(200);
-    expect(api.body.queues.map((q) => q.name).sort()).toEqual(['email', 'projections', 'reminders', 'subscriptions']);
+    expect(api.body.queues.map((q) => q.name).sort()).toEqual(['email', 'projections', 'reminders', 'subscriptions', 'webhooks']);
   });
 
   it('login sets an HttpOnly, SameSite=Strict cookie that then works without the header', async () => {

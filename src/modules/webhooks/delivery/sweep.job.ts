@@ -1,0 +1,47 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { JOBS, QUEUES } from '../../../jobs/catalog';
+import { HandlesJob, JobHandler } from '../../../jobs/job-handler';
+import { WebhookWaker } from './webhook.waker';
+
+export const WEBHOOK_SWEEP_EVERY_MS = 3000;
+const SCHEDULER_ID = 'webhooks-sweep';
+
+/** Repeatable safety net: wakes every active endpoint, so a lost wake-up costs at most a sweep period. */
+@Injectable()
+@JobHandler(QUEUES.webhooks, JOBS.webhooks.sweep)
+export class WebhookSweepJob implements HandlesJob {
+  constructor(private readonly waker: WebhookWaker) {}
+
+  async handle(): Promise<void> {
+    await this.waker.wakeActive();
+  }
+}
+
+/** Keeps the sweep scheduled (worker role); re-asserted now and then in case Redis forgot it. */
+@Injectable()
+export class WebhookSweepScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookSweepScheduler.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(@InjectQueue(QUEUES.webhooks) private readonly queue: Queue) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensure();
+    this.timer = setInterval(() => void this.ensure(), 10 * WEBHOOK_SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  private async ensure(): Promise<void> {
+    try {
+      await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: WEBHOOK_SWEEP_EVERY_MS }, { name: JOBS.webhooks.sweep, opts: { removeOnComplete: true, removeOnFail: true } });
+    } catch (err) {
+      this.logger.warn({ err }, 'could not schedule the webhook sweep (Redis down?); retrying later');
+    }
+  }
+}
