@@ -46,6 +46,12 @@ export interface ExecuteOptions {
   metadata: EventMetadata;
   /** Attempts when another writer wins the race and no If-Match was given. */
   maxAttempts?: number;
+  /**
+   * The stream's id was just drawn at random: the first attempt decides on the empty stream
+   * without reading it (one round trip less); were it taken after all, the append's version
+   * check refuses it and the next attempt reads.
+   */
+  newStream?: boolean;
 }
 
 export interface Executed<S> extends Loaded<S> {
@@ -65,7 +71,7 @@ export async function execute<S, C, E extends NewEvent>(
 ): Promise<Executed<S>> {
   const maxAttempts = options.maxAttempts ?? 50;
   for (let attempt = 1; ; attempt++) {
-    const loaded = await aggregate(store, streamId, decider);
+    const loaded = attempt === 1 && options.newStream ? fold(decider, []) : await aggregate(store, streamId, decider);
     if (options.ifMatch !== undefined && options.ifMatch !== loaded.version) {
       throw new VersionMismatchError(options.ifMatch, loaded.version);
     }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
 import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, LogTransaction, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
-import { GENESIS_HASH, chainEvents } from './hash-chain';
+import { ChainedEvent, GENESIS_HASH, chainEvents } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
 
 /** A row of `events` exactly as stored: data NOT upcast (what the hash covers). */
@@ -26,6 +26,21 @@ export const EVENT_COLUMNS =
   'e.id, e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.prev_hash, e.hash';
 
 
+/** Rows per group commit: 10 parameters a row stays far below PostgreSQL's 65,535. */
+const MAX_BATCH_ROWS = 500;
+
+interface PendingAppend {
+  streamId: string;
+  expectedVersion: number;
+  events: NewEvent[];
+  metadata: EventMetadata;
+  resolve(result: AppendResult): void;
+  reject(err: unknown): void;
+}
+
+/** A batch that a concurrent writer left half applicable: rolled back and retried one by one. */
+class PartialBatchError extends Error {}
+
 export class PostgresEventStore extends EventStore {
   private readonly logger = new Logger(PostgresEventStore.name);
   private readonly listeners: AppendListener[] = [];
@@ -48,25 +63,27 @@ export class PostgresEventStore extends EventStore {
     this.conflictListeners.push(listener);
   }
 
+  /** Appends waiting for the next group commit, in arrival order. */
+  private readonly pending: PendingAppend[] = [];
+  private flushing = false;
+
+  /**
+   * Group commit: one appender per process. When nothing is in flight an append is written at
+   * once (no added latency for a lone client); appends that arrive while a commit is in flight
+   * wait for it and then go together, up to MAX_BATCH_ROWS rows, in one transaction (one
+   * multi-row INSERT, one commit). The batch window is therefore the previous commit's own
+   * duration, as in PostgreSQL's group commit. Each append keeps its own result, position,
+   * hash chain and expected-version conflict.
+   */
   async append(streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     let result: AppendResult;
     try {
-      // A new stream has no previous hash to read, and one INSERT is atomic on its own: one
-      // round trip instead of four (BEGIN, read the last event, INSERT, COMMIT). An existing
-      // stream still makes it collide with the unique (stream_id, version) index.
-      result =
-        expectedVersion === 0
-          ? await this.appendIn(this.db.manager, streamId, 0, events, metadata)
-          : await this.db.transaction((tx) => this.appendIn(tx, streamId, expectedVersion, events, metadata));
-    } catch (caught) {
-      let err = caught;
-      // Two writers that both saw the same version race for the same (stream_id, version):
-      // the unique index lets exactly one commit; the other learns it lost.
-      if (isUniqueViolation(err, 'events_stream_version_key')) {
-        const actual = await this.streamVersion(streamId);
-        err = new WrongExpectedVersionError(streamId, expectedVersion, actual);
-      }
+      result = await new Promise<AppendResult>((resolve, reject) => {
+        this.pending.push({ streamId, expectedVersion, events, metadata, resolve, reject });
+        if (!this.flushing) void this.drain();
+      });
+    } catch (err) {
       if (err instanceof WrongExpectedVersionError) for (const l of this.conflictListeners) l();
       throw err;
     }
@@ -77,6 +94,136 @@ export class PostgresEventStore extends EventStore {
         .catch((err: unknown) => this.logger.warn({ err, streamId }, 'append listener failed; the periodic sweep will catch up'));
     }
     return result;
+  }
+
+  private async drain(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        let rows = 0;
+        let n = 0;
+        while (n < this.pending.length && (n === 0 || rows + this.pending[n].events.length <= MAX_BATCH_ROWS)) rows += this.pending[n++].events.length;
+        const batch = this.pending.splice(0, n);
+        if (batch.length === 1) await this.settle(batch[0], () => this.appendOne(batch[0]));
+        else await this.appendBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async settle(p: PendingAppend, run: () => Promise<AppendResult>): Promise<void> {
+    try {
+      p.resolve(await run());
+    } catch (err) {
+      p.reject(err);
+    }
+  }
+
+  /** One append on its own: the path a lone client takes, and the fallback of a batch. */
+  private async appendOne({ streamId, expectedVersion, events, metadata }: PendingAppend): Promise<AppendResult> {
+    try {
+      // A new stream has no previous hash to read, and one INSERT is atomic on its own: one
+      // round trip instead of four (BEGIN, read the last event, INSERT, COMMIT). An existing
+      // stream still makes it collide with the unique (stream_id, version) index.
+      return expectedVersion === 0
+        ? await this.appendIn(this.db.manager, streamId, 0, events, metadata)
+        : await this.db.transaction((tx) => this.appendIn(tx, streamId, expectedVersion, events, metadata));
+    } catch (err) {
+      // Two writers that both saw the same version race for the same (stream_id, version):
+      // the unique index lets exactly one commit; the other learns it lost.
+      if (isUniqueViolation(err, 'events_stream_version_key')) throw new WrongExpectedVersionError(streamId, expectedVersion, await this.streamVersion(streamId));
+      throw err;
+    }
+  }
+
+  /**
+   * Several appends in one transaction. The heads of the streams that need them are read in one
+   * statement and checked in arrival order (a second append to a stream in the batch chains on
+   * the first, or conflicts with it); the winners go in one INSERT … ON CONFLICT DO NOTHING, so
+   * a writer in another process that took a version first makes that append lose without failing
+   * the rest. If such a race leaves an append half written (or chained on a loser), the whole
+   * transaction rolls back and the batch is retried append by append.
+   */
+  private async appendBatch(batch: PendingAppend[]): Promise<void> {
+    const outcome = new Map<PendingAppend, AppendResult | WrongExpectedVersionError>();
+    let lostAtInsert: PendingAppend[] = [];
+    try {
+      await this.db.transaction(async (tx) => {
+        const seen = new Map<string, number>();
+        for (const p of batch) seen.set(p.streamId, (seen.get(p.streamId) ?? 0) + 1);
+        const toRead = [...seen].filter(([id, count]) => count > 1 || batch.some((p) => p.streamId === id && p.expectedVersion !== 0)).map(([id]) => id);
+        const heads = new Map<string, { version: number; hash: string }>();
+        if (toRead.length > 0) {
+          const rows: { stream_id: string; version: number; hash: string }[] = await tx.query(
+            'SELECT DISTINCT ON (stream_id) stream_id, version, hash FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version DESC',
+            [toRead],
+          );
+          for (const r of rows) heads.set(r.stream_id, { version: r.version, hash: r.hash });
+        }
+
+        const recordedAt = new Date(new Date().toISOString()); // millisecond precision, exact in timestamptz
+        const accepted: { p: PendingAppend; chained: ChainedEvent[]; after: PendingAppend | null }[] = [];
+        const lastAccepted = new Map<string, PendingAppend>();
+        for (const p of batch) {
+          const head = heads.get(p.streamId) ?? { version: 0, hash: GENESIS_HASH };
+          if (head.version !== p.expectedVersion) {
+            outcome.set(p, new WrongExpectedVersionError(p.streamId, p.expectedVersion, head.version));
+            continue;
+          }
+          const versioned = p.events.map((e) => ({ ...e, schemaVersion: this.upcasters.currentVersion(e.type) }));
+          const chained = chainEvents(p.streamId, p.expectedVersion, head.hash, versioned, p.metadata, recordedAt);
+          accepted.push({ p, chained, after: lastAccepted.get(p.streamId) ?? null });
+          lastAccepted.set(p.streamId, p);
+          heads.set(p.streamId, { version: p.expectedVersion + p.events.length, hash: chained[chained.length - 1].hash });
+        }
+        if (accepted.length === 0) return;
+
+        const params: unknown[] = [];
+        const tuples: string[] = [];
+        for (const { p, chained } of accepted) {
+          for (const c of chained) {
+            const b = params.length;
+            tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8}, $${b + 9}, $${b + 10})`);
+            params.push(c.id, p.streamId, c.version, c.type, c.schemaVersion, JSON.stringify(c.data), JSON.stringify(c.metadata), recordedAt, c.prevHash, c.hash);
+          }
+        }
+        const inserted: RawEventRow[] = await tx.query(
+          `INSERT INTO events AS e (id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+           VALUES ${tuples.join(', ')} ON CONFLICT (stream_id, version) DO NOTHING RETURNING ${EVENT_COLUMNS}`,
+          params,
+        );
+        const byId = new Map(inserted.map((r) => [r.id, r]));
+        const complete = new Set<PendingAppend>();
+        lostAtInsert = [];
+        for (const { p, chained, after } of accepted) {
+          const rows = chained.map((c) => byId.get(c.id));
+          const written = rows.filter((r) => r !== undefined).length;
+          const predecessorLost = after !== null && !complete.has(after);
+          if (written === 0) {
+            lostAtInsert.push(p);
+            continue;
+          }
+          if (written < rows.length || predecessorLost) throw new PartialBatchError();
+          complete.add(p);
+          const stored = (rows as RawEventRow[]).map((r) => this.toStored(r)).sort((a, b) => a.version - b.version);
+          outcome.set(p, { version: p.expectedVersion + p.events.length, position: stored[stored.length - 1].position, events: stored });
+        }
+      });
+    } catch (err) {
+      // A race with another process, or anything unexpected: nothing of this batch was
+      // committed; each append is tried on its own, so each gets its own answer.
+      if (!(err instanceof PartialBatchError)) this.logger.warn({ err, appends: batch.length }, 'group commit failed; appending one by one');
+      for (const p of batch) await this.settle(p, () => this.appendOne(p));
+      return;
+    }
+    for (const p of lostAtInsert) outcome.set(p, new WrongExpectedVersionError(p.streamId, p.expectedVersion, await this.streamVersion(p.streamId)));
+    for (const p of batch) {
+      const o = outcome.get(p);
+      if (o === undefined) p.reject(new Error('group commit: append left without an outcome'));
+      else if (o instanceof WrongExpectedVersionError) p.reject(o);
+      else p.resolve(o);
+    }
   }
 
   private async appendIn(tx: EntityManager, streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult> {

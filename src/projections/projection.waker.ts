@@ -7,8 +7,12 @@ import { RedisClient } from '../jobs/redis-client';
 import { ProjectionRegistry } from './projection.registry';
 
 export interface ProjectJobPayload {
+  /** A projection's name, or ALL_PROJECTIONS: one job that brings every projection up. */
   projection: string;
 }
+
+/** The payload (and dirty flag) of the wake-up after appends: one job for every projection. */
+export const ALL_PROJECTIONS = '*';
 
 /** Deterministic: one waiting-or-active job per projection; further wake-ups fold into it. */
 export const projectJobId = (projection: string): string => `project-${projection}`;
@@ -60,8 +64,12 @@ export class ProjectionWaker implements OnModuleInit {
     return this.redis.key(QUEUES.projections, 'dirty', projection);
   }
 
+  /**
+   * One job for every projection (not one per projection): a wake-up costs one flag and one
+   * job in Redis, and the job applies each projection that has work.
+   */
   async wakeAll(): Promise<void> {
-    await Promise.all(this.registry.all().map((p) => this.wake(p.name)));
+    await this.wake(ALL_PROJECTIONS);
   }
 
   async wake(projection: string): Promise<void> {

@@ -543,4 +543,155 @@ describe('PostgresEventStore against PostgreSQL', () => {
       ]);
     });
   });
+
+  describe('group commit', () => {
+    function expectChained(events: StoredEvent[]): void {
+      let prev = GENESIS_HASH;
+      for (const e of events) {
+        expect(e.prevHash).toBe(prev);
+        const { id, streamId, version, type, schemaVersion, data, metadata } = e;
+        expect(e.hash).toBe(eventHash(prev, { id, streamId, version, type, schemaVersion, data, metadata, recordedAt: e.recordedAt.toISOString() }));
+        prev = e.hash;
+      }
+    }
+
+    /** Settles every append; the ones issued in the same tick after the first go as one batch. */
+    async function settleAll(appends: Promise<AppendResult>[]): Promise<PromiseSettledResult<AppendResult>[]> {
+      return Promise.allSettled(appends);
+    }
+
+    it('given appends issued together with stale, future and taken versions among them, when they commit, then the winners share one transaction with their own versions and positions and each loser alone gets WrongExpectedVersionError', async () => {
+      const existing = stream();
+      const taken = stream();
+      await store.append(existing, 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+      await store.append(taken, 0, [{ type: 'A', data: {} }], meta());
+      const fresh1 = stream();
+      const fresh2 = stream();
+
+      const [plug, ok1, stale, future, takenAgain, ok2, ok3] = await settleAll([
+        store.append(stream(), 0, [{ type: 'Plug', data: {} }], meta()), // goes alone; the rest wait for it and batch
+        store.append(existing, 2, [{ type: 'C', data: { n: 3 } }], meta()),
+        store.append(existing, 1, [{ type: 'Stale', data: {} }], meta()),
+        store.append(fresh1, 5, [{ type: 'Future', data: {} }], meta()),
+        store.append(taken, 0, [{ type: 'Again', data: {} }], meta()),
+        store.append(fresh1, 0, [{ type: 'New', data: {} }, { type: 'Next', data: {} }], meta()),
+        store.append(fresh2, 0, [{ type: 'New', data: {} }], meta()),
+      ]);
+
+      expect(plug.status).toBe('fulfilled');
+      for (const [r, expected, actual] of [[stale, 1, 3], [future, 5, 0], [takenAgain, 0, 1]] as const) {
+        expect(r.status).toBe('rejected');
+        const err = (r as PromiseRejectedResult).reason as WrongExpectedVersionError;
+        expect(err).toBeInstanceOf(WrongExpectedVersionError);
+        expect([err.expectedVersion, err.actualVersion]).toEqual([expected, actual]);
+      }
+      const winners = [ok1, ok2, ok3].map((r) => {
+        expect(r.status).toBe('fulfilled');
+        return (r as PromiseFulfilledResult<AppendResult>).value;
+      });
+      expect(winners.map((w) => w.version)).toEqual([3, 2, 1]);
+      for (const w of winners) expect(w.position).toBe(w.events[w.events.length - 1].position);
+      const positions = winners.flatMap((w) => w.events.map((e) => BigInt(e.position)));
+      expect(new Set(positions).size).toBe(positions.length);
+      expect(new Set(winners.flatMap((w) => w.events.map((e) => e.transactionId))).size).toBe(1);
+
+      const existingEvents = await store.readStream(existing);
+      expect(existingEvents.map((e) => e.type)).toEqual(['A', 'B', 'C']);
+      expectChained(existingEvents);
+      expect((await store.readStream(taken)).map((e) => e.type)).toEqual(['A']);
+      const fresh1Events = await store.readStream(fresh1);
+      expect(fresh1Events).toEqual(winners[1].events);
+      expectChained(fresh1Events);
+      const types: { type: string }[] = await db.dataSource.query("SELECT type FROM events WHERE type IN ('Stale', 'Future', 'Again')");
+      expect(types).toEqual([]);
+    });
+
+    it('given two appends to the same stream in one batch, when the second expects the first one’s version, then both commit and the second chains on the first', async () => {
+      const s = stream();
+      const [, first, second] = await settleAll([
+        store.append(stream(), 0, [{ type: 'Plug', data: {} }], meta()),
+        store.append(s, 0, [{ type: 'Created', data: {} }, { type: 'Renamed', data: { t: 'x' } }], meta()),
+        store.append(s, 2, [{ type: 'Moved', data: { to: 'y' } }], meta()),
+      ]);
+
+      expect(first.status).toBe('fulfilled');
+      expect(second.status).toBe('fulfilled');
+      const a = (first as PromiseFulfilledResult<AppendResult>).value;
+      const b = (second as PromiseFulfilledResult<AppendResult>).value;
+      expect([a.version, b.version]).toEqual([2, 3]);
+      expect(BigInt(b.position)).toBeGreaterThan(BigInt(a.position));
+      expect(b.events[0].prevHash).toBe(a.events[1].hash);
+      const events = await store.readStream(s);
+      expect(events).toEqual([...a.events, ...b.events]);
+      expectChained(events);
+    });
+
+    it('given two appends to the same new stream in one batch, when both expect version 0, then the first commits and the second conflicts with actual version 1 without failing the batch', async () => {
+      const s = stream();
+      const other = stream();
+      const [, first, second, bystander] = await settleAll([
+        store.append(stream(), 0, [{ type: 'Plug', data: {} }], meta()),
+        store.append(s, 0, [{ type: 'First', data: {} }], meta()),
+        store.append(s, 0, [{ type: 'Second', data: {} }], meta()),
+        store.append(other, 0, [{ type: 'Bystander', data: {} }], meta()),
+      ]);
+
+      expect(first.status).toBe('fulfilled');
+      expect(bystander.status).toBe('fulfilled');
+      expect(second.status).toBe('rejected');
+      expect((second as PromiseRejectedResult).reason).toMatchObject({ name: 'WrongExpectedVersionError', expectedVersion: 0, actualVersion: 1 });
+      expect((await store.readStream(s)).map((e) => e.type)).toEqual(['First']);
+    });
+
+    it('given two stores (two processes) appending to the same streams at once, when they race, then each stream gets exactly one winner per version and an unbroken chain', async () => {
+      const other = new PostgresEventStore(db.dataSource, new UpcasterRegistry());
+      const streams = Array.from({ length: 12 }, () => stream());
+      await Promise.all(streams.map((s) => store.append(s, 0, [{ type: 'Created', data: {} }], meta())));
+
+      const results = await settleAll(
+        streams.flatMap((s) => [
+          store.append(s, 1, [{ type: 'Mine', data: {} }, { type: 'Mine2', data: {} }], meta()),
+          other.append(s, 1, [{ type: 'Theirs', data: {} }, { type: 'Theirs2', data: {} }], meta()),
+        ]),
+      );
+
+      for (const [i, s] of streams.entries()) {
+        const pair = results.slice(i * 2, i * 2 + 2);
+        expect(pair.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const loser = pair.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(loser.reason).toMatchObject({ name: 'WrongExpectedVersionError', expectedVersion: 1, actualVersion: 3 });
+        const events = await store.readStream(s);
+        expect(events.map((e) => e.version)).toEqual([1, 2, 3]);
+        expectChained(events);
+      }
+    });
+
+    it('given many concurrent appends batched into few transactions, when a reader polls during them, then it sees every event exactly once in (transaction, position) order with each stream in version order', async () => {
+      const reader = new Reader(store, 37);
+      while ((await reader.poll()).length > 0);
+      const streams = Array.from({ length: 40 }, () => stream());
+      let writing = true;
+      const polling = (async () => {
+        while (writing) await reader.poll();
+      })();
+      const results: AppendResult[] = [];
+      for (let round = 0; round < 5; round++) {
+        results.push(...(await Promise.all(streams.map((s) => store.append(s, round, [{ type: 'Step', data: { round } }], meta())))));
+      }
+      writing = false;
+      await polling;
+      await waitFor('the reader has every appended event', async () => {
+        await reader.poll();
+        return results.every((r) => reader.has(r.events[0].id));
+      });
+
+      const transactions = new Set(results.map((r) => r.events[0].transactionId));
+      expect(transactions.size).toBeLessThan(results.length); // batched
+      for (const s of streams) {
+        const seen = reader.seen.filter((e) => e.streamId === s);
+        expect(seen.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
+        expectChained(seen);
+      }
+    });
+  });
 });

@@ -15,6 +15,9 @@ const CLIENTS = 16;
 const SECONDS = 20;
 const WARM_UP_SECONDS = 2;
 
+/** The last run of this benchmark in this bench process, for the peer comparison (`emmett`). */
+export let lastAppendRun: { rate: number; p50: number; p99: number; rawRate: number; cpuMsPerCommand: Record<string, number> } | null = null;
+
 const COLUMNS = 'id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash';
 
 /**
@@ -58,6 +61,7 @@ export const append: Scenario = {
       const raw = await rawInserts(db.url, sample, progress);
 
       const ratio = round((api.rate / raw.rate) * 100, 1);
+      lastAppendRun = { rate: api.rate, p50: api.latencyMs.p50, p99: api.latencyMs.p99, rawRate: raw.rate, cpuMsPerCommand };
       return {
         figures: [
           { metric: 'commands/s (201)', value: api.rate, unit: '/s' },
@@ -79,7 +83,7 @@ export const append: Scenario = {
   },
 };
 
-async function rawInserts(url: string, sample: Record<string, unknown>, progress: Progress): Promise<{ rate: number; inserts: number; seconds: number; latencyMs: ReturnType<typeof summarize> }> {
+export async function rawInserts(url: string, sample: Record<string, unknown>, progress: Progress): Promise<{ rate: number; inserts: number; seconds: number; latencyMs: ReturnType<typeof summarize> }> {
   const clients = await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       const c = new Client({ connectionString: url, application_name: 'bench-append-raw' });

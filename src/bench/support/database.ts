@@ -1,5 +1,5 @@
 import { Client, Pool } from 'pg';
-import { migrate } from '../../database/database';
+import { ensureDatabase, migrate } from '../../database/database';
 import { provisionRuntimeRole } from '../../database/runtime-role';
 import { BENCH_DATABASE_URL, uniqueSuffix, withDatabase } from './env';
 
@@ -18,13 +18,20 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database for one benchmark: `almanac_bench_<name>_<rand>`, dropped at the end. */
-export async function createBenchDatabase(label: string, poolSize = 4): Promise<BenchDatabase> {
+/**
+ * A fresh database for one benchmark: `almanac_bench_<name>_<rand>`, dropped at the end; with
+ * almanac's schema unless `schema: false` (a peer that brings its own).
+ */
+export async function createBenchDatabase(label: string, poolSize = 4, { schema = true }: { schema?: boolean } = {}): Promise<BenchDatabase> {
   const name = `almanac_bench_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${uniqueSuffix()}`;
   const url = withDatabase(BENCH_DATABASE_URL, name);
-  await migrate(url);
-  // The app runs as the runtime role (appEnv), as production does; the bench itself stays the owner.
-  await provisionRuntimeRole(url);
+  if (schema) {
+    await migrate(url);
+    // The app runs as the runtime role (appEnv), as production does; the bench itself stays the owner.
+    await provisionRuntimeRole(url);
+  } else {
+    await ensureDatabase(url);
+  }
   const pool = new Pool({ connectionString: url, max: poolSize, application_name: `bench-${label}` });
   pool.on('error', () => undefined); // a dropped idle connection at the end is not an error
   let dropped = false;

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { JobsOptions, Queue } from 'bullmq';
+import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { JOBS, QUEUES } from '../../jobs/catalog';
 import { SendEmailPayload, sendEmailJobId } from './email.payload';
@@ -37,6 +38,8 @@ export const SEND_ATTEMPTS = 8;
  */
 const STALE_SENDING = '1 minute';
 const INSERT_CHUNK = 1000;
+/** Claims (or records) of concurrent send jobs that go in one statement at most. */
+const SEND_BATCH = 50;
 
 const JOB_OPTIONS: JobsOptions = {
   attempts: SEND_ATTEMPTS,
@@ -121,6 +124,42 @@ export class Deliveries {
    * concurrent jobs cannot both send. Null: not claimable, see `get` for why.
    */
   async claim(p: SendEmailPayload): Promise<Delivery | null> {
+    return this.claims.load(p);
+  }
+
+  /**
+   * The send jobs a worker runs at once claim together: one statement for all claims made while
+   * the previous one was in flight (the same conditional upsert per row, so the exactly-once
+   * claim holds row by row). A key twice in one batch is claimed once; the other job finds it
+   * `sending`, as it would have a moment later.
+   */
+  private readonly claims = inFlightBatches<SendEmailPayload, Delivery | null>(async (list) => {
+    const first = new Map<string, number>();
+    list.forEach((p, i) => {
+      if (!first.has(p.deliveryKey)) first.set(p.deliveryKey, i);
+    });
+    const batch = [...first.values()].map((i) => list[i]);
+    let rows: Delivery[];
+    try {
+      rows = await this.db.query(
+        `INSERT INTO deliveries AS d (delivery_key, kind, subscription_id, event_id, payload, status, attempts, updated_at)
+         SELECT v.key, v.kind, v.subscription_id, v.event_id, v.payload, 'sending', 1, now()
+           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::jsonb[]) AS v(key, kind, subscription_id, event_id, payload)
+         ON CONFLICT (delivery_key) DO UPDATE SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
+          WHERE d.status = 'pending' OR (d.status = 'sending' AND d.updated_at < now() - interval '${STALE_SENDING}')
+         RETURNING ${COLUMNS}`,
+        [batch.map((p) => p.deliveryKey), batch.map((p) => p.kind), batch.map((p) => p.subscriptionId), batch.map((p) => p.eventId), batch.map((p) => JSON.stringify(p.payload ?? null))],
+      );
+    } catch (err) {
+      // One bad payload (a job queued by hand) must not fail the others: each on its own.
+      if (batch.length === 1) throw err;
+      return Promise.all(list.map((p) => this.claimOne(p).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+    }
+    const byKey = new Map(rows.map((r) => [r.deliveryKey, r]));
+    return list.map((p, i) => (first.get(p.deliveryKey) === i ? (byKey.get(p.deliveryKey) ?? null) : null));
+  });
+
+  private async claimOne(p: SendEmailPayload): Promise<Delivery | null> {
     const rows: Delivery[] = await this.db.query(
       `INSERT INTO deliveries AS d (delivery_key, kind, subscription_id, event_id, payload, status, attempts, updated_at)
        VALUES ($1, $2, $3, $4, $5::jsonb, 'sending', 1, now())
@@ -172,11 +211,34 @@ export class Deliveries {
 
   /** Records the outcome of an attempt. A `sent` row is never changed again. */
   async record(key: string, o: Outcome): Promise<void> {
+    await this.records.load({ key, o });
+  }
+
+  /** Outcomes recorded together, like claims: one UPDATE for the batch. */
+  private readonly records = inFlightBatches<{ key: string; o: Outcome }, void>(async (list) => {
+    if (list.length === 1 || new Set(list.map((r) => r.key)).size < list.length) {
+      for (const r of list) await this.recordOne(r.key, r.o);
+      return list.map(() => undefined);
+    }
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [rows]: [{ key: string; status: string }[], number] = await this.db.query(
+      `UPDATE deliveries AS d SET status = v.status, reason = v.reason, message_id = coalesce(v.message_id, d.message_id), reason_code = v.code,
+              sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END, updated_at = now()
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(key, status, reason, message_id, code)
+        WHERE d.delivery_key = v.key AND d.status <> 'sent'
+        RETURNING d.delivery_key AS key, v.status`,
+      [list.map((r) => r.key), list.map((r) => r.o.status), list.map((r) => reasonOf(r.o)), list.map((r) => messageIdOf(r.o)), list.map((r) => codeOf(r.o))],
+    );
+    for (const r of rows) if (r.status !== 'pending') await this.counters.count(r.status);
+    return list.map(() => undefined);
+  });
+
+  private async recordOne(key: string, o: Outcome): Promise<void> {
     const [, changed]: [unknown[], number] = await this.db.query(
       `UPDATE deliveries SET status = $2, reason = $3, message_id = coalesce($4, message_id), reason_code = $5,
               sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END, updated_at = now()
         WHERE delivery_key = $1 AND status <> 'sent'`,
-      [key, o.status, 'reason' in o ? o.reason.slice(0, 2000) : null, 'messageId' in o ? o.messageId : null, 'code' in o ? (o.code ?? null) : null],
+      [key, o.status, reasonOf(o), messageIdOf(o), codeOf(o)],
     );
     if (changed && o.status !== 'pending') await this.counters.count(o.status);
   }
@@ -199,4 +261,24 @@ export class Deliveries {
       params,
     );
   }
+}
+
+const reasonOf = (o: Outcome): string | null => ('reason' in o ? o.reason.slice(0, 2000) : null);
+const messageIdOf = (o: Outcome): string | null => ('messageId' in o ? o.messageId : null);
+const codeOf = (o: Outcome): string | null => ('code' in o ? (o.code ?? null) : null);
+
+/**
+ * A DataLoader (no cache) whose batch goes when the previous one has finished: a lone call
+ * goes at once, and calls made while a statement is in flight wait for it and go together.
+ */
+function inFlightBatches<K, V>(run: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V> {
+  let inFlight: Promise<unknown> = Promise.resolve();
+  return new DataLoader<K, V>(
+    (keys) => {
+      const p = run(keys);
+      inFlight = p.catch(() => undefined);
+      return p;
+    },
+    { cache: false, maxBatchSize: SEND_BATCH, batchScheduleFn: (dispatch) => void inFlight.then(dispatch) },
+  );
 }

@@ -6,6 +6,8 @@ export interface CommandContext {
   metadata: EventMetadata;
   /** From If-Match. */
   ifMatch?: number;
+  /** The server just drew the stream's id at random: nothing to read before appending. */
+  newStream?: boolean;
 }
 
 /** What every CalendarEvent command returns. */

@@ -12,7 +12,7 @@ export class CalendarEventRepository {
   constructor(private readonly store: EventStore) {}
 
   async execute(id: string, command: CalendarEventCommand, ctx: CommandContext): Promise<CalendarEventOutcome> {
-    const r = await execute(this.store, calendarEventStream(id), calendarEventDecider, command, { ifMatch: ctx.ifMatch, metadata: ctx.metadata });
+    const r = await execute(this.store, calendarEventStream(id), calendarEventDecider, command, { ifMatch: ctx.ifMatch, metadata: ctx.metadata, newStream: ctx.newStream });
     return { id, state: r.state, version: r.version, position: r.position, changed: r.appended.length > 0 };
   }
 }

@@ -8,14 +8,16 @@ import { HandlesJob, JobHandler } from '../../jobs/job-handler';
 import { Checkpoints } from '../checkpoints';
 import { ProjectionRegistry } from '../projection.registry';
 import { ProjectionRunner } from '../projection.runner';
-import { ProjectJobPayload, ProjectionWaker } from '../projection.waker';
+import type { Projection } from '../projection';
+import { ALL_PROJECTIONS, ProjectJobPayload, ProjectionWaker } from '../projection.waker';
 
 /** How long a job keeps waiting for in-flight transactions before leaving it to the next wake. */
 const MAX_WAIT_FOR_IN_FLIGHT_MS = 3000;
 
 /**
- * Brings one projection up to the log. At-least-once and idempotent: the checkpoint moves in
- * the same transaction as the writes, so running it twice applies nothing twice.
+ * Brings one projection (or, for ALL_PROJECTIONS, every projection side by side) up to the
+ * log. At-least-once and idempotent: the checkpoint moves in the same transaction as the
+ * writes, so running it twice applies nothing twice.
  */
 @Injectable()
 @JobHandler(QUEUES.projections, JOBS.projections.project)
@@ -29,21 +31,32 @@ export class ProjectJob implements HandlesJob<ProjectJobPayload> {
   ) {}
 
   async handle(job: Job<ProjectJobPayload>): Promise<{ applied: number }> {
-    const p = this.registry.get(job.data.projection);
-    if (!p) return { applied: 0 };
+    const name = job.data.projection;
+    const one = name === ALL_PROJECTIONS ? null : this.registry.get(name);
+    if (name !== ALL_PROJECTIONS && !one) return { applied: 0 };
+    let running: Projection[] = one ? [one] : this.registry.all();
+    let active = running;
     const deadline = Date.now() + MAX_WAIT_FOR_IN_FLIGHT_MS;
     let applied = 0;
     for (;;) {
-      await this.waker.isDirty(p.name, true);
-      const r = await this.runner.catchUp(p, 'live');
-      applied += r.applied;
-      if (r.stopped) return { applied };
-      if (await this.waker.isDirty(p.name)) continue;
+      await this.waker.isDirty(name, true);
+      const results = await Promise.all(active.map((p) => this.runner.catchUp(p, 'live')));
+      applied += results.reduce((n, r) => n + r.applied, 0);
+      const stopped = new Set(active.filter((_, i) => results[i].stopped));
+      running = running.filter((p) => !stopped.has(p));
+      if (running.length === 0) return { applied };
+      // A flag raised meanwhile concerns every projection still running.
+      active = running;
+      if (await this.waker.isDirty(name)) continue;
       // Committed events not yet readable sit behind an older transaction still in flight;
       // wait for it to end rather than leave them to the sweep (never skip them).
-      if (Date.now() < deadline && (await this.hasUnreadable(p.name))) {
-        await new Promise((r) => setTimeout(r, 5));
-        continue;
+      if (Date.now() < deadline) {
+        const behind = await Promise.all(running.map((p) => this.hasUnreadable(p.name)));
+        if (behind.some(Boolean)) {
+          active = running.filter((_, i) => behind[i]);
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
       }
       return { applied };
     }

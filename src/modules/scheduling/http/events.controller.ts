@@ -52,7 +52,7 @@ export class EventsController {
           start: dto.start,
           end: dto.end,
         },
-        { metadata: commandMetadata(req) },
+        { metadata: commandMetadata(req), newStream: dto.id === undefined },
       ),
     );
     res.status(201).location(`/v1/events/${id}`);
