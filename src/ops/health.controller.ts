@@ -3,9 +3,14 @@ import { Controller, Get } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ProblemException } from '../common/http/problem';
 import { RedisClient } from '../jobs/redis-client';
+import { explainRedisFailure, redisRoundTrip } from '../jobs/redis-probe';
+import { HEARTBEAT_EVERY_MS, workerHeartbeatKey } from '../jobs/queue-workers';
 import { Public } from '../common/http/access';
 
-/** Liveness says the process runs; readiness says it can serve: PostgreSQL and Redis answer. */
+/**
+ * Liveness says the process runs; readiness says it can serve: PostgreSQL answers, a round trip
+ * through the service's own Redis keys succeeds (not a PING), and the workers beat.
+ */
 @Controller('health')
 @Public()
 export class HealthController {
@@ -32,7 +37,23 @@ export class HealthController {
           this.indicators
             .check('redis')
             .attempt(async () => {
-              if ((await this.redis.redis.ping()) !== 'PONG') throw new Error('unexpected PING reply');
+              try {
+                await redisRoundTrip(this.redis.redis, this.redis.prefix);
+              } catch (err) {
+                throw new Error(explainRedisFailure(err, this.redis.topology), { cause: err });
+              }
+            })
+            .withTimeout(1500),
+        () =>
+          this.indicators
+            .check('workers')
+            .attempt(async () => {
+              // No beat at all: no worker process has started yet (an API deployed first) — not this process's fault.
+              const newest = await this.redis.redis.zrevrange(workerHeartbeatKey(this.redis), 0, 0, 'WITHSCORES');
+              if (newest.length < 2) return { workers: 'none reported' };
+              const silentFor = Date.now() - Number(newest[1]);
+              if (silentFor > 6 * HEARTBEAT_EVERY_MS) throw new Error(`no worker heartbeat for ${Math.round(silentFor / 1000)} s: projections and reminders are not running`);
+              return { lastHeartbeatMsAgo: silentFor };
             })
             .withTimeout(1500),
       ]);
