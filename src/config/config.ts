@@ -10,6 +10,8 @@ const schema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://localhost:5432/almanac'),
+    /** A streaming replica of DATABASE_URL's database for the public reads; unset: the primary serves them. */
+    DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
     /** Seed nodes of a Redis Cluster (`host:port,…`, or redis[s]:// URLs carrying credentials); instead of REDIS_URL. */
     REDIS_CLUSTER_NODES: z.string().min(1).optional(),
@@ -142,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return Object.freeze({
     ...c,
     DATABASE_URL: withDefaultUser(c.DATABASE_URL, env),
+    ...(c.DATABASE_READ_URL ? { DATABASE_READ_URL: withDefaultUser(c.DATABASE_READ_URL, env) } : {}),
     AUTH_JWT_SECRET: jwtSecret,
     DATA_KEY_SECRET: c.DATA_KEY_SECRET ?? jwtSecret ?? DEV_JWT_SECRET,
     PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),

@@ -3,13 +3,18 @@ import { Controller, Get } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ProblemException } from '../common/http/problem';
 import { RedisClient } from '../jobs/redis-client';
+import { ReadRouting } from '../database/read-routing';
 import { explainRedisFailure, redisRoundTrip } from '../jobs/redis-probe';
 import { HEARTBEAT_EVERY_MS, workerHeartbeatKey } from '../jobs/queue-workers';
 import { Public } from '../common/http/access';
 
+/** A replica further behind than this serves reads too stale to call the process ready. */
+const REPLICA_MAX_LAG_SECONDS = 30;
+
 /**
  * Liveness says the process runs; readiness says it can serve: PostgreSQL answers, a round trip
- * through the service's own Redis keys succeeds (not a PING), and the workers beat.
+ * through the service's own Redis keys succeeds (not a PING), the workers beat, and the read
+ * replica (when used) is not far behind.
  */
 @Controller('health')
 @Public()
@@ -19,6 +24,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisClient,
+    private readonly reads: ReadRouting,
   ) {}
 
   @Get('live')
@@ -56,6 +62,19 @@ export class HealthController {
               return { lastHeartbeatMsAgo: silentFor };
             })
             .withTimeout(1500),
+        ...(this.reads.replicated
+          ? [
+              () =>
+                this.indicators
+                  .check('replica')
+                  .attempt(async () => {
+                    const lag = await this.reads.lag();
+                    if (lag && lag.seconds > REPLICA_MAX_LAG_SECONDS) throw new Error(`the read replica is ${Math.round(lag.seconds)} s behind the primary (${lag.bytes} bytes of WAL)`);
+                    return { lagBytes: lag?.bytes, lagSeconds: lag?.seconds };
+                  })
+                  .withTimeout(1500),
+            ]
+          : []),
       ]);
     } catch (err) {
       const details = (err as { response?: { details?: Record<string, { status: string; message?: string }> } }).response?.details ?? {};
