@@ -1,4 +1,7 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { DateTime } from 'luxon';
+import { QUEUES } from '../../src/jobs/catalog';
 import { loadConfig } from '../../src/config/config';
 import { checkRedis } from '../../src/startup/preflight';
 import { TestApp, http, startTestApp } from '../support/app';
@@ -105,7 +108,11 @@ describe('Redis Cluster (e2e, real local cluster)', () => {
     expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event('after', 3) })).status).toBe(201);
 
     // Every acknowledged write reaches the read model; the reminder is sent once.
-    await waitFor('projections caught up after the failover', () => caughtUp(t.db.dataSource), 30000, 200);
+    await waitFor('projections caught up after the failover', async () => {
+      if (await caughtUp(t.db.dataSource)) return true;
+      const counts = await t.app.get<Queue>(getQueueToken(QUEUES.projections)).getJobCounts().catch((e: unknown) => String(e));
+      throw new Error(`checkpoints ${JSON.stringify(await t.db.dataSource.query('SELECT name, state, last_error FROM projection_checkpoints'))}; projection jobs ${JSON.stringify(counts)}`);
+    }, 30000, 200);
     const model = await readCalendar(t.db.dataSource);
     expect(model).toEqual(await foldCalendar(t.db.dataSource));
     expect(model).toHaveLength(1 + 10 + statuses.filter((s) => s === 201).length + 1);

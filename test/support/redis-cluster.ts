@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -93,5 +93,70 @@ async function ping(port: number): Promise<boolean> {
     return (await c.ping()) === 'PONG';
   } finally {
     c.disconnect();
+  }
+}
+
+/**
+ * A real local Sentinel setup: one master, one replica, three sentinels (`redis-server
+ * --sentinel`) with a 1 s down-after, so a failover completes within a few seconds.
+ */
+export class TestRedisSentinel {
+  readonly name = 'almanac-master';
+  private constructor(
+    private readonly dir: string,
+    readonly data: ClusterNode[],
+    readonly sentinels: ClusterNode[],
+  ) {}
+
+  static async start(): Promise<TestRedisSentinel> {
+    const dir = mkdtempSync(join(tmpdir(), 'almanac-sentinel-'));
+    const s = new TestRedisSentinel(dir, [], []);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const port = await freePort();
+        const replicaOf = i === 0 ? [] : ['--replicaof', '127.0.0.1', String(s.data[0].port)];
+        s.data.push({ port, proc: spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`, ...replicaOf], { stdio: 'ignore' }) });
+        await waitFor(`redis on ${port}`, () => ping(port), 10000, 50);
+      }
+      await waitFor('replica in sync', async () => (await cli(s.data[1].port, 'INFO', 'replication')).includes('master_link_status:up'), 10000, 50);
+      for (let i = 0; i < 3; i++) {
+        const port = await freePort();
+        const conf = join(dir, `sentinel-${port}.conf`);
+        writeFileSync(
+          conf,
+          [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${s.name} 127.0.0.1 ${s.data[0].port} 2`, `sentinel down-after-milliseconds ${s.name} 1000`, `sentinel failover-timeout ${s.name} 3000`, `sentinel parallel-syncs ${s.name} 1`, ''].join('\n'),
+        );
+        s.sentinels.push({ port, proc: spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }) });
+      }
+      for (const n of s.sentinels) await waitFor(`sentinel on ${n.port} to know the replica`, async () => /num-slaves\n1|"num-slaves","1"/.test(await cli(n.port, 'SENTINEL', 'MASTER', s.name).catch(() => '')) || (await cli(n.port, 'SENTINEL', 'REPLICAS', s.name).catch(() => '')).includes(String(s.data[1].port)), 15000, 100);
+    } catch (err) {
+      await s.stop();
+      throw err;
+    }
+    return s;
+  }
+
+  get list(): string {
+    return this.sentinels.map((n) => `127.0.0.1:${n.port}`).join(',');
+  }
+
+  /** The master's port, as the sentinels report it. */
+  async master(): Promise<number> {
+    const alive = this.sentinels.find((n) => n.proc.exitCode === null)!;
+    const out = await cli(alive.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name);
+    return Number(out.split('\n')[1]);
+  }
+
+  async kill(port: number): Promise<void> {
+    const n = [...this.data, ...this.sentinels].find((x) => x.port === port)!;
+    if (n.proc.exitCode !== null || n.proc.signalCode !== null) return;
+    const exited = new Promise((r) => n.proc.once('exit', r));
+    n.proc.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    for (const n of [...this.sentinels, ...this.data]) await this.kill(n.port);
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
