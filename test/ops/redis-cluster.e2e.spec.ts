@@ -84,7 +84,7 @@ describe('Redis Cluster (e2e, real local cluster)', () => {
     });
     expect(forum.status).toBe(201);
     for (let i = 0; i < 10; i++) expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event(`before ${i}`, i) })).status).toBe(201);
-    await waitFor('projections caught up before the failover', () => caughtUp(t.db.dataSource), 20000, 100);
+    await waitFor('projections caught up before the failover', () => caughtUp(t.db.dataSource), 30000, 100);
 
     // Kill the master that owns the service's slot, while writes keep coming.
     const owner = await cluster.masterOf(`{${t.config.QUEUE_PREFIX}}`);
@@ -122,7 +122,7 @@ describe('Redis Cluster (e2e, real local cluster)', () => {
       return rows.length === 1 && rows[0].status === 'sent';
     }, 10000, 100);
     expect(reminders(forum.body.id)).toHaveLength(1);
-  }, 60000);
+  }, 90000);
 
   const to = (address: string): ReceivedMail[] => smtp.messages.filter((m) => m.envelopeTo.includes(address));
   const reminders = (eventId: string) => to('ada@example.org').filter((m) => (m.parsed.subject ?? '').startsWith('Reminder:') && m.parsed.attachments.some((a) => a.content.toString('utf8').includes(`${eventId}@almanac`)));

@@ -26,7 +26,7 @@ describe('Redis Sentinel (e2e, real sentinels)', () => {
     const staff = await t.token('alice', 'staff');
     expect((await http(t.baseUrl, 'GET', '/health/ready')).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event(`before ${i}`, i) })).status).toBe(201);
-    await waitFor('projections caught up before the failover', () => caughtUp(t.db.dataSource), 20000, 100);
+    await waitFor('projections caught up before the failover', () => caughtUp(t.db.dataSource), 30000, 100);
 
     const old = await sentinel.master();
     await sentinel.kill(old);
@@ -42,5 +42,5 @@ describe('Redis Sentinel (e2e, real sentinels)', () => {
     const model = await readCalendar(t.db.dataSource);
     expect(model).toEqual(await foldCalendar(t.db.dataSource));
     expect(model).toHaveLength(5 + statuses.filter((s) => s === 201).length + 1);
-  }, 60000);
+  }, 90000);
 });
