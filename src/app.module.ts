@@ -4,6 +4,7 @@ import { HttpCommonModule } from './common/http/http.module';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { EventStoreModule } from './events/event-store.module';
+import { ReadRoutingModule } from './database/read-routing';
 import { loggerModule } from './logging';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuditHttpModule } from './modules/audit/http/audit-http.module';
@@ -37,6 +38,7 @@ export class AppModule {
         loggerModule(config),
         CqrsModule.forRoot(),
         EventStoreModule,
+        ReadRoutingModule,
         AuthModule,
         JobsModule,
         ProjectionsModule,

@@ -6,6 +6,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { prepareDatabase } from './database/runtime-role';
 import { closeOnSignals, createHttpApp, createWorkerContext } from './bootstrap';
 import { checkDatabase, checkRedis } from './startup/preflight';
+import { describeRedis, redisTopology } from './jobs/redis';
 import { Logger } from 'nestjs-pino';
 
 const ROLES = ['all', 'api', 'worker'] as const;
@@ -13,7 +14,7 @@ const ROLES = ['all', 'api', 'worker'] as const;
 /** What an operator needs to know about a started process, in one line (and as fields). */
 function startupLine(config: AppConfig, role: string, url?: string) {
   const database = redactUrl(config.DATABASE_URL);
-  const redis = redactUrl(config.REDIS_URL);
+  const redis = describeRedis(redisTopology(config));
   const mail = config.SMTP_URL ? `SMTP ${redactUrl(config.SMTP_URL)}` : `development mailbox at ${config.PUBLIC_BASE_URL}/dev/mailbox`;
   const where = url ? `listening on ${url}` : 'running jobs';
   return { fields: { role, url, database, redis, queuePrefix: config.QUEUE_PREFIX, mail }, msg: `almanac ${role} ${where} · database ${database} · Redis ${redis} (queue prefix ${config.QUEUE_PREFIX}) · mail: ${mail}` };
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   if (!ROLES.includes(role)) throw new ConfigError(`unknown role "${role}"; use one of ${ROLES.join(', ')}`);
   const loaded = loadConfig();
   // Unreachable dependencies are one line naming them and their variable, not a stack trace.
-  await Promise.all([checkDatabase(loaded.DATABASE_MIGRATION_URL ?? loaded.DATABASE_URL), checkRedis(loaded.REDIS_URL)]);
+  await Promise.all([checkDatabase(loaded.DATABASE_MIGRATION_URL ?? loaded.DATABASE_URL), checkRedis(loaded)]);
   // Creates the database when missing, applies pending migrations as the owner, and connects
   // the service as a role that can only read and append to the log.
   const config = { ...loaded, DATABASE_URL: await prepareDatabase(loaded, (m) => new NestLogger('Database').warn(m)) };

@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
+import { parseRedisNodes } from '../jobs/redis';
 
 /** Development-only defaults so `npm start` works on a fresh machine; production refuses them. */
 const DEV_JWT_SECRET = 'almanac-development-secret-do-not-use-in-production';
@@ -9,7 +10,14 @@ const schema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://localhost:5432/almanac'),
+    /** A streaming replica of DATABASE_URL's database for the public reads; unset: the primary serves them. */
+    DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    /** Seed nodes of a Redis Cluster (`host:port,…`, or redis[s]:// URLs carrying credentials); instead of REDIS_URL. */
+    REDIS_CLUSTER_NODES: z.string().min(1).optional(),
+    /** Sentinels (`host:port,…`) watching the master named REDIS_SENTINEL_NAME; instead of REDIS_URL. */
+    REDIS_SENTINELS: z.string().min(1).optional(),
+    REDIS_SENTINEL_NAME: z.string().min(1).optional(),
     /** Key prefix for every BullMQ queue; tests give each file its own. */
     QUEUE_PREFIX: z.string().min(1).default('almanac'),
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
@@ -74,8 +82,11 @@ const schema = z
     WEBHOOKS_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
     /** Seconds a process gets to drain on SIGTERM before it exits anyway. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).default(9),
+    /** Set by loadConfig: whether REDIS_URL was given (its default must not clash with a cluster or Sentinel). */
+    REDIS_URL_SET: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
+    redisChoice(c, ctx);
     if (c.NODE_ENV !== 'production') return;
     if (!c.CHECKPOINT_SIGNING_KEY) ctx.addIssue({ code: 'custom', path: ['CHECKPOINT_SIGNING_KEY'], message: 'is required when NODE_ENV=production (an Ed25519 PKCS#8 PEM private key)' });
     if (!c.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NODE_ENV=production (the development mailbox is off)' });
@@ -106,8 +117,27 @@ function isEd25519Pem(value: string): boolean {
   }
 }
 
+/** One Redis topology, named completely: a wrong combination is one issue naming the variables. */
+function redisChoice(c: { REDIS_URL?: string; REDIS_CLUSTER_NODES?: string; REDIS_SENTINELS?: string; REDIS_SENTINEL_NAME?: string; REDIS_URL_SET?: boolean }, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (c.REDIS_CLUSTER_NODES && (c.REDIS_SENTINELS || c.REDIS_SENTINEL_NAME)) return issue('REDIS_CLUSTER_NODES', 'and REDIS_SENTINELS/REDIS_SENTINEL_NAME are exclusive: set a cluster\'s nodes or Sentinel, not both');
+  if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME) return issue('REDIS_SENTINELS', 'needs REDIS_SENTINEL_NAME (the master\'s name the sentinels monitor)');
+  if (c.REDIS_SENTINEL_NAME && !c.REDIS_SENTINELS) return issue('REDIS_SENTINEL_NAME', 'needs REDIS_SENTINELS (host:port,…)');
+  const other = c.REDIS_CLUSTER_NODES ? 'REDIS_CLUSTER_NODES' : c.REDIS_SENTINELS ? 'REDIS_SENTINELS' : undefined;
+  if (other && c.REDIS_URL_SET) return issue('REDIS_URL', `and ${other} are exclusive: unset REDIS_URL (${other} replaces it)`);
+  for (const name of ['REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const) {
+    const list = c[name];
+    if (!list) continue;
+    try {
+      parseRedisNodes(list);
+    } catch (err) {
+      issue(name, (err as Error).message);
+    }
+  }
+}
+
 type Parsed = z.infer<typeof schema>;
-export type AppConfig = Readonly<Omit<Parsed, 'DATA_KEY_SECRET'> & { PUBLIC_BASE_URL: string; DATA_KEY_SECRET: string }>;
+export type AppConfig = Readonly<Omit<Parsed, 'DATA_KEY_SECRET' | 'REDIS_URL_SET'> & { PUBLIC_BASE_URL: string; DATA_KEY_SECRET: string }>;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -119,12 +149,12 @@ export class ConfigError extends Error {
 /** Validates the environment once; a bad value stops start-up with one line naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse({ ...raw, REDIS_URL_SET: raw.REDIS_URL !== undefined });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
-  const c = parsed.data;
+  const { REDIS_URL_SET: _set, ...c } = parsed.data;
   // Outside production only (production refused the gaps above): defaults that work. Without a
   // JWK set the development secret verifies tokens; with one, HS256 is off unless a secret is set.
   // DATA_KEY_SECRET falls back to the JWT secret so data written before it existed stays readable.
@@ -132,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return Object.freeze({
     ...c,
     DATABASE_URL: withDefaultUser(c.DATABASE_URL, env),
+    ...(c.DATABASE_READ_URL ? { DATABASE_READ_URL: withDefaultUser(c.DATABASE_READ_URL, env) } : {}),
     AUTH_JWT_SECRET: jwtSecret,
     DATA_KEY_SECRET: c.DATA_KEY_SECRET ?? jwtSecret ?? DEV_JWT_SECRET,
     PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),

@@ -1,35 +1,37 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { QUEUES, queuePrefix } from './catalog';
+import { QUEUES } from './catalog';
 import { JobDispatcher } from './job-dispatcher';
 import { QueueWorkers } from './queue-workers';
 import { RedisClient } from './redis-client';
 import { RedisOutageMonitor } from './redis-outage';
-import { producerConnection } from './redis';
+import { RedisModule } from './redis.module';
 
 const queues = Object.values(QUEUES).map((name) =>
   BullModule.registerQueueAsync({
     name,
-    inject: [APP_CONFIG],
-    useFactory: (c: AppConfig) => ({ connection: producerConnection(c.REDIS_URL), prefix: queuePrefix(c.QUEUE_PREFIX) }),
+    imports: [RedisModule],
+    inject: [RedisClient],
+    useFactory: (r: RedisClient) => ({ connection: r.bull('producer'), prefix: r.prefix }),
   }),
 );
 
-/** BullMQ on REDIS_URL with the configured prefix; queues for producers, dispatcher for workers. */
+/** BullMQ on the configured Redis (single node, Sentinel or Cluster) with the configured prefix; queues for producers, dispatcher for workers. */
 @Global()
 @Module({
   imports: [
     DiscoveryModule,
+    RedisModule,
     BullModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) => ({ connection: producerConnection(c.REDIS_URL), prefix: queuePrefix(c.QUEUE_PREFIX) }),
+      imports: [RedisModule],
+      inject: [RedisClient],
+      useFactory: (r: RedisClient) => ({ connection: r.bull('producer'), prefix: r.prefix }),
     }),
     ...queues,
   ],
-  providers: [JobDispatcher, RedisClient, RedisOutageMonitor],
-  exports: [BullModule, JobDispatcher, RedisClient, RedisOutageMonitor],
+  providers: [JobDispatcher, RedisOutageMonitor],
+  exports: [BullModule, JobDispatcher, RedisModule, RedisOutageMonitor],
 })
 export class JobsModule {}
 

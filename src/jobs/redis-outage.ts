@@ -1,9 +1,8 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Outage, oneLine } from '../common/outage';
-import { APP_CONFIG, AppConfig, redactUrl } from '../config/config';
 import { QUEUES } from './catalog';
 import { RedisClient } from './redis-client';
 
@@ -13,7 +12,7 @@ export function isRedisConnectionError(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string } | undefined;
   if (!e) return false;
   if (e.code && CONNECTION_CODES.has(e.code)) return true;
-  return e.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Socket closed unexpectedly/.test(e.message ?? '');
+  return e.name === 'MaxRetriesPerRequestError' || e.name === 'ClusterAllFailedError' || /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Socket closed unexpectedly|None of startup nodes|CLUSTERDOWN|Cluster isn't ready|Failed to refresh slots/.test(e.message ?? '');
 }
 
 interface Emitter {
@@ -32,13 +31,14 @@ export class RedisOutageMonitor implements OnApplicationBootstrap, OnApplication
   private readonly outage: Outage;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
     client: RedisClient,
     private readonly moduleRef: ModuleRef,
   ) {
     // The fail-fast client answers PING as soon as ioredis has reconnected.
-    this.outage = new Outage(this.logger, { name: 'Redis', event: 'redis', url: redactUrl(config.REDIS_URL) }, () => client.redis.ping());
+    this.outage = new Outage(this.logger, { name: 'Redis', event: 'redis', url: client.description }, () => client.redis.ping());
     this.watch('client', client.redis);
+    // A cluster client reports each node's connection errors as 'node error'.
+    client.redis.on('node error', (err: unknown) => this.report('cluster node', err));
   }
 
   onApplicationBootstrap(): void {

@@ -3,6 +3,7 @@ import { DatabaseOutageMonitor } from '../database/database-outage';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, Notification } from 'pg';
 import { DataSource } from 'typeorm';
+import { ReadRouting } from '../database/read-routing';
 import { ProblemException, validationProblem } from '../common/http/problem';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { LogCheckpoint } from '../events/envelope';
@@ -41,6 +42,7 @@ export class ReadModelWaiter implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly database: DatabaseOutageMonitor,
     private readonly store: EventStore,
+    private readonly reads: ReadRouting,
   ) {}
 
   /** `header`: the raw X-Min-Log-Position value (absent: nothing to wait for). */
@@ -66,7 +68,9 @@ export class ReadModelWaiter implements OnModuleDestroy {
         // Seen in the database, perhaps before its notification arrives: tell listeners now, so
         // whatever this reader does next in this process reflects it.
         for (const l of this.progressListeners) l(projection);
-        return tick.done();
+        tick.done();
+        // The primary has it; a replica serving this read must have replayed it too.
+        return this.reads.ensureReplayed(deadline);
       }
       if (progress === 'failed' || Date.now() >= deadline) {
         tick.done();

@@ -1,8 +1,10 @@
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import { oneLine } from '../common/outage';
-import { ConfigError, redactUrl } from '../config/config';
-import { redisOptions } from '../jobs/redis';
+import { AppConfig, ConfigError, redactUrl } from '../config/config';
+import { queuePrefix } from '../jobs/catalog';
+import { createRedis, describeRedis, redisTopology, redisVariables } from '../jobs/redis';
+import { isRedisConnectionError } from '../jobs/redis-outage';
+import { explainRedisFailure, redisRoundTrip } from '../jobs/redis-probe';
 
 /**
  * PostgreSQL answers at DATABASE_URL (a missing database is fine: start-up creates it).
@@ -21,16 +23,24 @@ export async function checkDatabase(url: string): Promise<void> {
   }
 }
 
-/** Redis answers PING at REDIS_URL; otherwise one line naming it and the variable. */
-export async function checkRedis(url: string): Promise<void> {
-  const redis = new Redis({ ...redisOptions(url), lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/**
+ * The configured Redis answers a round trip through the service's own keys (a cluster node
+ * reached as a single node fails here, not later in every queue operation); otherwise one line
+ * naming it and the variable.
+ */
+export async function checkRedis(config: AppConfig): Promise<void> {
+  const topology = redisTopology(config);
+  const fast = { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null };
+  const redis = createRedis(topology, 'worker', fast);
   let lastError: unknown;
   redis.on('error', (err) => (lastError = err));
   try {
     await redis.connect();
-    await redis.ping();
+    await redisRoundTrip(redis, queuePrefix(config.QUEUE_PREFIX));
   } catch (err) {
-    throw new ConfigError(`cannot reach Redis at ${redactUrl(url)}: ${oneLine(lastError ?? err)}. Start it, or set REDIS_URL (redis://host:6379)`);
+    const where = describeRedis(topology);
+    if (lastError === undefined && !isRedisConnectionError(err)) throw new ConfigError(`cannot use Redis at ${where}: ${explainRedisFailure(err, topology)}`);
+    throw new ConfigError(`cannot reach Redis at ${where}: ${oneLine(lastError ?? err)}. Start it, or set ${redisVariables(topology)}`);
   } finally {
     redis.disconnect();
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { ReadRouting } from '../../../database/read-routing';
 import { DataSource, EntityManager } from 'typeorm';
 import { ParkedStreams } from '../../../projections/parked-streams';
 import { calendarEventStream, type Programme } from '../../scheduling/domain/events';
@@ -37,7 +37,12 @@ export const PROJECTION_NAME = 'calendar';
 /** All SQL on the calendar view. Reads go to the live table; only the projection writes. */
 @Injectable()
 export class CalendarReadModel {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly reads: ReadRouting) {}
+
+  /** The primary, or the replica inside a public read request (ReadRouting). */
+  private get db(): DataSource {
+    return this.reads.db;
+  }
 
   /** One page in (starts_at, id) order; `limit + 1` rows are read so the caller knows if more follow. */
   async page(f: CalendarFilters, limit: number, after: Keyset | null, m: EntityManager = this.db.manager): Promise<CalendarRow[]> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CalendarReadModel, PROJECTION_NAME, SyncPoint } from './calendar.read-model';
 import { ReadModelWaiter } from '../../../projections/read-model.waiter';
+import { ReadRouting } from '../../../database/read-routing';
 
 /**
  * The calendar view's version (generation, highest change_seq) without a query per request:
@@ -21,6 +22,7 @@ export class ViewVersion {
   constructor(
     private readonly model: CalendarReadModel,
     private readonly waiter: ReadModelWaiter,
+    private readonly reads: ReadRouting,
   ) {
     waiter.onProgress((checkpoint) => {
       if (checkpoint === PROJECTION_NAME) this.invalidate();
@@ -41,7 +43,9 @@ export class ViewVersion {
   private async read(): Promise<SyncPoint> {
     const epoch = this.epoch;
     const v = await this.model.version();
-    if (this.listening && epoch === this.epoch) this.known = v;
+    // Notifications come from the primary; a replica may not have replayed the commit yet, so
+    // a version read there is never trusted beyond this read.
+    if (this.listening && epoch === this.epoch && !this.reads.replicated) this.known = v;
     return v;
   }
 

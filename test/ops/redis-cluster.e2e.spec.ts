@@ -1,0 +1,129 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { DateTime } from 'luxon';
+import { QUEUES } from '../../src/jobs/catalog';
+import { loadConfig } from '../../src/config/config';
+import { checkRedis } from '../../src/startup/preflight';
+import { TestApp, http, startTestApp } from '../support/app';
+import { TestRedisCluster } from '../support/redis-cluster';
+import { ReceivedMail, TestSmtp, startTestSmtp } from '../support/smtp';
+import { waitFor } from '../support/wait';
+import { caughtUp, foldCalendar, readCalendar } from '../projections/fold';
+import { event } from './support';
+
+const ZONE = 'Asia/Seoul';
+
+/**
+ * A real Redis Cluster (3 masters, 3 replicas, 1 s node timeout) under the whole service: its
+ * queues, flags, rate limits and counters. Killing the master of the service's slot promotes a
+ * replica; writes stay acknowledged (a 503 at most while it switches), projections and a delayed
+ * reminder carry on, and nothing is lost or sent twice.
+ */
+describe('Redis Cluster (e2e, real local cluster)', () => {
+  let cluster: TestRedisCluster;
+  let smtp: TestSmtp;
+  let t: TestApp;
+  let staff: string;
+
+  beforeAll(async () => {
+    cluster = await TestRedisCluster.start();
+    smtp = await startTestSmtp();
+  }, 40000);
+
+  afterAll(async () => {
+    await t?.close().catch(() => undefined);
+    await smtp?.close().catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  it('a single-node REDIS_URL pointed at a cluster node: start-up and /health/ready say so (MOVED) instead of "ok"', async () => {
+    const prefix = `t-misrouted-${Date.now()}`;
+    const owner = await cluster.masterOf(`{${prefix}}`);
+    const other = cluster.nodes.find((n) => n.port !== owner)!.port;
+    // A master that does not own the prefix's slot, or a replica: either redirects.
+    const env = { REDIS_URL: `redis://127.0.0.1:${other}`, QUEUE_PREFIX: prefix };
+    await expect(checkRedis(loadConfig({ ...env, NODE_ENV: 'test' }))).rejects.toThrow(/^cannot use Redis at redis:\/\/127\.0\.0\.1:\d+\/?: MOVED \d+ 127\.0\.0\.1:\d+: this Redis is a cluster node; set REDIS_CLUSTER_NODES/);
+
+    const misrouted = await startTestApp('misrouted', env);
+    try {
+      const r = await http<{ detail: string }>(misrouted.baseUrl, 'GET', '/health/ready');
+      expect(r.status).toBe(503);
+      expect(r.body.detail).toMatch(/redis: MOVED \d+ .*this Redis is a cluster node; set REDIS_CLUSTER_NODES/);
+    } finally {
+      await misrouted.close();
+    }
+  });
+
+  it('a wrong combination of variables is one line naming them', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: cluster.seeds })).toThrow(/^invalid configuration: REDIS_URL and REDIS_CLUSTER_NODES are exclusive: unset REDIS_URL \(REDIS_CLUSTER_NODES replaces it\)$/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: cluster.seeds, REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm' })).toThrow(/^invalid configuration: REDIS_CLUSTER_NODES and REDIS_SENTINELS\/REDIS_SENTINEL_NAME are exclusive/);
+    expect(() => loadConfig({ REDIS_SENTINELS: '127.0.0.1:26379' })).toThrow(/^invalid configuration: REDIS_SENTINELS needs REDIS_SENTINEL_NAME/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1' })).toThrow(/^invalid configuration: REDIS_CLUSTER_NODES "127\.0\.0\.1" is not host:port/);
+  });
+
+  it('the master of the service\'s slot dies: a replica takes over, writes keep being acknowledged, projections and a delayed reminder carry on, nothing lost or sent twice', async () => {
+    t = await startTestApp('rcluster', { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.seeds, SMTP_URL: smtp.url, PUBLIC_BASE_URL: 'https://almanac.test' }, 'all');
+    staff = await t.token('alice', 'staff');
+    expect((await http(t.baseUrl, 'GET', '/health/ready')).status).toBe(200);
+
+    // A confirmed subscriber to Seoul events, through the sign-up job and the confirmation email.
+    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions', { body: { email: 'ada@example.org', countries: ['KR'], leadTimes: ['PT5M'] } })).status).toBe(202);
+    const confirmation = await waitFor('confirmation email', () => to('ada@example.org')[0], 20000);
+    const link = new URL(/https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+/.exec(confirmation.parsed.text ?? '')![0]);
+    expect((await http(t.baseUrl, 'POST', `${link.pathname}${link.search}`)).status).toBe(200);
+    await waitFor('subscription in the reminder plan', async () => {
+      const [r] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM reminder_subscriptions WHERE confirmed');
+      return r.n === 1;
+    }, 20000);
+
+    // A Seoul event whose PT5M reminder is due 12 s from now: a delayed job in the cluster.
+    const start = DateTime.now().setZone(ZONE).plus({ minutes: 5, seconds: 12 });
+    const forum = await http<{ id: string }>(t.baseUrl, 'POST', '/v1/events', {
+      token: staff,
+      body: { title: 'Forum on Heritage', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: 'COEX' }, timeZone: ZONE, start: { dateTime: start.toFormat("yyyy-LL-dd'T'HH:mm:ss") }, end: { dateTime: start.plus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm:ss") } },
+    });
+    expect(forum.status).toBe(201);
+    for (let i = 0; i < 10; i++) expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event(`before ${i}`, i) })).status).toBe(201);
+    await waitFor('projections caught up before the failover', () => caughtUp(t.db.dataSource), 30000, 100);
+
+    // Kill the master that owns the service's slot, while writes keep coming.
+    const owner = await cluster.masterOf(`{${t.config.QUEUE_PREFIX}}`);
+    await cluster.kill(owner);
+    const statuses: number[] = [];
+    const deadline = Date.now() + 8000;
+    let i = 0;
+    while (Date.now() < deadline) {
+      const r = await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event(`during ${i}`, i) });
+      statuses.push(r.status);
+      i++;
+    }
+    expect(statuses.filter((s) => s !== 201 && s !== 503)).toEqual([]);
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThan(0);
+    const newOwner = await waitFor('a replica promoted', async () => {
+      const p = await cluster.masterOf(`{${t.config.QUEUE_PREFIX}}`);
+      return p !== owner ? p : undefined;
+    }, 15000, 200);
+    expect(newOwner).not.toBe(owner);
+    await waitFor('ready again', async () => (await http(t.baseUrl, 'GET', '/health/ready')).status === 200, 20000, 200);
+    expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event('after', 3) })).status).toBe(201);
+
+    // Every acknowledged write reaches the read model; the reminder is sent once.
+    await waitFor('projections caught up after the failover', async () => {
+      if (await caughtUp(t.db.dataSource)) return true;
+      const counts = await t.app.get<Queue>(getQueueToken(QUEUES.projections)).getJobCounts().catch((e: unknown) => String(e));
+      throw new Error(`checkpoints ${JSON.stringify(await t.db.dataSource.query('SELECT name, state, last_error FROM projection_checkpoints'))}; projection jobs ${JSON.stringify(counts)}`);
+    }, 30000, 200);
+    const model = await readCalendar(t.db.dataSource);
+    expect(model).toEqual(await foldCalendar(t.db.dataSource));
+    expect(model).toHaveLength(1 + 10 + statuses.filter((s) => s === 201).length + 1);
+    await waitFor('the reminder', () => reminders(forum.body.id)[0], 30000, 100);
+    await waitFor('its delivery recorded as sent', async () => {
+      const rows = await t.db.dataSource.query(`SELECT status FROM deliveries WHERE event_id = $1 AND kind = 'reminder'`, [forum.body.id]);
+      return rows.length === 1 && rows[0].status === 'sent';
+    }, 10000, 100);
+    expect(reminders(forum.body.id)).toHaveLength(1);
+  }, 90000);
+
+  const to = (address: string): ReceivedMail[] => smtp.messages.filter((m) => m.envelopeTo.includes(address));
+  const reminders = (eventId: string) => to('ada@example.org').filter((m) => (m.parsed.subject ?? '').startsWith('Reminder:') && m.parsed.attachments.some((a) => a.content.toString('utf8').includes(`${eventId}@almanac`)));
+});
