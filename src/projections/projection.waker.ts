@@ -5,6 +5,7 @@ import { JOBS, QUEUES } from '../jobs/catalog';
 import { EventStore } from '../events/event-store.port';
 import { RedisClient } from '../jobs/redis-client';
 import { ProjectionRegistry } from './projection.registry';
+import { coalesced } from '../common/coalesce';
 
 export interface ProjectJobPayload {
   /** A projection's name, or ALL_PROJECTIONS: one job that brings every projection up. */
@@ -30,10 +31,6 @@ export class ProjectionWaker implements OnModuleInit {
     private readonly redis: RedisClient,
   ) {}
 
-  /** A wake-up of every projection is under way / another was asked for meanwhile. */
-  private waking = false;
-  private wakeAgain = false;
-
   onModuleInit(): void {
     this.store.onAppended(() => this.wakeAfterAppend());
   }
@@ -43,21 +40,7 @@ export class ProjectionWaker implements OnModuleInit {
    * ends (so after their commits): under load a process sends one round of wake-ups per round
    * trip to Redis, not one per append (8 Redis commands each with four projections).
    */
-  private async wakeAfterAppend(): Promise<void> {
-    if (this.waking) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.waking = true;
-    try {
-      do {
-        this.wakeAgain = false;
-        await this.wakeAll();
-      } while (this.wakeAgain);
-    } finally {
-      this.waking = false;
-    }
-  }
+  private readonly wakeAfterAppend = coalesced(() => this.wakeAll());
 
   /** The job re-reads when this flag was raised while it ran (its own wake-up was folded). */
   dirtyKey(projection: string): string {

@@ -102,7 +102,7 @@ describe('Redis Cluster (e2e, real local cluster)', () => {
     const newOwner = await waitFor('a replica promoted', async () => {
       const p = await cluster.masterOf(`{${t.config.QUEUE_PREFIX}}`);
       return p !== owner ? p : undefined;
-    }, 15000, 200);
+    }, 30000, 200);
     expect(newOwner).not.toBe(owner);
     await waitFor('ready again', async () => (await http(t.baseUrl, 'GET', '/health/ready')).status === 200, 20000, 200);
     expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event('after', 3) })).status).toBe(201);

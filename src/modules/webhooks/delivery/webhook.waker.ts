@@ -6,6 +6,7 @@ import { JOBS, QUEUES } from '../../../jobs/catalog';
 import { RedisClient } from '../../../jobs/redis-client';
 import { CALENDAR_EVENT_STREAM_PREFIX } from '../../scheduling/domain/events';
 import { EndpointsRepository } from '../endpoints.repository';
+import { coalesced } from '../../../common/coalesce';
 
 export interface DeliverJobPayload {
   endpointId: string;
@@ -26,8 +27,6 @@ const ACTIVE_TTL_MS = 2000;
 export class WebhookWaker implements OnModuleInit {
   private readonly logger = new Logger(WebhookWaker.name);
   private active: { ids: string[]; at: number } | null = null;
-  private waking = false;
-  private wakeAgain = false;
 
   constructor(
     @InjectQueue(QUEUES.webhooks) private readonly queue: Queue,
@@ -43,21 +42,7 @@ export class WebhookWaker implements OnModuleInit {
   }
 
   /** Appends committed while a round of wake-ups is under way fold into one more round. */
-  private async wakeAfterAppend(): Promise<void> {
-    if (this.waking) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.waking = true;
-    try {
-      do {
-        this.wakeAgain = false;
-        await this.wakeActive(false);
-      } while (this.wakeAgain);
-    } finally {
-      this.waking = false;
-    }
-  }
+  private readonly wakeAfterAppend = coalesced(() => this.wakeActive(false));
 
   /** Every active endpoint; `fresh` reads the list from the database instead of the short-lived copy. */
   async wakeActive(fresh = true): Promise<void> {
