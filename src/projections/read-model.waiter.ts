@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, Notification } from 'pg';
 import { DataSource } from 'typeorm';
 import { ReadRouting } from '../database/read-routing';
-import { ProblemException, validationProblem } from '../common/http/problem';
+import { DomainError } from '../common/domain/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { LogCheckpoint } from '../events/envelope';
 import { EventStore } from '../events/event-store.port';
@@ -48,7 +48,7 @@ export class ReadModelWaiter implements OnModuleDestroy {
   /** `header`: the raw X-Min-Log-Position value (absent: nothing to wait for). */
   async waitForHeader(header: string | undefined, projection: string): Promise<void> {
     if (header === undefined) return;
-    if (!/^\d{1,18}$/.test(header.trim())) throw validationProblem([{ field: 'X-Min-Log-Position', message: 'must be a log position (a positive integer from X-Log-Position)' }]);
+    if (!/^\d{1,18}$/.test(header.trim())) throw new DomainError('invalid', 'VALIDATION_FAILED', 'must be a log position (a positive integer from X-Log-Position)', 'X-Min-Log-Position');
     await this.waitFor(header.trim(), projection);
   }
 
@@ -96,7 +96,7 @@ export class ReadModelWaiter implements OnModuleDestroy {
     const { checkpoint, head } = await this.store.locate(position);
     if (checkpoint) return checkpoint;
     if (BigInt(position) > BigInt(head)) {
-      throw validationProblem([{ field: 'X-Min-Log-Position', message: `is beyond the head of the log (${head}); send a value this API returned in X-Log-Position` }]);
+      throw new DomainError('invalid', 'VALIDATION_FAILED', `is beyond the head of the log (${head}); send a value this API returned in X-Log-Position`, 'X-Min-Log-Position');
     }
     return null;
   }
@@ -187,9 +187,9 @@ export class ReadModelWaiter implements OnModuleDestroy {
   }
 }
 
-function lagging(projection: string, position: string, stopped: boolean): ProblemException {
+function lagging(projection: string, position: string, stopped: boolean): DomainError {
   const detail = stopped
     ? `the ${projection} read model is stopped on a failing event and has not reached log position ${position}; retry later`
     : `the ${projection} read model has not reached log position ${position} within ${WAIT_MS / 1000} s; retry`;
-  return new ProblemException(503, 'READ_MODEL_LAGGING', detail, undefined, { 'Retry-After': '1' });
+  return new DomainError('unavailable', 'READ_MODEL_LAGGING', detail);
 }

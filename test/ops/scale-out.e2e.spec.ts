@@ -49,6 +49,11 @@ describe('scale-out: 2 api + 3 worker processes', () => {
         http(api(i + 1), 'POST', `/v1/events/${id}/reschedule`, { token: staff, body: { start: { date: `2031-05-${String((i % 28) + 1).padStart(2, '0')}` }, end: { date: `2031-05-${String((i % 28) + 1).padStart(2, '0')}` } } }),
       ),
     );
+    // On failure, say why: the answers that were not 200 and the APIs' error lines.
+    if (rescheduled.some((r) => r.status !== 200)) {
+      const errors = apis.flatMap((a) => a.stdout().split('\n').filter((l) => l.includes('"level":50')).slice(0, 5));
+      console.error('reschedules not answered 200:', JSON.stringify(rescheduled.filter((r) => r.status !== 200).map((r) => r.body)), '\n', errors.join('\n'));
+    }
     expect(rescheduled.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     const last = await http(api(0), 'POST', `/v1/events/${ids[0]}/cancel`, { token: staff, body: { reason: 'end of test' } });
     expect(last.status).toBe(200);

@@ -26,7 +26,9 @@ function post(agent: Agent, baseUrl: string, token: string, body: object, starte
     const req = request(`${baseUrl}/v1/events`, {
       method: 'POST',
       agent,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      // The key lets the test see, in the database, that the server has received the request and
+      // is running it (its claim is written before the command).
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'idempotency-key': o.id },
     });
     req.setTimeout(30000, () => req.destroy(new Error('ETIMEDOUT')));
     req.on('finish', () => {
@@ -53,7 +55,13 @@ function post(agent: Agent, baseUrl: string, token: string, body: object, starte
   });
 }
 
-/** Sessions of this database queued behind a lock on `events`: writes the server has received and is running. */
+/** Writes the server has received and is running (their Idempotency-Key claimed, no answer yet). */
+async function writesClaimed(pg: Client): Promise<number> {
+  const r = await pg.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE state = 'pending'`);
+  return (r.rows[0] as { n: number }).n;
+}
+
+/** Sessions of this database queued behind a lock on `events`. */
 async function writesWaiting(pg: Client): Promise<number> {
   const r = await pg.query(
     `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
@@ -104,10 +112,11 @@ describe('SIGTERM', () => {
     await waitFor('a steady stream of acknowledged writes', () => outcomes.filter((o) => o.status === 201).length >= 100, 30000, 20);
 
     // Hold every append inside the server: each of the 20 clients has a write out, which the server
-    // has received (most hold a pool connection queued behind the lock, the rest wait for one).
+    // has received and claimed; the appends queue behind the lock (group commit folds those that
+    // arrive while one commit is in flight, so at least one session waits on it).
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE events IN SHARE MODE');
-    await waitFor('20 writes held by the lock', async () => inFlight.size === 20 && (await writesWaiting(blocker)) >= 10, 15000, 20);
+    await waitFor('20 writes held by the lock', async () => inFlight.size === 20 && (await writesClaimed(blocker)) === 20 && (await writesWaiting(blocker)) >= 1, 15000, 20);
     const before = [...inFlight];
 
     const signalledAt = Date.now();

@@ -8,7 +8,8 @@ import { DomainError, DomainErrorKind } from '../domain/domain-error';
 import { HtmlPageException } from './html-page.exception';
 import { FieldError, PROBLEM_CONTENT_TYPE, ProblemException } from './problem';
 
-const DOMAIN_STATUS: Record<DomainErrorKind, number> = { 'not-found': 404, conflict: 409, invalid: 400 };
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = { 'not-found': 404, conflict: 409, invalid: 400, gone: 410, unauthorized: 401, unavailable: 503 };
+const DOMAIN_HEADERS: Partial<Record<DomainErrorKind, Record<string, string>>> = { unauthorized: { 'WWW-Authenticate': 'Bearer' }, unavailable: { 'Retry-After': '1' } };
 
 const HTTP_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -52,7 +53,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (err instanceof ProblemException) return err;
     if (err instanceof DomainError) {
       const errors: FieldError[] | undefined = err.field ? [{ field: err.field, message: err.message }] : undefined;
-      return new ProblemException(DOMAIN_STATUS[err.kind], err.code, err.message, errors);
+      return new ProblemException(DOMAIN_STATUS[err.kind], err.code, err.message, errors, DOMAIN_HEADERS[err.kind]);
     }
     if (err instanceof VersionMismatchError) {
       return new ProblemException(412, 'VERSION_MISMATCH', err.message, undefined, { ETag: `"${err.actual}"` });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ProblemException } from '../../../common/http/problem';
+import { DomainError } from '../../../common/domain/domain-error';
 import { isUuid } from '../../../common/ids';
 
 /**
@@ -50,7 +50,7 @@ const isGeneration = (v: unknown): v is number => typeof v === 'number' && Numbe
 export const encodeCursor = (c: ListCursor | SyncCursor): string => encode(c);
 export const encodeSyncToken = (t: SyncToken): string => encode({ g: t.g, s: t.s });
 
-export const badCursor = (message: string) => new ProblemException(400, 'VALIDATION_FAILED', `cursor: ${message}`, [{ field: 'cursor', message }]);
+export const badCursor = (message: string) => new DomainError('invalid', 'VALIDATION_FAILED', message, 'cursor');
 
 export function decodeCursor(raw: string): ListCursor | SyncCursor {
   const v = decode(raw);
@@ -68,8 +68,8 @@ export function decodeSyncToken(raw: string): SyncToken {
   throw syncTokenExpired('the sync token is malformed');
 }
 
-export const syncTokenExpired = (why: string): ProblemException =>
-  new ProblemException(410, 'SYNC_TOKEN_EXPIRED', `${why}; do a full sync (GET /v1/events without syncToken) and use its nextSyncToken`);
+export const syncTokenExpired = (why: string): DomainError =>
+  new DomainError('gone', 'SYNC_TOKEN_EXPIRED', `${why}; do a full sync (GET /v1/events without syncToken) and use its nextSyncToken`);
 
 /** Short stable hash of the normalised filters, so a cursor cannot be replayed with others. */
 export const fingerprint = (filters: object): string => createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);

@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { ProblemException } from '../../../common/http/problem';
+import { DomainError } from '../../../common/domain/domain-error';
 import type { SubscriptionStatus } from '../domain/subscription';
 import { SubscriptionLinks } from '../subscription-links';
 import { SubscriptionRepository, asSubscriber } from '../subscription.repository';
@@ -17,8 +17,8 @@ export class ConfirmSubscriptionHandler implements ICommandHandler<ConfirmSubscr
     const claims = await this.links.verifyConfirm(c.token);
     if ('error' in claims) {
       throw claims.error === 'expired'
-        ? new ProblemException(410, 'LINK_EXPIRED', 'this confirmation link has expired (links work for 7 days); subscribe again to get a new one')
-        : new ProblemException(400, 'LINK_INVALID', 'this confirmation link is not valid');
+        ? new DomainError('gone', 'LINK_EXPIRED', 'this confirmation link has expired (links work for 7 days); subscribe again to get a new one')
+        : new DomainError('invalid', 'LINK_INVALID', 'this confirmation link is not valid');
     }
     const id = claims.subscriptionId;
     const r = await this.subscriptions.handle(id, { kind: 'confirm', preferences: claims.preferences, issuedAtVersion: claims.version }, asSubscriber(id, c.metadata));

@@ -36,8 +36,8 @@ const REFUSALS: Record<'expired' | 'invalid' | 'gone', { status: number; code: s
 
 /** The refusal a handler's error stands for; anything else is not a link problem. */
 function refusalOf(err: unknown): keyof typeof REFUSALS | null {
-  if (err instanceof ProblemException && err.code === 'LINK_EXPIRED') return 'expired';
-  if (err instanceof ProblemException && err.code === 'LINK_INVALID') return 'invalid';
+  if ((err instanceof ProblemException || err instanceof DomainError) && err.code === 'LINK_EXPIRED') return 'expired';
+  if ((err instanceof ProblemException || err instanceof DomainError) && err.code === 'LINK_INVALID') return 'invalid';
   if (err instanceof DomainError && ['SUBSCRIPTION_ERASED', 'CONFIRMATION_SUPERSEDED', 'SUBSCRIPTION_NOT_FOUND'].includes(err.code)) return 'gone';
   return null;
 }

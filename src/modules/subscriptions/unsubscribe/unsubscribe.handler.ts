@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { ProblemException } from '../../../common/http/problem';
+import { DomainError } from '../../../common/domain/domain-error';
 import { SubscriptionLinks } from '../subscription-links';
 import { SubscriptionRepository, asSubscriber } from '../subscription.repository';
 import { UnsubscribeCommand } from './unsubscribe.command';
@@ -14,7 +14,7 @@ export class UnsubscribeHandler implements ICommandHandler<UnsubscribeCommand> {
 
   async execute(c: UnsubscribeCommand): Promise<{ position: string }> {
     const claims = await this.links.verifyUnsubscribe(c.token);
-    if ('error' in claims) throw new ProblemException(400, 'LINK_INVALID', 'this unsubscribe link is not valid');
+    if ('error' in claims) throw new DomainError('invalid', 'LINK_INVALID', 'this unsubscribe link is not valid');
     const id = claims.subscriptionId;
     const r = await this.subscriptions.handle(id, { kind: 'unsubscribe', reason: c.reason }, asSubscriber(id, c.metadata));
     return { position: r.position };
