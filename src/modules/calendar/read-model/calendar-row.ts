@@ -52,6 +52,8 @@ export function stateOf(row: EventStateColumns): CalendarEventState {
     end: row.end_value,
     instants: { startsAt: isoInstant(row.starts_at), endsAt: isoInstant(row.ends_at) },
     cancelReason: row.cancel_reason,
+    recurrence: null,
+    overrides: {},
   };
 }
 
