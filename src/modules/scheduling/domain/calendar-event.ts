@@ -1,9 +1,9 @@
 import type { Decider } from '../../../events/aggregate';
-import type { CalendarEventCommand } from './commands';
+import type { CalendarEventCommand, OriginalStartRef } from './commands';
 import { eventAlreadyExists, eventCancelled, eventNotFound, instanceCancelled, instanceNotInSeries, invalidRecurrence, invalidTime, notRecurring } from './errors';
 import type { CalendarEventEvent, EventDetails, Location } from './events';
 import { checkCountry, checkProgramme, checkText, checkTimeZoneText } from './limits';
-import { RecurrenceRuleError, SeriesTiming, instanceOf, occurrenceKey, parseRecurrence, produces } from './recurrence';
+import { RecurrenceRuleError, SeriesTiming, expand, instanceOf, occurrenceKey, originalStartFromToken, parseRecurrence, produces } from './recurrence';
 import { EventTime, Instants, TimeRuleError, canonicalTimeZone, isAllDay, sameTime, toInstants } from './time';
 
 export type CalendarEventStatus = 'scheduled' | 'cancelled';
@@ -77,6 +77,34 @@ export function applyOverride(state: CalendarEventState, base: { originalStart: 
   };
 }
 
+const overlaps = (o: Occurrence, from: number, to: number): boolean => {
+  const s = Date.parse(o.instants.startsAt);
+  const e = Date.parse(o.instants.endsAt);
+  return e > s ? s < to && e > from : s >= from && s < to;
+};
+
+/**
+ * The series' instances whose [startsAt, endsAt) overlaps [from, to) (UTC millis), overrides
+ * applied: an instance moved into the window is in it, one moved out is not. In start order,
+ * cancelled ones only when asked for, at most `limit`.
+ */
+export function occurrencesBetween(state: CalendarEventState, from: number, to: number, options: { includeCancelled?: boolean; limit?: number } = {}): Occurrence[] {
+  const series = seriesTiming(state);
+  if (!series || !state.details) return [];
+  const limit = options.limit ?? 5000;
+  const byKey = new Map<string, Occurrence>();
+  for (const base of expand(series, from, to, limit)) byKey.set(occurrenceKey(base.originalStart), applyOverride(state, base));
+  for (const [key, o] of Object.entries(state.overrides)) {
+    if (!o.start || byKey.has(key)) continue;
+    const moved = occurrenceOf(state, key.length === 10 ? { date: key } : { dateTime: key });
+    if (moved) byKey.set(key, moved);
+  }
+  return [...byKey.values()]
+    .filter((o) => overlaps(o, from, to) && (options.includeCancelled || o.status !== 'cancelled'))
+    .sort((a, b) => a.instants.startsAt.localeCompare(b.instants.startsAt))
+    .slice(0, limit);
+}
+
 /** Overrides whose instance the (new) timing still produces; the rest are dropped with the change that removed them. */
 function keptOverrides(state: CalendarEventState): Record<string, Override> {
   const series = seriesTiming(state);
@@ -98,11 +126,19 @@ function checkedRecurrence(lines: unknown, start: EventTime, zone: string): void
   }
 }
 
+/** The original start an instance id's token names in this series, or null. */
+export function resolveOriginalStart(state: CalendarEventState, ref: OriginalStartRef): EventTime | null {
+  if (!('instanceToken' in ref)) return ref;
+  if (!state.start) return null;
+  return originalStartFromToken(ref.instanceToken, { start: state.start, timeZone: state.timeZone });
+}
+
 /** The live instance a command names (series live, instance produced and not cancelled). */
-function liveOccurrence(state: CalendarEventState, originalStart: EventTime): Occurrence {
+function liveOccurrence(state: CalendarEventState, ref: OriginalStartRef): Occurrence {
   live(state);
   if (!state.recurrence) throw notRecurring();
-  const occurrence = occurrenceOf(state, originalStart);
+  const originalStart = resolveOriginalStart(state, ref);
+  const occurrence = originalStart && occurrenceOf(state, originalStart);
   if (!occurrence) throw instanceNotInSeries();
   if (occurrence.status === 'cancelled') throw instanceCancelled();
   return occurrence;

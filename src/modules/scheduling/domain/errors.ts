@@ -6,7 +6,8 @@ export type CalendarEventErrorCode =
   | 'EVENT_CANCELLED'
   | 'VALIDATION_FAILED'
   | 'NOT_RECURRING'
-  | 'INSTANCE_NOT_IN_SERIES';
+  | 'INSTANCE_NOT_IN_SERIES'
+  | 'SPLIT_AT_FIRST_INSTANCE';
 
 export const eventNotFound = () => new DomainError<CalendarEventErrorCode>('not-found', 'EVENT_NOT_FOUND', 'no such event');
 export const eventAlreadyExists = () => new DomainError<CalendarEventErrorCode>('conflict', 'EVENT_ALREADY_EXISTS', 'an event with this id already exists');
@@ -22,5 +23,8 @@ export const instanceNotInSeries = () =>
   new DomainError<CalendarEventErrorCode>('conflict', 'INSTANCE_NOT_IN_SERIES', 'the series does not (or no longer) produce an instance at this start');
 export const instanceCancelled = () =>
   new DomainError<CalendarEventErrorCode>('conflict', 'EVENT_CANCELLED', 'this instance is cancelled; a cancelled instance cannot be changed or cancelled again');
+
+export const splitAtFirstInstance = () =>
+  new DomainError<CalendarEventErrorCode>('conflict', 'SPLIT_AT_FIRST_INSTANCE', 'this is the series\' first instance: nothing would remain before it; change the series instead');
 
 export { DomainError };

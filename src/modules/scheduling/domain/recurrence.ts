@@ -421,3 +421,45 @@ export function originalStartFromToken(token: string, series: { start: EventTime
     return null;
   }
 }
+
+function utcStamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '') + 'Z';
+}
+
+/**
+ * "This and following": the lines of the series ended just before `originalStart`, and of a new
+ * series starting there. COUNT is shared out (the new series gets what the old one had left);
+ * EXDATE and RDATE values go to the side they fall on. Null when nothing would remain before.
+ */
+export function splitRecurrence(series: SeriesTiming, originalStart: EventTime): { before: string[]; after: string[] } | null {
+  const parsed = parseRecurrence(series.recurrence, series.start, series.timeZone);
+  const split = floatingOf(originalStart);
+  const allDay = isAllDay(series.start);
+  if (floatingStarts(parsed, MIN_WALL, split - 1000, 1).length === 0) return null;
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const line of series.recurrence) {
+    const { name, value } = contentLine(line);
+    const head = line.slice(0, line.indexOf(':') + 1);
+    if (name === 'RRULE') {
+      const parts = value.split(';').filter((p) => !/^(COUNT|UNTIL)=/i.test(p));
+      const count = parsed.rule.origOptions.count;
+      // Rule instances (EXDATEd ones too: COUNT counts them) before the split.
+      const used = count ? parsed.rule.between(new Date(floatingOf(series.start)), new Date(split - 1000), true).length : 0;
+      const until = allDay ? eventTimeOf(split - DAY_MS, true) : null;
+      const untilValue = until && isAllDay(until) ? until.date.replaceAll('-', '') : utcStamp(Date.parse(toInstants(originalStart, originalStart, series.timeZone, { lenient: true }).startsAt) - 1000);
+      before.push(`RRULE:${[...parts, `UNTIL=${untilValue}`].join(';')}`);
+      const originalUntil = /(^|;)UNTIL=([^;]+)/i.exec(value)?.[2];
+      after.push(`RRULE:${[...parts, ...(count ? [`COUNT=${count - used}`] : []), ...(originalUntil ? [`UNTIL=${originalUntil}`] : [])].join(';')}`);
+      continue;
+    }
+    const params = contentLine(line).params;
+    const values = value.split(',');
+    const side = (v: string) => floatingValue(v, params.get('TZID') ?? null, series.timeZone) < split;
+    const early = values.filter(side);
+    const late = values.filter((v) => !side(v));
+    if (early.length > 0) before.push(head + early.join(','));
+    if (late.length > 0) after.push(head + late.join(','));
+  }
+  return { before, after };
+}
