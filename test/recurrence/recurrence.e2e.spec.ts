@@ -17,6 +17,8 @@ interface EventBody {
 }
 interface Page {
   items: EventBody[];
+  nextCursor: string | null;
+  nextSyncToken?: string;
 }
 interface History {
   items: { type: string; data: Record<string, unknown> }[];
@@ -152,5 +154,51 @@ describe('recurring events over HTTP', () => {
     expect(then.status).toBe(200);
     expect(then.body.status).toBe('scheduled');
     expect((await get(`/v1/events/${id}_20261027T080000Z?asOf=${beforeCancel}`)).status).toBe(401);
+  });
+
+  it('the listing expands instances in the window (overrides applied, cancelled ones only with status=all), pages through them, and lists series with singleEvents=false', async () => {
+    const created = await post('/v1/events', { ...briefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=5']), location: { city: 'Bonn', country: 'DE', venue: null } });
+    const id = created.body.id;
+    await post(`/v1/events/${id}_20261013T070000Z/reschedule`, { start: { dateTime: '2026-10-14T11:00' }, end: { dateTime: '2026-10-14T12:00' } });
+    await post(`/v1/events/${id}_20261027T080000Z/cancel`, { reason: 'holiday' });
+    const single = await post('/v1/events', { ...briefing([]), recurrence: undefined, title: 'One-off', location: { city: 'Bonn', country: 'DE', venue: null }, start: { dateTime: '2026-10-15T09:00' }, end: { dateTime: '2026-10-15T10:00' } });
+    expect(single.status).toBe(201);
+    const wait = { 'X-Min-Log-Position': single.headers.get('x-log-position')! };
+
+    const window = 'city=Bonn&from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z';
+    const listed = await http<Page>(t.baseUrl, 'GET', `/v1/events?${window}`, { headers: wait });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((i) => [i.startsAt, i.title, i.recurringEventId ?? null])).toEqual([
+      ['2026-10-06T07:00:00Z', 'Weekly briefing', id],
+      ['2026-10-14T09:00:00Z', 'Weekly briefing', id],
+      ['2026-10-15T07:00:00Z', 'One-off', null],
+      ['2026-10-20T07:00:00Z', 'Weekly briefing', id],
+      ['2026-11-03T08:00:00Z', 'Weekly briefing', id],
+    ]);
+    expect(listed.body.items[1]).toMatchObject({ id: `${id}_20261013T070000Z`, originalStart: { dateTime: '2026-10-13T09:00:00' } });
+    expect(listed.body.nextSyncToken).toBeDefined();
+
+    const all = await get<Page>(`/v1/events?${window}&status=all`);
+    expect(all.body.items.filter((i) => i.status === 'cancelled').map((i) => i.id)).toEqual([`${id}_20261027T080000Z`]);
+
+    // Paging two at a time gives the same items, none twice.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof get<Page>>> = await get<Page>(`/v1/events?${window}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      paged.push(...page.body.items.map((i) => i.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(listed.body.items.map((i) => i.id));
+
+    const series = await get<Page>(`/v1/events?${window}&singleEvents=false`);
+    expect(series.body.items.map((i) => [i.id, i.recurrence ?? null])).toEqual([
+      [id, ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=5']],
+      [single.body.id, null],
+    ]);
+    expect((await get(`/v1/events?${window}&singleEvents=maybe`)).status).toBe(400);
+    const seriesGet = await get(`/v1/events/${id}`);
+    expect(seriesGet.body.recurrence).toEqual(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=5']);
   });
 });

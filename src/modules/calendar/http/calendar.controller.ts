@@ -74,7 +74,7 @@ export class CalendarController {
     @Headers('x-min-log-position') minPosition: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<EventPage | string> {
-    const filters = toFilters(dto);
+    const filters = { ...toFilters(dto), singleEvents: dto.singleEvents !== 'false' };
     const cursor = dto.cursor === undefined ? null : decodeCursor(dto.cursor);
     const token = dto.syncToken === undefined ? null : decodeSyncToken(dto.syncToken);
     const limit = dto.limit ?? DEFAULT_LIMIT;

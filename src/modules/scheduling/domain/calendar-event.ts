@@ -3,7 +3,7 @@ import type { CalendarEventCommand, OriginalStartRef } from './commands';
 import { eventAlreadyExists, eventCancelled, eventNotFound, instanceCancelled, instanceNotInSeries, invalidRecurrence, invalidTime, notRecurring } from './errors';
 import type { CalendarEventEvent, EventDetails, Location } from './events';
 import { checkCountry, checkProgramme, checkText, checkTimeZoneText } from './limits';
-import { RecurrenceRuleError, SeriesTiming, expand, instanceOf, occurrenceKey, originalStartFromToken, parseRecurrence, produces } from './recurrence';
+import { RecurrenceRuleError, SeriesTiming, expand, instanceOf, lastRuleEnd, occurrenceKey, occurrenceTimeFromKey, originalStartFromToken, parseRecurrence, produces } from './recurrence';
 import { EventTime, Instants, TimeRuleError, canonicalTimeZone, isAllDay, sameTime, toInstants } from './time';
 
 export type CalendarEventStatus = 'scheduled' | 'cancelled';
@@ -103,6 +103,23 @@ export function occurrencesBetween(state: CalendarEventState, from: number, to: 
     .filter((o) => overlaps(o, from, to) && (options.includeCancelled || o.status !== 'cancelled'))
     .sort((a, b) => a.instants.startsAt.localeCompare(b.instants.startsAt))
     .slice(0, limit);
+}
+
+/**
+ * Where the series' last instance ends (UTC millis), or null when it has no end: what a window
+ * query compares to find the series that may have instances in the window.
+ */
+export function seriesEnd(state: CalendarEventState): number | null {
+  const series = seriesTiming(state);
+  if (!series || !state.instants) return null;
+  const last = lastRuleEnd(series);
+  if (last === null) return null;
+  let end = Math.max(last, Date.parse(state.instants.endsAt));
+  for (const key of Object.keys(state.overrides)) {
+    const o = occurrenceOf(state, occurrenceTimeFromKey(key));
+    if (o) end = Math.max(end, Date.parse(o.instants.endsAt));
+  }
+  return end;
 }
 
 /** Overrides whose instance the (new) timing still produces; the rest are dropped with the change that removed them. */

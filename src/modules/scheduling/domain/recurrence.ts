@@ -360,6 +360,24 @@ export function expand(series: SeriesTiming, from: number, to: number, limit = 5
   return out;
 }
 
+/**
+ * Where the series' last instance ends (UTC millis), null for a rule without COUNT or UNTIL.
+ * With UNTIL it is an upper bound (UNTIL plus the duration and a day for zone offsets), which is
+ * all a window query needs.
+ */
+export function lastRuleEnd(series: SeriesTiming): number | null {
+  const parsed = parseRecurrenceLenient(series);
+  if (!parsed) return null;
+  const { count, until } = parsed.rule.origOptions;
+  const duration = Math.max(0, durationOf(series.start, series.end)) + DAY_MS;
+  const rdateEnd = parsed.rdates.length > 0 ? Math.max(...parsed.rdates) + duration + DAY_MS : -Infinity;
+  if (until) return Math.max(until.getTime() + duration + DAY_MS, rdateEnd);
+  if (!count) return null;
+  const all = parsed.rule.all();
+  const last = all.length > 0 ? all[all.length - 1].getTime() : -Infinity;
+  return Math.max(last + duration + DAY_MS, rdateEnd);
+}
+
 /** Does the series produce an instance at this original start? */
 export function produces(series: SeriesTiming, originalStart: EventTime): boolean {
   if (isAllDay(originalStart) !== isAllDay(series.start)) return false;
