@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import ical, { VEvent } from 'node-ical';
 import { TestApp, http, startTestApp } from '../support/app';
 
 interface EventBody {
@@ -200,5 +201,23 @@ describe('recurring events over HTTP', () => {
     expect((await get(`/v1/events?${window}&singleEvents=maybe`)).status).toBe(400);
     const seriesGet = await get(`/v1/events/${id}`);
     expect(seriesGet.body.recurrence).toEqual(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=5']);
+
+    // The feed: the series with its rule and the cancelled instance as EXDATE, the moved one
+    // as a VEVENT with the same UID and a RECURRENCE-ID; node-ical reads them as such.
+    const feed = await http<string>(t.baseUrl, 'GET', `/v1/calendar.ics?${window}`);
+    expect(feed.status).toBe(200);
+    expect(feed.text).toContain('RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=5');
+    expect(feed.text).toMatch(/EXDATE;TZID=Europe\/Berlin:20261027T090000/);
+    expect(feed.text).toMatch(/RECURRENCE-ID;TZID=Europe\/Berlin:20261013T090000/);
+    const parsed = Object.values(ical.sync.parseICS(feed.text)).filter((c): c is VEvent => c?.type === 'VEVENT');
+    const master = parsed.find((e) => e.uid === `${id}@almanac` && e.rrule);
+    expect(master).toBeDefined();
+    const occurrences = master!.rrule!.between(new Date('2026-10-01T00:00:00Z'), new Date('2026-12-01T00:00:00Z'), true).map((d) => d.toISOString());
+    expect(occurrences).toHaveLength(5);
+    expect(Object.keys(master!.exdate ?? {})).toContain('2026-10-27T08:00:00.000Z');
+    // node-ical files each one under its date and its instant: the same object twice.
+    const moved = [...new Set(Object.values(master!.recurrences ?? {}))];
+    expect(moved.map((e) => new Date(e.start).toISOString())).toEqual(['2026-10-14T09:00:00.000Z']);
+    expect(parsed.filter((e) => e.uid === `${id}@almanac`)).toHaveLength(1);
   });
 });
