@@ -232,10 +232,11 @@ describe('Recurrence: cost of refusing', () => {
   it('refuses an impossible daily rule quickly', () => {
     const t0 = Date.now();
     given().when(scheduleBriefing(['RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30'])).thenThrows({ code: 'VALIDATION_FAILED', field: 'recurrence' });
-    expect(Date.now() - t0).toBeLessThan(500);
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 });
 
+// Bounds far above the ~0.2-1 s these take, far below the ~50 s a run to the year 9999 took: a loaded machine must not fail them.
 describe('Recurrence: rules that never produce are refused without running for millennia', () => {
   it.each([
     ['DAILY;INTERVAL=7;BYDAY=WE (the start is a Tuesday)'],
@@ -246,6 +247,6 @@ describe('Recurrence: rules that never produce are refused without running for m
   ])('FREQ=%s', (rule) => {
     const t0 = Date.now();
     given().when(scheduleBriefing([`RRULE:FREQ=${rule.split(' ')[0]}`])).thenThrows({ code: 'VALIDATION_FAILED', field: 'recurrence' });
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 });
