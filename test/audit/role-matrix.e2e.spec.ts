@@ -25,6 +25,8 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/events': 'public',
   'GET /v1/events/:id': 'public',
   'GET /v1/events/:id/history': ['staff', 'auditor'],
+  'GET /v1/events/:id/instances': 'public',
+  'POST /v1/events/:id/split': ['staff'],
   'GET /v1/calendar.ics': 'public',
   'POST /v1/imports': ['staff'],
   'POST /v1/subscriptions': 'public',

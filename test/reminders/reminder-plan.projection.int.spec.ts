@@ -43,6 +43,18 @@ const PLAN = `SELECT event_id, lead_time, due_at, start_at, event_version, statu
 const NOTICES = 'SELECT event_id, event_version, kind, start_at FROM reminder_notices ORDER BY event_id, event_version';
 
 describe('reminder-plan projection', () => {
+  it('a recurring series plans no reminder and no notice, before or after a subscription, a reschedule, a change or a cancel (none per instance yet)', async () => {
+    const id = randomUUID();
+    const series = { ...scheduled(id), data: { ...scheduled(id).data, recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'] } };
+    await spec
+      .given(...subscriber(['PT1H']), series, rescheduled(id, '2026-03-11T10:00'), calendar(id, 'EventDetailsChanged', { title: 'Weekly forum' }))
+      .when(calendar(id, 'EventCancelled', { reason: 'ended' }), ...subscriber(['P1D'], '2026-02-01T00:00:00Z'))
+      .then(async ({ rows }) => {
+        expect(await rows(PLAN)).toEqual([]);
+        expect(await rows(NOTICES)).toEqual([]);
+      });
+  });
+
   it('plans one row per lead time in use by a confirmed subscription, due that long before the start', async () => {
     const id = randomUUID();
     await spec

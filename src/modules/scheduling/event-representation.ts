@@ -1,4 +1,6 @@
-import type { CalendarEventState } from './domain/calendar-event';
+import type { CalendarEventState, Occurrence } from './domain/calendar-event';
+import { instanceId } from './domain/recurrence';
+import type { EventTime } from './domain/time';
 
 /** The public shape of a calendar event (responses of every events route). */
 export interface EventRepresentation {
@@ -15,6 +17,11 @@ export interface EventRepresentation {
   endsAt: string;
   cancelReason: string | null;
   version: number;
+  /** A series: its RFC 5545 lines. */
+  recurrence?: string[];
+  /** An instance: its series' id and its start as the rule made it. */
+  recurringEventId?: string;
+  originalStart?: EventTime;
 }
 
 export function represent(id: string, state: CalendarEventState, version: number): EventRepresentation {
@@ -33,5 +40,27 @@ export function represent(id: string, state: CalendarEventState, version: number
     endsAt: state.instants.endsAt,
     cancelReason: state.cancelReason,
     version,
+    ...(state.recurrence ? { recurrence: state.recurrence } : {}),
+  };
+}
+
+/** One instance of a series: `id` is the instance id; version and ETag are the series'. */
+export function representOccurrence(seriesId: string, state: CalendarEventState, o: Occurrence, version: number): EventRepresentation {
+  return {
+    id: instanceId(seriesId, o.originalStart, state.timeZone),
+    status: o.status,
+    title: o.details.title,
+    description: o.details.description,
+    programme: o.details.programme,
+    location: o.details.location,
+    timeZone: state.timeZone,
+    start: o.start,
+    end: o.end,
+    startsAt: o.instants.startsAt,
+    endsAt: o.instants.endsAt,
+    cancelReason: o.cancelReason,
+    version,
+    recurringEventId: seriesId,
+    originalStart: o.originalStart,
   };
 }

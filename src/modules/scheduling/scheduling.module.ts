@@ -7,6 +7,8 @@ import { GetEventHandler } from './get-event/get-event.handler';
 import { ImportListingHandler } from './import-listing/import-listing.handler';
 import { RescheduleEventHandler } from './reschedule-event/reschedule-event.handler';
 import { ScheduleEventHandler } from './schedule-event/schedule-event.handler';
+import { ChangeOccurrenceHandler } from './occurrences/change-occurrence.handler';
+import { SplitSeriesHandler } from './occurrences/split-series.handler';
 
 const handlers = [
   ScheduleEventHandler,
@@ -16,6 +18,8 @@ const handlers = [
   ImportListingHandler,
   GetEventHandler,
   GetEventHistoryHandler,
+  ChangeOccurrenceHandler,
+  SplitSeriesHandler,
 ];
 
 /** Commands and queries of the CalendarEvent aggregate (no HTTP: see SchedulingHttpModule). */

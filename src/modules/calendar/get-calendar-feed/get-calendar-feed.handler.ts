@@ -20,7 +20,8 @@ export class GetCalendarFeedHandler implements IQueryHandler<GetCalendarFeedQuer
   ) {}
 
   async execute({ filters }: GetCalendarFeedQuery): Promise<CalendarFeed> {
-    const rows = await this.model.newest(filters, FEED_CAP + 1);
+    // A series is one entry (with its rule), found by its span, as calendar clients expand it.
+    const rows = await this.model.newest({ ...filters, singleEvents: false }, FEED_CAP + 1);
     const kept = rows.slice(0, FEED_CAP).reverse();
     return { ics: renderFeed(kept, { name: 'almanac', baseUrl: this.config.PUBLIC_BASE_URL }), count: kept.length, truncated: rows.length > FEED_CAP };
   }

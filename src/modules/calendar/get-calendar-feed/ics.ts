@@ -2,8 +2,10 @@ import ical, { ICalCalendarMethod, ICalEventData, ICalEventStatus } from 'ical-g
 import { DateTime } from 'luxon';
 import { tzlib_get_ical_block } from 'timezones-ical-library';
 import { boundedMemo } from '../../../common/memo';
-import { isAllDay } from '../../scheduling/domain/time';
-import type { CalendarRow } from '../read-model/calendar-row';
+import { occurrenceOf } from '../../scheduling/domain/calendar-event';
+import { occurrenceTimeFromKey } from '../../scheduling/domain/recurrence';
+import { type EventTime, isAllDay } from '../../scheduling/domain/time';
+import { type CalendarRow, stateOf } from '../read-model/calendar-row';
 
 /** Clients re-fetch the feed this often (REFRESH-INTERVAL and X-PUBLISHED-TTL). */
 export const FEED_TTL_SECONDS = 3600;
@@ -44,8 +46,53 @@ export interface FeedOptions {
  */
 export function renderFeed(rows: CalendarRow[], o: FeedOptions): string {
   const cal = ical({ name: o.name, method: ICalCalendarMethod.PUBLISH, ttl: FEED_TTL_SECONDS, timezone: WITH_VTIMEZONES, prodId: { company: 'almanac', product: 'calendar', language: 'EN' } });
-  for (const r of rows) cal.createEvent(vevent(r, o.baseUrl));
+  for (const r of rows) {
+    if (!r.recurrence) {
+      cal.createEvent(vevent(r, o.baseUrl));
+      continue;
+    }
+    for (const e of seriesVevents(r, o.baseUrl)) cal.createEvent(e);
+  }
   return cal.toString();
+}
+
+/** An original start as an RFC 5545 value of the series' form (the zone is the series' TZID). */
+const icalValue = (t: EventTime): string => (isAllDay(t) ? t.date : withSeconds(t.dateTime)).replace(/[-:]/g, '');
+
+/**
+ * A series: one VEVENT with its RRULE/EXDATE/RDATE lines (a cancelled instance as one more
+ * EXDATE), and each changed instance as a VEVENT with the same UID and its RECURRENCE-ID.
+ */
+function seriesVevents(r: CalendarRow, baseUrl: string): ICalEventData[] {
+  const state = stateOf(r);
+  const lines = [...(r.recurrence ?? [])];
+  const changed: ICalEventData[] = [];
+  for (const key of Object.keys(state.overrides)) {
+    const originalStart = occurrenceTimeFromKey(key);
+    const o = occurrenceOf(state, originalStart);
+    if (!o) continue;
+    if (o.status === 'cancelled' && r.status !== 'cancelled') {
+      const zone = isAllDay(originalStart) ? ';VALUE=DATE' : `;TZID=${r.time_zone}`;
+      lines.push(`EXDATE${zone}:${icalValue(originalStart)}`);
+      continue;
+    }
+    const instance: CalendarRow = {
+      ...r,
+      title: o.details.title,
+      description: o.details.description,
+      city: o.details.location.city,
+      country: o.details.location.country,
+      venue: o.details.location.venue,
+      start_value: o.start,
+      end_value: o.end,
+      starts_at: new Date(o.instants.startsAt),
+      ends_at: new Date(o.instants.endsAt),
+      recurrence: null,
+    };
+    const recurrenceId = isAllDay(originalStart) ? originalStart.date : withSeconds(originalStart.dateTime);
+    changed.push({ ...vevent(instance, baseUrl), recurrenceId });
+  }
+  return [{ ...vevent(r, baseUrl), repeating: lines.join('\n') }, ...changed];
 }
 
 export function vevent(r: CalendarRow, baseUrl: string): ICalEventData {

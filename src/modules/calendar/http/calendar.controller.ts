@@ -7,10 +7,11 @@ import type { Response } from 'express';
 import { etagOf, matchesIfNoneMatch } from '../../../common/http/etag';
 import { ProblemException } from '../../../common/http/problem';
 import { AuthenticatedRequest, Public, hasRole } from '../../../common/http/access';
-import { eventIdParam } from '../../../common/http/params';
+import { eventIdParam, eventOrInstanceParam } from '../../../common/http/params';
 import { dayInRange } from '../../scheduling/domain/limits';
+import { occurrenceOf, occurrencesBetween, resolveOriginalStart } from '../../scheduling/domain/calendar-event';
 import { GetEventQuery } from '../../scheduling/get-event/get-event.query';
-import { EventRepresentation, represent } from '../../scheduling/event-representation';
+import { EventRepresentation, represent, representOccurrence } from '../../scheduling/event-representation';
 import { GetCalendarEventQuery } from '../get-calendar-event/get-calendar-event.query';
 import { GetCalendarFeedQuery } from '../get-calendar-feed/get-calendar-feed.query';
 import { EventPage, ListEventsQuery } from '../list-events/list-events.query';
@@ -73,7 +74,7 @@ export class CalendarController {
     @Headers('x-min-log-position') minPosition: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<EventPage | string> {
-    const filters = toFilters(dto);
+    const filters = { ...toFilters(dto), singleEvents: dto.singleEvents !== 'false' };
     const cursor = dto.cursor === undefined ? null : decodeCursor(dto.cursor);
     const token = dto.syncToken === undefined ? null : decodeSyncToken(dto.syncToken);
     const limit = dto.limit ?? DEFAULT_LIMIT;
@@ -103,7 +104,17 @@ export class CalendarController {
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<EventRepresentation | undefined> {
-    const id = eventIdParam(rawId);
+    const { id, instanceToken } = eventOrInstanceParam(rawId);
+    if (instanceToken) {
+      // An instance is read from its series' stream: its ETag is the series'.
+      const at = asOf === undefined ? undefined : this.auditorInstant(req, asOf);
+      const { state, version } = await this.queries.execute(new GetEventQuery(id, at));
+      const originalStart = resolveOriginalStart(state, { instanceToken });
+      const occurrence = originalStart && occurrenceOf(state, originalStart);
+      if (!occurrence) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such instance');
+      res.setHeader('ETag', etagOf(version));
+      return representOccurrence(id, state, occurrence, version);
+    }
     if (asOf !== undefined) {
       if (!req.principal) throw new ProblemException(401, 'UNAUTHORIZED', 'asOf needs a bearer token with the auditor role', undefined, { 'WWW-Authenticate': 'Bearer' });
       if (!hasRole(req, 'auditor')) throw new ProblemException(403, 'FORBIDDEN', 'asOf needs the auditor role');
@@ -128,6 +139,38 @@ export class CalendarController {
       return undefined;
     }
     return event;
+  }
+
+  /** A series' instances in `from`..`to` (default: now and the 366 days after `from`); cancelled ones with `status=all`. */
+  @Get('events/:id/instances')
+  @Public()
+  @ApiOkResponse({ type: EventPageSchema, description: 'the instances of a series in the window, in start order' })
+  async instances(
+    @Param('id') rawId: string,
+    @Query('from') fromRaw: string | undefined,
+    @Query('to') toRaw: string | undefined,
+    @Query('status') status: string | undefined,
+  ): Promise<{ items: EventRepresentation[]; nextCursor: null }> {
+    const id = eventIdParam(rawId);
+    if (status !== undefined && !['scheduled', 'cancelled', 'all'].includes(status)) {
+      throw new ProblemException(400, 'VALIDATION_FAILED', 'status must be scheduled, cancelled or all', [{ field: 'status', message: 'must be scheduled, cancelled or all' }]);
+    }
+    const from = fromRaw === undefined ? new Date() : parseInstant('from', fromRaw);
+    const to = toRaw === undefined ? new Date(from.getTime() + 366 * 86_400_000) : parseInstant('to', toRaw);
+    if (to.getTime() - from.getTime() > 5 * 366 * 86_400_000) {
+      throw new ProblemException(400, 'VALIDATION_FAILED', 'the window may span at most 5 years', [{ field: 'to', message: 'at most 5 years after from' }]);
+    }
+    const { state, version } = await this.queries.execute(new GetEventQuery(id));
+    if (state.status === 'absent') throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
+    const found = occurrencesBetween(state, from.getTime(), to.getTime(), { includeCancelled: status !== undefined && status !== 'scheduled' });
+    const items = found.filter((o) => status !== 'cancelled' || o.status === 'cancelled').map((o) => representOccurrence(id, state, o, version));
+    return { items, nextCursor: null };
+  }
+
+  private auditorInstant(req: AuthenticatedRequest, asOf: string): Date {
+    if (!req.principal) throw new ProblemException(401, 'UNAUTHORIZED', 'asOf needs a bearer token with the auditor role', undefined, { 'WWW-Authenticate': 'Bearer' });
+    if (!hasRole(req, 'auditor')) throw new ProblemException(403, 'FORBIDDEN', 'asOf needs the auditor role');
+    return parseInstant('asOf', asOf);
   }
 
   @Get('calendar.ics')

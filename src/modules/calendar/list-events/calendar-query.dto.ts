@@ -37,6 +37,10 @@ export class ListEventsDto extends CalendarFiltersDto {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(2000)
   cursor?: string;
 
+  /** true (default): a series' instances, one item each; false: single events and series (with `recurrence`). */
+  @IsOptional() @IsIn(['true', 'false'], { message: 'singleEvents must be true or false' })
+  singleEvents?: 'true' | 'false';
+
   /** Malformed values are a 410, not a 400 (see decodeSyncToken): only the type is checked here. */
   @IsOptional() @IsString()
   syncToken?: string;

@@ -1,5 +1,7 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { representRow } from '../read-model/calendar-row';
+import { occurrencesBetween } from '../../scheduling/domain/calendar-event';
+import { EventRepresentation, representOccurrence } from '../../scheduling/event-representation';
+import { CalendarRow, representRow, stateOf } from '../read-model/calendar-row';
 import { CalendarFilters, CalendarReadModel } from '../read-model/calendar.read-model';
 import { ListCursor, badCursor, encodeCursor, encodeSyncToken, fingerprint } from '../read-model/page-tokens';
 import { ViewVersion } from '../read-model/view-version';
@@ -12,6 +14,15 @@ import { EventPage, ListEventsQuery } from './list-events.query';
  * sync point and every later page carries it, so the last one's nextSyncToken covers every
  * change made while the client was paging (e.g. an event rescheduled across the cursor).
  */
+const DAY_MS = 86_400_000;
+
+/** (startsAt, id) order, as the view's keyset: instants compared as instants, ids as text (uuid order for uuids). */
+function byStart(a: { startsAt: string; id: string }, b: { startsAt: string; id: string }): number {
+  const t = Date.parse(a.startsAt) - Date.parse(b.startsAt);
+  if (t !== 0) return t;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 @QueryHandler(ListEventsQuery)
 export class ListEventsHandler implements IQueryHandler<ListEventsQuery> {
   constructor(
@@ -35,13 +46,44 @@ export class ListEventsHandler implements IQueryHandler<ListEventsQuery> {
   }
 
   private async read(filters: CalendarFilters, limit: number, cursor: ListCursor | null): Promise<EventPage> {
+    // An instance id's series uuid keysets the single events: no single event has that uuid.
     const { rows, point } = cursor
-      ? { rows: await this.model.page(filters, limit, { startsAt: cursor.t, id: cursor.i }), point: { generation: cursor.g, seq: cursor.s } }
+      ? { rows: await this.model.page(filters, limit, { startsAt: cursor.t, id: cursor.i.slice(0, 36) }), point: { generation: cursor.g, seq: cursor.s } }
       : await this.model.firstPage(filters, limit);
-    const items = rows.slice(0, limit);
-    if (rows.length <= limit) return { items: items.map(representRow), nextCursor: null, nextSyncToken: encodeSyncToken({ g: point.generation, s: point.seq }) };
+    const merged = [...rows.map(representRow), ...(filters.singleEvents ? await this.instances(filters, limit, cursor) : [])].sort(byStart).slice(0, limit + 1);
+    const items = merged.slice(0, limit);
+    if (merged.length <= limit) return { items, nextCursor: null, nextSyncToken: encodeSyncToken({ g: point.generation, s: point.seq }) };
     const last = items[items.length - 1];
-    const next = encodeCursor({ k: 'l', f: fingerprint(filters), t: last.starts_at.toISOString(), i: last.id, g: point.generation, s: point.seq });
-    return { items: items.map(representRow), nextCursor: next };
+    const next = encodeCursor({ k: 'l', f: fingerprint(filters), t: last.startsAt, i: last.id, g: point.generation, s: point.seq });
+    return { items, nextCursor: next };
+  }
+
+  /**
+   * The instances of the series in the window after the cursor: the view keeps each series (and
+   * its changed instances) as one row and expands it here, bounded by `to` (or 366 days after
+   * `from`, or now). At most `limit + 1` are needed to fill a page and know whether more follow.
+   */
+  private async instances(filters: CalendarFilters, limit: number, cursor: ListCursor | null): Promise<EventRepresentation[]> {
+    const from = filters.from ? Date.parse(filters.from) : Date.parse('1000-01-01T00:00:00Z');
+    const to = filters.to ? Date.parse(filters.to) : (filters.from ? Date.parse(filters.from) : Date.now()) + 366 * DAY_MS;
+    const after = cursor ? { startsAt: cursor.t, id: cursor.i } : null;
+    const out: EventRepresentation[] = [];
+    for (const row of await this.model.series(filters, filters.from, new Date(to).toISOString())) {
+      out.push(...this.expandRow(row, filters, from, to, limit, after));
+    }
+    return out;
+  }
+
+  private expandRow(row: CalendarRow, filters: CalendarFilters, from: number, to: number, limit: number, after: { startsAt: string; id: string } | null): EventRepresentation[] {
+    const state = stateOf(row);
+    const found: EventRepresentation[] = [];
+    for (const o of occurrencesBetween(state, from, to, { includeCancelled: filters.status !== 'scheduled' })) {
+      if (filters.status === 'cancelled' && o.status !== 'cancelled') continue;
+      const item = representOccurrence(row.id, state, o, row.version);
+      if (after && byStart(item, after) <= 0) continue;
+      found.push(item);
+      if (found.length > limit) break;
+    }
+    return found;
   }
 }

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../../../events/envelope';
-import type { CalendarEventState } from '../../scheduling/domain/calendar-event';
+import { type CalendarEventState, seriesEnd } from '../../scheduling/domain/calendar-event';
 import type { Programme } from '../../scheduling/domain/events';
 import { type EventTime, isoInstant } from '../../scheduling/domain/time';
 import { EventRepresentation, represent } from '../../scheduling/event-representation';
@@ -22,6 +22,9 @@ export interface EventStateColumns {
   starts_at: Date;
   ends_at: Date;
   cancel_reason: string | null;
+  /** Only the calendar view keeps a series' lines and changed instances (history versions do not). */
+  recurrence?: string[] | null;
+  overrides?: CalendarEventState['overrides'];
 }
 
 /** One row of `calendar_events` as node-postgres returns it (bigints as text). */
@@ -35,7 +38,7 @@ export interface CalendarRow extends EventStateColumns {
 
 /** Every non-generated column; `change_seq` and `last_position` as text so no precision is lost. */
 export const ROW_COLUMNS =
-  'id, status, title, description, programme, city, country, venue, time_zone, start_value, end_value, starts_at, ends_at, cancel_reason, version, last_position::text AS last_position, change_seq::text AS change_seq, updated_at';
+  'id, status, title, description, programme, city, country, venue, time_zone, start_value, end_value, starts_at, ends_at, cancel_reason, recurrence, overrides, version, last_position::text AS last_position, change_seq::text AS change_seq, updated_at';
 
 /** The event's state as a row of either view holds it (instants in the domain's own form, so list and item agree). */
 export function stateOf(row: EventStateColumns): CalendarEventState {
@@ -52,6 +55,8 @@ export function stateOf(row: EventStateColumns): CalendarEventState {
     end: row.end_value,
     instants: { startsAt: isoInstant(row.starts_at), endsAt: isoInstant(row.ends_at) },
     cancelReason: row.cancel_reason,
+    recurrence: row.recurrence ?? null,
+    overrides: row.overrides ?? {},
   };
 }
 
@@ -66,6 +71,13 @@ export function stateColumns(s: CalendarEventState, e: Pick<StoredEvent, 'type' 
     s.status, title, description, programme, location.city, location.country, location.venue ?? null, s.timeZone,
     JSON.stringify(s.start), JSON.stringify(s.end), s.instants.startsAt, s.instants.endsAt, s.cancelReason,
   ];
+}
+
+/** The series columns of the calendar view ($ recurrence, overrides, series_ends_at) for a state. */
+export function seriesColumns(s: CalendarEventState): unknown[] {
+  if (!s.recurrence) return [null, '{}', null];
+  const end = seriesEnd(s);
+  return [JSON.stringify(s.recurrence), JSON.stringify(s.overrides), end === null ? null : new Date(end).toISOString()];
 }
 
 /** The public shape, through scheduling's own `represent`, so list items and GET :id never drift apart. */

@@ -19,6 +19,12 @@ export interface CalendarFilters {
   programme: Programme | null;
   status: StatusFilter;
   q: string | null;
+  /**
+   * Only on the calendar view: true lists single events here (a series' instances are expanded
+   * beside them, see `series`); false lists single events and series, a series matching a window
+   * its span (first start to last end) overlaps. Absent (history views): rows as they are.
+   */
+  singleEvents?: boolean;
 }
 
 export interface Keyset {
@@ -88,6 +94,18 @@ export class CalendarReadModel {
     });
   }
 
+  /**
+   * The series whose span overlaps [from, to) and that match the filters other than status
+   * (a cancelled instance of a live series must still be found), for expansion.
+   */
+  async series(f: CalendarFilters, from: string | null, to: string, cap = 5000): Promise<CalendarRow[]> {
+    const params: unknown[] = [];
+    const where = conditions({ ...f, from: null, to: null, status: 'all', singleEvents: undefined }, params);
+    where.push('recurrence IS NOT NULL', `starts_at < $${params.push(to)}::timestamptz`);
+    if (from) where.push(`coalesce(series_ends_at, 'infinity') > $${params.push(from)}::timestamptz`);
+    return this.db.query(`SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} ${clause(where)} ORDER BY starts_at, id LIMIT $${params.push(cap)}`, params);
+  }
+
   async get(id: string): Promise<CalendarRow | undefined> {
     const rows: CalendarRow[] = await this.db.query(`SELECT ${ROW_COLUMNS} FROM ${CALENDAR_TABLE} WHERE id = $1`, [id]);
     return rows[0];
@@ -122,7 +140,14 @@ export class CalendarReadModel {
 export function conditions(f: CalendarFilters, params: unknown[]): string[] {
   const c: string[] = [];
   // The GiST index on `during` answers the overlap; a missing bound is an unbounded range.
-  if (f.from || f.to) c.push(`during && tstzrange($${params.push(f.from)}::timestamptz, $${params.push(f.to)}::timestamptz, '[)')`);
+  if (f.singleEvents === true) c.push('recurrence IS NULL');
+  if ((f.from || f.to) && f.singleEvents === false) {
+    const [from, to] = [params.push(f.from), params.push(f.to)];
+    c.push(
+      `(CASE WHEN recurrence IS NULL THEN during && tstzrange($${from}::timestamptz, $${to}::timestamptz, '[)')
+        ELSE ($${to}::timestamptz IS NULL OR starts_at < $${to}::timestamptz) AND ($${from}::timestamptz IS NULL OR coalesce(series_ends_at, 'infinity') > $${from}::timestamptz) END)`,
+    );
+  } else if (f.from || f.to) c.push(`during && tstzrange($${params.push(f.from)}::timestamptz, $${params.push(f.to)}::timestamptz, '[)')`);
   if (f.country) c.push(`country = $${params.push(f.country)}`);
   if (f.city) c.push(`lower(city) = lower($${params.push(f.city)})`);
   if (f.programme) c.push(`programme = $${params.push(f.programme)}`);

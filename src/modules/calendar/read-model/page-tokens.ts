@@ -55,7 +55,7 @@ export const badCursor = (message: string) => new DomainError('invalid', 'VALIDA
 export function decodeCursor(raw: string): ListCursor | SyncCursor {
   const v = decode(raw);
   if (v && v.k === 's' && isGeneration(v.g) && isSeq(v.s)) return { k: 's', g: v.g, s: v.s };
-  if (v && v.k === 'l' && typeof v.f === 'string' && typeof v.t === 'string' && !Number.isNaN(Date.parse(v.t)) && typeof v.i === 'string' && isUuid(v.i) && isGeneration(v.g) && isSeq(v.s)) {
+  if (v && v.k === 'l' && typeof v.f === 'string' && typeof v.t === 'string' && !Number.isNaN(Date.parse(v.t)) && typeof v.i === 'string' && isUuid(v.i.replace(/_\d{8}(T\d{6}Z)?$/, '')) && isGeneration(v.g) && isSeq(v.s)) {
     return { k: 'l', f: v.f, t: v.t, i: v.i, g: v.g, s: v.s };
   }
   throw badCursor('is not a cursor this API issued; start again without it');

@@ -10,7 +10,7 @@ import { ReminderScheduler } from './reminder.scheduler';
 import { EVENTS_TABLE, LEAD_TIMES_TABLE, NOTICES_TABLE, PLAN_TABLE, REMINDER_PLAN_PROJECTION, REMINDER_SUBSCRIPTIONS_TABLE } from './tables';
 
 interface EventTiming {
-  status: 'scheduled' | 'cancelled';
+  status: 'scheduled' | 'cancelled' | 'series';
   start_value: EventTime;
   time_zone: string;
   starts_at: Date;
@@ -64,6 +64,21 @@ export class ReminderPlanProjection implements Projection {
     // The runner applies each event once; this guards a replay into a non-empty table.
     if (current && current.version >= stored.version) return;
     if (!current && e.type !== 'EventScheduled') throw new Error(`${e.type} before EventScheduled`);
+    // Recurring series get no reminders or notices yet: reminders per instance need a rolling
+    // horizon, and planning the series' first start alone would send stale ones (a moved or
+    // cancelled instance). The row is kept (status 'series') so later events find it.
+    if (e.type === 'EventScheduled' && e.data.recurrence) {
+      const timing = this.timing(e.data.start, e.data.end, e.data.timeZone, stored.version);
+      await ctx.tx.query(
+        `INSERT INTO ${events} (event_id, status, start_value, time_zone, starts_at, ends_at, version) VALUES ($1, 'series', $2::jsonb, $3, $4, $5, $6)`,
+        [id, JSON.stringify(timing.start_value), timing.time_zone, timing.starts_at, timing.ends_at, timing.version],
+      );
+      return;
+    }
+    if (current?.status === 'series') {
+      await ctx.tx.query(`UPDATE ${events} SET version = $2 WHERE event_id = $1`, [id, stored.version]);
+      return;
+    }
 
     switch (e.type) {
       case 'EventScheduled': {

@@ -474,7 +474,7 @@ describe('CalendarEvent: input limits', () => {
 describe('CalendarEvent: evolve', () => {
   it('starts absent with nothing known', () => {
     expect(initialState).toEqual({
-      status: 'absent', details: null, timeZone: 'UTC', start: null, end: null, instants: null, cancelReason: null,
+      status: 'absent', details: null, timeZone: 'UTC', start: null, end: null, instants: null, cancelReason: null, recurrence: null, overrides: {},
     });
   });
 
@@ -487,6 +487,8 @@ describe('CalendarEvent: evolve', () => {
       end: { date: '2013-10-25' },
       instants: { startsAt: '2013-10-21T15:00:00Z', endsAt: '2013-10-25T15:00:00Z' },
       cancelReason: null,
+      recurrence: null,
+      overrides: {},
     });
   });
 

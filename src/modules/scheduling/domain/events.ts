@@ -20,7 +20,7 @@ export interface EventDetails {
 /** The CalendarEvent stream's events: names and fields are contract (docs/architecture.md, Events). */
 export type EventScheduled = {
   type: 'EventScheduled';
-  data: EventDetails & { timeZone: string; start: EventTime; end: EventTime };
+  data: EventDetails & { timeZone: string; start: EventTime; end: EventTime; recurrence?: string[] };
 };
 export type EventRescheduled = {
   type: 'EventRescheduled';
@@ -29,9 +29,36 @@ export type EventRescheduled = {
 export type EventDetailsChanged = { type: 'EventDetailsChanged'; data: Partial<EventDetails> };
 export type EventCancelled = { type: 'EventCancelled'; data: { reason: string } };
 
-export type CalendarEventEvent = EventScheduled | EventRescheduled | EventDetailsChanged | EventCancelled;
+/** The rule of the whole series (RFC 5545 RRULE/EXDATE/RDATE lines). */
+export type RecurrenceChanged = { type: 'RecurrenceChanged'; data: { recurrence: string[]; reason: string | null } };
+/** One instance, named by its start as the rule made it, moved. */
+export type OccurrenceRescheduled = {
+  type: 'OccurrenceRescheduled';
+  data: { originalStart: EventTime; start: EventTime; end: EventTime; reason: string | null };
+};
+export type OccurrenceDetailsChanged = { type: 'OccurrenceDetailsChanged'; data: { originalStart: EventTime } & Partial<EventDetails> };
+export type OccurrenceCancelled = { type: 'OccurrenceCancelled'; data: { originalStart: EventTime; reason: string } };
+
+export type CalendarEventEvent =
+  | EventScheduled
+  | EventRescheduled
+  | EventDetailsChanged
+  | EventCancelled
+  | RecurrenceChanged
+  | OccurrenceRescheduled
+  | OccurrenceDetailsChanged
+  | OccurrenceCancelled;
 export type CalendarEventEventType = CalendarEventEvent['type'];
-export const CALENDAR_EVENT_TYPES: CalendarEventEventType[] = ['EventScheduled', 'EventRescheduled', 'EventDetailsChanged', 'EventCancelled'];
+export const CALENDAR_EVENT_TYPES: CalendarEventEventType[] = [
+  'EventScheduled',
+  'EventRescheduled',
+  'EventDetailsChanged',
+  'EventCancelled',
+  'RecurrenceChanged',
+  'OccurrenceRescheduled',
+  'OccurrenceDetailsChanged',
+  'OccurrenceCancelled',
+];
 
 export const calendarEventStream = (id: string): string => `calendar-event-${id}`;
 export const CALENDAR_EVENT_STREAM_PREFIX = 'calendar-event-';

@@ -1,10 +1,10 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { PROGRAMMES, Programme } from '../domain/events';
 import type { EventTime } from '../domain/time';
 import { AllDayTime, TimedTime, eventTime } from '../event-representation.schemas';
 import { IsEventTime } from './event-time.validator';
-import { ApiExtraModels } from '@nestjs/swagger';
+import { ApiExtraModels, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIanaTimeZone } from './time-zone.validator';
 
 export class LocationDto {
@@ -56,6 +56,20 @@ export class ScheduleEventDto {
 
   @IsEventTime() @eventTime({ date: '2013-10-25' }, 'the last day (all-day, inclusive) or the end time; the same form as start')
   end!: EventTime;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'a recurring series: one RFC 5545 RRULE (FREQ DAILY, WEEKLY, MONTHLY or YEARLY; INTERVAL, COUNT ≤ 730, UNTIL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, WKST) and any EXDATE/RDATE lines, expanded at start\'s wall clock in timeZone',
+    example: ['RRULE:FREQ=WEEKLY;BYDAY=TU', 'EXDATE;TZID=Europe/Berlin:20261013T090000'],
+  })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(2000, { each: true })
+  recurrence?: string[];
+}
+
+export class SplitSeriesDto {
+  /** Optional client-chosen id of the new series, so a retry does not split twice. */
+  @IsOptional() @IsUUID()
+  id?: string;
 }
 
 export class ChangeEventDetailsDto {

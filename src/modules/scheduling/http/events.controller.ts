@@ -9,7 +9,10 @@ import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
 import { eventView } from '../../../events/envelope';
 import { AuthenticatedRequest, Roles } from '../../../common/http/access';
-import { eventIdParam } from '../../../common/http/params';
+import { eventIdParam, eventOrInstanceParam } from '../../../common/http/params';
+import { ChangeOccurrenceCommand } from '../occurrences/change-occurrence.command';
+import { SplitSeriesCommand } from '../occurrences/split-series.command';
+import { occurrenceOf, resolveOriginalStart } from '../domain/calendar-event';
 import type { CalendarEventOutcome } from '../calendar-event.command';
 import { CancelEventCommand } from '../cancel-event/cancel-event.command';
 import { ChangeEventDetailsCommand } from '../change-event-details/change-event-details.command';
@@ -17,8 +20,8 @@ import { GetEventHistoryQuery } from '../get-event-history/get-event-history.que
 import { resolveTimeZone } from '../places/time-zone.resolver';
 import { RescheduleEventCommand } from '../reschedule-event/reschedule-event.command';
 import { ScheduleEventCommand } from '../schedule-event/schedule-event.command';
-import { CancelEventDto, ChangeEventDetailsDto, RescheduleEventDto, ScheduleEventDto } from './dto';
-import { EventRepresentation, represent } from '../event-representation';
+import { CancelEventDto, ChangeEventDetailsDto, RescheduleEventDto, ScheduleEventDto, SplitSeriesDto } from './dto';
+import { EventRepresentation, represent, representOccurrence } from '../event-representation';
 
 
 
@@ -51,6 +54,7 @@ export class EventsController {
           timeZone,
           start: dto.start,
           end: dto.end,
+          ...(dto.recurrence === undefined ? {} : { recurrence: dto.recurrence }),
         },
         { metadata: commandMetadata(req), newStream: dto.id === undefined },
       ),
@@ -62,8 +66,14 @@ export class EventsController {
   @Patch(':id')
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the new state (unchanged when nothing changed); `ETag`, `X-Log-Position`' })
-  async change(@Param('id') id: string, @Body() dto: ChangeEventDetailsDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const out = await this.commands.execute(new ChangeEventDetailsCommand(eventIdParam(id), dto, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
+  async change(@Param('id') rawId: string, @Body() dto: ChangeEventDetailsDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const { id, instanceToken } = eventOrInstanceParam(rawId);
+    const ctx = { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) };
+    if (instanceToken) {
+      const out = await this.commands.execute(new ChangeOccurrenceCommand(id, { kind: 'change-occurrence-details', originalStart: { instanceToken }, ...dto }, ctx));
+      return this.replyOccurrence(res, out, instanceToken);
+    }
+    const out = await this.commands.execute(new ChangeEventDetailsCommand(id, dto, ctx));
     return this.reply(res, out);
   }
 
@@ -71,10 +81,15 @@ export class EventsController {
   @HttpCode(200)
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the new state; `ETag`, `X-Log-Position`' })
-  async reschedule(@Param('id') id: string, @Body() dto: RescheduleEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const out = await this.commands.execute(
-      new RescheduleEventCommand(eventIdParam(id), { start: dto.start, end: dto.end, timeZone: dto.timeZone, reason: dto.reason ?? null }, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }),
-    );
+  async reschedule(@Param('id') rawId: string, @Body() dto: RescheduleEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const { id, instanceToken } = eventOrInstanceParam(rawId);
+    const ctx = { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) };
+    const body = { start: dto.start, end: dto.end, timeZone: dto.timeZone, reason: dto.reason ?? null };
+    if (instanceToken) {
+      const out = await this.commands.execute(new ChangeOccurrenceCommand(id, { kind: 'reschedule-occurrence', originalStart: { instanceToken }, ...body }, ctx));
+      return this.replyOccurrence(res, out, instanceToken);
+    }
+    const out = await this.commands.execute(new RescheduleEventCommand(id, body, ctx));
     return this.reply(res, out);
   }
 
@@ -82,8 +97,27 @@ export class EventsController {
   @HttpCode(200)
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the cancelled event; `ETag`, `X-Log-Position`' })
-  async cancel(@Param('id') id: string, @Body() dto: CancelEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const out = await this.commands.execute(new CancelEventCommand(eventIdParam(id), { reason: dto.reason }, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
+  async cancel(@Param('id') rawId: string, @Body() dto: CancelEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const { id, instanceToken } = eventOrInstanceParam(rawId);
+    const ctx = { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) };
+    if (instanceToken) {
+      const out = await this.commands.execute(new ChangeOccurrenceCommand(id, { kind: 'cancel-occurrence', originalStart: { instanceToken }, reason: dto.reason }, ctx));
+      return this.replyOccurrence(res, out, instanceToken);
+    }
+    const out = await this.commands.execute(new CancelEventCommand(id, { reason: dto.reason }, ctx));
+    return this.reply(res, out);
+  }
+
+  /** "This and following": the series ends before the instance; a new series starts at it. */
+  @Post(':id/split')
+  @Roles('staff')
+  @ApiCreatedResponse({ type: EventSchema, description: 'the new series; `Location`, `ETag: "1"`, `X-Log-Position`' })
+  async split(@Param('id') rawId: string, @Body() dto: SplitSeriesDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const { id, instanceToken } = eventOrInstanceParam(rawId);
+    if (!instanceToken) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'split takes an instance id (<eventId>_<original start>)');
+    const newId = dto.id?.toLowerCase() ?? randomUUID();
+    const out = await this.commands.execute(new SplitSeriesCommand(id, instanceToken, newId, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
+    res.status(201).location(`/v1/events/${newId}`);
     return this.reply(res, out);
   }
 
@@ -95,6 +129,15 @@ export class EventsController {
     const events = await this.queries.execute(new GetEventHistoryQuery(id));
     if (events.length === 0) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
     return { id, items: events.map(eventView) };
+  }
+
+  private replyOccurrence(res: Response, out: CalendarEventOutcome, instanceToken: string): EventRepresentation {
+    res.setHeader('ETag', etagOf(out.version));
+    res.setHeader('X-Log-Position', out.position);
+    const originalStart = resolveOriginalStart(out.state, { instanceToken });
+    const occurrence = originalStart && occurrenceOf(out.state, originalStart);
+    if (!occurrence) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such instance');
+    return representOccurrence(out.id, out.state, occurrence, out.version);
   }
 
   private reply(res: Response, out: CalendarEventOutcome): EventRepresentation {
