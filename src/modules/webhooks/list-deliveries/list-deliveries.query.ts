@@ -1,15 +1,9 @@
 import { Query } from '@nestjs/cqrs';
+import type { DeliveryAttempt } from '../endpoints.repository';
 
-export interface DeliveryView {
+/** One attempt as admins read it: the recorded attempt, with its time as an ISO instant. */
+export interface DeliveryView extends DeliveryAttempt {
   id: string;
-  eventId: string;
-  position: string;
-  eventType: string;
-  attempt: number;
-  ok: boolean;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
   attemptedAt: string;
 }
 
