@@ -91,22 +91,6 @@ export abstract class EventStore {
     return (await this.locate(position)).checkpoint;
   }
 
-  /** How many events of the filter lie after a checkpoint, and when the oldest of them was recorded (lag). */
-  async countAfter(after: LogCheckpoint, filter: LogFilter): Promise<{ events: number; oldest: Date | null }> {
-    let events = 0;
-    let oldest: Date | null = null;
-    for (let from = after; ; ) {
-      const batch = await this.readAll(from, 1000);
-      if (batch.length === 0) return { events, oldest };
-      for (const e of batch) {
-        if (!matchesFilter(e, filter)) continue;
-        events++;
-        if (!oldest || e.recordedAt < oldest) oldest = e.recordedAt;
-      }
-      from = checkpointOf(batch[batch.length - 1]);
-    }
-  }
-
   /**
    * The checkpoint of the newest readable event (LOG_START for an empty log): a new consumer
    * that starts there sees every event committed after it and none before.
@@ -123,8 +107,8 @@ export abstract class EventStore {
   /** The newest readable checkpoint and the highest position committed. */
   abstract head(): Promise<{ position: string; recordedAt: Date | null }>;
 
-  /** Committed events after a checkpoint (in flight or not): a consumer's lag. */
-  abstract lagAfter(after: LogCheckpoint): Promise<LogLag>;
+  /** Committed events after a checkpoint (behind transactions in flight or not), of the filter when given: a consumer's lag. */
+  abstract lagAfter(after: LogCheckpoint, filter?: LogFilter): Promise<LogLag>;
 
   /** Whether any committed event lies after a checkpoint. */
   abstract hasAfter(after: LogCheckpoint): Promise<boolean>;

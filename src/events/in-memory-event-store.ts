@@ -1,6 +1,6 @@
 import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
 import { checkpointOf, compareCheckpoints } from './envelope';
-import { AppendListener, AppendResult, EventStore, LogLag, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
+import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, ReadStreamOptions, WrongExpectedVersionError, matchesFilter } from './event-store.port';
 import { ChainedEvent, GENESIS_HASH, chainEvents } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
 
@@ -87,8 +87,8 @@ export class InMemoryEventStore extends EventStore {
     return stream.filter((h) => compareCheckpoints(checkpointOf(h), from) >= 0 && compareCheckpoints(checkpointOf(h), to) <= 0).map((h) => this.toStored(h));
   }
 
-  async lagAfter(after: LogCheckpoint): Promise<LogLag> {
-    const behind = this.log.events.filter((h) => compareCheckpoints(checkpointOf(h), after) > 0);
+  async lagAfter(after: LogCheckpoint, filter: LogFilter = {}): Promise<LogLag> {
+    const behind = this.log.events.filter((h) => compareCheckpoints(checkpointOf(h), after) > 0 && matchesFilter(h, filter));
     const oldest = behind.reduce<number | null>((min, h) => Math.min(min ?? Infinity, Date.parse(h.recordedAt)), null);
     return { events: behind.length, oldest: oldest === null ? null : new Date(oldest) };
   }

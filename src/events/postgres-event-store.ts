@@ -315,7 +315,7 @@ export class PostgresEventStore extends EventStore {
     return rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position } : { transactionId: '0', position: '0' };
   }
 
-  override async countAfter(after: LogCheckpoint, filter: LogFilter): Promise<{ events: number; oldest: Date | null }> {
+  async lagAfter(after: LogCheckpoint, filter: LogFilter = {}): Promise<LogLag> {
     const { sql, params } = filterSql(filter, 3);
     const rows: { events: number; oldest: Date | null }[] = await this.db.query(
       `SELECT count(*)::int AS events, min(e.recorded_at) AS oldest FROM events e
@@ -330,14 +330,6 @@ export class PostgresEventStore extends EventStore {
       'SELECT e.position::text AS position, e.recorded_at FROM events e ORDER BY e.position DESC LIMIT 1',
     );
     return { position: rows[0]?.position ?? '0', recordedAt: rows[0]?.recorded_at ?? null };
-  }
-
-  async lagAfter(after: LogCheckpoint): Promise<LogLag> {
-    const rows: { events: number; oldest: Date | null }[] = await this.db.query(
-      'SELECT count(*)::int AS events, min(e.recorded_at) AS oldest FROM events e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)',
-      [after.transactionId, after.position],
-    );
-    return rows[0];
   }
 
   async hasAfter(after: LogCheckpoint): Promise<boolean> {

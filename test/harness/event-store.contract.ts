@@ -186,6 +186,8 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
         expect(await store.count()).toBe(before + 3);
         await expect(store.lagAfter(checkpointOf(events[0]))).resolves.toEqual({ events: 2, oldest: events[1].recordedAt });
         await expect(store.lagAfter(checkpointOf(events[2]))).resolves.toEqual({ events: 0, oldest: null });
+        await expect(store.lagAfter(checkpointOf(events[0]), { types: ['C'] })).resolves.toEqual({ events: 1, oldest: events[2].recordedAt });
+        await expect(store.lagAfter(checkpointOf(events[0]), { streamPrefix: 'no-such-' })).resolves.toEqual({ events: 0, oldest: null });
         await expect(store.hasAfter(checkpointOf(events[1]))).resolves.toBe(true);
         await expect(store.hasAfter(checkpointOf(events[2]))).resolves.toBe(false);
       });

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Redis from 'ioredis';
-import { freePort } from './redis-server';
+import { freePort, ping } from './redis-server';
 import { waitFor } from './wait';
 
 const run = promisify(execFile);
@@ -83,17 +82,6 @@ export class TestRedisCluster {
 async function cli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run('redis-cli', ['-p', String(port), ...args]);
   return stdout.trim();
-}
-
-async function ping(port: number): Promise<boolean> {
-  const c = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } finally {
-    c.disconnect();
-  }
 }
 
 /**

@@ -16,6 +16,18 @@ export async function freePort(): Promise<number> {
 }
 
 /** A private redis-server for fault tests: it can be stopped and started again on its port. */
+/** True once a Redis server answers PING on `port` (one attempt, no retries). */
+export async function ping(port: number): Promise<boolean> {
+  const c = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    return (await c.ping()) === 'PONG';
+  } finally {
+    c.disconnect();
+  }
+}
+
 export class TestRedis {
   private proc?: ChildProcess;
   constructor(readonly port: number) {}
@@ -32,16 +44,7 @@ export class TestRedis {
 
   async start(): Promise<void> {
     this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitFor(`redis on ${this.port}`, async () => {
-      const c = new Redis({ port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      c.on('error', () => undefined);
-      try {
-        await c.connect();
-        return (await c.ping()) === 'PONG';
-      } finally {
-        c.disconnect();
-      }
-    });
+    await waitFor(`redis on ${this.port}`, () => ping(this.port));
   }
 
   async stop(): Promise<void> {

@@ -26,7 +26,7 @@ export class WebhookStats {
     const [endpoints, counts] = await Promise.all([this.endpoints.list(), this.counters.read()]);
     const out: EndpointStats[] = [];
     for (const e of endpoints) {
-      const lag = await this.store.countAfter(e.cursor, { streamPrefix: CALENDAR_EVENT_STREAM_PREFIX, types: e.eventTypes });
+      const lag = await this.store.lagAfter(e.cursor, { streamPrefix: CALENDAR_EVENT_STREAM_PREFIX, types: e.eventTypes });
       out.push({
         id: e.id,
         status: e.status,

@@ -54,7 +54,7 @@ export class DeliverJob implements HandlesJob<DeliverJobPayload> {
         if (await this.waker.isDirty(id)) continue;
         // Committed events not yet readable sit behind an older transaction still in flight:
         // wait a moment for it rather than leave them to the sweep (they are never skipped).
-        if (Date.now() < waitUntil && (await this.store.countAfter(e.cursor, filter)).events > 0) {
+        if (Date.now() < waitUntil && (await this.store.lagAfter(e.cursor, filter)).events > 0) {
           await new Promise((r) => setTimeout(r, 5));
           continue;
         }
