@@ -25,6 +25,8 @@ export interface TestSmtp {
   beforeAccept?: (mail: ReceivedMail) => Promise<void>;
   /** When the listener last saw a transaction (a message or a refused MAIL FROM), epoch ms. */
   lastActivityAt: number;
+  /** Connection errors the listener saw (a client gone mid-transaction), for diagnostics. */
+  connectionErrors: string[];
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     messages: [],
     refused: 0,
     lastActivityAt: Date.now(),
+    connectionErrors: [],
     refuse: (code = 451) => void (refusing = code),
     accept: () => void (refusing = null),
     rejectRecipient: (address) => void rejected.add(address.toLowerCase()),
@@ -74,6 +77,9 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       });
     },
   });
+  // A client that drops its connection mid-transaction (a killed service) makes smtp-server emit
+  // 'error' on the server; unheard, that would crash the test file after its tests passed.
+  server.on('error', (err: Error) => state.connectionErrors.push(err.message));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   state.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   return state;

@@ -55,6 +55,8 @@ async function startInbox(): Promise<Inbox> {
       stream.resume();
     },
   });
+  // A sender dropping its connection mid-transaction makes smtp-server emit 'error'; unheard, it would end the bench.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   inbox.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   inbox.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
