@@ -78,6 +78,8 @@ const schema = z
       if (!list.length || list.some((n) => !Number.isFinite(n) || n < 0)) ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of seconds' });
       return list;
     }),
+    /** Days a webhook delivery attempt is kept for `GET …/deliveries`; older ones are deleted by the sweep. */
+    WEBHOOKS_ATTEMPTS_RETENTION_DAYS: z.coerce.number().min(0.0001).max(3650).default(30),
     /** A delivery attempt that has no response within this is a failure. */
     WEBHOOKS_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
     /** Seconds a process gets to drain on SIGTERM before it exits anyway. */

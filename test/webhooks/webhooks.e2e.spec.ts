@@ -165,6 +165,29 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
     expect((await http(t.baseUrl, 'DELETE', `/v1/admin/webhooks/${ep.id}`, { token: admin })).status).toBe(204);
   });
 
+  it('delivery attempts past WEBHOOKS_ATTEMPTS_RETENTION_DAYS (30) are deleted by the sweep; recent ones stay listed', async () => {
+    const rx = await receiver();
+    const ep = await register(rx.url);
+    await schedule();
+    await schedule();
+    const listed = async () => (await http<{ items: { id: string; eventId: string }[] }>(t.baseUrl, 'GET', `/v1/admin/webhooks/${ep.id}/deliveries`, { token: admin })).body.items;
+    const attempts = await waitFor('both schedules delivered and recorded', async () => {
+      const items = await listed();
+      return items.length === 2 && items;
+    });
+    // One attempt made 31 days ago, one 29 days ago; a third stays as it is.
+    const [older, newer] = attempts;
+    await t.db.dataSource.query(`UPDATE webhook_deliveries SET attempted_at = now() - interval '31 days' WHERE id = $1`, [older.id]);
+    await t.db.dataSource.query(`UPDATE webhook_deliveries SET attempted_at = now() - interval '29 days' WHERE id = $1`, [newer.id]);
+    const c = await schedule();
+    await waitFor('the third schedule delivered', () => rx.accepted().some((r) => body(r).data.eventId === c));
+    await waitFor('the 31-day-old attempt deleted by a sweep', async () => (await listed()).every((d) => d.id !== older.id));
+    const left = await listed();
+    expect(left.map((d) => d.id)).toContain(newer.id);
+    expect(left).toHaveLength(2);
+    expect((await http(t.baseUrl, 'DELETE', `/v1/admin/webhooks/${ep.id}`, { token: admin })).status).toBe(204);
+  });
+
   it('only the chosen event types, when an endpoint names some', async () => {
     const rx = await receiver();
     const ep = await register(rx.url, { eventTypes: ['EventCancelled'] });

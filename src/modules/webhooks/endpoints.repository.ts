@@ -191,6 +191,17 @@ export class EndpointsRepository {
     });
   }
 
+  /** Deletes delivery attempts older than `days`, a bounded chunk at a time; returns how many went. */
+  async pruneAttempts(days: number, chunk = 10_000): Promise<number> {
+    const rows = returned(await this.db.query(
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries WHERE attempted_at < now() - make_interval(secs => $1 * 86400) LIMIT $2
+       ) RETURNING id`,
+      [days, chunk],
+    ));
+    return rows.length;
+  }
+
   async deliveries(endpointId: string, limit: number, before?: string): Promise<DeliveryRow[]> {
     return this.db.query(
       // Qualified: a bare ORDER BY id would sort by the text alias ('10' < '9').
