@@ -50,7 +50,11 @@ export class ProjectionRebuilder {
     private readonly store: EventStore,
   ) {}
 
-  async rebuild(name: string, opts: { verify?: boolean; batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<RebuildReport> {
+  /**
+   * `onProgress` is awaited after each replayed batch: a caller may hold the rebuild there (the
+   * race test holds it between the replay and the swap while the live model moves on).
+   */
+  async rebuild(name: string, opts: { verify?: boolean; batchSize?: number; onProgress?: (done: number, total: number) => void | Promise<void> } = {}): Promise<RebuildReport> {
     const p = this.registry.get(name);
     if (!p) throw new UnknownProjectionError(name);
     const started = Date.now();
@@ -66,7 +70,7 @@ export class ProjectionRebuilder {
       const r = await this.runner.runBatch(p, 'rebuild', batchSize);
       done += r.read;
       if (done > expected) expected = await total();
-      opts.onProgress?.(done, expected);
+      await opts.onProgress?.(done, expected);
       if (r.read < batchSize) break;
     }
 
@@ -93,7 +97,7 @@ export class ProjectionRebuilder {
       return { checkpoint: target, differences: diffs, live: liveEvents };
     });
     if (live.length && p.afterCommit) await p.afterCommit(live);
-    opts.onProgress?.(done, Math.max(done, expected));
+    await opts.onProgress?.(done, Math.max(done, expected));
     const report: RebuildReport = { projection: name, events: done, seconds: (Date.now() - started) / 1000, checkpoint, verified: Boolean(opts.verify), differences };
     this.logger.log({ ...report, differences: differences.length }, 'projection rebuilt and swapped');
     return report;
