@@ -23,7 +23,8 @@ interface KeyRow {
   state: 'pending' | 'done';
   status: number | null;
   headers: Record<string, string> | null;
-  body: unknown;
+  /** The body as the JSON text that was sent (null: none). */
+  body: string | null;
 }
 
 /**
@@ -91,7 +92,8 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
           for (const [k, v] of Object.entries(prior.headers ?? {})) res.setHeader(k, v);
           res.setHeader('Idempotent-Replayed', 'true');
           res.status(prior.status ?? 200);
-          return of(prior.body);
+          // Parsed from the text that was sent: serialised again, it is the same bytes (key order included).
+          return of(prior.body === null ? null : (JSON.parse(prior.body) as unknown));
         }
         return next.handle().pipe(
           // The record is written before the response leaves, so a client that saw the
@@ -133,7 +135,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
       if (v !== undefined) headers[h] = String(v);
     }
     await this.db.query(
-      `UPDATE idempotency_keys SET state = 'done', status = $3, headers = $4::jsonb, body = $5::jsonb WHERE principal = $1 AND key = $2`,
+      `UPDATE idempotency_keys SET state = 'done', status = $3, headers = $4::jsonb, body = $5 WHERE principal = $1 AND key = $2`,
       [principal, key, res.statusCode, JSON.stringify(headers), JSON.stringify(body ?? null)],
     );
   }
