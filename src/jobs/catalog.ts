@@ -26,12 +26,14 @@ export const JOBS = {
     send: 'send',
   },
   reminders: {
-    /** Delayed, one per (event, lead time, start): fans a reminder out at due time; id `due-<sha256>`. */
+    /** Delayed, one per (event or series instance, lead time, start): fans a reminder out at due time; id `due-<sha256>`. */
     due: 'due',
     /** One per (event, version): 'updated'/'cancelled' notices to matching subscribers; id `notice-<event>-v<n>`. */
     notice: 'notice',
     /** Repeatable safety net: re-adds due and notice jobs an after-commit step lost (same ids: no-ops otherwise). */
     replan: 'replan',
+    /** Repeatable (hourly): moves each recurring series' rolling horizon on and plans the instances it brings in. */
+    extendHorizon: 'extend-horizon',
   },
   subscriptions: {
     /** One per sign-up (POST /v1/subscriptions), its request sealed: looks the address up and sends the confirmation. */

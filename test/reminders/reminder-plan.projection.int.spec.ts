@@ -43,16 +43,84 @@ const PLAN = `SELECT event_id, lead_time, due_at, start_at, event_version, statu
 const NOTICES = 'SELECT event_id, event_version, kind, start_at FROM reminder_notices ORDER BY event_id, event_version';
 
 describe('reminder-plan projection', () => {
-  it('a recurring series plans no reminder and no notice, before or after a subscription, a reschedule, a change or a cancel (none per instance yet)', async () => {
-    const id = randomUUID();
-    const series = { ...scheduled(id), data: { ...scheduled(id).data, recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'] } };
-    await spec
-      .given(...subscriber(['PT1H']), series, rescheduled(id, '2026-03-11T10:00'), calendar(id, 'EventDetailsChanged', { title: 'Weekly forum' }))
-      .when(calendar(id, 'EventCancelled', { reason: 'ended' }), ...subscriber(['P1D'], '2026-02-01T00:00:00Z'))
-      .then(async ({ rows }) => {
-        expect(await rows(PLAN)).toEqual([]);
-        expect(await rows(NOTICES)).toEqual([]);
-      });
+  describe('a recurring series', () => {
+    // Weekly on Tuesdays at 10:00 Seoul (01:00Z) from 6 January 2026, scheduled at 00:03Z on
+    // 1 January (after the subscriber's two events): its horizon runs to 2 February 00:03Z
+    // (P30D + 2 days), so 6, 13, 20 and 27 January are planned and 3 February is not yet.
+    const weekly = (id: string, recurrence = ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10']) => ({
+      ...scheduled(id, '2026-01-06T10:00'),
+      data: { ...scheduled(id, '2026-01-06T10:00').data, recurrence },
+    });
+    const SERIES_PLAN = `SELECT occurrence, lead_time, due_at, start_at, event_version, status, replaced_start_at FROM reminder_plan ORDER BY occurrence, lead_time`;
+    const SERIES_NOTICES = 'SELECT event_version, kind, start_at, ends_at, occurrence FROM reminder_notices ORDER BY event_version';
+    const row = (day: string, over: object = {}) => ({
+      occurrence: `2026-01-${day}T10:00:00`, lead_time: 'PT1H', due_at: new Date(`2026-01-${day}T00:00:00Z`), start_at: new Date(`2026-01-${day}T01:00:00Z`),
+      event_version: 1, status: 'planned', replaced_start_at: null, ...over,
+    });
+
+    it('plans each instance within the rolling horizon (longest lead time plus margin), none beyond it', async () => {
+      const id = randomUUID();
+      await spec
+        .given(...subscriber(['PT1H']))
+        .when(weekly(id))
+        .then(async ({ rows }) => {
+          expect(await rows(SERIES_PLAN)).toEqual([row('06'), row('13'), row('20'), row('27')]);
+          expect(await rows('SELECT status, horizon_until FROM reminder_events')).toEqual([{ status: 'series', horizon_until: new Date('2026-02-02T00:03:00Z') }]);
+          expect(await rows(NOTICES)).toEqual([]);
+        });
+    });
+
+    it('an instance moved moves its own rows; one cancelled cancels its own and records a notice for that date only', async () => {
+      const id = randomUUID();
+      await spec
+        .given(...subscriber(['PT1H']), weekly(id))
+        .when(
+          calendar(id, 'OccurrenceRescheduled', { originalStart: { dateTime: '2026-01-13T10:00:00' }, start: { dateTime: '2026-01-14T15:00' }, end: { dateTime: '2026-01-14T16:00' }, reason: null }),
+          calendar(id, 'OccurrenceCancelled', { originalStart: { dateTime: '2026-01-20T10:00:00' }, reason: 'holiday' }),
+        )
+        .then(async ({ rows }) => {
+          expect(await rows(SERIES_PLAN)).toEqual([
+            row('06'),
+            row('13', { due_at: new Date('2026-01-14T05:00:00Z'), start_at: new Date('2026-01-14T06:00:00Z'), event_version: 2, replaced_start_at: new Date('2026-01-13T01:00:00Z') }),
+            row('20', { status: 'cancelled', event_version: 3 }),
+            row('27'),
+          ]);
+          expect(await rows(SERIES_NOTICES)).toEqual([
+            { event_version: 2, kind: 'updated', start_at: new Date('2026-01-14T06:00:00Z'), ends_at: new Date('2026-01-14T07:00:00Z'), occurrence: '2026-01-13T10:00:00' },
+            { event_version: 3, kind: 'cancelled', start_at: new Date('2026-01-20T01:00:00Z'), ends_at: new Date('2026-01-20T03:00:00Z'), occurrence: '2026-01-20T10:00:00' },
+          ]);
+        });
+    });
+
+    it('a rule change drops the instances it no longer makes; cancelling the series cancels every row ahead and records one notice about the series', async () => {
+      const id = randomUUID();
+      await spec
+        .given(...subscriber(['PT1H']), weekly(id))
+        .when(
+          calendar(id, 'RecurrenceChanged', { recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=3'], reason: null }, '2026-01-02T00:00:00Z'),
+          calendar(id, 'EventCancelled', { reason: 'ended' }, '2026-01-15T00:00:00Z'),
+        )
+        .then(async ({ rows }) => {
+          // The 6th and 13th were behind the cancel (recorded on the 15th) and stay as they were.
+          expect(await rows(SERIES_PLAN)).toEqual([row('06'), row('13'), row('20', { status: 'cancelled', event_version: 3 }), row('27', { status: 'cancelled', event_version: 2 })]);
+          expect((await rows<{ kind: string; occurrence: string | null }>(SERIES_NOTICES)).map((n) => [n.kind, n.occurrence])).toEqual([
+            ['updated', null],
+            ['cancelled', null],
+          ]);
+        });
+    });
+
+    it('a lead time coming into use plans the instances between the confirmation and the horizon', async () => {
+      const id = randomUUID();
+      await spec
+        .given(weekly(id))
+        .when(...subscriber(['P1D'], '2026-01-10T00:00:00Z'))
+        .thenRows(`SELECT occurrence, lead_time, due_at FROM reminder_plan ORDER BY occurrence`, [
+          { occurrence: '2026-01-13T10:00:00', lead_time: 'P1D', due_at: new Date('2026-01-12T01:00:00Z') },
+          { occurrence: '2026-01-20T10:00:00', lead_time: 'P1D', due_at: new Date('2026-01-19T01:00:00Z') },
+          { occurrence: '2026-01-27T10:00:00', lead_time: 'P1D', due_at: new Date('2026-01-26T01:00:00Z') },
+        ]);
+    });
   });
 
   it('plans one row per lead time in use by a confirmed subscription, due that long before the start', async () => {

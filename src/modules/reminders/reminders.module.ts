@@ -5,7 +5,9 @@ import { EventEmailComposer, CancelledEmailRenderer, ReminderEmailRenderer, Upda
 import { DueJob } from './jobs/due.job';
 import { FanOut } from './jobs/fan-out';
 import { NoticeJob } from './jobs/notice.job';
+import { ExtendHorizonJob, ExtendHorizonScheduler } from './jobs/extend-horizon.job';
 import { ReplanJob, ReplanScheduler } from './jobs/replan.job';
+import { HorizonExtender } from './planning/horizon.extender';
 import { ReminderPlanProjection } from './planning/reminder-plan.projection';
 import { ReminderPlanReader } from './planning/reminder-plan.read';
 import { ReminderScheduler } from './planning/reminder.scheduler';
@@ -20,11 +22,11 @@ import { ReminderScheduler } from './planning/reminder.scheduler';
 })
 export class RemindersModule {}
 
-/** Worker role: the due/notice/replan jobs and the email renderers of 'reminder', 'updated', 'cancelled'. */
+/** Worker role: the due/notice/replan/extend-horizon jobs and the email renderers of 'reminder', 'updated', 'cancelled'. */
 @Module({
   imports: [RemindersModule, CalendarModule, SubscriptionsModule],
   providers: [
-    FanOut, DueJob, NoticeJob, ReplanJob, ReplanScheduler,
+    FanOut, DueJob, NoticeJob, ReplanJob, ReplanScheduler, HorizonExtender, ExtendHorizonJob, ExtendHorizonScheduler,
     EventEmailComposer, ReminderEmailRenderer, UpdatedEmailRenderer, CancelledEmailRenderer,
   ],
 })

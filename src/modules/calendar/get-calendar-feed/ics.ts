@@ -5,7 +5,7 @@ import { boundedMemo } from '../../../common/memo';
 import { occurrenceOf } from '../../scheduling/domain/calendar-event';
 import { occurrenceTimeFromKey } from '../../scheduling/domain/recurrence';
 import { type EventTime, isAllDay } from '../../scheduling/domain/time';
-import { type CalendarRow, stateOf } from '../read-model/calendar-row';
+import { type CalendarRow, occurrenceRow, stateOf } from '../read-model/calendar-row';
 
 /** Clients re-fetch the feed this often (REFRESH-INTERVAL and X-PUBLISHED-TTL). */
 export const FEED_TTL_SECONDS = 3600;
@@ -59,11 +59,14 @@ export function renderFeed(rows: CalendarRow[], o: FeedOptions): string {
 /** An original start as an RFC 5545 value of the series' form (the zone is the series' TZID). */
 const icalValue = (t: EventTime): string => (isAllDay(t) ? t.date : withSeconds(t.dateTime)).replace(/[-:]/g, '');
 
+/** RECURRENCE-ID of an instance: its original start, in the series' form and zone. */
+export const recurrenceIdOf = (originalStart: EventTime): string => (isAllDay(originalStart) ? originalStart.date : withSeconds(originalStart.dateTime));
+
 /**
  * A series: one VEVENT with its RRULE/EXDATE/RDATE lines (a cancelled instance as one more
  * EXDATE), and each changed instance as a VEVENT with the same UID and its RECURRENCE-ID.
  */
-function seriesVevents(r: CalendarRow, baseUrl: string): ICalEventData[] {
+export function seriesVevents(r: CalendarRow, baseUrl: string): ICalEventData[] {
   const state = stateOf(r);
   const lines = [...(r.recurrence ?? [])];
   const changed: ICalEventData[] = [];
@@ -76,21 +79,8 @@ function seriesVevents(r: CalendarRow, baseUrl: string): ICalEventData[] {
       lines.push(`EXDATE${zone}:${icalValue(originalStart)}`);
       continue;
     }
-    const instance: CalendarRow = {
-      ...r,
-      title: o.details.title,
-      description: o.details.description,
-      city: o.details.location.city,
-      country: o.details.location.country,
-      venue: o.details.location.venue,
-      start_value: o.start,
-      end_value: o.end,
-      starts_at: new Date(o.instants.startsAt),
-      ends_at: new Date(o.instants.endsAt),
-      recurrence: null,
-    };
-    const recurrenceId = isAllDay(originalStart) ? originalStart.date : withSeconds(originalStart.dateTime);
-    changed.push({ ...vevent(instance, baseUrl), recurrenceId });
+    const instance = occurrenceRow(r, key)!;
+    changed.push({ ...vevent(instance, baseUrl), recurrenceId: recurrenceIdOf(originalStart) });
   }
   return [{ ...vevent(r, baseUrl), repeating: lines.join('\n') }, ...changed];
 }

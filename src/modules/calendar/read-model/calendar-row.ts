@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../../events/envelope';
-import { type CalendarEventState, seriesEnd } from '../../scheduling/domain/calendar-event';
+import { type CalendarEventState, occurrenceOf, seriesEnd } from '../../scheduling/domain/calendar-event';
+import { occurrenceTimeFromKey } from '../../scheduling/domain/recurrence';
 import type { Programme } from '../../scheduling/domain/events';
 import { type EventTime, isoInstant } from '../../scheduling/domain/time';
 import { EventRepresentation, represent } from '../../scheduling/event-representation';
@@ -82,3 +83,30 @@ export function seriesColumns(s: CalendarEventState): unknown[] {
 
 /** The public shape, through scheduling's own `represent`, so list items and GET :id never drift apart. */
 export const representRow = (row: CalendarRow): EventRepresentation => represent(row.id, stateOf(row), row.version);
+
+/**
+ * One instance of a series row, as a row of its own (same id and version as the series, the
+ * instance's times, details and status), or null when the series makes no instance at that
+ * original start (`occurrenceKey`). What the feed and the emails about one instance show.
+ */
+export function occurrenceRow(row: CalendarRow, occurrence: string): CalendarRow | null {
+  if (!row.recurrence) return null;
+  const o = occurrenceOf(stateOf(row), occurrenceTimeFromKey(occurrence));
+  if (!o) return null;
+  return {
+    ...row,
+    status: o.status,
+    title: o.details.title,
+    description: o.details.description,
+    programme: o.details.programme,
+    city: o.details.location.city,
+    country: o.details.location.country,
+    venue: o.details.location.venue,
+    start_value: o.start,
+    end_value: o.end,
+    starts_at: new Date(o.instants.startsAt),
+    ends_at: new Date(o.instants.endsAt),
+    cancel_reason: o.cancelReason,
+    recurrence: null,
+  };
+}

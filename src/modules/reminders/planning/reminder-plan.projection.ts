@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { StoredEvent } from '../../../events/envelope';
 import { RegisterProjection } from '../../../projections/projection.decorator';
 import type { Projection, ProjectionContext } from '../../../projections/projection';
-import { CALENDAR_EVENT_STREAM_PREFIX, CalendarEventEvent } from '../../scheduling/domain/events';
+import { CalendarEventState, evolve, initialState, occurrenceOf, seriesEnd } from '../../scheduling/domain/calendar-event';
+import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../../scheduling/domain/events';
+import { occurrenceKey } from '../../scheduling/domain/recurrence';
 import { EventTime, toInstants } from '../../scheduling/domain/time';
 import { SUBSCRIPTION_STREAM_PREFIX, SubscriptionEvent } from '../../subscriptions/domain/events';
+import { REMINDER_HORIZON_MS } from '../domain/occurrence-plan';
 import { dueAt, effectiveLeadTimes } from '../domain/reminder-timing';
 import { ReminderScheduler } from './reminder.scheduler';
+import { SeriesPlanTarget, planOccurrences, reconcileOccurrences } from './series-plan';
 import { EVENTS_TABLE, LEAD_TIMES_TABLE, NOTICES_TABLE, PLAN_TABLE, REMINDER_PLAN_PROJECTION, REMINDER_SUBSCRIPTIONS_TABLE } from './tables';
 
 interface EventTiming {
@@ -18,21 +22,43 @@ interface EventTiming {
   version: number;
 }
 
+/** A row of the projection's own event table: a series keeps its state (to expand it) and its horizon. */
+interface EventRow extends EventTiming {
+  series: CalendarEventState | null;
+  horizon_until: Date | null;
+}
+
+/** A notice's timing: the event's, or one instance's (`occurrence`). */
+interface NoticeTiming {
+  version: number;
+  starts_at: Date;
+  ends_at: Date;
+  occurrence?: string;
+}
+
+/** A series that never ends is "over" never: its notices are kept as long as any. */
+const NO_END = new Date(Date.UTC(9999, 11, 31));
+
 interface SubscriptionRow {
   lead_times: string[];
   confirmed: boolean;
   active: boolean;
 }
 
-const EVENT_TYPES = ['EventScheduled', 'EventRescheduled', 'EventDetailsChanged', 'EventCancelled'];
+const EVENT_TYPES: readonly string[] = CALENDAR_EVENT_TYPES;
 const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'SubscriptionPreferencesChanged', 'Unsubscribed', 'SubscriberErased'];
 
 /**
  * Notification planning as a projection (timing rules: docs/architecture.md, Reminders): one plan row per (event, lead time in use
  * by a confirmed subscription), moved on reschedule, cancelled on cancel; one notice row per
- * notice-worthy change. Everything is derived from the log — the event's own `recordedAt`
- * stands for "now" — so a rebuild gives the same tables and, having no afterCommit, sends
- * nothing. Delayed jobs are added after commit by the ReminderScheduler.
+ * notice-worthy change. A recurring series gets rows per instance, but only for the instances
+ * starting within its rolling horizon (the longest lead time plus a margin; the extension job
+ * moves it on). Everything here is derived from the log — the event's own `recordedAt` stands for
+ * "now" — so a replay plans the same rows and, having no afterCommit, sends nothing. Delayed jobs
+ * are added after commit by the ReminderScheduler.
+ *
+ * Batch-first: `applyBatch` is the one path (`apply` is a batch of one); a batch reads the rows
+ * of every event it touches at once and folds its events over them in log order.
  */
 @Injectable()
 @RegisterProjection()
@@ -43,11 +69,26 @@ export class ReminderPlanProjection implements Projection {
 
   constructor(private readonly scheduler: ReminderScheduler) {}
 
-  async apply(ctx: ProjectionContext, event: StoredEvent): Promise<void> {
-    if (event.streamId.startsWith(CALENDAR_EVENT_STREAM_PREFIX)) {
-      await this.applyCalendarEvent(ctx, event.streamId.slice(CALENDAR_EVENT_STREAM_PREFIX.length), event);
-    } else if (event.streamId.startsWith(SUBSCRIPTION_STREAM_PREFIX)) {
-      await this.applySubscriptionEvent(ctx, event.streamId.slice(SUBSCRIPTION_STREAM_PREFIX.length), event);
+  apply(ctx: ProjectionContext, event: StoredEvent): Promise<void> {
+    return this.applyBatch(ctx, [event]);
+  }
+
+  async applyBatch(ctx: ProjectionContext, events: StoredEvent[]): Promise<void> {
+    const ids = [...new Set(events.filter((e) => e.streamId.startsWith(CALENDAR_EVENT_STREAM_PREFIX)).map((e) => e.streamId.slice(CALENDAR_EVENT_STREAM_PREFIX.length)))];
+    const rows = new Map<string, EventRow>();
+    if (ids.length) {
+      const found: (EventRow & { event_id: string })[] = await ctx.tx.query(
+        `SELECT event_id, status, start_value, time_zone, starts_at, ends_at, version, series, horizon_until FROM ${ctx.table(EVENTS_TABLE)} WHERE event_id = ANY($1::uuid[]) ORDER BY event_id FOR UPDATE`,
+        [ids],
+      );
+      for (const { event_id, ...row } of found) rows.set(event_id, row);
+    }
+    for (const event of events) {
+      if (event.streamId.startsWith(CALENDAR_EVENT_STREAM_PREFIX)) {
+        await this.applyCalendarEvent(ctx, event.streamId.slice(CALENDAR_EVENT_STREAM_PREFIX.length), event, rows);
+      } else if (event.streamId.startsWith(SUBSCRIPTION_STREAM_PREFIX)) {
+        await this.applySubscriptionEvent(ctx, event.streamId.slice(SUBSCRIPTION_STREAM_PREFIX.length), event);
+      }
     }
   }
 
@@ -55,28 +96,21 @@ export class ReminderPlanProjection implements Projection {
     await this.scheduler.scheduleFor(events.map((e) => e.position));
   }
 
-  private async applyCalendarEvent(ctx: ProjectionContext, id: string, stored: StoredEvent): Promise<void> {
+  private async applyCalendarEvent(ctx: ProjectionContext, id: string, stored: StoredEvent, rows: Map<string, EventRow>): Promise<void> {
     const e = { type: stored.type, data: stored.data } as CalendarEventEvent;
     const events = ctx.table(EVENTS_TABLE);
-    const current = (await ctx.tx.query(`SELECT status, start_value, time_zone, starts_at, ends_at, version FROM ${events} WHERE event_id = $1 FOR UPDATE`, [id]))[0] as
-      | EventTiming
-      | undefined;
+    const current = rows.get(id);
     // The runner applies each event once; this guards a replay into a non-empty table.
     if (current && current.version >= stored.version) return;
     if (!current && e.type !== 'EventScheduled') throw new Error(`${e.type} before EventScheduled`);
-    // Recurring series get no reminders or notices yet: reminders per instance need a rolling
-    // horizon, and planning the series' first start alone would send stale ones (a moved or
-    // cancelled instance). The row is kept (status 'series') so later events find it.
-    if (e.type === 'EventScheduled' && e.data.recurrence) {
-      const timing = this.timing(e.data.start, e.data.end, e.data.timeZone, stored.version);
-      await ctx.tx.query(
-        `INSERT INTO ${events} (event_id, status, start_value, time_zone, starts_at, ends_at, version) VALUES ($1, 'series', $2::jsonb, $3, $4, $5, $6)`,
-        [id, JSON.stringify(timing.start_value), timing.time_zone, timing.starts_at, timing.ends_at, timing.version],
-      );
+    if ((e.type === 'EventScheduled' && e.data.recurrence) || current?.status === 'series') {
+      await this.applySeriesEvent(ctx, id, e, stored, current, rows);
       return;
     }
-    if (current?.status === 'series') {
+    // Only a series has instances (the domain refuses these otherwise): nothing to plan.
+    if (e.type === 'RecurrenceChanged' || e.type === 'OccurrenceRescheduled' || e.type === 'OccurrenceDetailsChanged' || e.type === 'OccurrenceCancelled') {
       await ctx.tx.query(`UPDATE ${events} SET version = $2 WHERE event_id = $1`, [id, stored.version]);
+      rows.set(id, { ...current!, version: stored.version });
       return;
     }
 
@@ -87,6 +121,7 @@ export class ReminderPlanProjection implements Projection {
           `INSERT INTO ${events} (event_id, status, start_value, time_zone, starts_at, ends_at, version) VALUES ($1, 'scheduled', $2::jsonb, $3, $4, $5, $6)`,
           [id, JSON.stringify(timing.start_value), timing.time_zone, timing.starts_at, timing.ends_at, timing.version],
         );
+        rows.set(id, { ...timing, series: null, horizon_until: null });
         await this.plan(ctx, id, timing, await this.leadTimesInUse(ctx), stored);
         return;
       }
@@ -95,9 +130,10 @@ export class ReminderPlanProjection implements Projection {
         await ctx.tx.query(`UPDATE ${events} SET start_value = $2::jsonb, time_zone = $3, starts_at = $4, ends_at = $5, version = $6 WHERE event_id = $1`, [
           id, JSON.stringify(timing.start_value), timing.time_zone, timing.starts_at, timing.ends_at, timing.version,
         ]);
+        rows.set(id, { ...current!, ...timing });
         // Move every row of the event, and plan the lead times in use it had no row for (an event
         // moved from the past into the future).
-        const existing: { lead_time: string }[] = await ctx.tx.query(`SELECT lead_time FROM ${ctx.table(PLAN_TABLE)} WHERE event_id = $1`, [id]);
+        const existing: { lead_time: string }[] = await ctx.tx.query(`SELECT lead_time FROM ${ctx.table(PLAN_TABLE)} WHERE event_id = $1 AND occurrence = ''`, [id]);
         const leadTimes = new Set([...existing.map((r) => r.lead_time), ...(await this.leadTimesInUse(ctx))]);
         await this.plan(ctx, id, timing, [...leadTimes], stored);
         await this.notice(ctx, id, 'updated', timing, stored);
@@ -105,17 +141,81 @@ export class ReminderPlanProjection implements Projection {
       }
       case 'EventDetailsChanged': {
         await ctx.tx.query(`UPDATE ${events} SET version = $2 WHERE event_id = $1`, [id, stored.version]);
+        rows.set(id, { ...current!, version: stored.version });
         // Only what a subscriber's calendar entry shows by name and place is worth an email.
         if (e.data.title !== undefined || e.data.location !== undefined) await this.notice(ctx, id, 'updated', { ...current!, version: stored.version }, stored);
         return;
       }
       case 'EventCancelled': {
         await ctx.tx.query(`UPDATE ${events} SET status = 'cancelled', version = $2 WHERE event_id = $1`, [id, stored.version]);
+        rows.set(id, { ...current!, status: 'cancelled', version: stored.version });
         await ctx.tx.query(`UPDATE ${ctx.table(PLAN_TABLE)} SET status = 'cancelled', event_version = $2, planned_position = $3 WHERE event_id = $1`, [id, stored.version, stored.position]);
         await this.notice(ctx, id, 'cancelled', { ...current!, version: stored.version }, stored);
         return;
       }
     }
+  }
+
+  /**
+   * A series: its state folded with the domain's own `evolve`, its instances ahead (up to the
+   * horizon) reconciled with their plan rows, and a notice about the instance, or the series,
+   * that changed.
+   */
+  private async applySeriesEvent(ctx: ProjectionContext, id: string, e: CalendarEventEvent, stored: StoredEvent, current: EventRow | undefined, rows: Map<string, EventRow>): Promise<void> {
+    const before = current?.series ?? initialState;
+    const after = evolve(before, e);
+    const now = stored.recordedAt.getTime();
+    const horizon = new Date(Math.max(current?.horizon_until?.getTime() ?? 0, now + REMINDER_HORIZON_MS));
+    const row: EventRow = {
+      status: 'series',
+      start_value: after.start!,
+      time_zone: after.timeZone,
+      starts_at: new Date(after.instants!.startsAt),
+      ends_at: new Date(after.instants!.endsAt),
+      version: stored.version,
+      series: after,
+      horizon_until: horizon,
+    };
+    await ctx.tx.query(
+      `INSERT INTO ${ctx.table(EVENTS_TABLE)} (event_id, status, start_value, time_zone, starts_at, ends_at, version, series, horizon_until)
+       VALUES ($1, 'series', $2::jsonb, $3, $4, $5, $6, $7::jsonb, $8)
+       ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, start_value = EXCLUDED.start_value, time_zone = EXCLUDED.time_zone, starts_at = EXCLUDED.starts_at,
+         ends_at = EXCLUDED.ends_at, version = EXCLUDED.version, series = EXCLUDED.series, horizon_until = EXCLUDED.horizon_until`,
+      [id, JSON.stringify(row.start_value), row.time_zone, row.starts_at, row.ends_at, row.version, JSON.stringify(after), horizon],
+    );
+    rows.set(id, row);
+    const target: SeriesPlanTarget = { tx: ctx.tx, planTable: ctx.table(PLAN_TABLE), eventId: id, version: stored.version, position: stored.position };
+    await reconcileOccurrences(target, after, now, horizon.getTime(), await this.leadTimesInUse(ctx));
+
+    const series: NoticeTiming = { version: stored.version, starts_at: row.starts_at, ends_at: new Date(seriesEnd(after) ?? NO_END.getTime()) };
+    const instance = (state: CalendarEventState, originalStart: EventTime): NoticeTiming | null => {
+      const o = occurrenceOf(state, originalStart);
+      return o && { version: stored.version, starts_at: new Date(o.instants.startsAt), ends_at: new Date(o.instants.endsAt), occurrence: occurrenceKey(o.originalStart) };
+    };
+    let notice: { kind: 'updated' | 'cancelled'; timing: NoticeTiming | null } | null = null;
+    switch (e.type) {
+      case 'EventRescheduled':
+      case 'RecurrenceChanged':
+        notice = { kind: 'updated', timing: series };
+        break;
+      case 'EventDetailsChanged':
+        if (e.data.title !== undefined || e.data.location !== undefined) notice = { kind: 'updated', timing: series };
+        break;
+      case 'EventCancelled':
+        notice = { kind: 'cancelled', timing: series };
+        break;
+      case 'OccurrenceRescheduled':
+        notice = { kind: 'updated', timing: instance(after, e.data.originalStart) };
+        break;
+      case 'OccurrenceDetailsChanged':
+        if (e.data.title !== undefined || e.data.location !== undefined) notice = { kind: 'updated', timing: instance(after, e.data.originalStart) };
+        break;
+      case 'OccurrenceCancelled':
+        // That date only: the instance's own start and end, and its key.
+        notice = { kind: 'cancelled', timing: instance(after, e.data.originalStart) };
+        break;
+    }
+    if (notice?.timing) await this.notice(ctx, id, notice.kind, notice.timing, stored);
   }
 
   private async applySubscriptionEvent(ctx: ProjectionContext, id: string, stored: StoredEvent): Promise<void> {
@@ -164,6 +264,15 @@ export class ReminderPlanProjection implements Projection {
       [stored.recordedAt],
     );
     for (const ev of ahead) await this.plan(ctx, ev.event_id, ev, added, stored, false);
+    // Series: their live instances between this event and their horizon.
+    const series: { event_id: string; series: CalendarEventState; horizon_until: Date; version: number }[] = await ctx.tx.query(
+      `SELECT event_id, series, horizon_until, version FROM ${ctx.table(EVENTS_TABLE)} WHERE status = 'series' AND horizon_until > $1 ORDER BY event_id`,
+      [stored.recordedAt],
+    );
+    for (const s of series) {
+      const target: SeriesPlanTarget = { tx: ctx.tx, planTable: ctx.table(PLAN_TABLE), eventId: s.event_id, version: s.version, position: stored.position };
+      await planOccurrences(target, s.series, stored.recordedAt.getTime(), s.horizon_until.getTime(), added, false);
+    }
   }
 
   /** Moves the per-lead-time counts from `before` to `after`; returns the lead times that came into use. */
@@ -194,18 +303,18 @@ export class ReminderPlanProjection implements Projection {
     await ctx.tx.query(
       `INSERT INTO ${ctx.table(PLAN_TABLE)} AS p (event_id, lead_time, due_at, start_at, event_version, status, planned_position)
        SELECT $1, lead, due, $4, $5, 'planned', $6 FROM unnest($2::text[], $3::timestamptz[]) AS x(lead, due)
-       ON CONFLICT (event_id, lead_time) DO ${replace ? `UPDATE SET due_at = EXCLUDED.due_at, start_at = EXCLUDED.start_at, event_version = EXCLUDED.event_version,
+       ON CONFLICT (event_id, occurrence, lead_time) DO ${replace ? `UPDATE SET due_at = EXCLUDED.due_at, start_at = EXCLUDED.start_at, event_version = EXCLUDED.event_version,
               status = 'planned', planned_position = EXCLUDED.planned_position,
               replaced_start_at = CASE WHEN p.status = 'planned' AND p.start_at <> EXCLUDED.start_at THEN p.start_at END` : 'NOTHING'}`,
       [id, rows.map((r) => r.lead), rows.map((r) => r.due), t.starts_at, t.version, stored.position],
     );
   }
 
-  private async notice(ctx: ProjectionContext, id: string, kind: 'updated' | 'cancelled', t: EventTiming, stored: StoredEvent): Promise<void> {
+  private async notice(ctx: ProjectionContext, id: string, kind: 'updated' | 'cancelled', t: NoticeTiming, stored: StoredEvent): Promise<void> {
     await ctx.tx.query(
-      `INSERT INTO ${ctx.table(NOTICES_TABLE)} (event_id, event_version, kind, start_at, ends_at, recorded_at, position)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, event_version) DO NOTHING`,
-      [id, t.version, kind, t.starts_at, t.ends_at, stored.recordedAt, stored.position],
+      `INSERT INTO ${ctx.table(NOTICES_TABLE)} (event_id, event_version, kind, start_at, ends_at, recorded_at, position, occurrence)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id, event_version) DO NOTHING`,
+      [id, t.version, kind, t.starts_at, t.ends_at, stored.recordedAt, stored.position, t.occurrence ?? null],
     );
   }
 

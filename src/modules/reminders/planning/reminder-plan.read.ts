@@ -10,10 +10,11 @@ import { PLAN_TABLE, PlanRow, REMINDER_PLAN_PROJECTION } from './tables';
 export class ReminderPlanReader {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async get(eventId: string, leadTime: string): Promise<PlanRow | undefined> {
+  /** The row of a single event (`occurrence` '') or of one instance of a series. */
+  async get(eventId: string, leadTime: string, occurrence = ''): Promise<PlanRow | undefined> {
     const rows: PlanRow[] = await this.db.query(
-      `SELECT event_id, lead_time, due_at, start_at, event_version, status FROM ${PLAN_TABLE} WHERE event_id = $1 AND lead_time = $2`,
-      [eventId, leadTime],
+      `SELECT event_id, occurrence, lead_time, due_at, start_at, event_version, status FROM ${PLAN_TABLE} WHERE event_id = $1 AND occurrence = $3 AND lead_time = $2`,
+      [eventId, leadTime, occurrence],
     );
     return rows[0];
   }

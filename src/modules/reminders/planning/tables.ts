@@ -8,6 +8,8 @@ export const REMINDER_PLAN_PROJECTION = 'reminder-plan';
 
 export interface PlanRow {
   event_id: string;
+  /** The instance of a series (its original start's key); '' for a single event. */
+  occurrence: string;
   lead_time: string;
   due_at: Date;
   start_at: Date;
@@ -21,4 +23,12 @@ export interface NoticeRow {
   kind: 'updated' | 'cancelled';
   start_at: Date;
   ends_at: Date;
+  /** The one instance the notice is about; null: the whole event or series. */
+  occurrence: string | null;
 }
+
+/**
+ * Plan rows an extension of the horizon added (not a log event): the extension job asserts their
+ * jobs itself, so no log position's after-commit picks them up.
+ */
+export const EXTENDED_POSITION = '0';

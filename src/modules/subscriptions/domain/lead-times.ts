@@ -3,7 +3,8 @@ import { Duration } from 'luxon';
 export const DEFAULT_LEAD_TIMES = ['P1D'] as const;
 export const MAX_LEAD_TIMES = 5;
 const MIN_MS = 5 * 60 * 1000;
-const MAX_MS = 30 * 24 * 60 * 60 * 1000;
+/** The longest lead time (P30D): reminder planning looks this far ahead, plus a margin. */
+export const MAX_LEAD_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
  * Why a lead time is refused, or null when it is fine (contract: ISO-8601, PT5M..P30D).
@@ -15,7 +16,7 @@ export function leadTimeError(value: string): string | null {
   if (!d.isValid) return `"${value}" is not an ISO-8601 duration (e.g. PT30M, PT2H, P1D)`;
   if (d.years || d.months || d.quarters) return `"${value}": use days, hours or minutes, not months or years`;
   const ms = d.toMillis();
-  if (ms < MIN_MS || ms > MAX_MS) return `"${value}" must be between PT5M and P30D`;
+  if (ms < MIN_MS || ms > MAX_LEAD_MS) return `"${value}" must be between PT5M and P30D`;
   return null;
 }
 

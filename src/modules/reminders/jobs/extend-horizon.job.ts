@@ -1,0 +1,58 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import { JOBS, QUEUES } from '../../../jobs/catalog';
+import { HandlesJob, JobHandler } from '../../../jobs/job-handler';
+import { HorizonExtender } from '../planning/horizon.extender';
+
+export const EXTEND_HORIZON_EVERY_MS = 3600_000;
+export const EXTEND_HORIZON_SCHEDULER_ID = 'reminders-extend-horizon';
+
+/** Payload of `reminders/extend-horizon`: nothing but the moment, taken when the job runs. */
+export type ExtendHorizonPayload = Record<string, never>;
+
+/**
+ * Repeatable: moves every recurring series' reminder horizon on, so instances are planned a
+ * little over the longest lead time ahead and never years ahead. One scheduler id, so however
+ * many workers assert it, one job runs per period.
+ */
+@Injectable()
+@JobHandler(QUEUES.reminders, JOBS.reminders.extendHorizon)
+export class ExtendHorizonJob implements HandlesJob<ExtendHorizonPayload> {
+  constructor(private readonly extender: HorizonExtender) {}
+
+  handle(_job: Job<ExtendHorizonPayload>): Promise<{ series: number; planned: number }> {
+    return this.extender.extend();
+  }
+}
+
+/** Keeps the repeatable job scheduled (worker role), and runs it once at start (a rebuild may have left horizons short). */
+@Injectable()
+export class ExtendHorizonScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ExtendHorizonScheduler.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(@InjectQueue(QUEUES.reminders) private readonly queue: Queue) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensure();
+    this.timer = setInterval(() => void this.ensure(), EXTEND_HORIZON_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  private async ensure(): Promise<void> {
+    try {
+      await this.queue.upsertJobScheduler(
+        EXTEND_HORIZON_SCHEDULER_ID,
+        { every: EXTEND_HORIZON_EVERY_MS, immediately: true },
+        { name: JOBS.reminders.extendHorizon, data: {}, opts: { removeOnComplete: true, removeOnFail: true } },
+      );
+    } catch (err) {
+      this.logger.warn({ err }, 'could not schedule the reminder horizon extension (Redis down?); retrying later');
+    }
+  }
+}
