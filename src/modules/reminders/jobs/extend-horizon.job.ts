@@ -48,7 +48,7 @@ export class ExtendHorizonScheduler implements OnApplicationBootstrap, OnApplica
     try {
       await this.queue.upsertJobScheduler(
         EXTEND_HORIZON_SCHEDULER_ID,
-        { every: EXTEND_HORIZON_EVERY_MS, immediately: true },
+        { every: EXTEND_HORIZON_EVERY_MS },
         { name: JOBS.reminders.extendHorizon, data: {}, opts: { removeOnComplete: true, removeOnFail: true } },
       );
     } catch (err) {
