@@ -150,6 +150,38 @@ describe('recurring events over HTTP', () => {
     expect(history.body.items.map((e) => e.type)).toEqual(['EventScheduled', 'OccurrenceRescheduled', 'OccurrenceCancelled', 'OccurrenceDetailsChanged', 'RecurrenceChanged']);
     expect(history.body.items[2].data).toEqual({ originalStart: { dateTime: '2026-10-27T09:00:00' }, reason: 'holiday' });
 
+    // The audit calendar as of before the cancel lists the series as its instances in the window
+    // (the moved one at its new time, the later-cancelled one still scheduled), and as of now
+    // the series cut by the split, without the cancelled instance.
+    const position = split.headers.get('x-log-position')!;
+    const audit = async (asOf: string) => {
+      const r = await http<{ items: (EventBody & { lastChange: { type: string } })[] }>(t.baseUrl, 'GET', `/v1/audit/calendar?asOf=${encodeURIComponent(asOf)}&from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z&city=Berlin`, {
+        token: auditor, headers: { 'X-Min-Log-Position': position },
+      });
+      expect(r.status).toBe(200);
+      return r.body.items.filter((i) => i.recurringEventId === id);
+    };
+    const asThen = await audit(beforeCancel);
+    expect(asThen.map((i) => [i.startsAt, i.status])).toEqual([
+      ['2026-10-06T07:00:00Z', 'scheduled'],
+      ['2026-10-13T07:00:00Z', 'scheduled'],
+      ['2026-10-21T09:00:00Z', 'scheduled'],
+      ['2026-10-27T08:00:00Z', 'scheduled'],
+      ['2026-11-03T08:00:00Z', 'scheduled'],
+      ['2026-11-10T08:00:00Z', 'scheduled'],
+      ['2026-11-17T08:00:00Z', 'scheduled'],
+      ['2026-11-24T08:00:00Z', 'scheduled'],
+    ]);
+    expect(asThen[2]).toMatchObject({ id: `${id}_20261020T070000Z`, originalStart: { dateTime: '2026-10-20T09:00:00' }, lastChange: { type: 'OccurrenceRescheduled' } });
+    const asNow = await audit(new Date().toISOString());
+    expect(asNow.map((i) => [i.startsAt, i.title])).toEqual([
+      ['2026-10-06T07:00:00Z', 'Weekly briefing'],
+      ['2026-10-13T07:00:00Z', 'Weekly briefing'],
+      ['2026-10-21T09:00:00Z', 'Weekly briefing'],
+      ['2026-11-03T08:00:00Z', 'Special briefing'],
+      ['2026-11-10T08:00:00Z', 'Weekly briefing'],
+    ]);
+
     // As of before the cancel, the instance was still scheduled.
     const then = await get(`/v1/events/${id}_20261027T080000Z?asOf=${beforeCancel}`, auditor);
     expect(then.status).toBe(200);

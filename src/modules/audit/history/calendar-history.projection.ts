@@ -4,7 +4,7 @@ import { RegisterProjection } from '../../../projections/projection.decorator';
 import { type Projection, type ProjectionContext, byStream } from '../../../projections/projection';
 import { CalendarEventState, evolve, initialState } from '../../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../../scheduling/domain/events';
-import { stateColumns, stateOf } from '../../calendar/read-model/calendar-row';
+import { seriesColumns, stateColumns, stateOf } from '../../calendar/read-model/calendar-row';
 import { HISTORY_COLUMNS, HISTORY_PROJECTION, HISTORY_TABLE, HistoryRow } from './history-row';
 
 /**
@@ -35,8 +35,8 @@ export class CalendarHistoryProjection implements Projection {
     }
     await ctx.tx.query(
       `INSERT INTO ${table} (id, version, valid_from, valid_to, status, title, description, programme, city, country, venue, time_zone,
-                             start_value, end_value, starts_at, ends_at, cancel_reason, event_type, actor, position)
-       VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18, $19)`,
+                             start_value, end_value, starts_at, ends_at, cancel_reason, event_type, actor, position, recurrence, overrides, series_ends_at)
+       VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb, $22)`,
       [id, event.version, event.recordedAt, ...values(state, event)],
     );
   }
@@ -85,18 +85,20 @@ export class CalendarHistoryProjection implements Projection {
 /** One version row as jsonb_to_recordset reads it (see applyBatch). */
 const RECORD_TYPE = `id uuid, version integer, valid_from timestamptz, valid_to timestamptz, status text, title text, description text, programme text,
   city text, country char(2), venue text, time_zone text, start_value jsonb, end_value jsonb, starts_at timestamptz, ends_at timestamptz,
-  cancel_reason text, event_type text, actor text, position bigint`;
+  cancel_reason text, event_type text, actor text, position bigint, recurrence jsonb, overrides jsonb, series_ends_at timestamptz`;
 const RECORD_COLUMNS = RECORD_TYPE.split(',').map((c) => c.trim().split(' ')[0]).join(', ');
 
 function record(id: string, e: StoredEvent, s: CalendarEventState): Record<string, unknown> {
-  const [status, title, description, programme, city, country, venue, timeZone, start, end, startsAt, endsAt, cancelReason, type, actor, position] = values(s, e);
+  const [status, title, description, programme, city, country, venue, timeZone, start, end, startsAt, endsAt, cancelReason, type, actor, position, recurrence, overrides, seriesEndsAt] = values(s, e);
   return {
     id, version: e.version, valid_from: e.recordedAt.toISOString(), valid_to: null, status, title, description, programme, city, country, venue,
     time_zone: timeZone, start_value: JSON.parse(start as string), end_value: JSON.parse(end as string), starts_at: startsAt, ends_at: endsAt,
     cancel_reason: cancelReason, event_type: type, actor, position,
+    recurrence: recurrence === null ? null : JSON.parse(recurrence as string), overrides: JSON.parse(overrides as string), series_ends_at: seriesEndsAt,
   };
 }
 
 function values(s: CalendarEventState, e: StoredEvent): unknown[] {
-  return [...stateColumns(s, e), e.type, e.metadata.actor ?? null, e.position];
+  // A series' lines, changed instances and end, as the calendar view keeps them: as-of reads expand it.
+  return [...stateColumns(s, e), e.type, e.metadata.actor ?? null, e.position, ...seriesColumns(s)];
 }

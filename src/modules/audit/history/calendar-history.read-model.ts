@@ -20,4 +20,17 @@ export class CalendarHistoryReadModel {
     if (after) where.push(`(starts_at, id) > ($${params.push(after.startsAt)}::timestamptz, $${params.push(after.id)}::uuid)`);
     return this.db.query(`SELECT ${HISTORY_COLUMNS} FROM ${HISTORY_TABLE} WHERE ${where.join(' AND ')} ORDER BY starts_at, id LIMIT $${params.push(limit + 1)}`, params);
   }
+
+  /**
+   * The series' versions valid at `asOf` whose span overlaps [from, to) and that match the
+   * filters other than status (a cancelled instance of a live series must still be found), for
+   * expansion; as CalendarReadModel.series does on the calendar view.
+   */
+  async seriesAsOf(asOf: Date, f: CalendarFilters, from: string | null, to: string, cap = 5000): Promise<HistoryRow[]> {
+    const params: unknown[] = [asOf];
+    const where = ['recorded @> $1::timestamptz', ...conditions({ ...f, from: null, to: null, status: 'all', singleEvents: undefined }, params)];
+    where.push('recurrence IS NOT NULL', `starts_at < $${params.push(to)}::timestamptz`);
+    if (from) where.push(`coalesce(series_ends_at, 'infinity') > $${params.push(from)}::timestamptz`);
+    return this.db.query(`SELECT ${HISTORY_COLUMNS} FROM ${HISTORY_TABLE} WHERE ${where.join(' AND ')} ORDER BY starts_at, id LIMIT $${params.push(cap)}`, params);
+  }
 }

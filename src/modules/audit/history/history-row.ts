@@ -16,4 +16,4 @@ export interface HistoryRow extends EventStateColumns {
 }
 
 export const HISTORY_COLUMNS =
-  'id, version, valid_from, valid_to, status, title, description, programme, city, country, venue, time_zone, start_value, end_value, starts_at, ends_at, cancel_reason, event_type, actor, position::text AS position';
+  'id, version, valid_from, valid_to, status, title, description, programme, city, country, venue, time_zone, start_value, end_value, starts_at, ends_at, cancel_reason, recurrence, overrides, event_type, actor, position::text AS position';

@@ -56,7 +56,8 @@ export class HorizonExtender {
       if (moved === 0) break;
       series += moved;
       planned += rows.length;
-      await this.scheduler.add(rows, [], now);
+      // Delays count from the real clock, whatever `now` the horizon was measured from.
+      await this.scheduler.add(rows, [], new Date());
       if (moved < SERIES_PER_TRANSACTION) break;
     }
     if (series) this.logger.log({ series, planned, until: until.toISOString() }, 'reminder horizon extended');
