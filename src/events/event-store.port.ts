@@ -19,6 +19,14 @@ export interface AppendResult {
   events: StoredEvent[];
 }
 
+/** One stream's part of a multi-stream append. */
+export interface StreamAppend {
+  streamId: string;
+  /** The stream's version the caller decided on (0 for a new stream). */
+  expectedVersion: number;
+  events: NewEvent[];
+}
+
 /** Narrows a global read to some events (e.g. a webhook endpoint's calendar events of chosen types). */
 export interface LogFilter {
   /** Only streams whose id starts with this (e.g. `calendar-event-`). */
@@ -59,6 +67,14 @@ export abstract class EventStore {
    * (0 for a new stream); any other version is a WrongExpectedVersionError, never an overwrite.
    */
   abstract append(streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult>;
+
+  /**
+   * Appends to several (distinct) streams in one transaction: all of them, or none when any
+   * stream's version is not the expected one (that stream's WrongExpectedVersionError). One
+   * decision that changes two aggregates (a series split in two) is never half recorded.
+   * Results in the order of `appends`; listeners are told of each after the commit.
+   */
+  abstract appendMany(appends: StreamAppend[], metadata: EventMetadata): Promise<AppendResult[]>;
 
   abstract readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
 

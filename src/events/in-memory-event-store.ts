@@ -1,6 +1,6 @@
 import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
 import { checkpointOf, compareCheckpoints } from './envelope';
-import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, ReadStreamOptions, WrongExpectedVersionError, matchesFilter } from './event-store.port';
+import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, ReadStreamOptions, StreamAppend, WrongExpectedVersionError, matchesFilter } from './event-store.port';
 import { ChainedEvent, GENESIS_HASH, chainEvents } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
 
@@ -38,28 +38,38 @@ export class InMemoryEventStore extends EventStore {
   }
 
   async append(streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('append needs at least one event');
-    // No await from here to the end: the check and the write are one atomic step.
-    const stream = this.log.streams.get(streamId) ?? [];
-    const last = stream[stream.length - 1];
-    const actual = last?.version ?? 0;
-    if (actual !== expectedVersion) {
-      for (const l of this.conflictListeners) l();
-      throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
+    return (await this.appendMany([{ streamId, expectedVersion, events }], metadata))[0];
+  }
+
+  async appendMany(appends: StreamAppend[], metadata: EventMetadata): Promise<AppendResult[]> {
+    if (appends.length === 0 || appends.some((a) => a.events.length === 0)) throw new Error(appends.length === 1 ? 'append needs at least one event' : 'appendMany needs at least one event per stream');
+    if (new Set(appends.map((a) => a.streamId)).size !== appends.length) throw new Error('appendMany takes each stream once');
+    // No await from here to the end: every check, then every write, is one atomic step.
+    for (const a of appends) {
+      const stream = this.log.streams.get(a.streamId) ?? [];
+      const actual = stream[stream.length - 1]?.version ?? 0;
+      if (actual !== a.expectedVersion) {
+        for (const l of this.conflictListeners) l();
+        throw new WrongExpectedVersionError(a.streamId, a.expectedVersion, actual);
+      }
     }
     const recordedAt = new Date();
-    const versioned = events.map((e) => ({ type: e.type, schemaVersion: this.upcasters.currentVersion(e.type), data: copy(e.data) }));
     const transactionId = String(++this.log.transactions);
-    const held = chainEvents(streamId, expectedVersion, last?.hash ?? GENESIS_HASH, versioned, copy(metadata), recordedAt).map(
-      (c, i): Held => ({ ...c, transactionId, position: String(this.log.events.length + i + 1) }),
-    );
-    this.log.events.push(...held);
-    this.log.streams.set(streamId, [...stream, ...held]);
-    const stored = held.map((h) => this.toStored(h));
-    const result = { version: expectedVersion + events.length, position: stored[stored.length - 1].position, events: stored };
+    const results = appends.map(({ streamId, expectedVersion, events }) => {
+      const stream = this.log.streams.get(streamId) ?? [];
+      const last = stream[stream.length - 1];
+      const versioned = events.map((e) => ({ type: e.type, schemaVersion: this.upcasters.currentVersion(e.type), data: copy(e.data) }));
+      const held = chainEvents(streamId, expectedVersion, last?.hash ?? GENESIS_HASH, versioned, copy(metadata), recordedAt).map(
+        (c, i): Held => ({ ...c, transactionId, position: String(this.log.events.length + i + 1) }),
+      );
+      this.log.events.push(...held);
+      this.log.streams.set(streamId, [...stream, ...held]);
+      const stored = held.map((h) => this.toStored(h));
+      return { version: expectedVersion + events.length, position: stored[stored.length - 1].position, events: stored };
+    });
     // After the commit, never awaited, as the Postgres store does.
-    for (const l of this.listeners) void Promise.resolve().then(() => l(result)).catch(() => undefined);
-    return result;
+    for (const result of results) for (const l of this.listeners) void Promise.resolve().then(() => l(result)).catch(() => undefined);
+    return results;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
-import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, LogTransaction, ReadStreamOptions, WrongExpectedVersionError } from './event-store.port';
+import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, LogTransaction, ReadStreamOptions, StreamAppend, WrongExpectedVersionError } from './event-store.port';
 import { ChainedEvent, GENESIS_HASH, chainEvents } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
 
@@ -94,6 +94,46 @@ export class PostgresEventStore extends EventStore {
         .catch((err: unknown) => this.logger.warn({ err, streamId }, 'append listener failed; the periodic sweep will catch up'));
     }
     return result;
+  }
+
+  /**
+   * Outside the group commit: its own transaction, each stream's head read and checked inside
+   * it (the unique (stream_id, version) index still settles a race with another process).
+   */
+  async appendMany(appends: StreamAppend[], metadata: EventMetadata): Promise<AppendResult[]> {
+    if (appends.length === 0 || appends.some((a) => a.events.length === 0)) throw new Error('appendMany needs at least one event per stream');
+    if (new Set(appends.map((a) => a.streamId)).size !== appends.length) throw new Error('appendMany takes each stream once');
+    let results: AppendResult[];
+    try {
+      results = await this.db.transaction(async (tx) => {
+        const out: AppendResult[] = [];
+        // The version check reads the head even of a new stream: inside one transaction a unique
+        // violation would abort it, and the caller must learn which stream was taken.
+        for (const a of appends) out.push(await this.appendIn(tx, a.streamId, a.expectedVersion, a.events, metadata, true));
+        return out;
+      });
+    } catch (err) {
+      const refused = isUniqueViolation(err, 'events_stream_version_key') ? await this.movedStream(appends) : err instanceof WrongExpectedVersionError ? err : null;
+      if (refused) for (const l of this.conflictListeners) l();
+      throw refused ?? err;
+    }
+    for (const result of results) {
+      for (const listener of this.listeners) {
+        Promise.resolve()
+          .then(() => listener(result))
+          .catch((e: unknown) => this.logger.warn({ err: e }, 'append listener failed; the periodic sweep will catch up'));
+      }
+    }
+    return results;
+  }
+
+  /** After a lost race (another process took a version first; nothing was written): the stream that moved. */
+  private async movedStream(appends: StreamAppend[]): Promise<WrongExpectedVersionError | null> {
+    for (const a of appends) {
+      const actual = await this.streamVersion(a.streamId);
+      if (actual !== a.expectedVersion) return new WrongExpectedVersionError(a.streamId, a.expectedVersion, actual);
+    }
+    return null;
   }
 
   private async drain(): Promise<void> {
@@ -226,9 +266,9 @@ export class PostgresEventStore extends EventStore {
     }
   }
 
-  private async appendIn(tx: EntityManager, streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata): Promise<AppendResult> {
+  private async appendIn(tx: EntityManager, streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata, readHead = false): Promise<AppendResult> {
     const last: { version: number; hash: string }[] =
-      expectedVersion === 0 ? [] : await tx.query('SELECT version, hash FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1', [streamId]);
+      expectedVersion === 0 && !readHead ? [] : await tx.query('SELECT version, hash FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1', [streamId]);
     const actual = last[0]?.version ?? 0;
     if (actual !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
 

@@ -144,6 +144,47 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
       });
     });
 
+    describe('appends to several streams at once', () => {
+      it('writes every stream or none: a stale version of one stream refuses the whole append, naming that stream', async () => {
+        const [a, b] = [stream(), stream()];
+        await store.append(b, 0, [{ type: 'B1', data: {} }], meta());
+        const err = await refusal(store.appendMany([{ streamId: a, expectedVersion: 0, events: [{ type: 'A1', data: {} }] }, { streamId: b, expectedVersion: 0, events: [{ type: 'B2', data: {} }] }], meta()));
+        expect(err).toBeInstanceOf(WrongExpectedVersionError);
+        expect(err).toMatchObject({ streamId: b, expectedVersion: 0, actualVersion: 1 });
+        await expect(store.readStream(a)).resolves.toEqual([]);
+        expect((await store.readStream(b)).map((e) => e.type)).toEqual(['B1']);
+      });
+
+      it('chains and numbers each stream on its own, in one transaction, one result per stream in order', async () => {
+        const [a, b] = [stream(), stream()];
+        await store.append(a, 0, [{ type: 'A1', data: {} }], meta());
+        const results = await store.appendMany(
+          [{ streamId: b, expectedVersion: 0, events: [{ type: 'B1', data: { n: 1 } }] }, { streamId: a, expectedVersion: 1, events: [{ type: 'A2', data: {} }, { type: 'A3', data: {} }] }],
+          meta(),
+        );
+        expect(results.map((r) => [r.version, r.events.map((e) => e.type)])).toEqual([[1, ['B1']], [3, ['A2', 'A3']]]);
+        expect(new Set(results.flatMap((r) => r.events.map((e) => e.transactionId))).size).toBe(1);
+        const [sa, sb] = [await store.readStream(a), await store.readStream(b)];
+        expect(sa.map((e) => e.version)).toEqual([1, 2, 3]);
+        expect(sa[1].prevHash).toBe(sa[0].hash);
+        expect(sb[0].prevHash).toBe(GENESIS_HASH);
+        expect(BigInt(results[1].position)).toBeGreaterThan(BigInt(results[0].position));
+      });
+
+      it('of two concurrent multi-stream appends at the same versions exactly one wins, whole', async () => {
+        const [a, b] = [stream(), stream()];
+        const attempt = (w: number) => store.appendMany([{ streamId: a, expectedVersion: 0, events: [{ type: 'A', data: { w } }] }, { streamId: b, expectedVersion: 0, events: [{ type: 'B', data: { w } }] }], meta());
+        const results = await Promise.allSettled([attempt(1), attempt(2)]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+        expect(lost.reason).toBeInstanceOf(WrongExpectedVersionError);
+        const [sa, sb] = [await store.readStream(a), await store.readStream(b)];
+        expect(sa).toHaveLength(1);
+        expect(sb).toHaveLength(1);
+        expect(sa[0].data).toEqual(sb[0].data);
+      });
+    });
+
     describe('the global log', () => {
       it('reads every stream in one order, the order of the appends, and pages through it without gaps or repeats', async () => {
         const [a, b] = [stream(), stream()];

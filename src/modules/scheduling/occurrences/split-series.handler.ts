@@ -1,30 +1,41 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { aggregate } from '../../../events/aggregate';
-import { EventStore } from '../../../events/event-store.port';
+import { VersionMismatchError, aggregate } from '../../../events/aggregate';
+import { EventStore, WrongExpectedVersionError } from '../../../events/event-store.port';
 import type { CalendarEventOutcome } from '../calendar-event.command';
-import { CalendarEventRepository } from '../calendar-event.repository';
-import { calendarEventDecider, occurrenceOf, resolveOriginalStart, seriesTiming } from '../domain/calendar-event';
-import { eventCancelled, eventNotFound, instanceNotInSeries, notRecurring, splitAtFirstInstance } from '../domain/errors';
+import { calendarEventDecider, decide, evolve, initialState, occurrenceOf, resolveOriginalStart, seriesTiming } from '../domain/calendar-event';
+import type { CalendarEventCommand } from '../domain/commands';
+import { eventAlreadyExists, eventCancelled, eventNotFound, instanceNotInSeries, notRecurring, splitAtFirstInstance } from '../domain/errors';
 import { calendarEventStream } from '../domain/events';
 import { instanceOf, splitRecurrence } from '../domain/recurrence';
 import { SplitSeriesCommand } from './split-series.command';
 
+/** Attempts when another writer changed the series meanwhile (without If-Match the split is decided again). */
+const MAX_ATTEMPTS = 20;
+
 /**
- * Two streams, so two appends: the new series first (a retry with the same Idempotency-Key, or
- * the same new id, finds it), then the old series' rule is cut. If the second append fails the
- * request fails and may be retried; the new series' id is then already taken (409), which the
- * client sees, so nothing is silently duplicated.
+ * "This and following" changes two streams: the new series is scheduled and the old series'
+ * rule is cut before the instance. Both are decided on the state just read and appended in ONE
+ * transaction (EventStore.appendMany), so the log never holds one half of a split.
  */
 @CommandHandler(SplitSeriesCommand)
 export class SplitSeriesHandler implements ICommandHandler<SplitSeriesCommand> {
-  constructor(
-    private readonly store: EventStore,
-    private readonly events: CalendarEventRepository,
-  ) {}
+  constructor(private readonly store: EventStore) {}
 
   async execute(c: SplitSeriesCommand): Promise<CalendarEventOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(c);
+      } catch (err) {
+        // Another writer moved the series: decide again on its new state (If-Match: the client's conflict).
+        if (!(err instanceof WrongExpectedVersionError) || err.streamId !== calendarEventStream(c.id) || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private async attempt(c: SplitSeriesCommand): Promise<CalendarEventOutcome> {
     const { state, version } = await aggregate(this.store, calendarEventStream(c.id), calendarEventDecider);
     if (state.status === 'absent') throw eventNotFound();
+    if (c.ctx.ifMatch !== undefined && c.ctx.ifMatch !== version) throw new VersionMismatchError(c.ctx.ifMatch, version);
     if (state.status === 'cancelled') throw eventCancelled();
     const series = seriesTiming(state);
     if (!series) throw notRecurring();
@@ -35,19 +46,20 @@ export class SplitSeriesHandler implements ICommandHandler<SplitSeriesCommand> {
     if (!lines) throw splitAtFirstInstance();
     // The new series keeps the series' own times and details (not one instance's override).
     const first = instanceOf(series, occurrence.originalStart);
-    const created = await this.events.execute(
-      c.newId,
-      {
-        kind: 'schedule',
-        ...state.details!,
-        timeZone: state.timeZone,
-        start: first.start,
-        end: first.end,
-        recurrence: lines.after,
-      },
-      { metadata: c.ctx.metadata },
-    );
-    await this.events.execute(c.id, { kind: 'change-recurrence', recurrence: lines.before, reason: `split: continued as ${c.newId}` }, { metadata: c.ctx.metadata, ifMatch: c.ctx.ifMatch ?? version });
-    return created;
+    const schedule: CalendarEventCommand = { kind: 'schedule', ...state.details!, timeZone: state.timeZone, start: first.start, end: first.end, recurrence: lines.after };
+    const created = decide(initialState, schedule);
+    const cut = decide(state, { kind: 'change-recurrence', recurrence: lines.before, reason: `split: continued as ${c.newId}` });
+    const appends = [{ streamId: calendarEventStream(c.newId), expectedVersion: 0, events: created }, ...(cut.length ? [{ streamId: calendarEventStream(c.id), expectedVersion: version, events: cut }] : [])];
+    let results;
+    try {
+      results = await this.store.appendMany(appends, c.ctx.metadata);
+    } catch (err) {
+      if (err instanceof WrongExpectedVersionError && err.streamId === calendarEventStream(c.newId)) throw eventAlreadyExists();
+      if (err instanceof WrongExpectedVersionError && c.ctx.ifMatch !== undefined) throw new VersionMismatchError(c.ctx.ifMatch, err.actualVersion);
+      throw err;
+    }
+    // X-Log-Position: the later of the two, so a read that waits for it sees both halves.
+    const position = results.map((r) => r.position).reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b));
+    return { id: c.newId, state: created.reduce(evolve, initialState), version: results[0].version, position, changed: true };
   }
 }
