@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import ICAL from 'ical.js';
 import ical, { VEvent } from 'node-ical';
 import { TestApp, http, startTestApp } from '../support/app';
 
@@ -35,6 +36,25 @@ const briefing = (recurrence: string[]) => ({
   end: { dateTime: '2026-10-06T10:00' },
   recurrence,
 });
+
+/** The instances of `uid` that ical.js's recurrence expansion makes of a feed, as [startsAt, endsAt, title] overlapping [from, to). */
+function icalJsInstances(feed: string, uid: string, from: number, to: number): [string, string, string][] {
+  const cal = new ICAL.Component(ICAL.parse(feed));
+  for (const tz of cal.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(new ICAL.Timezone(tz));
+  const vevents = cal.getAllSubcomponents('vevent').filter((v) => v.getFirstPropertyValue('uid') === uid);
+  const master = new ICAL.Event(vevents.find((v) => !v.hasProperty('recurrence-id')));
+  for (const v of vevents.filter((x) => x.hasProperty('recurrence-id'))) master.relateException(new ICAL.Event(v));
+  const instant = (t: ICAL.Time) => t.toJSDate().toISOString().replace('.000Z', 'Z');
+  const out: [string, string, string][] = [];
+  const it = master.iterator();
+  for (let next = it.next(), n = 0; next && n < 1000; next = it.next(), n++) {
+    const d = master.getOccurrenceDetails(next);
+    if (d.startDate.toJSDate().getTime() >= to) break;
+    if (d.endDate.toJSDate().getTime() > from) out.push([instant(d.startDate), instant(d.endDate), d.item.summary]);
+  }
+  // An exception moved earlier than its original start's neighbours comes in original order: sort as the listing does.
+  return out.sort((a, b) => a[0].localeCompare(b[0]));
+}
 
 describe('recurring events over HTTP', () => {
   let t: TestApp;
@@ -251,5 +271,12 @@ describe('recurring events over HTTP', () => {
     const moved = [...new Set(Object.values(master!.recurrences ?? {}))];
     expect(moved.map((e) => new Date(e.start).toISOString())).toEqual(['2026-10-14T09:00:00.000Z']);
     expect(parsed.filter((e) => e.uid === `${id}@almanac`)).toHaveLength(1);
+
+    // A real client library's import: ical.js expands the series (its RRULE, the EXDATE, the
+    // moved instance as an exception by RECURRENCE-ID, zones from the feed's VTIMEZONEs) to
+    // exactly the instances GET /v1/events lists in the window.
+    expect(icalJsInstances(feed.text, `${id}@almanac`, Date.parse('2026-10-01T00:00:00Z'), Date.parse('2026-12-01T00:00:00Z'))).toEqual(
+      listed.body.items.filter((i) => i.recurringEventId === id).map((i) => [i.startsAt, i.endsAt, i.title]),
+    );
   });
 });
