@@ -7,6 +7,7 @@ import { fanout } from './scenarios/fanout';
 import { importListing } from './scenarios/import';
 import { query } from './scenarios/query';
 import { rebuild } from './scenarios/rebuild';
+import { series } from './scenarios/series';
 import { sync } from './scenarios/sync';
 import { transparency } from './scenarios/transparency';
 import { webhooks } from './scenarios/webhooks';
@@ -19,7 +20,7 @@ import { ScenarioResult, describeMachine, machine, table, writeResult } from './
  * `npm run bench` runs every benchmark; `npm run bench -- NAME [NAME…]` runs some. Each writes
  * bench/results/<name>.json; the table of all figures goes to stdout, progress to stderr.
  */
-const SCENARIOS: Scenario[] = [append, emmett, lag, rebuild, fanout, query, sync, transparency, importListing, webhooks];
+const SCENARIOS: Scenario[] = [append, emmett, lag, rebuild, fanout, query, series, sync, transparency, importListing, webhooks];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

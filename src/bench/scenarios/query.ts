@@ -58,7 +58,7 @@ export const query: Scenario = {
   },
 };
 
-async function measure(db: BenchDatabase, paths: string[], env: Record<string, string>, progress: Progress, label: string) {
+export async function measure(db: BenchDatabase, paths: string[], env: Record<string, string>, progress: Progress, label: string) {
   progress.log(`starting api and worker (${label})`);
   const app = await startApp('query', db.url, env);
   try {

@@ -39,6 +39,36 @@ export async function fillCalendar(pool: Pool, n: number): Promise<void> {
   await pool.query('VACUUM ANALYZE calendar_events');
 }
 
+/**
+ * Adds `n` weekly series to `calendar_events` directly, as the calendar projection keeps them
+ * (one row each: its RFC 5545 lines, no changed instances, and where its last instance ends).
+ * Each runs weekly at 10:00 local for an hour from a day in the fixture's first year, in the
+ * office's five countries; half never end, half end after 104 instances (`series_ends_at` is an
+ * upper bound there, as the projection's is for UNTIL).
+ */
+export async function fillSeries(pool: Pool, n: number): Promise<void> {
+  const places = PLACES.map((p) => `('${p.city.replace(/'/g, "''")}', '${p.country}', '${p.venue.replace(/'/g, "''")}', '${p.timeZone}')`).join(', ');
+  await pool.query(
+    `WITH place(city, country, venue, tz) AS (VALUES ${places}),
+          p AS (SELECT row_number() OVER () - 1 AS k, city, country, venue, tz FROM place),
+          g AS (SELECT i, $2::date + ((i * 37) % 365) AS day, (i % 2 = 0) AS open FROM generate_series(1, $1::int) AS i),
+          e AS (
+            SELECT g.*, p.city, p.country, p.venue, p.tz,
+                   (day + time '10:00') AT TIME ZONE p.tz AS starts_at, (day + time '11:00') AT TIME ZONE p.tz AS ends_at
+              FROM g JOIN p ON p.k = g.i % 5)
+     INSERT INTO calendar_events (id, status, title, description, programme, city, country, venue, time_zone, start_value, end_value,
+                                  starts_at, ends_at, cancel_reason, version, last_position, updated_at, recurrence, overrides, series_ends_at)
+     SELECT md5('bench-series-' || i)::uuid, 'scheduled', 'Weekly briefing ' || i, $3, ($4::text[])[1 + (i / 5) % 5], city, country, venue, tz,
+            jsonb_build_object('dateTime', to_char(day, 'YYYY-MM-DD') || 'T10:00'), jsonb_build_object('dateTime', to_char(day, 'YYYY-MM-DD') || 'T11:00'),
+            starts_at, ends_at, NULL, 1, 0, now(),
+            CASE WHEN open THEN '["RRULE:FREQ=WEEKLY"]'::jsonb ELSE '["RRULE:FREQ=WEEKLY;COUNT=104"]'::jsonb END, '{}'::jsonb,
+            CASE WHEN open THEN NULL ELSE ends_at + interval '104 weeks' + interval '1 day' END
+       FROM e`,
+    [n, FIXTURE_FIRST_DAY, DESCRIPTION, [...PROGRAMMES]],
+  );
+  await pool.query('VACUUM ANALYZE calendar_events');
+}
+
 /** `/v1/events?from=…&to=…&country=…` for every month of the fixture and every country, in a shuffled but fixed order. */
 export function monthCountryPaths(extra = ''): string[] {
   const paths: string[] = [];
