@@ -1,5 +1,5 @@
 import ical, { VEvent } from 'node-ical';
-import type { CalendarRow } from '../../calendar/read-model/calendar-row';
+import { type CalendarRow, occurrenceRow } from '../../calendar/read-model/calendar-row';
 import { describeLead, describeWhen, usableLocale } from './describe-time';
 import { eventIcs } from './event-ics';
 
@@ -70,6 +70,51 @@ describe('eventIcs', () => {
 
   it('all-day events need no VTIMEZONE', () => {
     expect(eventIcs(row(), parties).content).not.toContain('VTIMEZONE');
+  });
+
+  describe('a recurring series', () => {
+    const series = (over: Partial<CalendarRow> = {}) =>
+      row({
+        start_value: { dateTime: '2026-10-06T09:00' }, end_value: { dateTime: '2026-10-06T10:00' }, time_zone: 'Europe/Berlin',
+        starts_at: new Date('2026-10-06T07:00:00Z'), ends_at: new Date('2026-10-06T08:00:00Z'),
+        recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8'], overrides: {}, ...over,
+      });
+
+    it('about the series: one VEVENT with its RRULE, and no RECURRENCE-ID', () => {
+      const { method, content } = eventIcs(series(), parties);
+      expect(method).toBe('REQUEST');
+      expect(content).toContain('RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8');
+      expect(content).not.toContain('RECURRENCE-ID');
+      expect(vevent(content).rrule).toBeDefined();
+    });
+
+    it('about one cancelled instance: that instance alone, with its RECURRENCE-ID, METHOD:CANCEL and STATUS:CANCELLED, no RRULE', () => {
+      const s = series({ overrides: { '2026-10-27T09:00:00': { cancelled: { reason: 'holiday' } } }, version: 2 });
+      const instance = occurrenceRow(s, '2026-10-27T09:00:00')!;
+      const { method, content } = eventIcs(instance, { ...parties, instanceOf: { dateTime: '2026-10-27T09:00:00' } });
+      expect(method).toBe('CANCEL');
+      expect(content).toContain('RECURRENCE-ID;TZID=Europe/Berlin:20261027T090000');
+      expect(content).toContain('DTSTART;TZID=Europe/Berlin:20261027T090000');
+      // (The VTIMEZONE has RRULEs of its own; the VEVENT has none.)
+      expect(content).not.toContain('RRULE:FREQ=WEEKLY');
+      const e = vevent(content);
+      expect(e.rrule).toBeUndefined();
+      expect(e.status).toBe('CANCELLED');
+      expect(e.uid).toBe(`${s.id}@almanac`);
+      expect(Number(e.sequence)).toBe(1);
+    });
+
+    it('about a moved instance: its new times, named by its original start', () => {
+      const s = series({ overrides: { '2026-10-20T09:00:00': { start: { dateTime: '2026-10-21T11:00' }, end: { dateTime: '2026-10-21T12:00' } } } });
+      const { method, content } = eventIcs(occurrenceRow(s, '2026-10-20T09:00:00')!, { ...parties, instanceOf: { dateTime: '2026-10-20T09:00:00' } });
+      expect(method).toBe('REQUEST');
+      expect(content).toContain('RECURRENCE-ID;TZID=Europe/Berlin:20261020T090000');
+      expect(content).toContain('DTSTART;TZID=Europe/Berlin:20261021T110000');
+    });
+
+    it('no instance where the rule makes none', () => {
+      expect(occurrenceRow(series(), '2026-10-07T09:00:00')).toBeNull();
+    });
   });
 });
 
