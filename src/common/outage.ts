@@ -16,6 +16,16 @@ export interface Dependency {
   url: string;
 }
 
+export interface OutageOptions {
+  probeEveryMs?: number;
+  /**
+   * Run before declaring an outage, which is declared only when it fails. For a dependency of
+   * several servers (a Redis Cluster), where a connection error can come from a server the
+   * service no longer needs (a dead master after its replica took over).
+   */
+  confirm?: () => Promise<unknown>;
+}
+
 /**
  * One outage of a dependency as two structured warnings: one when the first connection error
  * arrives, one when `probe` succeeds again (with how long it lasted and how many errors it
@@ -24,13 +34,20 @@ export interface Dependency {
  */
 export class Outage {
   private current?: { since: number; errors: number; timer: NodeJS.Timeout };
+  /** Errors seen while a confirming probe runs; they count towards the outage it confirms. */
+  private confirming?: { errors: number };
+  private readonly probeEveryMs: number;
+  private readonly confirm?: () => Promise<unknown>;
 
   constructor(
     private readonly logger: Logger,
     private readonly dependency: Dependency,
     private readonly probe: () => Promise<unknown>,
-    private readonly probeEveryMs = 1000,
-  ) {}
+    options: OutageOptions = {},
+  ) {
+    this.probeEveryMs = options.probeEveryMs ?? 1000;
+    this.confirm = options.confirm;
+  }
 
   get ongoing(): boolean {
     return this.current !== undefined;
@@ -41,16 +58,37 @@ export class Outage {
       this.current.errors += 1;
       return;
     }
+    if (!this.confirm) return this.start(err, 1);
+    if (this.confirming) {
+      this.confirming.errors += 1;
+      return;
+    }
+    const confirming = { errors: 1 };
+    this.confirming = confirming;
+    this.confirm().then(
+      () => {
+        if (this.confirming === confirming) this.confirming = undefined;
+      },
+      () => {
+        if (this.confirming !== confirming) return;
+        this.confirming = undefined;
+        if (!this.current) this.start(err, confirming.errors);
+      },
+    );
+  }
+
+  private start(err: unknown, errors: number): void {
     const timer = setInterval(() => void this.check(), this.probeEveryMs);
     timer.unref();
-    this.current = { since: Date.now(), errors: 1, timer };
+    this.current = { since: Date.now(), errors, timer };
     const { name, event, url } = this.dependency;
-    this.logger.warn({ event: `${event}_unreachable`, [event]: url, reason: oneLine(err) }, `${name} at ${url} is unreachable (${oneLine(err)}); retrying`);
+    this.logger.warn({ event: `${event}_unreachable`, [event]: url, reason: oneLine(err), errors }, `${name} at ${url} is unreachable (${oneLine(err)}); retrying`);
   }
 
   stop(): void {
     if (this.current) clearInterval(this.current.timer);
     this.current = undefined;
+    this.confirming = undefined;
   }
 
   private async check(): Promise<void> {

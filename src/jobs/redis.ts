@@ -133,6 +133,12 @@ function clusterOptions(t: Extract<RedisTopology, { kind: 'cluster' }>, mode: Re
     slotsRefreshTimeout: 2000,
     clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
     ...(enableOfflineQueue === false ? { enableOfflineQueue: false } : {}),
+    // ioredis's Cluster#connect() never settles when its ready check (CLUSTER INFO) finds the
+    // cluster failing, as it does until a dead master's replica is promoted: it reconnects on
+    // its own and drops the promise. BullMQ awaits that promise when it resets a worker's
+    // blocking connection, so the worker would wait for ever. Without the check, connect()
+    // settles once the slots are known, and commands meanwhile retry on CLUSTERDOWN.
+    ...(mode === 'worker' ? { enableReadyCheck: false } : {}),
     // TLS certificates name hosts, not the addresses the cluster announces.
     ...(t.auth.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
   };
