@@ -13,8 +13,7 @@ const ZONE = 'Asia/Seoul';
 /**
  * A real Redis Cluster (3 masters, 3 replicas) under the whole service: its queues, flags, rate
  * limits and counters; a single-node client pointed at it is refused by start-up and readiness.
- * Failover of the slot's master under load is not yet proven: after it, BullMQ workers were
- * seen to stop taking jobs (see the README's Scale-out section).
+ * Failover of the slot's master is in redis-cluster-failover.e2e.spec.ts.
  */
 describe('Redis Cluster (e2e, real local cluster)', () => {
   let cluster: TestRedisCluster;
