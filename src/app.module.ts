@@ -11,6 +11,7 @@ import { AuditHttpModule } from './modules/audit/http/audit-http.module';
 import { TransparencyModule, TransparencyWorkerModule } from './modules/audit/transparency/transparency.module';
 import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
+import { ConsoleHttpModule } from './modules/console/console.module';
 import { CalendarModule } from './modules/calendar/calendar.module';
 import { CalendarHttpModule } from './modules/calendar/http/calendar-http.module';
 import { MailHttpModule, MailModule } from './modules/mail/mail.module';
@@ -50,7 +51,7 @@ export class AppModule {
         MailModule,
         SubscriptionsModule,
         WebhooksModule,
-        ...(serves ? [HttpCommonModule.forRoot(AuthGuard), OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule, WebhooksHttpModule] : []),
+        ...(serves ? [HttpCommonModule.forRoot(AuthGuard), OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule, WebhooksHttpModule, ConsoleHttpModule] : []),
         ...(works ? [RemindersWorkerModule, ProjectionsWorkerModule, WebhooksWorkerModule, JobsWorkerModule, TransparencyWorkerModule] : []),
       ],
     };

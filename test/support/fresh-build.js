@@ -7,8 +7,8 @@ const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
 const ROOT = resolve(__dirname, '../..');
-const OUTPUTS = ['dist/main.js', 'dist/cli/main.js'].map((p) => join(ROOT, p));
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const OUTPUTS = ['dist/main.js', 'dist/cli/main.js', 'dist/web/index.html'].map((p) => join(ROOT, p));
+const INPUTS = ['src', 'web', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 function newest(path) {
   const s = statSync(path);
