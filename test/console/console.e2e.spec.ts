@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import { PostgresEventStore } from '../../src/events/postgres-event-store';
+import { UpcasterRegistry } from '../../src/events/upcasters';
 import { Role } from '../../src/common/auth/principal';
 import { TokenService } from '../../src/modules/auth/tokens';
 import { Child, queuePrefix, requireBuild, spawnDist, MAIN } from '../ops/support';
@@ -207,13 +210,43 @@ describe('web console (browser)', () => {
     await check(auditor.page, auditor.problems, 'console-auditor');
   });
 
-  it('an admin sees the projections and their lag', async () => {
+  it('an admin sees the projections and their lag, and skips a parked event with a reason', async () => {
+    // An event the calendar cannot apply (PostgreSQL has no year 0), appended behind the app as
+    // the database's owner, as an older version without today's limits could have written it.
+    const scheduled = await http<Ev>(base, 'POST', '/v1/events', { token: await token('alice', 'staff'), body: { title: 'Victim', location: { city: 'Seoul', country: 'KR' }, start: { date: '2034-03-10' }, end: { date: '2034-03-11' } } });
+    expect(scheduled.status).toBe(201);
+    const owner = new DataSource({ type: 'postgres', url: db.url });
+    await owner.initialize();
+    let poison: string;
+    try {
+      const appended = await new PostgresEventStore(owner, new UpcasterRegistry()).append(`calendar-event-${scheduled.body.id}`, 1,
+        [{ type: 'EventRescheduled', data: { start: { date: '0000-01-01' }, end: { date: '0000-01-01' }, timeZone: 'UTC', reason: null } }],
+        { actor: 'owner', correlationId: 'poison', causationId: 'poison' });
+      poison = appended.position;
+    } finally {
+      await owner.destroy();
+    }
+    const adminToken = await token('root', 'admin');
+    await waitFor('the calendar to park the stream', async () => {
+      const r = await http<{ items: Array<{ name: string; parked: Array<{ position: string }> }> }>(base, 'GET', '/v1/admin/projections', { token: adminToken });
+      return r.body.items.find((p) => p.name === 'calendar')?.parked.some((x) => x.position === poison);
+    }, 30000, 100);
+
     const { page, problems } = await newPage(browser);
     await page.goto(`${base}/console`);
     await page.click('button[data-role=admin]');
-    await page.waitForSelector('#projections tr[data-projection]');
+    const calendarRow = page.locator('#projections tr[data-projection="calendar"]');
+    await calendarRow.waitFor();
     expect(await page.locator('#projections tr[data-projection]').count()).toBeGreaterThan(1);
+    expect(await calendarRow.textContent()).toContain(`@${poison}`);
     await check(page, problems, 'console-admin');
+    await calendarRow.locator('input').fill('year 0 cannot be stored; the event was rescheduled again');
+    await calendarRow.getByRole('button', { name: 'Skip this event' }).click();
+    await page.waitForFunction(() => /No parked streams/.test(document.querySelector('#projections tr[data-projection="calendar"]')?.textContent ?? ''));
+    expect(await page.textContent('#admin-status')).toBe('skip: 200');
+    // The decision is in the log, by the admin who took it.
+    const log = await http<{ items: Array<{ type: string; metadata: { actor: string } }> }>(base, 'GET', '/v1/audit/log?type=ProjectionEventSkipped', { token: await token('audrey', 'auditor') });
+    expect(log.body.items).toEqual([expect.objectContaining({ metadata: expect.objectContaining({ actor: 'dev-admin' }) })]);
   });
 
   it('speaks the office\'s languages: picked from the browser or ?lang=, a missing message in English', async () => {
