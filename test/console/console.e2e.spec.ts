@@ -210,6 +210,45 @@ describe('web console (browser)', () => {
     await check(auditor.page, auditor.problems, 'console-auditor');
   });
 
+  it('staff schedule a weekly series, then move one instance and cancel another', async () => {
+    const { page, problems } = await newPage(browser, { timezoneId: 'Asia/Ulaanbaatar', locale: 'en-GB' });
+    await page.goto(`${base}/console`);
+    await page.click('button[data-role=staff]');
+    const form = page.locator('#schedule-form');
+    await form.waitFor();
+    await form.locator('input[name=title]').fill('Weekly Heritage Seminar');
+    await form.locator('input[name=city]').fill('Ulaanbaatar');
+    await form.locator('select[name=country]').selectOption('MN');
+    await form.locator('input[name=start]').fill('2013-11-05');
+    await form.locator('input[name=end]').fill('2013-11-05');
+    await form.locator('input[name=recurrence]').fill('RRULE:FREQ=WEEKLY;COUNT=3');
+    await form.locator('button[type=submit]').click();
+    await page.waitForSelector('#desk-status.ok');
+    const rows = page.locator('#desk-events tr', { hasText: 'Weekly Heritage Seminar' });
+    expect(await rows.count()).toBe(3);
+    const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event-id')!));
+    expect(ids.map((i) => i.split('_')[1])).toEqual(['20131105', '20131112', '20131119']);
+    const row = (i: number) => page.locator(`#desk-events tr[data-event-id="${ids[i]}"]`);
+
+    // Move the second instance to the Wednesday.
+    await row(1).getByRole('button', { name: 'Reschedule' }).click();
+    await page.fill('#reschedule-form input[name=start]', '2013-11-13');
+    await page.fill('#reschedule-form input[name=end]', '2013-11-13');
+    await page.click('#reschedule-form button[type=submit]');
+    await page.waitForFunction((id) => /13 November 2013/.test(document.querySelector(`#desk-events tr[data-event-id="${id}"]`)?.textContent ?? ''), ids[1]);
+
+    // Cancel the third.
+    await row(2).getByRole('button', { name: 'Cancel event' }).click();
+    await page.fill('#cancel-form input[name=reason]', 'public holiday');
+    await page.click('#cancel-form button[type=submit]');
+    await page.waitForFunction((id) => /Cancelled/.test(document.querySelector(`#desk-events tr[data-event-id="${id}"]`)?.textContent ?? ''), ids[2]);
+    expect(await row(0).textContent()).toMatch(/5 November 2013.*Scheduled/);
+    expect(await row(1).textContent()).toMatch(/13 November 2013.*Scheduled/);
+    const series = await http<Ev & { recurrence: string[] }>(base, 'GET', `/v1/events/${ids[0].split('_')[0]}`);
+    expect(series.body.recurrence).toEqual(['RRULE:FREQ=WEEKLY;COUNT=3']);
+    await check(page, problems, 'console-series');
+  });
+
   it('an admin sees the projections and their lag, and skips a parked event with a reason', async () => {
     // An event the calendar cannot apply (PostgreSQL has no year 0), appended behind the app as
     // the database's owner, as an older version without today's limits could have written it.

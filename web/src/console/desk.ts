@@ -85,7 +85,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
   scheduleForm.addEventListener('submit', (e) => {
     e.preventDefault();
     status('info', t('status.saving'));
-    const body = { ...s.details(), ...s.times() };
+    const body = { ...s.details(), ...s.times(), ...s.recurrence() };
     void api<CalendarEvent>('POST', '/v1/events', { token, body, headers: { 'idempotency-key': crypto.randomUUID() } }).then((r) => {
       if (r.ok) scheduleForm.reset();
       return afterWrite(r, r.body?.id ?? '');
@@ -181,6 +181,7 @@ function eventFields(i18n: I18n, ev?: CalendarEvent) {
   const venue = h('input', { type: 'text', name: 'venue', value: ev?.location.venue ?? '' });
   const timeZone = h('input', { type: 'text', name: 'timeZone', value: ev?.timeZone ?? '', placeholder: 'Asia/Shanghai' });
   const allDay = h('input', { type: 'checkbox', name: 'allDay', checked: ev ? isAllDay(ev.start) : true });
+  const rule = h('input', { type: 'text', name: 'recurrence', placeholder: 'RRULE:FREQ=WEEKLY;COUNT=10' });
   const value = (x: EventTime | undefined) => (!x ? '' : 'date' in x ? x.date : x.dateTime.slice(0, 16));
   const start = h('input', { type: 'date', name: 'start', required: true, value: value(ev?.start) });
   const end = h('input', { type: 'date', name: 'end', required: true, value: value(ev?.end) });
@@ -196,7 +197,9 @@ function eventFields(i18n: I18n, ev?: CalendarEvent) {
   const detailsEl = [field(t('form.title'), title), field(t('form.description'), description), h('div', { class: 'row' }, field(t('form.programme'), programme), field(t('form.city'), city), field(t('form.country'), country), field(t('form.venue'), venue))];
   const timesEl = h('div', { class: 'row' }, h('label', {}, allDay, ' ', t('form.allDay')), field(t('form.start'), start), field(t('form.end'), end), field(t('form.timeZone'), timeZone));
   return {
-    el: [detailsEl, timesEl],
+    el: [detailsEl, timesEl, field(t('form.recurrence'), rule, t('form.recurrenceHint'))],
+    /** RFC 5545 lines (RRULE, EXDATE, RDATE), separated by spaces or newlines. */
+    recurrence: () => (rule.value.trim() ? { recurrence: rule.value.split(/\s*\n\s*|\s+(?=(?:RRULE|EXDATE|RDATE)[:;])/).filter(Boolean) } : {}),
     detailsEl,
     timesEl,
     details: () => ({ title: title.value, description: description.value, programme: programme.value, location: { city: city.value, country: country.value, venue: venue.value || null } }),

@@ -64,6 +64,8 @@ export const en = {
   'form.start': 'Start',
   'form.end': 'End',
   'form.reason': 'Reason',
+  'form.recurrence': 'Repeats (optional)',
+  'form.recurrenceHint': 'RFC 5545 lines, e.g. RRULE:FREQ=WEEKLY;COUNT=10 — each instance then appears in the list, and can be moved or cancelled on its own.',
   'status.scheduled': 'Scheduled',
   'status.cancelled': 'Cancelled',
   'status.saving': 'Saving…',
