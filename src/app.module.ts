@@ -11,7 +11,6 @@ import { AuditHttpModule } from './modules/audit/http/audit-http.module';
 import { TransparencyModule, TransparencyWorkerModule } from './modules/audit/transparency/transparency.module';
 import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
-import { ConsoleHttpModule } from './modules/console/console.module';
 import { CalendarModule } from './modules/calendar/calendar.module';
 import { CalendarHttpModule } from './modules/calendar/http/calendar-http.module';
 import { MailHttpModule, MailModule } from './modules/mail/mail.module';
@@ -51,7 +50,7 @@ export class AppModule {
         MailModule,
         SubscriptionsModule,
         WebhooksModule,
-        ...(serves ? [HttpCommonModule.forRoot(AuthGuard), OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule, WebhooksHttpModule, ConsoleHttpModule] : []),
+        ...(serves ? [HttpCommonModule.forRoot(AuthGuard), OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule, WebhooksHttpModule] : []),
         ...(works ? [RemindersWorkerModule, ProjectionsWorkerModule, WebhooksWorkerModule, JobsWorkerModule, TransparencyWorkerModule] : []),
       ],
     };
