@@ -208,6 +208,21 @@ describe('web console (browser)', () => {
     await auditor.page.locator('#as-of').fill('0');
     await auditor.page.waitForFunction(() => /^v1 · Forum on Nomadic Heritage ·/.test(document.querySelector('#as-of-state')?.textContent ?? ''));
     await check(auditor.page, auditor.problems, 'console-auditor');
+
+    // A checkpoint the auditor kept verifies green; the same note with one byte changed, red.
+    await auditor.page.click('#checkpoint-latest');
+    await auditor.page.waitForFunction(() => (document.querySelector('#checkpoint-text') as HTMLTextAreaElement).value.includes('\n— '));
+    const kept = await auditor.page.inputValue('#checkpoint-text');
+    await auditor.page.click('#checkpoint-form button[type=submit]');
+    await auditor.page.waitForSelector('#checkpoint-result.ok');
+    expect(await auditor.page.textContent('#checkpoint-result')).toMatch(/Verified/);
+    const lines = kept.split('\n');
+    lines[1] = String(Number(lines[1]) + 1000); // a tree size the signature does not cover
+    await auditor.page.fill('#checkpoint-text', lines.join('\n'));
+    await auditor.page.click('#checkpoint-form button[type=submit]');
+    await auditor.page.waitForSelector('#checkpoint-result.error');
+    expect(await auditor.page.textContent('#checkpoint-result')).toMatch(/Not verified|signature/i);
+    await check(auditor.page, auditor.problems, 'console-checkpoint');
   });
 
   it('staff schedule a weekly series, then move one instance and cancel another', async () => {

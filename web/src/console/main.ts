@@ -4,6 +4,7 @@ import { h, replace } from '../shared/dom';
 import { createI18n, pickLocale } from '../shared/i18n';
 import { languagePicker } from '../shared/shell';
 import { adminPanel } from './admin';
+import { checkpointPanel } from './checkpoint';
 import { desk } from './desk';
 import { historyPanel } from './history';
 import { currentSession, devSignIn, oidcCallback, oidcSignIn, signOut, type Session, type Settings } from './session';
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
       e.preventDefault();
       void historyPanel(i18n, session, input.value.trim()).then((p) => replace(slot, p));
     });
-    sections.push(h('section', { id: 'auditor' }, h('h1', {}, t('desk.history')), form, slot));
+    sections.push(h('section', { id: 'auditor' }, h('h1', {}, t('desk.history')), form, slot, checkpointPanel(i18n, session)));
     if (eventId) void historyPanel(i18n, session, eventId).then((p) => replace(slot, p));
   }
   if (session.roles.includes('admin')) sections.push(adminPanel(i18n, session));
