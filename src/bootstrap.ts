@@ -12,6 +12,7 @@ import { withQuietFramework } from './logging';
 import { Metrics } from './ops/metrics';
 import { setupOpenApi } from './ops/openapi';
 import { mountQueuesDashboard } from './ops/queues-dashboard';
+import { mountConsole } from './modules/console/http/mount-console';
 
 export const BODY_LIMIT = '1mb';
 
@@ -52,6 +53,7 @@ export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Pro
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, verify: flagInvalidUtf8 }));
   app.use(requestHygiene);
   mountQueuesDashboard(app);
+  mountConsole(app);
   setupOpenApi(app);
   return app;
 }

@@ -26,6 +26,9 @@ const schema = z
     AUTH_JWT_SECRET: z.string().min(1).optional(),
     /** An identity provider's JWK set: RS256/ES256/EdDSA tokens verified against its keys. */
     AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The web console's sign-in: an OpenID Connect provider (authorization code with PKCE) and the console's client id there. */
+    AUTH_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    AUTH_OIDC_CLIENT_ID: z.string().min(1).optional(),
     /** Checked when set: tokens must carry exactly this `iss` / have this among `aud`. */
     AUTH_JWT_ISSUER: z.string().min(1).optional(),
     AUTH_JWT_AUDIENCE: z.string().min(1).optional(),

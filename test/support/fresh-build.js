@@ -16,10 +16,18 @@ function newest(path) {
   return readdirSync(path).reduce((m, name) => Math.max(m, newest(join(path, name))), s.mtimeMs);
 }
 
+// The web console (dist/web) has its own inputs: a back-end build copies it unchanged.
+const WEB_OUTPUT = join(ROOT, 'dist/web/.build-stamp');
+const WEB_INPUTS = ['web', 'package-lock.json'];
+
+function stale(outputs, inputs) {
+  const built = outputs.every(existsSync) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
+  return built < Math.max(...inputs.map((p) => join(ROOT, p)).filter(existsSync).map(newest));
+}
+
 module.exports = async function freshBuild() {
-  const built = OUTPUTS.every(existsSync) ? Math.min(...OUTPUTS.map((p) => statSync(p).mtimeMs)) : 0;
-  const changed = Math.max(...INPUTS.map((p) => join(ROOT, p)).filter(existsSync).map(newest));
-  if (built >= changed) return;
+  const built = OUTPUTS.every(existsSync) && existsSync(WEB_OUTPUT);
+  if (!stale(OUTPUTS, INPUTS) && !stale([WEB_OUTPUT], WEB_INPUTS)) return;
   process.stderr.write(`\ndist/ is ${built ? 'older than the sources' : 'missing'}: building it\n`);
   execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
 };

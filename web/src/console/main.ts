@@ -1,0 +1,72 @@
+import '../shared/styles.css';
+import { api } from '../shared/api';
+import { h, replace } from '../shared/dom';
+import { createI18n, pickLocale } from '../shared/i18n';
+import { languagePicker } from '../shared/shell';
+import { adminPanel } from './admin';
+import { checkpointPanel } from './checkpoint';
+import { desk } from './desk';
+import { historyPanel } from './history';
+import { currentSession, devSignIn, oidcCallback, oidcSignIn, signOut, type Session, type Settings } from './session';
+
+const i18n = createI18n(pickLocale(location.search, navigator.languages), navigator.languages);
+const { t } = i18n;
+document.documentElement.lang = i18n.locale;
+document.title = t('console.title');
+const root = document.getElementById('app')!;
+
+function header(session: Session | null): HTMLElement {
+  return h('header', { class: 'top' },
+    h('a', { href: '/console', class: 'brand' }, t('console.title')),
+    h('nav', { 'aria-label': 'console' },
+      h('a', { href: '/' }, t('nav.calendar')),
+      session ? [h('span', { id: 'signed-in' }, t('console.signedInAs', { sub: session.sub, roles: session.roles.join(', ') })),
+        h('button', { type: 'button', class: 'secondary', onclick: () => { signOut(); location.assign('/console'); } }, t('console.signOut'))] : null,
+      languagePicker(i18n)));
+}
+
+function signInPage(settings: Settings): void {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const sub = h('input', { type: 'text', id: 'dev-sub', placeholder: 'alice', autocomplete: 'username' });
+  const roles = ['staff', 'auditor', 'admin'] as const;
+  replace(root, header(null), h('main', {},
+    h('h1', {}, t('console.signIn')),
+    settings.oidc ? h('button', { type: 'button', id: 'oidc-sign-in', onclick: () => void oidcSignIn(settings.oidc!) }, t('console.signInOidc')) : null,
+    settings.devSignIn ? h('section', { class: 'panel', 'aria-labelledby': 'dev-h' },
+      h('h2', { id: 'dev-h' }, t('console.devSignIn')),
+      h('label', { for: 'dev-sub' }, t('console.subject')), ' ', sub,
+      h('div', { class: 'row' }, roles.map((r) => h('button', { type: 'button', 'data-role': r, onclick: () => {
+        devSignIn(r, sub.value || undefined).then(() => location.assign(`/console${location.search}`), (e: Error) => (error.textContent = e.message));
+      } }, t(`console.role.${r}`))))) : null,
+    !settings.oidc && !settings.devSignIn ? h('p', {}, t('console.noSignIn')) : null,
+    error));
+}
+
+async function main(): Promise<void> {
+  const settings = (await api<Settings>('GET', '/console/settings.json')).body;
+  if (location.pathname === '/console/callback' && settings.oidc) {
+    await oidcCallback(settings.oidc);
+    location.replace('/console');
+    return;
+  }
+  const session = currentSession();
+  if (!session) return signInPage(settings);
+  const sections: HTMLElement[] = [];
+  if (session.roles.includes('staff')) sections.push(desk(i18n, session));
+  const eventId = new URLSearchParams(location.search).get('history');
+  if (session.roles.includes('auditor')) {
+    const input = h('input', { type: 'text', id: 'history-id', value: eventId ?? '', 'aria-label': 'event id' });
+    const slot = h('div');
+    const form = h('form', { class: 'row', id: 'history-form' }, input, h('button', { type: 'submit' }, t('desk.history')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void historyPanel(i18n, session, input.value.trim()).then((p) => replace(slot, p));
+    });
+    sections.push(h('section', { id: 'auditor' }, h('h1', {}, t('desk.history')), form, slot, checkpointPanel(i18n, session)));
+    if (eventId) void historyPanel(i18n, session, eventId).then((p) => replace(slot, p));
+  }
+  if (session.roles.includes('admin')) sections.push(adminPanel(i18n, session));
+  replace(root, header(session), h('main', {}, sections));
+}
+
+void main();
