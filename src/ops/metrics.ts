@@ -1,20 +1,14 @@
-import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, Header, Headers, Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ProblemException } from '../common/http/problem';
-import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventStore } from '../events/event-store.port';
 import { QUEUES } from '../jobs/catalog';
 import { ListPageCache } from '../modules/calendar/list-events/list-page.cache';
-import { OwnBearer, Public } from '../common/http/access';
 import { EmailCounters } from '../modules/mail/email-counters';
 import { EndpointStats, WebhookStats } from '../modules/webhooks/webhook-stats';
 import { ProjectionStatusService } from '../projections/projection.status';
-import { RateLimit } from './rate-limit.guard';
 
 /** Figures shared by every process, read from Redis and PostgreSQL at most this often. */
 export const SNAPSHOT_MAX_AGE_MS = 15_000;
@@ -242,39 +236,5 @@ export class Metrics {
       });
       next();
     };
-  }
-}
-
-/**
- * Rate-limited (a scraper runs every 15–60 s; RATE_LIMIT_METRICS_PER_MINUTE), and when
- * METRICS_TOKEN is set it must come as `Authorization: Bearer <METRICS_TOKEN>` (Prometheus:
- * `authorization: { credentials: … }`); that bearer is not a JWT, so the auth guard leaves it be.
- */
-@Controller('metrics')
-@Public()
-@OwnBearer()
-@RateLimit('metrics')
-export class MetricsController {
-  private readonly token: Buffer | null;
-
-  constructor(
-    private readonly metrics: Metrics,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.token = config.METRICS_TOKEN ? createHash('sha256').update(config.METRICS_TOKEN).digest() : null;
-  }
-
-  @Get()
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string', example: 'almanac_http_requests_total{method="GET",route="/v1/events",status="200"} 12\n' } } } })
-  scrape(@Headers('authorization') authorization: string | undefined): Promise<string> {
-    if (this.token) {
-      const given = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
-      if (!timingSafeEqual(createHash('sha256').update(given).digest(), this.token)) {
-        throw new ProblemException(401, 'UNAUTHORIZED', 'this needs the metrics token (Authorization: Bearer <METRICS_TOKEN>)', undefined, { 'WWW-Authenticate': 'Bearer' });
-      }
-    }
-    return this.metrics.scrape();
   }
 }
