@@ -17,7 +17,6 @@ import type { CalendarEventOutcome } from '../calendar-event.command';
 import { CancelEventCommand } from '../cancel-event/cancel-event.command';
 import { ChangeEventDetailsCommand } from '../change-event-details/change-event-details.command';
 import { GetEventHistoryQuery } from '../get-event-history/get-event-history.query';
-import { resolveTimeZone } from '../places/time-zone.resolver';
 import { RescheduleEventCommand } from '../reschedule-event/reschedule-event.command';
 import { ScheduleEventCommand } from '../schedule-event/schedule-event.command';
 import { CancelEventDto, ChangeEventDetailsDto, RescheduleEventDto, ScheduleEventDto, SplitSeriesDto } from './dto';
@@ -36,12 +35,6 @@ export class EventsController {
   @Roles('staff')
   @ApiCreatedResponse({ type: EventSchema, description: 'scheduled; `Location`, `ETag: "1"`, `X-Log-Position`' })
   async schedule(@Body() dto: ScheduleEventDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<EventRepresentation> {
-    let timeZone = dto.timeZone;
-    if (!timeZone) {
-      const z = resolveTimeZone(dto.location.city, dto.location.country);
-      if ('error' in z) throw new ProblemException(400, 'TIME_ZONE_REQUIRED', z.error, [{ field: 'timeZone', message: z.error }]);
-      timeZone = z.timeZone;
-    }
     const id = dto.id?.toLowerCase() ?? randomUUID();
     const out = await this.commands.execute(
       new ScheduleEventCommand(
@@ -51,7 +44,7 @@ export class EventsController {
           description: dto.description ?? '',
           programme: dto.programme ?? null,
           location: { city: dto.location.city, country: dto.location.country, venue: dto.location.venue ?? null },
-          timeZone,
+          timeZone: dto.timeZone,
           start: dto.start,
           end: dto.end,
           ...(dto.recurrence === undefined ? {} : { recurrence: dto.recurrence }),
