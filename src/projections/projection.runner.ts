@@ -60,13 +60,14 @@ export class ProjectionRunner {
     private readonly store: EventStore,
   ) {}
 
-  context(tx: EntityManager, p: Projection, slot: ProjectionSlot): ProjectionContext {
+  /** `physical`: where the slot's tables are (a replay writes them into a schema of its own). */
+  context(tx: EntityManager, p: Projection, slot: ProjectionSlot, physical: (table: string) => string = (t) => tableName(t, slot)): ProjectionContext {
     return {
       tx,
       slot,
       table: (name) => {
         if (!p.tables.includes(name)) throw new Error(`projection ${p.name} does not own table ${name}`);
-        return tableName(name, slot);
+        return physical(name);
       },
     };
   }
