@@ -4,7 +4,7 @@ import { RegisterProjection } from '../../projections/projection.decorator';
 import { type Projection, type ProjectionContext, byStream } from '../../projections/projection';
 import { evolve, initialState } from '../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../scheduling/domain/events';
-import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, STATE_COLUMN_TYPES, columnNames, seriesRecord, stateOf, stateRecord } from './read-model/calendar-row';
+import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, SERIES_COLUMN_TYPES, STATE_COLUMN_TYPES, columnNames, seriesRecord, stateOf, stateRecord } from './read-model/calendar-row';
 
 /**
  * The calendar view: one row per CalendarEvent with its current state. Cancelled events stay
@@ -56,7 +56,7 @@ export class CalendarProjection implements Projection {
 }
 
 /** A row as the projection writes it (every column but the generated ones and change_seq). */
-const COLUMN_TYPES = `id uuid, ${STATE_COLUMN_TYPES}, version integer, last_position bigint, updated_at timestamptz, recurrence jsonb, overrides jsonb, series_ends_at timestamptz`;
+const COLUMN_TYPES = `id uuid, ${STATE_COLUMN_TYPES}, version integer, last_position bigint, updated_at timestamptz, ${SERIES_COLUMN_TYPES}`;
 const COLUMNS = columnNames(COLUMN_TYPES).join(', ');
 const UPDATES = columnNames(COLUMN_TYPES)
   .filter((c) => c !== 'id')

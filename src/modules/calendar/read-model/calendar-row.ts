@@ -82,7 +82,10 @@ export function stateRecord(s: CalendarEventState, e: Pick<StoredEvent, 'type' |
   };
 }
 
-/** The series columns of the calendar view (recurrence, overrides, series_ends_at) for a state, as a JSON record. */
+/** A series' columns (its lines, changed instances and end) with their SQL types. */
+export const SERIES_COLUMN_TYPES = 'recurrence jsonb, overrides jsonb, series_ends_at timestamptz';
+
+/** The series columns (SERIES_COLUMN_TYPES) for a state, as a JSON record. */
 export function seriesRecord(s: CalendarEventState): Record<string, unknown> {
   if (!s.recurrence) return { recurrence: null, overrides: {}, series_ends_at: null };
   const end = seriesEnd(s);
