@@ -10,6 +10,8 @@ export interface RepeatableJob {
   reassertEveryMs: number;
   /** For the log: what could not be scheduled. */
   what: string;
+  /** The payload each run gets, when the job takes one. */
+  data?: object;
 }
 
 /**
@@ -37,9 +39,9 @@ export abstract class RepeatableJobScheduler implements OnApplicationBootstrap, 
   }
 
   private async ensure(): Promise<void> {
-    const { schedulerId, name, everyMs } = this.job;
+    const { schedulerId, name, everyMs, data } = this.job;
     try {
-      await this.queue.upsertJobScheduler(schedulerId, { every: everyMs }, { name, opts: { removeOnComplete: true, removeOnFail: true } });
+      await this.queue.upsertJobScheduler(schedulerId, { every: everyMs }, { name, ...(data ? { data } : {}), opts: { removeOnComplete: true, removeOnFail: true } });
     } catch (err) {
       this.logger.warn({ err }, `could not schedule the ${this.job.what} (Redis down?); retrying later`);
     }
