@@ -26,6 +26,22 @@ const sqlRule = (pattern, message) => [
 const EVENTS_MESSAGE = 'Only src/events touches the events table: add what you need to the EventStore port.';
 const CHECKPOINTS_MESSAGE = 'Only src/projections touches projection checkpoints: use the projection runner\'s API.';
 
+// HTTP errors belong to the http layer: elsewhere code throws a DomainError kind, which the
+// problem filter maps (guards, controllers and middleware live in an http/ folder).
+const HTTP_ERRORS_MESSAGE = 'Only code in an http/ folder builds HTTP errors: throw a DomainError kind (the problem filter maps it), or move the controller/guard into http/.';
+const httpErrorImports = {
+  paths: [{
+    name: '@nestjs/common',
+    importNames: ['HttpException', 'BadRequestException', 'UnauthorizedException', 'ForbiddenException', 'NotFoundException', 'MethodNotAllowedException',
+      'NotAcceptableException', 'RequestTimeoutException', 'ConflictException', 'GoneException', 'PreconditionFailedException', 'PayloadTooLargeException',
+      'UnsupportedMediaTypeException', 'ImATeapotException', 'MisdirectedException', 'UnprocessableEntityException', 'InternalServerErrorException',
+      'NotImplementedException', 'BadGatewayException', 'ServiceUnavailableException', 'GatewayTimeoutException', 'HttpVersionNotSupportedException'],
+    message: HTTP_ERRORS_MESSAGE,
+  }],
+  patterns: [{ group: ['**/http/problem', '**/http/html-page.exception'], message: HTTP_ERRORS_MESSAGE }],
+};
+const EVENTS_ADAPTER = { group: ['**/events/postgres-event-store'], message: EVENTS_MESSAGE };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
@@ -58,10 +74,22 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/events/**', 'src/database/migrations/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/events/postgres-event-store'], message: EVENTS_MESSAGE }],
-      }],
+      'no-restricted-imports': ['error', { patterns: [EVENTS_ADAPTER] }],
       'no-restricted-syntax': ['error', ...sqlRule(eventsTableSql, EVENTS_MESSAGE)],
+    },
+  },
+  {
+    // (One rule's options replace, not extend, an earlier block's: each block lists all it forbids.)
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/http/**', 'src/database/migrations/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: httpErrorImports.paths, patterns: [...httpErrorImports.patterns, EVENTS_ADAPTER] }],
+    },
+  },
+  {
+    files: ['src/events/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', httpErrorImports],
     },
   },
   {
@@ -79,8 +107,9 @@ export default tseslint.config(
         patterns: [
           { group: ['@nestjs/*', 'typeorm', 'pg', 'pg-*', 'express', 'ioredis', 'bullmq', 'nodemailer'], message: 'The domain is pure: no framework, database or transport.' },
           { group: ['**/http', '**/http/**'], message: 'The domain never imports an http layer.' },
-          { group: ['**/events/postgres-event-store'], message: EVENTS_MESSAGE },
+          EVENTS_ADAPTER,
         ],
+        paths: httpErrorImports.paths,
       }],
     },
   },

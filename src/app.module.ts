@@ -9,7 +9,7 @@ import { loggerModule } from './logging';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuditHttpModule } from './modules/audit/http/audit-http.module';
 import { TransparencyModule, TransparencyWorkerModule } from './modules/audit/transparency/transparency.module';
-import { AuthGuard } from './modules/auth/auth.guard';
+import { AuthGuard } from './modules/auth/http/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { CalendarModule } from './modules/calendar/calendar.module';
 import { CalendarHttpModule } from './modules/calendar/http/calendar-http.module';

@@ -5,13 +5,13 @@ import express from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, Role } from './app.module';
-import { PROBLEM_CONTENT_TYPE, problemBody } from './common/http/problem';
+import { refuseWhileDraining } from './common/http/draining';
 import { flagInvalidUtf8, requestHygiene } from './common/http/request-hygiene';
 import type { AppConfig } from './config/config';
 import { withQuietFramework } from './logging';
 import { Metrics } from './ops/metrics';
 import { setupOpenApi } from './ops/openapi';
-import { mountQueuesDashboard } from './ops/queues-dashboard';
+import { mountQueuesDashboard } from './ops/http/queues-dashboard';
 import { mountConsole } from './modules/console/http/mount-console';
 
 export const BODY_LIMIT = '1mb';
@@ -31,15 +31,7 @@ export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Pro
   // Behind a load balancer the client address (rate limits) is the first X-Forwarded-For hop.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(app.get(Metrics).middleware());
-  // While draining, a request on a kept-alive connection gets a clean 503 and `Connection: close`:
-  // otherwise busy keep-alive sockets never go idle, the HTTP server never finishes closing, and
-  // writes keep arriving while the workers wait for their jobs to end.
-  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (!draining.has(app)) return next();
-    res.setHeader('Connection', 'close');
-    res.setHeader('Retry-After', '5');
-    res.status(503).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(503, 'SHUTTING_DOWN', 'this instance is shutting down; retry (another instance will answer)', undefined, req.path)));
-  });
+  app.use(refuseWhileDraining(() => draining.has(app)));
   // The API serves JSON only; the HTML pages (docs, dashboard, dev mailbox) need inline scripts.
   const strict = helmet();
   const relaxed = helmet({ contentSecurityPolicy: false });

@@ -1,20 +1,14 @@
-import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, Header, Headers, Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ProblemException } from '../common/http/problem';
-import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventStore } from '../events/event-store.port';
 import { QUEUES } from '../jobs/catalog';
 import { ListPageCache } from '../modules/calendar/list-events/list-page.cache';
-import { OwnBearer, Public } from '../common/http/access';
 import { EmailCounters } from '../modules/mail/email-counters';
 import { EndpointStats, WebhookStats } from '../modules/webhooks/webhook-stats';
 import { ProjectionStatusService } from '../projections/projection.status';
-import { RateLimit } from './rate-limit.guard';
 
 /** Figures shared by every process, read from Redis and PostgreSQL at most this often. */
 export const SNAPSHOT_MAX_AGE_MS = 15_000;
@@ -28,6 +22,8 @@ interface Snapshot {
 }
 
 const EMAIL_STATUSES = ['sent', 'failed', 'skipped'] as const;
+
+type GaugePoint = [Record<string, string>, number];
 
 /**
  * Prometheus metrics, O(1) per scrape. Counters that only this process sees (HTTP, append
@@ -69,107 +65,57 @@ export class Metrics {
     store.onConflict(() => this.conflicts.inc());
     listPages.onLookup((hit) => this.listCache.inc({ result: hit ? 'hit' : 'miss' }));
     this.queues = [projections, email, reminders, subscriptions, webhooks];
-    const snap = () => this.snapshot;
-    new Gauge({
-      name: 'almanac_queue_jobs',
-      help: 'Jobs per queue and state (refreshed at most every 15 s)',
-      labelNames: ['queue', 'state'],
-      registers: [this.registry],
-      collect() {
-        for (const q of snap()?.queues ?? []) this.set({ queue: q.queue, state: q.state }, q.n);
-      },
-    });
-    new Gauge({
-      name: 'almanac_queue_job_outcomes',
-      help: 'Jobs completed and failed per queue (BullMQ metrics, all workers; refreshed at most every 15 s)',
-      labelNames: ['queue', 'outcome'],
-      registers: [this.registry],
-      collect() {
-        for (const o of snap()?.outcomes ?? []) this.set({ queue: o.queue, outcome: o.outcome }, o.n);
-      },
-    });
-    new Gauge({
-      name: 'almanac_projection_lag_events',
-      help: 'Events in the log not yet applied, per projection (refreshed at most every 15 s)',
-      labelNames: ['projection', 'state'],
-      registers: [this.registry],
-      collect() {
-        const s = snap();
-        if (!s) return;
-        this.reset();
-        for (const p of s.projections) this.set({ projection: p.name, state: p.state }, p.events);
-      },
-    });
-    new Gauge({
-      name: 'almanac_projection_lag_seconds',
-      help: 'Age of the oldest event not yet applied, per projection (refreshed at most every 15 s)',
-      labelNames: ['projection'],
-      registers: [this.registry],
-      collect() {
-        for (const p of snap()?.projections ?? []) this.set({ projection: p.name }, p.seconds);
-      },
-    });
-    new Gauge({
-      name: 'almanac_projection_parked_streams',
-      help: 'Streams a projection has parked on an event it cannot apply, waiting for an operator to retry or skip (refreshed at most every 15 s)',
-      labelNames: ['projection'],
-      registers: [this.registry],
-      collect() {
-        for (const p of snap()?.projections ?? []) this.set({ projection: p.name }, p.parked);
-      },
-    });
-    new Gauge({
-      name: 'almanac_emails',
-      help: 'Deliveries finished, by outcome (sent, failed, skipped), counted as they happen by every worker',
-      labelNames: ['status'],
-      registers: [this.registry],
-      collect() {
-        const s = snap();
-        for (const status of EMAIL_STATUSES) this.set({ status }, s?.emails[status] ?? 0);
-      },
-    });
-    this.webhookGauges(snap);
+    this.snapshotGauge('almanac_queue_jobs', 'Jobs per queue and state (refreshed at most every 15 s)', ['queue', 'state'], (s) =>
+      (s?.queues ?? []).map((q) => [{ queue: q.queue, state: q.state }, q.n]),
+    );
+    this.snapshotGauge('almanac_queue_job_outcomes', 'Jobs completed and failed per queue (BullMQ metrics, all workers; refreshed at most every 15 s)', ['queue', 'outcome'], (s) =>
+      (s?.outcomes ?? []).map((o) => [{ queue: o.queue, outcome: o.outcome }, o.n]),
+    );
+    this.snapshotGauge('almanac_projection_lag_events', 'Events in the log not yet applied, per projection (refreshed at most every 15 s)', ['projection', 'state'], (s) =>
+      (s?.projections ?? []).map((p) => [{ projection: p.name, state: p.state }, p.events]), { reset: true },
+    );
+    this.snapshotGauge('almanac_projection_lag_seconds', 'Age of the oldest event not yet applied, per projection (refreshed at most every 15 s)', ['projection'], (s) =>
+      (s?.projections ?? []).map((p) => [{ projection: p.name }, p.seconds]),
+    );
+    this.snapshotGauge(
+      'almanac_projection_parked_streams',
+      'Streams a projection has parked on an event it cannot apply, waiting for an operator to retry or skip (refreshed at most every 15 s)',
+      ['projection'],
+      (s) => (s?.projections ?? []).map((p) => [{ projection: p.name }, p.parked]),
+    );
+    this.snapshotGauge('almanac_emails', 'Deliveries finished, by outcome (sent, failed, skipped), counted as they happen by every worker', ['status'], (s) =>
+      EMAIL_STATUSES.map((status) => [{ status }, s?.emails[status] ?? 0]),
+    );
+    // Per webhook endpoint: endpoints come and go, so these drop the series of those gone.
+    this.snapshotGauge('almanac_webhook_deliveries', 'Webhook delivery attempts per endpoint and outcome (sent, failed), counted as they happen by every worker', ['endpoint', 'outcome'], (s) =>
+      (s?.webhooks ?? []).flatMap((w) => [[{ endpoint: w.id, outcome: 'sent' }, w.sent], [{ endpoint: w.id, outcome: 'failed' }, w.failed]] as GaugePoint[]), { reset: true },
+    );
+    this.snapshotGauge('almanac_webhook_lag_events', 'Calendar events not yet delivered, per endpoint and status (refreshed at most every 15 s)', ['endpoint', 'status'], (s) =>
+      (s?.webhooks ?? []).map((w) => [{ endpoint: w.id, status: w.status }, w.lagEvents]), { reset: true },
+    );
+    this.snapshotGauge('almanac_webhook_lag_seconds', 'Age of the oldest calendar event not yet delivered, per endpoint (refreshed at most every 15 s)', ['endpoint'], (s) =>
+      (s?.webhooks ?? []).map((w) => [{ endpoint: w.id }, w.lagSeconds]), { reset: true },
+    );
   }
 
-  /** Per webhook endpoint: deliveries sent and failed, events and seconds not yet delivered. */
-  private webhookGauges(snap: () => Snapshot | null): void {
+  /**
+   * A gauge whose series are read from the latest snapshot at each scrape. `reset`: series not in
+   * the snapshot any more are dropped (kept as they were while there is no snapshot yet).
+   */
+  private snapshotGauge(name: string, help: string, labelNames: string[], points: (s: Snapshot | null) => GaugePoint[], options: { reset?: boolean } = {}): void {
+    const snap = () => this.snapshot;
     new Gauge({
-      name: 'almanac_webhook_deliveries',
-      help: 'Webhook delivery attempts per endpoint and outcome (sent, failed), counted as they happen by every worker',
-      labelNames: ['endpoint', 'outcome'],
+      name,
+      help,
+      labelNames,
       registers: [this.registry],
       collect() {
         const s = snap();
-        if (!s) return;
-        this.reset();
-        for (const w of s.webhooks) {
-          this.set({ endpoint: w.id, outcome: 'sent' }, w.sent);
-          this.set({ endpoint: w.id, outcome: 'failed' }, w.failed);
+        if (options.reset) {
+          if (!s) return;
+          this.reset();
         }
-      },
-    });
-    new Gauge({
-      name: 'almanac_webhook_lag_events',
-      help: 'Calendar events not yet delivered, per endpoint and status (refreshed at most every 15 s)',
-      labelNames: ['endpoint', 'status'],
-      registers: [this.registry],
-      collect() {
-        const s = snap();
-        if (!s) return;
-        this.reset();
-        for (const w of s.webhooks) this.set({ endpoint: w.id, status: w.status }, w.lagEvents);
-      },
-    });
-    new Gauge({
-      name: 'almanac_webhook_lag_seconds',
-      help: 'Age of the oldest calendar event not yet delivered, per endpoint (refreshed at most every 15 s)',
-      labelNames: ['endpoint'],
-      registers: [this.registry],
-      collect() {
-        const s = snap();
-        if (!s) return;
-        this.reset();
-        for (const w of s.webhooks) this.set({ endpoint: w.id }, w.lagSeconds);
+        for (const [labels, value] of points(s)) this.set(labels, value);
       },
     });
   }
@@ -242,39 +188,5 @@ export class Metrics {
       });
       next();
     };
-  }
-}
-
-/**
- * Rate-limited (a scraper runs every 15–60 s; RATE_LIMIT_METRICS_PER_MINUTE), and when
- * METRICS_TOKEN is set it must come as `Authorization: Bearer <METRICS_TOKEN>` (Prometheus:
- * `authorization: { credentials: … }`); that bearer is not a JWT, so the auth guard leaves it be.
- */
-@Controller('metrics')
-@Public()
-@OwnBearer()
-@RateLimit('metrics')
-export class MetricsController {
-  private readonly token: Buffer | null;
-
-  constructor(
-    private readonly metrics: Metrics,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.token = config.METRICS_TOKEN ? createHash('sha256').update(config.METRICS_TOKEN).digest() : null;
-  }
-
-  @Get()
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string', example: 'almanac_http_requests_total{method="GET",route="/v1/events",status="200"} 12\n' } } } })
-  scrape(@Headers('authorization') authorization: string | undefined): Promise<string> {
-    if (this.token) {
-      const given = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
-      if (!timingSafeEqual(createHash('sha256').update(given).digest(), this.token)) {
-        throw new ProblemException(401, 'UNAUTHORIZED', 'this needs the metrics token (Authorization: Bearer <METRICS_TOKEN>)', undefined, { 'WWW-Authenticate': 'Bearer' });
-      }
-    }
-    return this.metrics.scrape();
   }
 }

@@ -5,9 +5,10 @@ import { CalendarModule } from '../modules/calendar/calendar.module';
 import { MailModule } from '../modules/mail/mail.module';
 import { WebhooksModule } from '../modules/webhooks/webhooks.module';
 import { ProjectionsModule } from '../projections/projections.module';
-import { HealthController } from './health.controller';
-import { Metrics, MetricsController } from './metrics';
-import { RateLimitGuard } from './rate-limit.guard';
+import { HealthController } from './http/health.controller';
+import { Metrics } from './metrics';
+import { MetricsController } from './http/metrics.controller';
+import { RateLimitGuard } from './http/rate-limit.guard';
 
 /** What an operator needs from a serving process: health, metrics, rate limits. */
 @Module({

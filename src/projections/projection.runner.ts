@@ -60,13 +60,14 @@ export class ProjectionRunner {
     private readonly store: EventStore,
   ) {}
 
-  context(tx: EntityManager, p: Projection, slot: ProjectionSlot): ProjectionContext {
+  /** `physical`: where the slot's tables are (a replay writes them into a schema of its own). */
+  context(tx: EntityManager, p: Projection, slot: ProjectionSlot, physical: (table: string) => string = (t) => tableName(t, slot)): ProjectionContext {
     return {
       tx,
       slot,
       table: (name) => {
         if (!p.tables.includes(name)) throw new Error(`projection ${p.name} does not own table ${name}`);
-        return tableName(name, slot);
+        return physical(name);
       },
     };
   }
@@ -143,7 +144,7 @@ export class ProjectionRunner {
     const relevant = events.filter((e) => readsType(p, e.type) && !hold.skipped.has(e.position) && !hold.parked.has(e.streamId));
     const parked: BatchResult['parked'] = [];
     let applied = relevant.length;
-    if (!(relevant.length > 1 && p.applyBatch && (await this.tryBatch(tx, ctx, p, relevant)))) {
+    if (!(relevant.length > 1 && (await this.tryBatch(tx, ctx, p, relevant)))) {
       for (const e of relevant) {
         if (hold.parked.has(e.streamId)) {
           applied--; // behind an event of its stream that this batch parked
@@ -151,7 +152,7 @@ export class ProjectionRunner {
         }
         if (!careful) {
           try {
-            await p.apply(ctx, e);
+            await p.apply([e], ctx);
           } catch (err) {
             if (isTransient(err)) throw err;
             throw new ProjectionApplyError(e, err);
@@ -180,7 +181,7 @@ export class ProjectionRunner {
   async applyGuarded(ctx: ProjectionContext, p: Projection, e: StoredEvent): Promise<string | null> {
     await ctx.tx.query('SAVEPOINT apply_event');
     try {
-      await p.apply(ctx, e);
+      await p.apply([e], ctx);
       await ctx.tx.query('RELEASE SAVEPOINT apply_event');
       return null;
     } catch (err) {
@@ -194,7 +195,7 @@ export class ProjectionRunner {
   private async tryBatch(tx: EntityManager, ctx: ProjectionContext, p: Projection, events: StoredEvent[]): Promise<boolean> {
     await tx.query('SAVEPOINT apply_batch');
     try {
-      await p.applyBatch!(ctx, events);
+      await p.apply(events, ctx);
       await tx.query('RELEASE SAVEPOINT apply_batch');
       return true;
     } catch (err) {

@@ -23,13 +23,12 @@ export interface Projection {
   readonly tables: readonly string[];
   /** Columns that legitimately differ between a rebuild and the live model (ignored by verify). */
   readonly volatileColumns?: readonly string[];
-  apply(ctx: ProjectionContext, event: StoredEvent): Promise<void>;
   /**
-   * Optional: applies several events at once, with the same result as `apply` on each in order
-   * (a few statements per batch instead of a few per event: rebuilds and busy logs). If it
-   * throws, the runner rolls it back and applies the batch event by event to name the culprit.
+   * Applies events in log order, with the same rows whether they come as one batch or one by
+   * one: the runner hands over a whole batch, and the batch of one when it applies an event
+   * alone (a failed batch rolled back to find its culprit, a parked stream's retry, a replay).
    */
-  applyBatch?(ctx: ProjectionContext, events: StoredEvent[]): Promise<void>;
+  apply(batch: StoredEvent[], ctx: ProjectionContext): Promise<void>;
   /** Side effects after the batch committed (live slot only; a replay never repeats them). */
   afterCommit?(events: StoredEvent[]): Promise<void>;
 }
@@ -37,8 +36,34 @@ export interface Projection {
 export const readsType = (p: Pick<Projection, 'eventTypes'>, type: string): boolean => p.eventTypes === 'all' || p.eventTypes.includes(type);
 
 export const PROJECTION_METADATA = 'almanac:projection';
+/** Metadata value of a projection registered as still written event by event (see `eventByEvent`). */
+export const EVENT_BY_EVENT = 'event-by-event';
 
-/** A batch's events of the streams named `<prefix><id>`, by id, each in batch (= stream) order: what an `applyBatch` folds. */
+/**
+ * A projection still written against the two-path shape (`apply(ctx, event)`, optionally
+ * `applyBatch(ctx, events)`), until it is declared batch-first.
+ */
+export interface EventByEventProjection extends Omit<Projection, 'apply'> {
+  apply(ctx: ProjectionContext, event: StoredEvent): Promise<void>;
+  applyBatch?(ctx: ProjectionContext, events: StoredEvent[]): Promise<void>;
+}
+
+/** The batch-first projection over a two-path one: its own batch path when it has one, else its events one after the other. */
+export function eventByEvent(p: EventByEventProjection): Projection {
+  return {
+    name: p.name,
+    eventTypes: p.eventTypes,
+    tables: p.tables,
+    volatileColumns: p.volatileColumns,
+    async apply(batch, ctx) {
+      if (p.applyBatch) return p.applyBatch(ctx, batch);
+      for (const e of batch) await p.apply(ctx, e);
+    },
+    afterCommit: p.afterCommit?.bind(p),
+  };
+}
+
+/** A batch's events of the streams named `<prefix><id>`, by id, each in batch (= stream) order: what a projection's `apply` folds. */
 export function byStream(events: StoredEvent[], prefix: string): Map<string, StoredEvent[]> {
   const streams = new Map<string, StoredEvent[]>();
   for (const e of events) {

@@ -9,7 +9,7 @@ import { ProjectionRegistry } from './projection.registry';
 import { ProjectionRunner } from './projection.runner';
 import { ProjectionStatusService } from './projection.status';
 import { ProjectionWaker } from './projection.waker';
-import { ProjectionsController } from './projections.controller';
+import { ProjectionsController } from './http/projections.controller';
 import { ProjectionSweepScheduler } from './projection-sweep.scheduler';
 
 const core = [ProjectionRegistry, ProjectionRunner, ProjectionWaker, ProjectionStatusService, ProjectionRebuilder, ParkedStreamsService];

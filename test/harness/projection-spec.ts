@@ -44,9 +44,9 @@ function stored(events: SpecEvent[]): StoredEvent[] {
 /**
  * A projection run against the real PostgreSQL from a list of events, in the manner of Emmett's
  * PostgreSQLProjectionSpec: `ProjectionSpec.for(projection, db).given(events).when(events).then(check)`.
- * Each scenario runs twice — every event through `apply`, then each of `given` and `when` as one
- * `applyBatch` — inside a transaction rolled back afterwards, and must satisfy `check` both
- * ways (the engine relies on the two paths writing the same rows). Only the projection's event
+ * Each scenario runs twice — every event as a batch of one, then each of `given` and `when` as
+ * one batch — inside a transaction rolled back afterwards, and must satisfy `check` both ways
+ * (the runner applies a batch whole, or event by event to find a failing one). Only the projection's event
  * types reach it, as the runner filters them. No API, queue or Redis.
  */
 export const ProjectionSpec = {
@@ -67,10 +67,10 @@ export const ProjectionSpec = {
         };
         for (const events of [given, when]) {
           const relevant = events.filter((e) => projection.eventTypes.includes(e.type));
-          if (mode === 'as one batch' && projection.applyBatch) {
-            if (relevant.length) await projection.applyBatch(ctx, relevant);
+          if (mode === 'as one batch') {
+            if (relevant.length) await projection.apply(relevant, ctx);
           } else {
-            for (const e of relevant) await projection.apply(ctx, e);
+            for (const e of relevant) await projection.apply([e], ctx);
           }
         }
         await check({ rows: async <T>(sql: string, params: unknown[] = []) => (await tx.query(sql, params)) as T[] });
@@ -83,7 +83,7 @@ export const ProjectionSpec = {
       }
     }
 
-    const modes: Mode[] = projection.applyBatch ? ['event by event', 'as one batch'] : ['event by event'];
+    const modes: Mode[] = ['event by event', 'as one batch'];
     return {
       given(...givenEvents: SpecEvent[]) {
         return {

@@ -116,9 +116,11 @@ describe('a failing event', () => {
     name,
     eventTypes: ['Good', 'Poison'],
     tables: ['seen'],
-    async apply(c, e) {
-      if (refuses && e.type === 'Poison' && !digestsPoison) throw new Error('cannot digest this');
-      await c.tx.query(`INSERT INTO ${c.table('seen')} (name, stream, position) VALUES ($1, $2, $3)`, [name, e.streamId, e.position]);
+    async apply(batch, c) {
+      for (const e of batch) {
+        if (refuses && e.type === 'Poison' && !digestsPoison) throw new Error('cannot digest this');
+        await c.tx.query(`INSERT INTO ${c.table('seen')} (name, stream, position) VALUES ($1, $2, $3)`, [name, e.streamId, e.position]);
+      }
     },
   });
   const seen = async (name: string): Promise<{ stream: string; position: string }[]> =>

@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../../config/config';
 import { RedisClient } from '../../jobs/redis-client';
 import { Deliveries } from './deliveries';
 import { EmailCounters } from './email-counters';
-import { DevMailboxController } from './dev-mailbox.controller';
+import { DevMailboxController } from './http/dev-mailbox.controller';
 import { EmailRenderers } from './email-renderers';
 import { Mailer } from './mail.types';
 import { DevMailbox, SmtpMailer } from './mailers';

@@ -21,7 +21,12 @@ export class SubscriptionsProjection implements Projection {
 
   constructor(private readonly vault: PersonalDataVault) {}
 
-  async apply(ctx: ProjectionContext, event: StoredEvent): Promise<void> {
+  /** Event by event: subscription events are few, and each is a row or two at most. */
+  async apply(batch: StoredEvent[], ctx: ProjectionContext): Promise<void> {
+    for (const event of batch) await this.applyEvent(ctx, event);
+  }
+
+  private async applyEvent(ctx: ProjectionContext, event: StoredEvent): Promise<void> {
     if (!event.streamId.startsWith(SUBSCRIPTION_STREAM_PREFIX)) return;
     const id = event.streamId.slice(SUBSCRIPTION_STREAM_PREFIX.length);
     const t = ctx.table(SUBSCRIPTIONS_TABLE);

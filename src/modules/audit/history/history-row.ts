@@ -1,4 +1,4 @@
-import type { EventStateColumns } from '../../calendar/read-model/calendar-row';
+import { type EventStateColumns, SERIES_COLUMN_TYPES, STATE_COLUMN_TYPES, columnNames } from '../../calendar/read-model/calendar-row';
 
 /** The history table's name; the projection writes it only through ctx.table. */
 export const HISTORY_TABLE = 'calendar_history';
@@ -15,5 +15,11 @@ export interface HistoryRow extends EventStateColumns {
   position: string;
 }
 
-export const HISTORY_COLUMNS =
-  'id, version, valid_from, valid_to, status, title, description, programme, city, country, venue, time_zone, start_value, end_value, starts_at, ends_at, cancel_reason, recurrence, overrides, event_type, actor, position::text AS position';
+/** A version row's columns with their SQL types: what the projection writes (as JSON records) and the read model reads. */
+export const HISTORY_COLUMN_TYPES = `id uuid, version integer, valid_from timestamptz, valid_to timestamptz, ${STATE_COLUMN_TYPES}, event_type text, actor text, position bigint, ${SERIES_COLUMN_TYPES}`;
+
+/** What reads select: a series' end is only for the as-of query's filter. */
+export const HISTORY_COLUMNS = columnNames(HISTORY_COLUMN_TYPES)
+  .filter((c) => c !== 'series_ends_at')
+  .map((c) => (c === 'position' ? 'position::text AS position' : c))
+  .join(', ');

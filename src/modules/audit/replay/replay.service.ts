@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EventStore } from '../../../events/event-store.port';
-import { type Projection, type ProjectionContext, readsType } from '../../../projections/projection';
+import { type Projection, readsType } from '../../../projections/projection';
 import { decisionStream, skippedIn } from '../../../projections/parked-streams';
 import { ProjectionRegistry } from '../../../projections/projection.registry';
 import { ProjectionRunner } from '../../../projections/projection.runner';
@@ -122,14 +122,7 @@ export class ReplayService {
         await tx.query(`SELECT set_config('search_path', $1, true)`, [`${schema}, ${current[0].s}`]);
         for (const p of projections) {
           const { skipped, parked: held } = hold.get(p.name)!;
-          const ctx: ProjectionContext = {
-            tx,
-            slot: 'rebuild',
-            table: (name) => {
-              if (!p.tables.includes(name)) throw new Error(`projection ${p.name} does not own table ${name}`);
-              return `${schema}.${name}`;
-            },
-          };
+          const ctx = this.runner.context(tx, p, 'rebuild', (name) => `${schema}.${name}`);
           for (const r of rows) {
             if (!readsType(p, r.type) || skipped.has(r.position) || held.has(r.stream_id)) continue;
             const error = await this.runner.applyGuarded(ctx, p, this.reader.toStored(r));

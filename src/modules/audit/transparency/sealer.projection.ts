@@ -23,11 +23,7 @@ export class SealerProjection implements Projection {
 
   constructor(private readonly checkpoints: CheckpointService) {}
 
-  apply(ctx: ProjectionContext, event: StoredEvent): Promise<void> {
-    return this.applyBatch(ctx, [event]);
-  }
-
-  async applyBatch(ctx: ProjectionContext, events: StoredEvent[]): Promise<void> {
+  async apply(events: StoredEvent[], ctx: ProjectionContext): Promise<void> {
     const leavesTable = ctx.table(LEAVES_TABLE);
     const nodesTable = ctx.table(NODES_TABLE);
     const size = await TreeTables.size(ctx.tx, leavesTable);

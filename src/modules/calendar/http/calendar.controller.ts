@@ -15,7 +15,7 @@ import { EventRepresentation, represent, representOccurrence } from '../../sched
 import { GetCalendarEventQuery } from '../get-calendar-event/get-calendar-event.query';
 import { GetCalendarFeedQuery } from '../get-calendar-feed/get-calendar-feed.query';
 import { EventPage, ListEventsQuery } from '../list-events/list-events.query';
-import { RateLimit } from '../../../ops/rate-limit.guard';
+import { RateLimit } from '../../../ops/http/rate-limit.guard';
 import { ReadModelWaiter } from '../../../projections/read-model.waiter';
 import { PROJECTION_NAME } from '../read-model/calendar.read-model';
 import { badCursor, decodeCursor, decodeSyncToken } from '../read-model/page-tokens';

@@ -37,9 +37,20 @@ export interface CalendarRow extends EventStateColumns {
   updated_at: Date;
 }
 
+/**
+ * The state columns with their SQL types, as both views declare them: each view writes its rows
+ * as JSON records read back by `jsonb_to_recordset(...) AS x(<its column types>)`, built on this.
+ */
+export const STATE_COLUMN_TYPES =
+  'status text, title text, description text, programme text, city text, country char(2), venue text, time_zone text, start_value jsonb, end_value jsonb, starts_at timestamptz, ends_at timestamptz, cancel_reason text';
+
+/** The column names of a `name type, ...` list, in order. */
+export const columnNames = (types: string): string[] => types.split(',').map((c) => c.trim().split(/\s+/)[0]);
+
 /** Every non-generated column; `change_seq` and `last_position` as text so no precision is lost. */
-export const ROW_COLUMNS =
-  'id, status, title, description, programme, city, country, venue, time_zone, start_value, end_value, starts_at, ends_at, cancel_reason, recurrence, overrides, version, last_position::text AS last_position, change_seq::text AS change_seq, updated_at';
+export const ROW_COLUMNS = [
+  'id', ...columnNames(STATE_COLUMN_TYPES), 'recurrence', 'overrides', 'version', 'last_position::text AS last_position', 'change_seq::text AS change_seq', 'updated_at',
+].join(', ');
 
 /** The event's state as a row of either view holds it (instants in the domain's own form, so list and item agree). */
 export function stateOf(row: EventStateColumns): CalendarEventState {
@@ -61,24 +72,24 @@ export function stateOf(row: EventStateColumns): CalendarEventState {
   };
 }
 
-/**
- * The reverse of `stateOf`: the values of EventStateColumns' columns, in their declared order
- * (start and end as JSON text for jsonb), for an event that has been scheduled.
- */
-export function stateColumns(s: CalendarEventState, e: Pick<StoredEvent, 'type' | 'position'>): unknown[] {
+/** The reverse of `stateOf`: the state columns of an event that has been scheduled, by name, as a JSON record for either view. */
+export function stateRecord(s: CalendarEventState, e: Pick<StoredEvent, 'type' | 'position'>): Record<string, unknown> {
   if (s.status === 'absent' || !s.details || !s.instants) throw new Error(`${e.type} at position ${e.position} before EventScheduled`);
   const { title, description, programme, location } = s.details;
-  return [
-    s.status, title, description, programme, location.city, location.country, location.venue ?? null, s.timeZone,
-    JSON.stringify(s.start), JSON.stringify(s.end), s.instants.startsAt, s.instants.endsAt, s.cancelReason,
-  ];
+  return {
+    status: s.status, title, description, programme, city: location.city, country: location.country, venue: location.venue ?? null, time_zone: s.timeZone,
+    start_value: s.start, end_value: s.end, starts_at: s.instants.startsAt, ends_at: s.instants.endsAt, cancel_reason: s.cancelReason,
+  };
 }
 
-/** The series columns of the calendar view ($ recurrence, overrides, series_ends_at) for a state. */
-export function seriesColumns(s: CalendarEventState): unknown[] {
-  if (!s.recurrence) return [null, '{}', null];
+/** A series' columns (its lines, changed instances and end) with their SQL types. */
+export const SERIES_COLUMN_TYPES = 'recurrence jsonb, overrides jsonb, series_ends_at timestamptz';
+
+/** The series columns (SERIES_COLUMN_TYPES) for a state, as a JSON record. */
+export function seriesRecord(s: CalendarEventState): Record<string, unknown> {
+  if (!s.recurrence) return { recurrence: null, overrides: {}, series_ends_at: null };
   const end = seriesEnd(s);
-  return [JSON.stringify(s.recurrence), JSON.stringify(s.overrides), end === null ? null : new Date(end).toISOString()];
+  return { recurrence: s.recurrence, overrides: s.overrides, series_ends_at: end === null ? null : new Date(end).toISOString() };
 }
 
 /** The public shape, through scheduling's own `represent`, so list items and GET :id never drift apart. */

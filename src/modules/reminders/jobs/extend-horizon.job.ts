@@ -1,8 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { JOBS, QUEUES } from '../../../jobs/catalog';
 import { HandlesJob, JobHandler } from '../../../jobs/job-handler';
+import { RepeatableJobScheduler } from '../../../jobs/repeatable-job.scheduler';
 import { HorizonExtender } from '../planning/horizon.extender';
 
 export const EXTEND_HORIZON_EVERY_MS = 3600_000;
@@ -28,31 +29,11 @@ export class ExtendHorizonJob implements HandlesJob<ExtendHorizonPayload> {
 
 /** Keeps the repeatable job scheduled (worker role), and runs it once at start (a rebuild may have left horizons short). */
 @Injectable()
-export class ExtendHorizonScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ExtendHorizonScheduler.name);
-  private timer?: NodeJS.Timeout;
-
-  constructor(@InjectQueue(QUEUES.reminders) private readonly queue: Queue) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.ensure();
-    this.timer = setInterval(() => void this.ensure(), EXTEND_HORIZON_EVERY_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  private async ensure(): Promise<void> {
-    try {
-      await this.queue.upsertJobScheduler(
-        EXTEND_HORIZON_SCHEDULER_ID,
-        { every: EXTEND_HORIZON_EVERY_MS },
-        { name: JOBS.reminders.extendHorizon, data: {}, opts: { removeOnComplete: true, removeOnFail: true } },
-      );
-    } catch (err) {
-      this.logger.warn({ err }, 'could not schedule the reminder horizon extension (Redis down?); retrying later');
-    }
+export class ExtendHorizonScheduler extends RepeatableJobScheduler {
+  constructor(@InjectQueue(QUEUES.reminders) queue: Queue) {
+    super(queue, {
+      schedulerId: EXTEND_HORIZON_SCHEDULER_ID, name: JOBS.reminders.extendHorizon, data: {}, everyMs: EXTEND_HORIZON_EVERY_MS, reassertEveryMs: EXTEND_HORIZON_EVERY_MS,
+      what: 'reminder horizon extension',
+    });
   }
 }

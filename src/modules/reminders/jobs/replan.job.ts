@@ -1,8 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { JOBS, QUEUES } from '../../../jobs/catalog';
 import { HandlesJob, JobHandler } from '../../../jobs/job-handler';
+import { RepeatableJobScheduler } from '../../../jobs/repeatable-job.scheduler';
 import { ReminderScheduler } from '../planning/reminder.scheduler';
 
 export const REPLAN_EVERY_MS = 60_000;
@@ -26,27 +27,8 @@ export class ReplanJob implements HandlesJob {
 
 /** Keeps the repeatable replan job scheduled (worker role); re-asserted, as Redis may forget it. */
 @Injectable()
-export class ReplanScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ReplanScheduler.name);
-  private timer?: NodeJS.Timeout;
-
-  constructor(@InjectQueue(QUEUES.reminders) private readonly queue: Queue) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.ensure();
-    this.timer = setInterval(() => void this.ensure(), 5 * REPLAN_EVERY_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  private async ensure(): Promise<void> {
-    try {
-      await this.queue.upsertJobScheduler(REPLAN_SCHEDULER_ID, { every: REPLAN_EVERY_MS }, { name: JOBS.reminders.replan, opts: { removeOnComplete: true, removeOnFail: true } });
-    } catch (err) {
-      this.logger.warn({ err }, 'could not schedule the reminder replan (Redis down?); retrying later');
-    }
+export class ReplanScheduler extends RepeatableJobScheduler {
+  constructor(@InjectQueue(QUEUES.reminders) queue: Queue) {
+    super(queue, { schedulerId: REPLAN_SCHEDULER_ID, name: JOBS.reminders.replan, everyMs: REPLAN_EVERY_MS, reassertEveryMs: 5 * REPLAN_EVERY_MS, what: 'reminder replan' });
   }
 }

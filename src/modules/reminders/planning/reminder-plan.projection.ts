@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StoredEvent } from '../../../events/envelope';
 import { RegisterProjection } from '../../../projections/projection.decorator';
-import type { Projection, ProjectionContext } from '../../../projections/projection';
+import type { EventByEventProjection, ProjectionContext } from '../../../projections/projection';
 import { CalendarEventState, evolve, initialState, occurrenceOf, seriesEnd } from '../../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../../scheduling/domain/events';
 import { occurrenceKey } from '../../scheduling/domain/recurrence';
@@ -61,8 +61,8 @@ const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'S
  * of every event it touches at once and folds its events over them in log order.
  */
 @Injectable()
-@RegisterProjection()
-export class ReminderPlanProjection implements Projection {
+@RegisterProjection({ eventByEvent: true })
+export class ReminderPlanProjection implements EventByEventProjection {
   readonly name = REMINDER_PLAN_PROJECTION;
   readonly eventTypes: readonly string[] = [...EVENT_TYPES, ...SUBSCRIPTION_TYPES];
   readonly tables = [PLAN_TABLE, REMINDER_SUBSCRIPTIONS_TABLE, EVENTS_TABLE, NOTICES_TABLE, LEAD_TIMES_TABLE] as const;

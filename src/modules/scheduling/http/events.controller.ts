@@ -1,7 +1,7 @@
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
 import { EventHistorySchema, EventSchema } from '../event-representation.schemas';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Command, CommandBus, QueryBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import { etagOf, parseIfMatch } from '../../../common/http/etag';
@@ -13,11 +13,11 @@ import { eventIdParam, eventOrInstanceParam } from '../../../common/http/params'
 import { ChangeOccurrenceCommand } from '../occurrences/change-occurrence.command';
 import { SplitSeriesCommand } from '../occurrences/split-series.command';
 import { occurrenceOf, resolveOriginalStart } from '../domain/calendar-event';
-import type { CalendarEventOutcome } from '../calendar-event.command';
+import type { CalendarEventOutcome, CommandContext } from '../calendar-event.command';
+import type { OriginalStartRef } from '../domain/commands';
 import { CancelEventCommand } from '../cancel-event/cancel-event.command';
 import { ChangeEventDetailsCommand } from '../change-event-details/change-event-details.command';
 import { GetEventHistoryQuery } from '../get-event-history/get-event-history.query';
-import { resolveTimeZone } from '../places/time-zone.resolver';
 import { RescheduleEventCommand } from '../reschedule-event/reschedule-event.command';
 import { ScheduleEventCommand } from '../schedule-event/schedule-event.command';
 import { CancelEventDto, ChangeEventDetailsDto, RescheduleEventDto, ScheduleEventDto, SplitSeriesDto } from './dto';
@@ -36,12 +36,6 @@ export class EventsController {
   @Roles('staff')
   @ApiCreatedResponse({ type: EventSchema, description: 'scheduled; `Location`, `ETag: "1"`, `X-Log-Position`' })
   async schedule(@Body() dto: ScheduleEventDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<EventRepresentation> {
-    let timeZone = dto.timeZone;
-    if (!timeZone) {
-      const z = resolveTimeZone(dto.location.city, dto.location.country);
-      if ('error' in z) throw new ProblemException(400, 'TIME_ZONE_REQUIRED', z.error, [{ field: 'timeZone', message: z.error }]);
-      timeZone = z.timeZone;
-    }
     const id = dto.id?.toLowerCase() ?? randomUUID();
     const out = await this.commands.execute(
       new ScheduleEventCommand(
@@ -51,7 +45,7 @@ export class EventsController {
           description: dto.description ?? '',
           programme: dto.programme ?? null,
           location: { city: dto.location.city, country: dto.location.country, venue: dto.location.venue ?? null },
-          timeZone,
+          timeZone: dto.timeZone,
           start: dto.start,
           end: dto.end,
           ...(dto.recurrence === undefined ? {} : { recurrence: dto.recurrence }),
@@ -67,14 +61,7 @@ export class EventsController {
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the new state (unchanged when nothing changed); `ETag`, `X-Log-Position`' })
   async change(@Param('id') rawId: string, @Body() dto: ChangeEventDetailsDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const { id, instanceToken } = eventOrInstanceParam(rawId);
-    const ctx = { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) };
-    if (instanceToken) {
-      const out = await this.commands.execute(new ChangeOccurrenceCommand(id, { kind: 'change-occurrence-details', originalStart: { instanceToken }, ...dto }, ctx));
-      return this.replyOccurrence(res, out, instanceToken);
-    }
-    const out = await this.commands.execute(new ChangeEventDetailsCommand(id, dto, ctx));
-    return this.reply(res, out);
+    return this.changeEventOrInstance(rawId, ifMatch, req, res, (id, ctx) => new ChangeEventDetailsCommand(id, dto, ctx), (originalStart) => ({ kind: 'change-occurrence-details', originalStart, ...dto }));
   }
 
   @Post(':id/reschedule')
@@ -82,15 +69,8 @@ export class EventsController {
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the new state; `ETag`, `X-Log-Position`' })
   async reschedule(@Param('id') rawId: string, @Body() dto: RescheduleEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const { id, instanceToken } = eventOrInstanceParam(rawId);
-    const ctx = { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) };
     const body = { start: dto.start, end: dto.end, timeZone: dto.timeZone, reason: dto.reason ?? null };
-    if (instanceToken) {
-      const out = await this.commands.execute(new ChangeOccurrenceCommand(id, { kind: 'reschedule-occurrence', originalStart: { instanceToken }, ...body }, ctx));
-      return this.replyOccurrence(res, out, instanceToken);
-    }
-    const out = await this.commands.execute(new RescheduleEventCommand(id, body, ctx));
-    return this.reply(res, out);
+    return this.changeEventOrInstance(rawId, ifMatch, req, res, (id, ctx) => new RescheduleEventCommand(id, body, ctx), (originalStart) => ({ kind: 'reschedule-occurrence', originalStart, ...body }));
   }
 
   @Post(':id/cancel')
@@ -98,14 +78,7 @@ export class EventsController {
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the cancelled event; `ETag`, `X-Log-Position`' })
   async cancel(@Param('id') rawId: string, @Body() dto: CancelEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const { id, instanceToken } = eventOrInstanceParam(rawId);
-    const ctx = { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) };
-    if (instanceToken) {
-      const out = await this.commands.execute(new ChangeOccurrenceCommand(id, { kind: 'cancel-occurrence', originalStart: { instanceToken }, reason: dto.reason }, ctx));
-      return this.replyOccurrence(res, out, instanceToken);
-    }
-    const out = await this.commands.execute(new CancelEventCommand(id, { reason: dto.reason }, ctx));
-    return this.reply(res, out);
+    return this.changeEventOrInstance(rawId, ifMatch, req, res, (id, ctx) => new CancelEventCommand(id, { reason: dto.reason }, ctx), (originalStart) => ({ kind: 'cancel-occurrence', originalStart, reason: dto.reason }));
   }
 
   /** "This and following": the series ends before the instance; a new series starts at it. */
@@ -129,6 +102,24 @@ export class EventsController {
     const events = await this.queries.execute(new GetEventHistoryQuery(id));
     if (events.length === 0) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
     return { id, items: events.map(eventView) };
+  }
+
+  /** By event id, a change to the event (a whole series); by instance id, to that one occurrence of its series. */
+  private async changeEventOrInstance(
+    rawId: string,
+    ifMatch: string | undefined,
+    req: AuthenticatedRequest,
+    res: Response,
+    whole: (id: string, ctx: CommandContext) => Command<CalendarEventOutcome>,
+    occurrence: (originalStart: OriginalStartRef) => ChangeOccurrenceCommand['command'],
+  ): Promise<EventRepresentation> {
+    const { id, instanceToken } = eventOrInstanceParam(rawId);
+    const ctx = { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) };
+    if (instanceToken) {
+      const out = await this.commands.execute(new ChangeOccurrenceCommand(id, occurrence({ instanceToken }), ctx));
+      return this.replyOccurrence(res, out, instanceToken);
+    }
+    return this.reply(res, await this.commands.execute(whole(id, ctx)));
   }
 
   private replyOccurrence(res: Response, out: CalendarEventOutcome, instanceToken: string): EventRepresentation {

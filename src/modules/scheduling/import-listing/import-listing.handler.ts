@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '../../../common/domain/domain-error';
 import { CalendarEventRepository } from '../calendar-event.repository';
-import { resolveTimeZone } from '../places/time-zone.resolver';
+import { timeZoneFor } from '../places/time-zone.resolver';
 import { ImportListingCommand, ImportReport } from './import-listing.command';
 import { listingRowId, parseListingInSlices } from './listing-parser';
 
@@ -20,23 +20,20 @@ export class ImportListingHandler implements ICommandHandler<ImportListingComman
     let done = 0;
     for (const row of rows) {
       const id = listingRowId(row);
-      const zone = resolveTimeZone(row.city, row.country);
-      if ('error' in zone) {
-        report.failed.push({ line: row.line, text: `${row.city}, ${row.countryName} ${row.title}`, reason: zone.error });
-      } else {
-        try {
-          const out = await this.events.execute(
-            id,
-            { kind: 'schedule', title: row.title, description: '', programme: null, location: { city: row.city, country: row.country, venue: null }, timeZone: zone.timeZone, start: row.start, end: row.end },
-            { metadata: { ...c.metadata, causationId: `${c.metadata.causationId}#line-${row.line}` } },
-          );
-          report.created.push({ line: row.line, id, title: row.title });
-          report.position = out.position;
-        } catch (err) {
-          if (err instanceof DomainError && err.code === 'EVENT_ALREADY_EXISTS') report.skipped.push({ line: row.line, id, title: row.title, reason: 'already imported' });
-          else if (err instanceof DomainError) report.failed.push({ line: row.line, text: row.title, reason: err.message });
-          else throw err;
-        }
+      try {
+        const location = { city: row.city, country: row.country, venue: null };
+        const out = await this.events.execute(
+          id,
+          { kind: 'schedule', title: row.title, description: '', programme: null, location, timeZone: timeZoneFor(location), start: row.start, end: row.end },
+          { metadata: { ...c.metadata, causationId: `${c.metadata.causationId}#line-${row.line}` } },
+        );
+        report.created.push({ line: row.line, id, title: row.title });
+        report.position = out.position;
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        if (err.code === 'EVENT_ALREADY_EXISTS') report.skipped.push({ line: row.line, id, title: row.title, reason: 'already imported' });
+        // A place that names no single zone is reported by its place, as the listing gives it.
+        else report.failed.push({ line: row.line, text: err.code === 'TIME_ZONE_REQUIRED' ? `${row.city}, ${row.countryName} ${row.title}` : row.title, reason: err.message });
       }
       c.onProgress?.(++done, rows.length);
     }

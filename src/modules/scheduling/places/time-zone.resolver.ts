@@ -1,6 +1,7 @@
 import cityTimezones from 'city-timezones';
 import { getCountry } from 'countries-and-timezones';
 import countries from 'i18n-iso-countries';
+import { DomainError } from '../../../common/domain/domain-error';
 
 export type ZoneResolution = { timeZone: string } | { error: string };
 
@@ -27,4 +28,15 @@ export function resolveTimeZone(city: string, country: string): ZoneResolution {
   if (inCountry.size > 1) return { error: `${city}, ${country} lies in several time zones (${[...inCountry].join(', ')}); give timeZone` };
   if (zones.length === 0) return { error: `no time zone is known for country ${country}; give timeZone` };
   return { error: `${country} has several time zones and the city "${city}" is not known to pick one; give timeZone` };
+}
+
+/**
+ * The zone an event at this place is scheduled in: the one given, else the one its place
+ * names. Both the API and the listing import schedule through here, so they derive alike.
+ */
+export function timeZoneFor(place: { city: string; country: string }, given?: string): string {
+  if (given) return given;
+  const z = resolveTimeZone(place.city, place.country);
+  if ('error' in z) throw new DomainError('invalid', 'TIME_ZONE_REQUIRED', z.error, 'timeZone');
+  return z.timeZone;
 }

@@ -5,7 +5,8 @@ import type { ScheduleEvent } from '../domain/commands';
 export class ScheduleEventCommand extends Command<CalendarEventOutcome> {
   constructor(
     readonly id: string,
-    readonly payload: Omit<ScheduleEvent, 'kind'>,
+    /** Without `timeZone`, the place's zone (refused when the place has several). */
+    readonly payload: Omit<ScheduleEvent, 'kind' | 'timeZone'> & { timeZone?: string },
     readonly ctx: CommandContext,
   ) {
     super();

@@ -9,7 +9,7 @@ import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
 import { DomainError } from '../../../common/domain/domain-error';
 import { AuthenticatedRequest, Public } from '../../../common/http/access';
-import { RateLimit } from '../../../ops/rate-limit.guard';
+import { RateLimit } from '../../../ops/http/rate-limit.guard';
 import { ConfirmSubscriptionCommand } from '../confirm-subscription/confirm-subscription.command';
 import { DEFAULT_LEAD_TIMES, normaliseLeadTimes } from '../domain/lead-times';
 import { normaliseName } from '../domain/name';

@@ -1,9 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../../../config/config';
 import { JOBS, QUEUES } from '../../../jobs/catalog';
 import { HandlesJob, JobHandler } from '../../../jobs/job-handler';
+import { RepeatableJobScheduler } from '../../../jobs/repeatable-job.scheduler';
 import { EndpointsRepository } from '../endpoints.repository';
 import { WebhookWaker } from './webhook.waker';
 
@@ -32,27 +33,8 @@ export class WebhookSweepJob implements HandlesJob {
 
 /** Keeps the sweep scheduled (worker role); re-asserted now and then in case Redis forgot it. */
 @Injectable()
-export class WebhookSweepScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(WebhookSweepScheduler.name);
-  private timer?: NodeJS.Timeout;
-
-  constructor(@InjectQueue(QUEUES.webhooks) private readonly queue: Queue) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.ensure();
-    this.timer = setInterval(() => void this.ensure(), 10 * WEBHOOK_SWEEP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  private async ensure(): Promise<void> {
-    try {
-      await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: WEBHOOK_SWEEP_EVERY_MS }, { name: JOBS.webhooks.sweep, opts: { removeOnComplete: true, removeOnFail: true } });
-    } catch (err) {
-      this.logger.warn({ err }, 'could not schedule the webhook sweep (Redis down?); retrying later');
-    }
+export class WebhookSweepScheduler extends RepeatableJobScheduler {
+  constructor(@InjectQueue(QUEUES.webhooks) queue: Queue) {
+    super(queue, { schedulerId: SCHEDULER_ID, name: JOBS.webhooks.sweep, everyMs: WEBHOOK_SWEEP_EVERY_MS, reassertEveryMs: 10 * WEBHOOK_SWEEP_EVERY_MS, what: 'webhook sweep' });
   }
 }

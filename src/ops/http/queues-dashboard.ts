@@ -6,9 +6,9 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { parse as parseCookie, serialize } from 'cookie';
 import express, { NextFunction, Request, Response } from 'express';
-import { PROBLEM_CONTENT_TYPE, problemBody } from '../common/http/problem';
-import { QUEUES } from '../jobs/catalog';
-import { TokenService } from '../modules/auth/tokens';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../../common/http/problem';
+import { QUEUES } from '../../jobs/catalog';
+import { TokenService } from '../../modules/auth/tokens';
 
 const BASE = '/admin/queues';
 const COOKIE = 'almanac_admin';

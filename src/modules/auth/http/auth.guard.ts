@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from '../../common/auth/principal';
-import { AuthenticatedRequest, OWN_BEARER_KEY, PUBLIC_KEY, ROLES_KEY } from '../../common/http/access';
-import { ProblemException } from '../../common/http/problem';
-import { TokenService } from './tokens';
+import type { Role } from '../../../common/auth/principal';
+import { AuthenticatedRequest, OWN_BEARER_KEY, PUBLIC_KEY, ROLES_KEY } from '../../../common/http/access';
+import { ProblemException } from '../../../common/http/problem';
+import { TokenService } from '../tokens';
 
 /**
  * Global guard, deny by default: a route is reachable only when it says @Public or @Roles.

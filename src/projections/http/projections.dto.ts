@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
-import { textProblem } from '../common/domain/text';
+import { textProblem } from '../../common/domain/text';
 import { ValidateBy } from 'class-validator';
 
 /** POST /v1/admin/projections/:name/skip: the event to pass over, and why (kept in the log). */

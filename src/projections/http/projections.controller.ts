@@ -4,16 +4,16 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Response } from 'express';
-import { ProblemException } from '../common/http/problem';
-import { JOBS, QUEUES } from '../jobs/catalog';
-import { AuthenticatedRequest, Roles } from '../common/http/access';
-import { commandMetadata } from '../common/http/request-context';
-import { NotParkedError, ParkedStreamsService } from './parked-streams.service';
+import { ProblemException } from '../../common/http/problem';
+import { JOBS, QUEUES } from '../../jobs/catalog';
+import { AuthenticatedRequest, Roles } from '../../common/http/access';
+import { commandMetadata } from '../../common/http/request-context';
+import { NotParkedError, ParkedStreamsService } from '../parked-streams.service';
 import { SkipEventDto } from './projections.dto';
-import type { Projection } from './projection';
-import { RebuildJobPayload, rebuildJobId } from './jobs/rebuild.job';
-import { ProjectionRegistry } from './projection.registry';
-import { ProjectionStatusService } from './projection.status';
+import type { Projection } from '../projection';
+import { RebuildJobPayload, rebuildJobId } from '../jobs/rebuild.job';
+import { ProjectionRegistry } from '../projection.registry';
+import { ProjectionStatusService } from '../projection.status';
 
 @Controller('v1/admin/projections')
 @Roles('admin')

@@ -1,12 +1,12 @@
 import { ApiOkResponse } from '@nestjs/swagger';
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { ProblemException } from '../common/http/problem';
-import { RedisClient } from '../jobs/redis-client';
-import { ReadRouting } from '../database/read-routing';
-import { explainRedisFailure, redisRoundTrip } from '../jobs/redis-probe';
-import { HEARTBEAT_EVERY_MS, workerHeartbeatKey } from '../jobs/queue-workers';
-import { Public } from '../common/http/access';
+import { ProblemException } from '../../common/http/problem';
+import { RedisClient } from '../../jobs/redis-client';
+import { ReadRouting } from '../../database/read-routing';
+import { explainRedisFailure, redisRoundTrip } from '../../jobs/redis-probe';
+import { HEARTBEAT_EVERY_MS, workerHeartbeatKey } from '../../jobs/queue-workers';
+import { Public } from '../../common/http/access';
 
 /** A replica further behind than this serves reads too stale to call the process ready. */
 const REPLICA_MAX_LAG_SECONDS = 30;

@@ -2,9 +2,9 @@ import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { ProblemException } from '../common/http/problem';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { RedisClient } from '../jobs/redis-client';
+import { ProblemException } from '../../common/http/problem';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { RedisClient } from '../../jobs/redis-client';
 
 export type RateLimitBucket = 'reads' | 'subscriptions' | 'links' | 'metrics';
 const BUCKET = 'almanac:rate-limit';

@@ -1,10 +1,10 @@
 import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import { ProblemException } from '../../common/http/problem';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { Public } from '../../common/http/access';
-import { DevMailbox, DevMailboxMessage } from './mailers';
+import { ProblemException } from '../../../common/http/problem';
+import { APP_CONFIG, AppConfig } from '../../../config/config';
+import { Public } from '../../../common/http/access';
+import { DevMailbox, DevMailboxMessage } from '../mailers';
 
 const page = Handlebars.create().compile<{ messages: DevMailboxMessage[] }>(`<!doctype html>
 <html><head><meta charset="utf-8"><title>almanac development mailbox</title>
