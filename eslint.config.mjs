@@ -13,7 +13,7 @@ const modules = readdirSync(new URL('./src/modules', import.meta.url), { withFil
 const foreignHttpZones = modules.map((name) => ({
   target: `./src/modules/${name}`,
   from: modules.filter((other) => other !== name).map((other) => `./src/modules/${other}/http`),
-  message: 'A module never imports another module\'s http layer; share a type from its domain or a query instead.',
+  message: "A module never imports another module's http layer; share a type from its domain or a query instead.",
 }));
 
 // SQL that names the log's table, or the projections' checkpoints, outside the code that owns it.
@@ -24,20 +24,42 @@ const sqlRule = (pattern, message) => [
   { selector: `TemplateElement[value.raw=${pattern}]`, message },
 ];
 const EVENTS_MESSAGE = 'Only src/events touches the events table: add what you need to the EventStore port.';
-const CHECKPOINTS_MESSAGE = 'Only src/projections touches projection checkpoints: use the projection runner\'s API.';
+const CHECKPOINTS_MESSAGE = "Only src/projections touches projection checkpoints: use the projection runner's API.";
 
 // HTTP errors belong to the http layer: elsewhere code throws a DomainError kind, which the
 // problem filter maps (guards, controllers and middleware live in an http/ folder).
 const HTTP_ERRORS_MESSAGE = 'Only code in an http/ folder builds HTTP errors: throw a DomainError kind (the problem filter maps it), or move the controller/guard into http/.';
 const httpErrorImports = {
-  paths: [{
-    name: '@nestjs/common',
-    importNames: ['HttpException', 'BadRequestException', 'UnauthorizedException', 'ForbiddenException', 'NotFoundException', 'MethodNotAllowedException',
-      'NotAcceptableException', 'RequestTimeoutException', 'ConflictException', 'GoneException', 'PreconditionFailedException', 'PayloadTooLargeException',
-      'UnsupportedMediaTypeException', 'ImATeapotException', 'MisdirectedException', 'UnprocessableEntityException', 'InternalServerErrorException',
-      'NotImplementedException', 'BadGatewayException', 'ServiceUnavailableException', 'GatewayTimeoutException', 'HttpVersionNotSupportedException'],
-    message: HTTP_ERRORS_MESSAGE,
-  }],
+  paths: [
+    {
+      name: '@nestjs/common',
+      importNames: [
+        'HttpException',
+        'BadRequestException',
+        'UnauthorizedException',
+        'ForbiddenException',
+        'NotFoundException',
+        'MethodNotAllowedException',
+        'NotAcceptableException',
+        'RequestTimeoutException',
+        'ConflictException',
+        'GoneException',
+        'PreconditionFailedException',
+        'PayloadTooLargeException',
+        'UnsupportedMediaTypeException',
+        'ImATeapotException',
+        'MisdirectedException',
+        'UnprocessableEntityException',
+        'InternalServerErrorException',
+        'NotImplementedException',
+        'BadGatewayException',
+        'ServiceUnavailableException',
+        'GatewayTimeoutException',
+        'HttpVersionNotSupportedException',
+      ],
+      message: HTTP_ERRORS_MESSAGE,
+    },
+  ],
   patterns: [{ group: ['**/http/problem', '**/http/html-page.exception'], message: HTTP_ERRORS_MESSAGE }],
 };
 const EVENTS_ADAPTER = { group: ['**/events/postgres-event-store'], message: EVENTS_MESSAGE };
@@ -58,16 +80,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-console': ['error', { allow: ['warn', 'error'] }],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      'import-x/no-restricted-paths': ['error', {
-        zones: [
-          ...foreignHttpZones,
-          {
-            target: ['./src/common', './src/events', './src/projections', './src/jobs'],
-            from: './src/modules',
-            message: 'The engine and the shared code sit below the modules and never import one.',
-          },
-        ],
-      }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...foreignHttpZones,
+            {
+              target: ['./src/common', './src/events', './src/projections', './src/jobs'],
+              from: './src/modules',
+              message: 'The engine and the shared code sit below the modules and never import one.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -103,14 +128,17 @@ export default tseslint.config(
     // The pure domain: plain functions and types, no framework, no I/O.
     files: ['src/modules/*/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@nestjs/*', 'typeorm', 'pg', 'pg-*', 'express', 'ioredis', 'bullmq', 'nodemailer'], message: 'The domain is pure: no framework, database or transport.' },
-          { group: ['**/http', '**/http/**'], message: 'The domain never imports an http layer.' },
-          EVENTS_ADAPTER,
-        ],
-        paths: httpErrorImports.paths,
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@nestjs/*', 'typeorm', 'pg', 'pg-*', 'express', 'ioredis', 'bullmq', 'nodemailer'], message: 'The domain is pure: no framework, database or transport.' },
+            { group: ['**/http', '**/http/**'], message: 'The domain never imports an http layer.' },
+            EVENTS_ADAPTER,
+          ],
+          paths: httpErrorImports.paths,
+        },
+      ],
     },
   },
   {

@@ -50,7 +50,19 @@ export class AppModule {
         MailModule,
         SubscriptionsModule,
         WebhooksModule,
-        ...(serves ? [HttpCommonModule.forRoot(AuthGuard), OpsModule, SchedulingHttpModule, CalendarHttpModule, ProjectionsHttpModule, AuditHttpModule, SubscriptionsHttpModule, MailHttpModule, WebhooksHttpModule] : []),
+        ...(serves
+          ? [
+              HttpCommonModule.forRoot(AuthGuard),
+              OpsModule,
+              SchedulingHttpModule,
+              CalendarHttpModule,
+              ProjectionsHttpModule,
+              AuditHttpModule,
+              SubscriptionsHttpModule,
+              MailHttpModule,
+              WebhooksHttpModule,
+            ]
+          : []),
         ...(works ? [RemindersWorkerModule, ProjectionsWorkerModule, WebhooksWorkerModule, JobsWorkerModule, TransparencyWorkerModule] : []),
       ],
     };

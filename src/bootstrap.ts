@@ -35,10 +35,10 @@ export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Pro
   // The API serves JSON only; the HTML pages (docs, dashboard, dev mailbox) need inline scripts.
   const strict = helmet();
   const relaxed = helmet({ contentSecurityPolicy: false });
-  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
-    (/^\/(docs|admin\/queues|dev\/mailbox)/.test(req.path) ? relaxed : strict)(req, res, next),
-  );
-  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => (/^\/(docs|admin\/queues|dev\/mailbox)/.test(req.path) ? relaxed : strict)(req, res, next));
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   app.enableCors({ origin: origins.length ? origins : false, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: flagInvalidUtf8 }));
   app.use(express.text({ limit: BODY_LIMIT, type: 'text/plain', verify: flagInvalidUtf8 }));

@@ -17,7 +17,10 @@ function startupLine(config: AppConfig, role: string, url?: string) {
   const redis = describeRedis(redisTopology(config));
   const mail = config.SMTP_URL ? `SMTP ${redactUrl(config.SMTP_URL)}` : `development mailbox at ${config.PUBLIC_BASE_URL}/dev/mailbox`;
   const where = url ? `listening on ${url}` : 'running jobs';
-  return { fields: { role, url, database, redis, queuePrefix: config.QUEUE_PREFIX, mail }, msg: `almanac ${role} ${where} · database ${database} · Redis ${redis} (queue prefix ${config.QUEUE_PREFIX}) · mail: ${mail}` };
+  return {
+    fields: { role, url, database, redis, queuePrefix: config.QUEUE_PREFIX, mail },
+    msg: `almanac ${role} ${where} · database ${database} · Redis ${redis} (queue prefix ${config.QUEUE_PREFIX}) · mail: ${mail}`,
+  };
 }
 
 async function main(): Promise<void> {

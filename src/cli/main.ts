@@ -30,7 +30,10 @@ const runtimeConfig = async () => {
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
 function parseRoles(value: string): Role[] {
-  const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
+  const roles = value
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
   if (bad.length || roles.length === 0) throw new InvalidArgumentError(`roles must be a comma-separated subset of ${ROLES.join(', ')}`);
   return roles as Role[];
@@ -63,7 +66,7 @@ program
 
 program
   .command('import')
-  .description("schedule every row of a listing in the \"When Where\" format")
+  .description('schedule every row of a listing in the "When Where" format')
   .argument('<file>', 'listing text file')
   .option('--actor <sub>', 'recorded as the actor of the events', 'cli')
   .action(async (file: string, o: { actor: string }) => {
@@ -140,7 +143,7 @@ const audit = program.command('audit').description('tamper evidence: verify the 
 
 audit
   .command('verify')
-  .description('walk every stream\'s hash chain (JSON report on stdout; exit code 1 when broken)')
+  .description("walk every stream's hash chain (JSON report on stdout; exit code 1 when broken)")
   .option('--file <export>', 'verify an NDJSON export offline (no database): chains, stream summaries and counts')
   .option('--checkpoint <saved>', 'instead: check a kept signed checkpoint — its signature, and that the log (or the --file export) still holds exactly its leaves')
   .option('--key <verifier key>', "with --checkpoint: the log's verifier key (text or a file holding it); default: the log's own key")
@@ -273,7 +276,10 @@ program
       bar.start(0, 0);
       const report = await app.get(ReplayService).replay({
         until: o.until,
-        projections: o.projections?.split(',').map((p) => p.trim()).filter(Boolean),
+        projections: o.projections
+          ?.split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
         schema: o.schema,
         onProgress: (done, total) => {
           bar.setTotal(total);
@@ -310,7 +316,17 @@ webhooks
     try {
       const { items } = await app.get(QueryBus).execute(new ListEndpointsQuery());
       const stats = new Map((await app.get(WebhookStats).all()).map((s) => [s.id, s]));
-      out(JSON.stringify(items.map((e) => ({ ...e, deliveries: { sent: stats.get(e.id)?.sent ?? 0, failed: stats.get(e.id)?.failed ?? 0 }, lag: { events: stats.get(e.id)?.lagEvents ?? 0, seconds: stats.get(e.id)?.lagSeconds ?? 0 } })), null, 2));
+      out(
+        JSON.stringify(
+          items.map((e) => ({
+            ...e,
+            deliveries: { sent: stats.get(e.id)?.sent ?? 0, failed: stats.get(e.id)?.failed ?? 0 },
+            lag: { events: stats.get(e.id)?.lagEvents ?? 0, seconds: stats.get(e.id)?.lagSeconds ?? 0 },
+          })),
+          null,
+          2,
+        ),
+      );
     } finally {
       await app.close();
     }

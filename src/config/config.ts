@@ -46,7 +46,11 @@ const schema = z
     METRICS_TOKEN: z.string().min(16).optional(),
     RATE_LIMIT_METRICS_PER_MINUTE: z.coerce.number().int().min(0).default(120),
     /** How long an Idempotency-Key is remembered. */
-    IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(1).max(24 * 30).default(24),
+    IDEMPOTENCY_TTL_HOURS: z.coerce
+      .number()
+      .min(1)
+      .max(24 * 30)
+      .default(24),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Comma-separated origins allowed by CORS; empty: no cross-origin browser access. */
     CORS_ORIGINS: z.string().default(''),
@@ -61,26 +65,41 @@ const schema = z
     /** Ed25519 private key (PKCS#8 PEM) that signs transparency checkpoints; unset in development: generated once and kept. */
     CHECKPOINT_SIGNING_KEY: z.string().min(1).refine(isEd25519Pem, 'must be an Ed25519 private key in PKCS#8 PEM').optional(),
     /** Checkpoint origin line and key name; unset: the host of PUBLIC_BASE_URL + "/almanac". */
-    CHECKPOINT_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be non-empty, without spaces or "+"').optional(),
+    CHECKPOINT_ORIGIN: z
+      .string()
+      .regex(/^[^\s+]+$/, 'must be non-empty, without spaces or "+"')
+      .optional(),
     CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** Comma-separated addresses that get a daily digest of the checkpoints issued. */
     AUDIT_CHECKPOINT_EMAILS: z.string().default(''),
     /** Webhook URLs may be http and reach loopback/private/link-local addresses (development, tests). Production refuses them otherwise. */
     WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
     /** Comma-separated addresses told by email when an endpoint is paused after its retry budget; empty: nobody. */
-    WEBHOOKS_ADMIN_EMAILS: z.string().default('').transform((v, ctx) => {
-      const list = v.split(',').map((s) => s.trim()).filter(Boolean);
-      for (const a of list) if (!z.email().safeParse(a).success) ctx.addIssue({ code: 'custom', message: `holds "${a}", not an email address` });
-      return list;
-    }),
+    WEBHOOKS_ADMIN_EMAILS: z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        const list = v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        for (const a of list) if (!z.email().safeParse(a).success) ctx.addIssue({ code: 'custom', message: `holds "${a}", not an email address` });
+        return list;
+      }),
     /** How long an endpoint keeps failing before it is paused (3 days). */
-    WEBHOOKS_RETRY_BUDGET_SECONDS: z.coerce.number().min(1).default(3 * 24 * 3600),
+    WEBHOOKS_RETRY_BUDGET_SECONDS: z.coerce
+      .number()
+      .min(1)
+      .default(3 * 24 * 3600),
     /** Waits between attempts after a failure, in seconds; the last one repeats. */
-    WEBHOOKS_BACKOFF_SECONDS: z.string().default('5,30,120,600,1800,3600').transform((v, ctx) => {
-      const list = v.split(',').map((s) => Number(s.trim()));
-      if (!list.length || list.some((n) => !Number.isFinite(n) || n < 0)) ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of seconds' });
-      return list;
-    }),
+    WEBHOOKS_BACKOFF_SECONDS: z
+      .string()
+      .default('5,30,120,600,1800,3600')
+      .transform((v, ctx) => {
+        const list = v.split(',').map((s) => Number(s.trim()));
+        if (!list.length || list.some((n) => !Number.isFinite(n) || n < 0)) ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of seconds' });
+        return list;
+      }),
     /** Days a webhook delivery attempt is kept for `GET …/deliveries`; older ones are deleted by the sweep. */
     WEBHOOKS_ATTEMPTS_RETENTION_DAYS: z.coerce.number().min(0.0001).max(3650).default(30),
     /** A delivery attempt that has no response within this is a failure. */
@@ -96,7 +115,12 @@ const schema = z
     if (!c.CHECKPOINT_SIGNING_KEY) ctx.addIssue({ code: 'custom', path: ['CHECKPOINT_SIGNING_KEY'], message: 'is required when NODE_ENV=production (an Ed25519 PKCS#8 PEM private key)' });
     if (!c.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when NODE_ENV=production (the development mailbox is off)' });
     if (!c.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required when NODE_ENV=production (every link in every email starts with it)' });
-    if (!c.DATA_KEY_SECRET) ctx.addIssue({ code: 'custom', path: ['DATA_KEY_SECRET'], message: 'must be set to at least 32 characters when NODE_ENV=production (it protects subscribers\' data; keep it apart from AUTH_JWT_SECRET)' });
+    if (!c.DATA_KEY_SECRET)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATA_KEY_SECRET'],
+        message: "must be set to at least 32 characters when NODE_ENV=production (it protects subscribers' data; keep it apart from AUTH_JWT_SECRET)",
+      });
     else if (c.DATA_KEY_SECRET === DEV_JWT_SECRET || c.DATA_KEY_SECRET === c.AUTH_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['DATA_KEY_SECRET'], message: 'must differ from AUTH_JWT_SECRET and the development secret when NODE_ENV=production' });
     }
@@ -107,7 +131,11 @@ const schema = z
     if (secret !== undefined && (secret === DEV_JWT_SECRET || secret.length < 32)) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'must be at least 32 characters when NODE_ENV=production' });
     } else if (secret === undefined && !c.AUTH_JWKS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'or AUTH_JWKS_URL is required when NODE_ENV=production: set a secret of at least 32 characters, or an identity provider\'s JWK set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWT_SECRET'],
+        message: "or AUTH_JWKS_URL is required when NODE_ENV=production: set a secret of at least 32 characters, or an identity provider's JWK set",
+      });
     }
   });
 
@@ -125,8 +153,9 @@ function isEd25519Pem(value: string): boolean {
 /** One Redis topology, named completely: a wrong combination is one issue naming the variables. */
 function redisChoice(c: { REDIS_URL?: string; REDIS_CLUSTER_NODES?: string; REDIS_SENTINELS?: string; REDIS_SENTINEL_NAME?: string; REDIS_URL_SET?: boolean }, ctx: z.RefinementCtx): void {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-  if (c.REDIS_CLUSTER_NODES && (c.REDIS_SENTINELS || c.REDIS_SENTINEL_NAME)) return issue('REDIS_CLUSTER_NODES', 'and REDIS_SENTINELS/REDIS_SENTINEL_NAME are exclusive: set a cluster\'s nodes or Sentinel, not both');
-  if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME) return issue('REDIS_SENTINELS', 'needs REDIS_SENTINEL_NAME (the master\'s name the sentinels monitor)');
+  if (c.REDIS_CLUSTER_NODES && (c.REDIS_SENTINELS || c.REDIS_SENTINEL_NAME))
+    return issue('REDIS_CLUSTER_NODES', "and REDIS_SENTINELS/REDIS_SENTINEL_NAME are exclusive: set a cluster's nodes or Sentinel, not both");
+  if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME) return issue('REDIS_SENTINELS', "needs REDIS_SENTINEL_NAME (the master's name the sentinels monitor)");
   if (c.REDIS_SENTINEL_NAME && !c.REDIS_SENTINELS) return issue('REDIS_SENTINEL_NAME', 'needs REDIS_SENTINELS (host:port,…)');
   const other = c.REDIS_CLUSTER_NODES ? 'REDIS_CLUSTER_NODES' : c.REDIS_SENTINELS ? 'REDIS_SENTINELS' : undefined;
   if (other && c.REDIS_URL_SET) return issue('REDIS_URL', `and ${other} are exclusive: unset REDIS_URL (${other} replaces it)`);

@@ -27,7 +27,10 @@ async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promis
 export const urlUser = (url: string): string => decodeURIComponent(new URL(url).username) || process.env.PGUSER || process.env.USER || 'postgres';
 
 /** A stable password: every process of an installation (api, worker, CLI) computes the same one. */
-const runtimePassword = (ownerUrl: string): string => createHash('sha256').update(`almanac runtime role\n${decodeURIComponent(new URL(ownerUrl).password)}`).digest('base64url');
+const runtimePassword = (ownerUrl: string): string =>
+  createHash('sha256')
+    .update(`almanac runtime role\n${decodeURIComponent(new URL(ownerUrl).password)}`)
+    .digest('base64url');
 
 /**
  * As a superuser: creates the runtime role if missing, grants

@@ -16,12 +16,7 @@ export interface Loaded<S> {
 }
 
 /** Folds a stream into state. `aggregate` is the read half of every command handler. */
-export async function aggregate<S, C, E extends NewEvent>(
-  store: EventStore,
-  streamId: string,
-  decider: Decider<S, C, E>,
-  until?: Date,
-): Promise<Loaded<S> & { events: StoredEvent[] }> {
+export async function aggregate<S, C, E extends NewEvent>(store: EventStore, streamId: string, decider: Decider<S, C, E>, until?: Date): Promise<Loaded<S> & { events: StoredEvent[] }> {
   const events = await store.readStream(streamId, until ? { recordedUntil: until } : {});
   return { ...fold(decider, events), events };
 }
@@ -34,7 +29,10 @@ export function fold<S, C, E extends NewEvent>(decider: Decider<S, C, E>, events
 }
 
 export class VersionMismatchError extends Error {
-  constructor(readonly expected: number, readonly actual: number) {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
     super(`If-Match expected version ${expected}, the event is at version ${actual}`);
     this.name = 'VersionMismatchError';
   }
@@ -62,13 +60,7 @@ export interface Executed<S> extends Loaded<S> {
  * Load, decide, append. Without If-Match a lost race is retried on fresh state, since the
  * decision is re-made against what the winner wrote; with If-Match it is the caller's conflict.
  */
-export async function execute<S, C, E extends NewEvent>(
-  store: EventStore,
-  streamId: string,
-  decider: Decider<S, C, E>,
-  command: C,
-  options: ExecuteOptions,
-): Promise<Executed<S>> {
+export async function execute<S, C, E extends NewEvent>(store: EventStore, streamId: string, decider: Decider<S, C, E>, command: C, options: ExecuteOptions): Promise<Executed<S>> {
   const maxAttempts = options.maxAttempts ?? 50;
   for (let attempt = 1; ; attempt++) {
     const loaded = attempt === 1 && options.newStream ? fold(decider, []) : await aggregate(store, streamId, decider);

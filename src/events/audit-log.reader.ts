@@ -7,7 +7,6 @@ import { createUpcasters } from './upcasters';
 
 export type { RawEventRow };
 
-
 /** Filters of GET /v1/audit/log and /export; `from` inclusive, `to` exclusive, on recorded time. */
 export interface LogFilters {
   type?: string;
@@ -18,8 +17,6 @@ export interface LogFilters {
   /** Inclusive upper bound on recorded time (replays: "as recorded up to and at"). */
   until?: Date;
 }
-
-
 
 export const BATCH = 1000;
 
@@ -79,10 +76,7 @@ export class AuditLogReader {
       const params: unknown[] = [snapshot];
       const where = ['pg_visible_in_snapshot(e.transaction_id, $1::pg_snapshot)'];
       if (after) where.push(`(e.stream_id, e.version) > ($${params.push(after.stream)}::text, $${params.push(after.version)}::integer)`);
-      const rows: RawEventRow[] = await this.db.query(
-        `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.stream_id, e.version LIMIT $${params.push(batch)}`,
-        params,
-      );
+      const rows: RawEventRow[] = await this.db.query(`SELECT ${EVENT_COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.stream_id, e.version LIMIT $${params.push(batch)}`, params);
       if (rows.length) yield rows;
       if (rows.length < batch) return;
       const last = rows[rows.length - 1];

@@ -55,7 +55,16 @@ export function chainEvents(
   const out: ChainedEvent[] = [];
   let prev = prevHash;
   events.forEach((e, i) => {
-    const fields = { id: randomUUID(), streamId, version: expectedVersion + i + 1, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: { ...metadata, recordedAt: at }, recordedAt: at };
+    const fields = {
+      id: randomUUID(),
+      streamId,
+      version: expectedVersion + i + 1,
+      type: e.type,
+      schemaVersion: e.schemaVersion,
+      data: e.data,
+      metadata: { ...metadata, recordedAt: at },
+      recordedAt: at,
+    };
     const hash = eventHash(prev, fields);
     out.push({ ...fields, prevHash: prev, hash });
     prev = hash;

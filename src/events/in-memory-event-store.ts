@@ -42,7 +42,8 @@ export class InMemoryEventStore extends EventStore {
   }
 
   async appendMany(appends: StreamAppend[], metadata: EventMetadata): Promise<AppendResult[]> {
-    if (appends.length === 0 || appends.some((a) => a.events.length === 0)) throw new Error(appends.length === 1 ? 'append needs at least one event' : 'appendMany needs at least one event per stream');
+    if (appends.length === 0 || appends.some((a) => a.events.length === 0))
+      throw new Error(appends.length === 1 ? 'append needs at least one event' : 'appendMany needs at least one event per stream');
     if (new Set(appends.map((a) => a.streamId)).size !== appends.length) throw new Error('appendMany takes each stream once');
     // No await from here to the end: every check, then every write, is one atomic step.
     for (const a of appends) {
@@ -59,16 +60,22 @@ export class InMemoryEventStore extends EventStore {
       const stream = this.log.streams.get(streamId) ?? [];
       const last = stream[stream.length - 1];
       const versioned = events.map((e) => ({ type: e.type, schemaVersion: this.upcasters.currentVersion(e.type), data: copy(e.data) }));
-      const held = chainEvents(streamId, expectedVersion, last?.hash ?? GENESIS_HASH, versioned, copy(metadata), recordedAt).map(
-        (c, i): Held => ({ ...c, transactionId, position: String(this.log.events.length + i + 1) }),
-      );
+      const held = chainEvents(streamId, expectedVersion, last?.hash ?? GENESIS_HASH, versioned, copy(metadata), recordedAt).map((c, i): Held => ({
+        ...c,
+        transactionId,
+        position: String(this.log.events.length + i + 1),
+      }));
       this.log.events.push(...held);
       this.log.streams.set(streamId, [...stream, ...held]);
       const stored = held.map((h) => this.toStored(h));
       return { version: expectedVersion + events.length, position: stored[stored.length - 1].position, events: stored };
     });
     // After the commit, never awaited, as the Postgres store does.
-    for (const result of results) for (const l of this.listeners) void Promise.resolve().then(() => l(result)).catch(() => undefined);
+    for (const result of results)
+      for (const l of this.listeners)
+        void Promise.resolve()
+          .then(() => l(result))
+          .catch(() => undefined);
     return results;
   }
 

@@ -27,10 +27,10 @@ export const LogBaselines = {
   },
 
   async anyAfter(pool: Pool, at: LogCheckpoint): Promise<boolean> {
-    const rows = await pool.query<{ behind: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)) AS behind',
-      [at.transactionId, at.position],
-    );
+    const rows = await pool.query<{ behind: boolean }>('SELECT EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)) AS behind', [
+      at.transactionId,
+      at.position,
+    ]);
     return rows.rows[0].behind;
   },
 };

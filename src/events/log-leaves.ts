@@ -41,8 +41,6 @@ export async function* logLeaves(m: EntityManager, after: LogCheckpoint, pageSiz
 
 /** Positions listed in `table` (a `position` column) that no longer exist in `events`. */
 export async function missingPositions(m: EntityManager, table: string): Promise<string[]> {
-  const rows: { position: string }[] = await m.query(
-    `SELECT t.position::text AS position FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.position = t.position) ORDER BY t.position`,
-  );
+  const rows: { position: string }[] = await m.query(`SELECT t.position::text AS position FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.position = t.position) ORDER BY t.position`);
   return rows.map((r) => r.position);
 }

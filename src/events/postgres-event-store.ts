@@ -25,7 +25,6 @@ export interface RawEventRow {
 export const EVENT_COLUMNS =
   'e.id, e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.prev_hash, e.hash';
 
-
 /** Rows per group commit: 10 parameters a row stays far below PostgreSQL's 65,535. */
 const MAX_BATCH_ROWS = 500;
 
@@ -298,10 +297,7 @@ export class PostgresEventStore extends EventStore {
       params.push(options.recordedUntil);
       until = 'AND e.recorded_at <= $2';
     }
-    const rows: RawEventRow[] = await this.db.query(
-      `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.stream_id = $1 ${until} ORDER BY e.version`,
-      params,
-    );
+    const rows: RawEventRow[] = await this.db.query(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.stream_id = $1 ${until} ORDER BY e.version`, params);
     return rows.map((r) => this.toStored(r));
   }
 
@@ -366,17 +362,15 @@ export class PostgresEventStore extends EventStore {
   }
 
   async head(): Promise<{ position: string; recordedAt: Date | null }> {
-    const rows: { position: string | null; recorded_at: Date | null }[] = await this.db.query(
-      'SELECT e.position::text AS position, e.recorded_at FROM events e ORDER BY e.position DESC LIMIT 1',
-    );
+    const rows: { position: string | null; recorded_at: Date | null }[] = await this.db.query('SELECT e.position::text AS position, e.recorded_at FROM events e ORDER BY e.position DESC LIMIT 1');
     return { position: rows[0]?.position ?? '0', recordedAt: rows[0]?.recorded_at ?? null };
   }
 
   async hasAfter(after: LogCheckpoint): Promise<boolean> {
-    const rows: { exists: boolean }[] = await this.db.query(
-      'SELECT EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)) AS exists',
-      [after.transactionId, after.position],
-    );
+    const rows: { exists: boolean }[] = await this.db.query('SELECT EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)) AS exists', [
+      after.transactionId,
+      after.position,
+    ]);
     return rows[0].exists;
   }
 

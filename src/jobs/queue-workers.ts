@@ -79,26 +79,30 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
   private start(name: QueueName): Watched {
     // Counted around the handler: BullMQ emits no event for a job that moves itself to delayed.
     const progress: Omit<Watched, 'worker'> = { lastActive: Date.now(), running: 0, waitingSeen: null };
-    const w = new Worker(name, async (job, token) => {
-      progress.lastActive = Date.now();
-      progress.running += 1;
-      try {
-        return await this.dispatcher.dispatch(name, job, token);
-      } finally {
-        progress.running -= 1;
-      }
-    }, {
-      connection: this.client.bull('worker'),
-      prefix: this.client.prefix,
-      concurrency: CONCURRENCY[name],
-      // A killed worker's active job keeps its lock until it expires, and its deduplicated
-      // job id blocks new wake-ups meanwhile: keep the lock short (it is renewed every
-      // lockDuration/2 while the job runs) and look for stalled jobs often.
-      lockDuration: 10000,
-      stalledInterval: 5000,
-      // BullMQ counts completed and failed jobs only when asked to (almanac_queue_job_outcomes).
-      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
-    });
+    const w = new Worker(
+      name,
+      async (job, token) => {
+        progress.lastActive = Date.now();
+        progress.running += 1;
+        try {
+          return await this.dispatcher.dispatch(name, job, token);
+        } finally {
+          progress.running -= 1;
+        }
+      },
+      {
+        connection: this.client.bull('worker'),
+        prefix: this.client.prefix,
+        concurrency: CONCURRENCY[name],
+        // A killed worker's active job keeps its lock until it expires, and its deduplicated
+        // job id blocks new wake-ups meanwhile: keep the lock short (it is renewed every
+        // lockDuration/2 while the job runs) and look for stalled jobs often.
+        lockDuration: 10000,
+        stalledInterval: 5000,
+        // BullMQ counts completed and failed jobs only when asked to (almanac_queue_job_outcomes).
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+      },
+    );
     const watched: Watched = Object.assign(progress, { worker: w });
     this.redis.watch(`worker ${name}`, w);
     w.on('failed', (job, err) => {

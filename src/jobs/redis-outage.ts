@@ -26,7 +26,11 @@ export function isRedisConnectionError(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string } | undefined;
   if (!e) return false;
   if (e.code && CONNECTION_CODES.has(e.code)) return true;
-  return e.name === 'MaxRetriesPerRequestError' || e.name === 'ClusterAllFailedError' || /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Socket closed unexpectedly|None of startup nodes|CLUSTERDOWN|Cluster isn't ready|Failed to refresh slots/.test(e.message ?? '');
+  return (
+    e.name === 'MaxRetriesPerRequestError' ||
+    e.name === 'ClusterAllFailedError' ||
+    /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Socket closed unexpectedly|None of startup nodes|CLUSTERDOWN|Cluster isn't ready|Failed to refresh slots/.test(e.message ?? '')
+  );
 }
 
 interface Emitter {

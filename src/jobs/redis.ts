@@ -15,10 +15,7 @@ interface Auth {
   tls?: Record<string, never>;
 }
 
-export type RedisTopology =
-  | { kind: 'single'; url: string }
-  | { kind: 'cluster'; nodes: Node[]; auth: Auth }
-  | { kind: 'sentinel'; sentinels: Node[]; name: string; auth: Auth };
+export type RedisTopology = { kind: 'single'; url: string } | { kind: 'cluster'; nodes: Node[]; auth: Auth } | { kind: 'sentinel'; sentinels: Node[]; name: string; auth: Auth };
 
 function authOf(u: URL): Auth {
   return {
@@ -104,7 +101,6 @@ const MODE: Record<RedisMode, RedisOptions> = {
   worker: { maxRetriesPerRequest: null },
   producer: { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
 };
-
 
 /** Options for a single node or a Sentinel-managed master (ioredis finds the master and follows failovers). */
 function nodeOptions(t: Exclude<RedisTopology, { kind: 'cluster' }>, mode: RedisMode): RedisOptions {

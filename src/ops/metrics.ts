@@ -44,7 +44,12 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly conflicts = new Counter({ name: 'almanac_append_conflicts_total', help: 'Appends refused for a wrong expected version', registers: [this.registry] });
-  readonly listCache = new Counter({ name: 'almanac_list_cache_lookups_total', help: 'GET /v1/events pages looked up in the page cache, by result', labelNames: ['result'], registers: [this.registry] });
+  readonly listCache = new Counter({
+    name: 'almanac_list_cache_lookups_total',
+    help: 'GET /v1/events pages looked up in the page cache, by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   private snapshot: Snapshot | null = null;
   private takenAt = 0;
   private refreshing: Promise<void> | null = null;
@@ -71,8 +76,12 @@ export class Metrics {
     this.snapshotGauge('almanac_queue_job_outcomes', 'Jobs completed and failed per queue (BullMQ metrics, all workers; refreshed at most every 15 s)', ['queue', 'outcome'], (s) =>
       (s?.outcomes ?? []).map((o) => [{ queue: o.queue, outcome: o.outcome }, o.n]),
     );
-    this.snapshotGauge('almanac_projection_lag_events', 'Events in the log not yet applied, per projection (refreshed at most every 15 s)', ['projection', 'state'], (s) =>
-      (s?.projections ?? []).map((p) => [{ projection: p.name, state: p.state }, p.events]), { reset: true },
+    this.snapshotGauge(
+      'almanac_projection_lag_events',
+      'Events in the log not yet applied, per projection (refreshed at most every 15 s)',
+      ['projection', 'state'],
+      (s) => (s?.projections ?? []).map((p) => [{ projection: p.name, state: p.state }, p.events]),
+      { reset: true },
     );
     this.snapshotGauge('almanac_projection_lag_seconds', 'Age of the oldest event not yet applied, per projection (refreshed at most every 15 s)', ['projection'], (s) =>
       (s?.projections ?? []).map((p) => [{ projection: p.name }, p.seconds]),
@@ -87,14 +96,33 @@ export class Metrics {
       EMAIL_STATUSES.map((status) => [{ status }, s?.emails[status] ?? 0]),
     );
     // Per webhook endpoint: endpoints come and go, so these drop the series of those gone.
-    this.snapshotGauge('almanac_webhook_deliveries', 'Webhook delivery attempts per endpoint and outcome (sent, failed), counted as they happen by every worker', ['endpoint', 'outcome'], (s) =>
-      (s?.webhooks ?? []).flatMap((w) => [[{ endpoint: w.id, outcome: 'sent' }, w.sent], [{ endpoint: w.id, outcome: 'failed' }, w.failed]] as GaugePoint[]), { reset: true },
+    this.snapshotGauge(
+      'almanac_webhook_deliveries',
+      'Webhook delivery attempts per endpoint and outcome (sent, failed), counted as they happen by every worker',
+      ['endpoint', 'outcome'],
+      (s) =>
+        (s?.webhooks ?? []).flatMap(
+          (w) =>
+            [
+              [{ endpoint: w.id, outcome: 'sent' }, w.sent],
+              [{ endpoint: w.id, outcome: 'failed' }, w.failed],
+            ] as GaugePoint[],
+        ),
+      { reset: true },
     );
-    this.snapshotGauge('almanac_webhook_lag_events', 'Calendar events not yet delivered, per endpoint and status (refreshed at most every 15 s)', ['endpoint', 'status'], (s) =>
-      (s?.webhooks ?? []).map((w) => [{ endpoint: w.id, status: w.status }, w.lagEvents]), { reset: true },
+    this.snapshotGauge(
+      'almanac_webhook_lag_events',
+      'Calendar events not yet delivered, per endpoint and status (refreshed at most every 15 s)',
+      ['endpoint', 'status'],
+      (s) => (s?.webhooks ?? []).map((w) => [{ endpoint: w.id, status: w.status }, w.lagEvents]),
+      { reset: true },
     );
-    this.snapshotGauge('almanac_webhook_lag_seconds', 'Age of the oldest calendar event not yet delivered, per endpoint (refreshed at most every 15 s)', ['endpoint'], (s) =>
-      (s?.webhooks ?? []).map((w) => [{ endpoint: w.id }, w.lagSeconds]), { reset: true },
+    this.snapshotGauge(
+      'almanac_webhook_lag_seconds',
+      'Age of the oldest calendar event not yet delivered, per endpoint (refreshed at most every 15 s)',
+      ['endpoint'],
+      (s) => (s?.webhooks ?? []).map((w) => [{ endpoint: w.id }, w.lagSeconds]),
+      { reset: true },
     );
   }
 

@@ -60,7 +60,8 @@ function describeRoutes(app: INestApplication): void {
       ApiOperation({ summary: existing?.summary ?? name, description: `Roles: ${who}`, ...({ 'x-roles': isPublic ? ['public'] : (roles ?? []) } as object) })(proto, name, descriptor);
       if (!isPublic) ApiBearerAuth()(proto, name, descriptor);
       const codes = [400, 404, 429, 503, ...(isPublic ? [] : [401, 403, 409, 412, 413, 415, 422])];
-      for (const status of codes) ApiResponse({ status, description: PROBLEMS[status], content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemSchema) } } } })(proto, name, descriptor);
+      for (const status of codes)
+        ApiResponse({ status, description: PROBLEMS[status], content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemSchema) } } } })(proto, name, descriptor);
     }
   }
 }

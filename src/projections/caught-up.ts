@@ -9,10 +9,7 @@ import { LogBaselines } from '../events/log-baselines';
 export async function projectionsCaughtUp(pool: Pool, names: string[]): Promise<boolean> {
   for (const name of names) {
     const rows = (
-      await pool.query<{ transaction_id: string; position: string }>(
-        'SELECT transaction_id::text AS transaction_id, position::text AS position FROM projection_checkpoints WHERE name = $1',
-        [name],
-      )
+      await pool.query<{ transaction_id: string; position: string }>('SELECT transaction_id::text AS transaction_id, position::text AS position FROM projection_checkpoints WHERE name = $1', [name])
     ).rows;
     const at = rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position } : { transactionId: '0', position: '0' };
     if (await LogBaselines.anyAfter(pool, at)) return false;

@@ -99,7 +99,8 @@ export const ParkedStreams = {
   },
 };
 
-export const isAtOrBefore = (a: LogCheckpoint, b: LogCheckpoint): boolean => BigInt(a.transactionId) < BigInt(b.transactionId) || (a.transactionId === b.transactionId && BigInt(a.position) <= BigInt(b.position));
+export const isAtOrBefore = (a: LogCheckpoint, b: LogCheckpoint): boolean =>
+  BigInt(a.transactionId) < BigInt(b.transactionId) || (a.transactionId === b.transactionId && BigInt(a.position) <= BigInt(b.position));
 
 /** The log stream of admins' decisions about one projection (`ProjectionEventSkipped` events). */
 export const decisionStream = (projection: string): string => `projection-${projection}`;

@@ -135,7 +135,11 @@ export class ProjectionRebuilder {
         `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position`,
         [t],
       );
-      const list = cols.map((c) => c.column_name).filter((c) => !(p.volatileColumns ?? []).includes(c)).map((c) => `"${c}"`).join(', ');
+      const list = cols
+        .map((c) => c.column_name)
+        .filter((c) => !(p.volatileColumns ?? []).includes(c))
+        .map((c) => `"${c}"`)
+        .join(', ');
       const rb = tableName(t, 'rebuild');
       const onlyLive: Record<string, unknown>[] = await tx.query(`SELECT ${list} FROM ${t} EXCEPT SELECT ${list} FROM ${rb}`);
       const onlyRebuilt: Record<string, unknown>[] = await tx.query(`SELECT ${list} FROM ${rb} EXCEPT SELECT ${list} FROM ${t}`);

@@ -84,8 +84,18 @@ describe('auditing an event’s life from the log', () => {
     [alice, bob, auditor] = await Promise.all([t.token('alice', 'staff'), t.token('bob', 'staff'), t.token('eve', 'auditor')]);
     tmp = await mkdtemp(join(tmpdir(), 'almanac-audit-'));
 
-    otherId = (await write(alice, 'POST', '/v1/events', { title: 'Other forum', programme: 'culture', location: { city: 'Tokyo', country: 'JP' }, start: { date: '2031-03-01' }, end: { date: '2031-03-02' } })).id;
-    id = (await write(alice, 'POST', '/v1/events', { title: 'Youth forum', programme: 'education', location: { city: 'Seoul', country: 'KR' }, start: { date: '2031-05-10' }, end: { date: '2031-05-11' } }, { 'X-Correlation-Id': 'corr-alice-1' })).id;
+    otherId = (
+      await write(alice, 'POST', '/v1/events', { title: 'Other forum', programme: 'culture', location: { city: 'Tokyo', country: 'JP' }, start: { date: '2031-03-01' }, end: { date: '2031-03-02' } })
+    ).id;
+    id = (
+      await write(
+        alice,
+        'POST',
+        '/v1/events',
+        { title: 'Youth forum', programme: 'education', location: { city: 'Seoul', country: 'KR' }, start: { date: '2031-05-10' }, end: { date: '2031-05-11' } },
+        { 'X-Correlation-Id': 'corr-alice-1' },
+      )
+    ).id;
     await write(bob, 'PATCH', `/v1/events/${id}`, { title: 'Asia-Pacific youth forum' }, { 'X-Correlation-Id': 'corr-bob-1' });
     await write(alice, 'POST', `/v1/events/${id}/reschedule`, { start: { date: '2031-06-10' }, end: { date: '2031-06-12' }, reason: 'venue unavailable' }, { 'X-Correlation-Id': 'corr-alice-2' });
     await write(bob, 'POST', `/v1/events/${id}/cancel`, { reason: 'funding withdrawn' }, { 'X-Correlation-Id': 'corr-bob-2' });
@@ -123,7 +133,8 @@ describe('auditing an event’s life from the log', () => {
       expect(BigInt(history[i].position) > BigInt(history[i - 1].position)).toBe(true);
       expect(Date.parse(history[i].recordedAt)).toBeGreaterThan(Date.parse(history[i - 1].recordedAt));
     }
-    for (const h of history) expect(h).toEqual(expect.objectContaining({ position: expect.any(String), schemaVersion: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/), recordedAt: h.metadata.recordedAt }));
+    for (const h of history)
+      expect(h).toEqual(expect.objectContaining({ position: expect.any(String), schemaVersion: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/), recordedAt: h.metadata.recordedAt }));
   });
 
   it('shows the event, and the whole calendar, as recorded at each step (404 / absent before it existed)', async () => {
@@ -226,14 +237,19 @@ describe('auditing an event’s life from the log', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     const text = await res.text();
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ kind: 'export-header', complete: true });
     const events = lines.filter((l) => !l.kind);
     expect(events).toHaveLength(5);
     // RAW rows: the stored data, exactly what the hash covers.
     expect(events.find((e) => e.streamId === `calendar-event-${id}` && e.version === 2)).toMatchObject({ data: { title: 'Asia-Pacific youth forum' }, hash: history[1].hash });
     expect(lines.filter((l) => l.kind === 'stream-summary')).toEqual([
-      ...[id, otherId].sort().map((x) => ({ kind: 'stream-summary', streamId: `calendar-event-${x}`, version: x === id ? 4 : 1, lastHash: x === id ? history[3].hash : expect.any(String), events: x === id ? 4 : 1 })),
+      ...[id, otherId]
+        .sort()
+        .map((x) => ({ kind: 'stream-summary', streamId: `calendar-event-${x}`, version: x === id ? 4 : 1, lastHash: x === id ? history[3].hash : expect.any(String), events: x === id ? 4 : 1 })),
     ]);
     expect(lines[lines.length - 1]).toEqual({ kind: 'export-summary', count: 5, streams: 2 });
 
@@ -283,7 +299,12 @@ describe('auditing an event’s life from the log', () => {
       return row.n === 1;
     });
     const liveBefore = await t.db.dataSource.query('SELECT id, version, status FROM calendar_events ORDER BY id');
-    expect(liveBefore).toEqual([{ id: otherId, version: 1, status: 'scheduled' }, { id, version: 4, status: 'cancelled' }].sort((a, b) => a.id.localeCompare(b.id)));
+    expect(liveBefore).toEqual(
+      [
+        { id: otherId, version: 1, status: 'scheduled' },
+        { id, version: 4, status: 'cancelled' },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
     const historyBefore = await t.db.dataSource.query('SELECT id, version, valid_to FROM calendar_history ORDER BY id, version');
     expect(historyBefore).toHaveLength(5);
     const report = await t.app.get(ReplayService).replay({ until });
@@ -292,7 +313,9 @@ describe('auditing an event’s life from the log', () => {
       expect(report).toMatchObject({ projections: ['calendar', 'calendar-history'], events: 4 });
       const rows: { id: string; version: number; status: string; title: string }[] = await t.db.dataSource.query(`SELECT id, version, status, title FROM ${report.schema}.calendar_events ORDER BY id`);
       expect(rows.find((r) => r.id === id)).toEqual({ id, version: 3, status: 'scheduled', title: 'Asia-Pacific youth forum' });
-      const versions: { version: number; valid_to: Date | null }[] = await t.db.dataSource.query(`SELECT version, valid_to FROM ${report.schema}.calendar_history WHERE id = $1 ORDER BY version`, [id]);
+      const versions: { version: number; valid_to: Date | null }[] = await t.db.dataSource.query(`SELECT version, valid_to FROM ${report.schema}.calendar_history WHERE id = $1 ORDER BY version`, [
+        id,
+      ]);
       expect(versions.map((v) => [v.version, v.valid_to?.toISOString() ?? null])).toEqual([
         [1, history[1].recordedAt],
         [2, history[2].recordedAt],

@@ -39,16 +39,40 @@ describe('calendar history projection', () => {
       )
       .thenRows(VERSIONS, [
         {
-          version: 1, valid_from: new Date('2013-09-01T08:00:00Z'), valid_to: new Date('2013-09-02T08:00:00Z'), status: 'scheduled', title: forum.title,
-          starts_at: new Date('2013-10-22T01:00:00Z'), cancel_reason: null, event_type: 'EventScheduled', actor: 'alice', position: '1',
+          version: 1,
+          valid_from: new Date('2013-09-01T08:00:00Z'),
+          valid_to: new Date('2013-09-02T08:00:00Z'),
+          status: 'scheduled',
+          title: forum.title,
+          starts_at: new Date('2013-10-22T01:00:00Z'),
+          cancel_reason: null,
+          event_type: 'EventScheduled',
+          actor: 'alice',
+          position: '1',
         },
         {
-          version: 2, valid_from: new Date('2013-09-02T08:00:00Z'), valid_to: new Date('2013-09-03T08:00:00Z'), status: 'scheduled', title: forum.title,
-          starts_at: new Date('2013-10-23T01:00:00Z'), cancel_reason: null, event_type: 'EventRescheduled', actor: 'bob', position: '2',
+          version: 2,
+          valid_from: new Date('2013-09-02T08:00:00Z'),
+          valid_to: new Date('2013-09-03T08:00:00Z'),
+          status: 'scheduled',
+          title: forum.title,
+          starts_at: new Date('2013-10-23T01:00:00Z'),
+          cancel_reason: null,
+          event_type: 'EventRescheduled',
+          actor: 'bob',
+          position: '2',
         },
         {
-          version: 3, valid_from: new Date('2013-09-03T08:00:00Z'), valid_to: null, status: 'cancelled', title: forum.title,
-          starts_at: new Date('2013-10-23T01:00:00Z'), cancel_reason: 'storm', event_type: 'EventCancelled', actor: 'alice', position: '3',
+          version: 3,
+          valid_from: new Date('2013-09-03T08:00:00Z'),
+          valid_to: null,
+          status: 'cancelled',
+          title: forum.title,
+          starts_at: new Date('2013-10-23T01:00:00Z'),
+          cancel_reason: 'storm',
+          event_type: 'EventCancelled',
+          actor: 'alice',
+          position: '3',
         },
       ]);
   });
@@ -78,6 +102,9 @@ describe('calendar history projection', () => {
   });
 
   it('refuses a change to an event it never saw scheduled', async () => {
-    await spec.given().when(on(randomUUID(), 'EventRescheduled', { start: forum.start, end: forum.end, timeZone: 'UTC', reason: null }, '2013-09-01T08:00:00Z')).thenThrows(/before EventScheduled/);
+    await spec
+      .given()
+      .when(on(randomUUID(), 'EventRescheduled', { start: forum.start, end: forum.end, timeZone: 'UTC', reason: null }, '2013-09-01T08:00:00Z'))
+      .thenThrows(/before EventScheduled/);
   });
 });

@@ -96,7 +96,11 @@ function discoverRoutes(t: TestApp): string[] {
   return [...out].sort();
 }
 
-const join = (...parts: string[]): string => `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+const join = (...parts: string[]): string =>
+  `/${parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
 
 interface OpenApiOperation {
   'x-roles'?: string[];
@@ -117,12 +121,15 @@ function documented(doc: OpenApiDocument): Map<string, OpenApiOperation> {
 
 /** A concrete URL for a route pattern: ids that exist nowhere, so no call changes anything. */
 const concrete = (path: string): string =>
-  path.replace(/:id\b/g, randomUUID()).replace(/:name\b/g, 'no-such-projection').replace(/:(\w+)/g, 'x').replace(/\*\w*/g, 'x');
+  path
+    .replace(/:id\b/g, randomUUID())
+    .replace(/:name\b/g, 'no-such-projection')
+    .replace(/:(\w+)/g, 'x')
+    .replace(/\*\w*/g, 'x');
 
 type Outcome = 'allowed' | 401 | 403 | `server error ${number}` | 'not served';
 
-const expectedOutcome = (access: Access, caller: Caller): Outcome =>
-  access === 'public' ? 'allowed' : caller === 'anonymous' ? 401 : access.includes(caller) ? 'allowed' : 403;
+const expectedOutcome = (access: Access, caller: Caller): Outcome => (access === 'public' ? 'allowed' : caller === 'anonymous' ? 401 : access.includes(caller) ? 'allowed' : 403);
 
 describe('role matrix: every route of the OpenAPI document × {anonymous, staff, auditor, admin}', () => {
   let t: TestApp;
@@ -140,7 +147,9 @@ describe('role matrix: every route of the OpenAPI document × {anonymous, staff,
 
   it('the document and the expectations list the same routes, and the router serves no other', () => {
     expect(ops.size).toBeGreaterThanOrEqual(20);
-    const expected = Object.keys(EXPECTED).filter((r) => !UNDOCUMENTED.includes(r)).sort();
+    const expected = Object.keys(EXPECTED)
+      .filter((r) => !UNDOCUMENTED.includes(r))
+      .sort();
     expect([...ops.keys()].sort()).toEqual(expected);
     // A route the router serves but the document hides would escape the matrix.
     expect(discoverRoutes(t).filter((r) => !ops.has(r))).toEqual([]);

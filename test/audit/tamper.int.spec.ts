@@ -65,11 +65,25 @@ describe('verify finds tampering done behind the application’s back', () => {
     // Inserted: versions 3..4 shifted up, a forged version 3 slipped in with a correct-looking hash.
     await su.query('UPDATE events SET version = version + 100 WHERE stream_id = $1 AND version >= 3', [streams.inserted]);
     await su.query('UPDATE events SET version = version - 99 WHERE stream_id = $1 AND version >= 100', [streams.inserted]);
-    const forged = { id: randomUUID(), streamId: streams.inserted, version: 3, type: 'Entry', schemaVersion: 1, data: { n: 3, note: 'forged' }, metadata: { ...meta, recordedAt: new Date().toISOString() }, recordedAt: new Date().toISOString() };
-    await su.query(
-      `INSERT INTO events (id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash) VALUES ($1, $2, 3, 'Entry', 1, $3, $4, $5, $6, $7)`,
-      [forged.id, forged.streamId, forged.data, forged.metadata, forged.recordedAt, ins2.hash, eventHash(ins2.hash, forged)],
-    );
+    const forged = {
+      id: randomUUID(),
+      streamId: streams.inserted,
+      version: 3,
+      type: 'Entry',
+      schemaVersion: 1,
+      data: { n: 3, note: 'forged' },
+      metadata: { ...meta, recordedAt: new Date().toISOString() },
+      recordedAt: new Date().toISOString(),
+    };
+    await su.query(`INSERT INTO events (id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash) VALUES ($1, $2, 3, 'Entry', 1, $3, $4, $5, $6, $7)`, [
+      forged.id,
+      forged.streamId,
+      forged.data,
+      forged.metadata,
+      forged.recordedAt,
+      ins2.hash,
+      eventHash(ins2.hash, forged),
+    ]);
     const forgedPosition = (await row(streams.inserted, 3)).position;
     // Reordered: versions 2 and 3 swapped.
     await su.query('UPDATE events SET version = 99 WHERE stream_id = $1 AND version = 2', [streams.reordered]);

@@ -120,11 +120,31 @@ describe('calendar view over HTTP', () => {
 
     beforeAll(async () => {
       // startsAt 2031-03-09T15:00Z, endsAt 2031-03-12T15:00Z (Seoul midnights)
-      a = await schedule({ title: 'Heritage symposium zephyrine', description: 'living heritage', programme: 'culture', location: { city: 'Seoul', country: 'KR' }, start: { date: '2031-03-10' }, end: { date: '2031-03-12' } });
+      a = await schedule({
+        title: 'Heritage symposium zephyrine',
+        description: 'living heritage',
+        programme: 'culture',
+        location: { city: 'Seoul', country: 'KR' },
+        start: { date: '2031-03-10' },
+        end: { date: '2031-03-12' },
+      });
       // 2031-03-12T11:00Z..13:00Z
-      b = await schedule({ title: 'Teachers forum', programme: 'education', location: { city: 'Tokyo', country: 'JP' }, start: { dateTime: '2031-03-12T20:00' }, end: { dateTime: '2031-03-12T22:00' } });
+      b = await schedule({
+        title: 'Teachers forum',
+        programme: 'education',
+        location: { city: 'Tokyo', country: 'JP' },
+        start: { dateTime: '2031-03-12T20:00' },
+        end: { dateTime: '2031-03-12T22:00' },
+      });
       // 2031-03-15T01:00Z..02:00Z
-      c = await schedule({ title: 'Ocean literacy workshop', description: 'for coastal schools', programme: 'natural-sciences', location: { city: 'Ulaanbaatar', country: 'MN' }, start: { dateTime: '2031-03-15T09:00' }, end: { dateTime: '2031-03-15T10:00' } });
+      c = await schedule({
+        title: 'Ocean literacy workshop',
+        description: 'for coastal schools',
+        programme: 'natural-sciences',
+        location: { city: 'Ulaanbaatar', country: 'MN' },
+        start: { dateTime: '2031-03-15T09:00' },
+        end: { dateTime: '2031-03-15T10:00' },
+      });
       d = await schedule({ title: 'Youth forum', programme: 'social-sciences', location: { city: 'Beijing', country: 'CN' }, start: { date: '2031-03-11' }, end: { date: '2031-03-11' } });
       last = (await write('POST', `/v1/events/${d.id}/cancel`, { reason: 'venue closed' })).position;
     });
@@ -176,10 +196,17 @@ describe('calendar view over HTTP', () => {
   describe('paging', () => {
     it('walks 1,000 events 37 at a time without a duplicate or a gap, even with inserts while paging', async () => {
       // Five events share each start, so the id tie-break of the keyset is exercised.
-      const at = (day: number, hour: number) => ({ dateTime: `2032-${String(1 + Math.floor(day / 28)).padStart(2, '0')}-${String(1 + (day % 28)).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00` });
+      const at = (day: number, hour: number) => ({
+        dateTime: `2032-${String(1 + Math.floor(day / 28)).padStart(2, '0')}-${String(1 + (day % 28)).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00`,
+      });
       const event = (city: string, i: number, hour: number): Json => ({
-        title: `Paging ${i}`, description: '', programme: 'culture', location: { city, country: 'KR', venue: null }, timeZone: 'Asia/Seoul',
-        start: at(Math.floor(i / 5), hour), end: at(Math.floor(i / 5), hour + 1),
+        title: `Paging ${i}`,
+        description: '',
+        programme: 'culture',
+        location: { city, country: 'KR', venue: null },
+        timeZone: 'Asia/Seoul',
+        start: at(Math.floor(i / 5), hour),
+        end: at(Math.floor(i / 5), hour + 1),
       });
       const seeded = await seed(1000, (i) => event('Pagetown', i, 10));
       let early: string[] = [];
@@ -397,7 +424,13 @@ describe('calendar view over HTTP', () => {
   describe('iCalendar feed', () => {
     it('publishes the filtered events with stable UIDs, exclusive all-day DTEND, zones and REFRESH-INTERVAL', async () => {
       const allDay = await schedule({ title: 'ICEGOV feed', location: { city: 'Seoul', country: 'KR', venue: 'COEX' }, start: { date: '2033-10-22' }, end: { date: '2033-10-25' } });
-      const timed = await schedule({ title: 'Feed timed', description: 'Line one, with; specials', location: { city: 'Tokyo', country: 'JP' }, start: { dateTime: '2033-10-23T09:30' }, end: { dateTime: '2033-10-23T11:00' } });
+      const timed = await schedule({
+        title: 'Feed timed',
+        description: 'Line one, with; specials',
+        location: { city: 'Tokyo', country: 'JP' },
+        start: { dateTime: '2033-10-23T09:30' },
+        end: { dateTime: '2033-10-23T11:00' },
+      });
       const gone = await schedule({ title: 'Feed gone', start: { date: '2033-10-24' }, end: { date: '2033-10-24' } });
       const cancel = await write('POST', `/v1/events/${gone.id}/cancel`, { reason: 'no' });
       const path = `/v1/calendar.ics?${query({ from: '2033-10-01', to: '2033-10-31', status: 'all' })}`;
@@ -434,7 +467,11 @@ describe('calendar view over HTTP', () => {
 
       // Same UIDs on the next fetch; an unchanged feed is byte-identical and revalidates to 304.
       const second = await get<string>(path);
-      expect(events(second.text).map((e) => e.uid).sort()).toEqual(parsed.map((e) => e.uid).sort());
+      expect(
+        events(second.text)
+          .map((e) => e.uid)
+          .sort(),
+      ).toEqual(parsed.map((e) => e.uid).sort());
       expect(second.text).toBe(text);
       const etag = second.headers.get('etag')!;
       expect((await get(path, { 'if-none-match': etag })).status).toBe(304);

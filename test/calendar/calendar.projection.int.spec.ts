@@ -37,11 +37,24 @@ describe('calendar projection', () => {
       .when(scheduled(id, forum, '2013-09-01T08:00:00Z'))
       .thenRows(ROW, [
         {
-          id, status: 'scheduled', title: 'World Humanities Forum', description: 'Lectures.', programme: 'social-sciences',
-          city: 'Seoul', country: 'KR', venue: 'COEX', time_zone: 'Asia/Seoul', start_value: { date: '2013-10-22' }, end_value: { date: '2013-10-25' },
+          id,
+          status: 'scheduled',
+          title: 'World Humanities Forum',
+          description: 'Lectures.',
+          programme: 'social-sciences',
+          city: 'Seoul',
+          country: 'KR',
+          venue: 'COEX',
+          time_zone: 'Asia/Seoul',
+          start_value: { date: '2013-10-22' },
+          end_value: { date: '2013-10-25' },
           // All-day, end inclusive: Seoul midnight of the 22nd to midnight after the 25th.
-          starts_at: new Date('2013-10-21T15:00:00Z'), ends_at: new Date('2013-10-25T15:00:00Z'),
-          cancel_reason: null, version: 1, last_position: '1', updated_at: new Date('2013-09-01T08:00:00Z'),
+          starts_at: new Date('2013-10-21T15:00:00Z'),
+          ends_at: new Date('2013-10-25T15:00:00Z'),
+          cancel_reason: null,
+          version: 1,
+          last_position: '1',
+          updated_at: new Date('2013-09-01T08:00:00Z'),
         },
       ]);
   });
@@ -57,8 +70,16 @@ describe('calendar projection', () => {
       .then(async ({ rows }) => {
         expect(await rows(`SELECT title, city, country, venue, time_zone, start_value, starts_at, ends_at, version, last_position::text AS p FROM calendar_events`)).toEqual([
           {
-            title: 'ICEGOV', city: 'Paris', country: 'FR', venue: null, time_zone: 'Europe/Paris', start_value: { dateTime: '2013-11-05T10:00' },
-            starts_at: new Date('2013-11-05T09:00:00Z'), ends_at: new Date('2013-11-05T11:00:00Z'), version: 3, p: '3',
+            title: 'ICEGOV',
+            city: 'Paris',
+            country: 'FR',
+            venue: null,
+            time_zone: 'Europe/Paris',
+            start_value: { dateTime: '2013-11-05T10:00' },
+            starts_at: new Date('2013-11-05T09:00:00Z'),
+            ends_at: new Date('2013-11-05T11:00:00Z'),
+            version: 3,
+            p: '3',
           },
         ]);
       });
@@ -94,6 +115,9 @@ describe('calendar projection', () => {
   });
 
   it('refuses a change to an event it never saw scheduled', async () => {
-    await spec.given().when(event(randomUUID(), 'EventCancelled', { reason: 'x' })).thenThrows(/before EventScheduled/);
+    await spec
+      .given()
+      .when(event(randomUUID(), 'EventCancelled', { reason: 'x' }))
+      .thenThrows(/before EventScheduled/);
   });
 });

@@ -48,7 +48,7 @@ describe('read replica (e2e, real streaming replica)', () => {
     return r.body.items.map((i) => i.title);
   };
 
-  it('reads its own writes through the replica, and readiness reports the replica\'s lag', async () => {
+  it("reads its own writes through the replica, and readiness reports the replica's lag", async () => {
     const a = await write('Forum A', 2);
     const r = await http<{ title: string }>(t.baseUrl, 'GET', `/v1/events/${a.id}`, { headers: { 'x-min-log-position': a.position } });
     expect(r.status).toBe(200);

@@ -15,7 +15,15 @@ import { accessibilityViolations, launchChromium, newPage, screenshot } from './
 
 const LISTING = readFileSync(resolve(__dirname, '../../data/unesco-beijing-listing.txt'), 'utf8');
 
-interface Ev { id: string; title: string; version: number; start: { date?: string }; end: { date?: string }; location: { city: string }; status: string }
+interface Ev {
+  id: string;
+  title: string;
+  version: number;
+  start: { date?: string };
+  end: { date?: string };
+  location: { city: string };
+  status: string;
+}
 
 /**
  * The web console in Debian's Chromium against the built app (`node dist/main.js all`, as
@@ -40,10 +48,15 @@ describe('web console (browser)', () => {
     base = `http://127.0.0.1:${port}`;
     // PUBLIC_BASE_URL: the confirmation email's link must lead back to this server.
     app = await spawnDist(MAIN, ['all'], { DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('console'), PUBLIC_BASE_URL: base }, port);
-    await waitFor('app ready', async () => {
-      if (app.proc.exitCode !== null) throw new Error(`exited ${app.proc.exitCode}: ${app.stderr()}`);
-      return (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200;
-    }, 30000, 100);
+    await waitFor(
+      'app ready',
+      async () => {
+        if (app.proc.exitCode !== null) throw new Error(`exited ${app.proc.exitCode}: ${app.stderr()}`);
+        return (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200;
+      },
+      30000,
+      100,
+    );
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -60,12 +73,17 @@ describe('web console (browser)', () => {
 
   /** October 2013 once the calendar has applied `minPosition` (a 503 is the 5 s wait running out on a busy machine: ask again). */
   async function october(minPosition: string): Promise<Ev[]> {
-    return waitFor('October 2013 with the write applied', async () => {
-      const r = await http<{ items: Ev[] }>(base, 'GET', '/v1/events?from=2013-10-01&to=2013-10-31&limit=500', { headers: { 'x-min-log-position': minPosition } });
-      if (r.status === 503) return undefined;
-      expect(r.status).toBe(200);
-      return r.body.items;
-    }, 60000, 100);
+    return waitFor(
+      'October 2013 with the write applied',
+      async () => {
+        const r = await http<{ items: Ev[] }>(base, 'GET', '/v1/events?from=2013-10-01&to=2013-10-31&limit=500', { headers: { 'x-min-log-position': minPosition } });
+        if (r.status === 503) return undefined;
+        expect(r.status).toBe(200);
+        return r.body.items;
+      },
+      60000,
+      100,
+    );
   }
 
   it('serves the pages with a CSP that allows no inline script', async () => {
@@ -81,7 +99,7 @@ describe('web console (browser)', () => {
     expect(await (await fetch(`${base}/console/settings.json`)).json()).toEqual({ devSignIn: true, oidc: null });
   });
 
-  it('a visitor browses October 2013 and sees the listing\'s events on their days, opens one, subscribes and confirms', async () => {
+  it("a visitor browses October 2013 and sees the listing's events on their days, opens one, subscribes and confirms", async () => {
     const imported = await http(base, 'POST', '/v1/imports', { token: await token('importer', 'staff'), body: LISTING, headers: { 'content-type': 'text/plain' } });
     expect(imported.status).toBeLessThan(300);
     const events = await october(imported.headers.get('x-log-position')!);
@@ -102,7 +120,9 @@ describe('web console (browser)', () => {
 
     // Filters: Mongolia only.
     await page.selectOption('select[name=country]', 'MN');
-    await page.waitForFunction(() => document.querySelectorAll('.fc-daygrid-event').length > 0 && [...document.querySelectorAll('.fc-daygrid-event')].every((e) => /Mongolia|Ulaanbaatar/.test(e.textContent ?? '')));
+    await page.waitForFunction(
+      () => document.querySelectorAll('.fc-daygrid-event').length > 0 && [...document.querySelectorAll('.fc-daygrid-event')].every((e) => /Mongolia|Ulaanbaatar/.test(e.textContent ?? '')),
+    );
     expect(await page.getAttribute('#webcal-link', 'href')).toMatch(/calendar\.ics\?country=MN$/);
 
     // The list view, then an event's page.
@@ -120,11 +140,16 @@ describe('web console (browser)', () => {
     await page.fill('input[name=email]', 'visitor@example.test');
     await page.click('#subscribe-form button[type=submit]');
     await page.waitForSelector('#subscribe-status:has-text("Check your inbox")');
-    const link = await waitFor('the confirmation email', async () => {
-      const r = await http<{ items: Array<{ to: string; text: string }> }>(base, 'GET', '/dev/mailbox.json');
-      const mail = r.body.items.find((m) => m.to.includes('visitor@example.test'));
-      return mail ? /(http:\/\/\S+\/v1\/subscriptions\/confirm\?token=[A-Za-z0-9._-]+)/.exec(mail.text)?.[1] : undefined;
-    }, 20000, 100);
+    const link = await waitFor(
+      'the confirmation email',
+      async () => {
+        const r = await http<{ items: Array<{ to: string; text: string }> }>(base, 'GET', '/dev/mailbox.json');
+        const mail = r.body.items.find((m) => m.to.includes('visitor@example.test'));
+        return mail ? /(http:\/\/\S+\/v1\/subscriptions\/confirm\?token=[A-Za-z0-9._-]+)/.exec(mail.text)?.[1] : undefined;
+      },
+      20000,
+      100,
+    );
     await page.goto(link);
     await page.click('button[type=submit], form button');
     await page.waitForLoadState();
@@ -181,8 +206,12 @@ describe('web console (browser)', () => {
     await page.fill('#reschedule-form input[name=start]', '2013-10-14');
     await page.fill('#reschedule-form input[name=end]', '2013-10-15');
     await page.click('#reschedule-form button[type=submit]');
-    await page.waitForFunction((eid) => /14\s*[–-]\s*15 October 2013/.test(document.querySelector(`#desk-events tr[data-event-id="${eid}"]`)?.textContent ?? ''), id)
-      .catch(async (e: Error) => { await screenshot(page, 'failed-reschedule'); throw new Error(`${e.message}\nstatus: ${await page.textContent('#desk-status')}\nrow: ${await page.textContent(`#desk-events tr[data-event-id="${id}"]`)}`); });
+    await page
+      .waitForFunction((eid) => /14\s*[–-]\s*15 October 2013/.test(document.querySelector(`#desk-events tr[data-event-id="${eid}"]`)?.textContent ?? ''), id)
+      .catch(async (e: Error) => {
+        await screenshot(page, 'failed-reschedule');
+        throw new Error(`${e.message}\nstatus: ${await page.textContent('#desk-status')}\nrow: ${await page.textContent(`#desk-events tr[data-event-id="${id}"]`)}`);
+      });
 
     // Cancel it.
     await page.locator(`#desk-events tr[data-event-id="${id}"]`).getByRole('button', { name: 'Cancel event' }).click();
@@ -267,24 +296,35 @@ describe('web console (browser)', () => {
   it('an admin sees the projections and their lag, and skips a parked event with a reason', async () => {
     // An event the calendar cannot apply (PostgreSQL has no year 0), appended behind the app as
     // the database's owner, as an older version without today's limits could have written it.
-    const scheduled = await http<Ev>(base, 'POST', '/v1/events', { token: await token('alice', 'staff'), body: { title: 'Victim', location: { city: 'Seoul', country: 'KR' }, start: { date: '2034-03-10' }, end: { date: '2034-03-11' } } });
+    const scheduled = await http<Ev>(base, 'POST', '/v1/events', {
+      token: await token('alice', 'staff'),
+      body: { title: 'Victim', location: { city: 'Seoul', country: 'KR' }, start: { date: '2034-03-10' }, end: { date: '2034-03-11' } },
+    });
     expect(scheduled.status).toBe(201);
     const owner = new DataSource({ type: 'postgres', url: db.url });
     await owner.initialize();
     let poison: string;
     try {
-      const appended = await new PostgresEventStore(owner, new UpcasterRegistry()).append(`calendar-event-${scheduled.body.id}`, 1,
+      const appended = await new PostgresEventStore(owner, new UpcasterRegistry()).append(
+        `calendar-event-${scheduled.body.id}`,
+        1,
         [{ type: 'EventRescheduled', data: { start: { date: '0000-01-01' }, end: { date: '0000-01-01' }, timeZone: 'UTC', reason: null } }],
-        { actor: 'owner', correlationId: 'poison', causationId: 'poison' });
+        { actor: 'owner', correlationId: 'poison', causationId: 'poison' },
+      );
       poison = appended.position;
     } finally {
       await owner.destroy();
     }
     const adminToken = await token('root', 'admin');
-    await waitFor('the calendar to park the stream', async () => {
-      const r = await http<{ items: Array<{ name: string; parked: Array<{ position: string }> }> }>(base, 'GET', '/v1/admin/projections', { token: adminToken });
-      return r.body.items.find((p) => p.name === 'calendar')?.parked.some((x) => x.position === poison);
-    }, 30000, 100);
+    await waitFor(
+      'the calendar to park the stream',
+      async () => {
+        const r = await http<{ items: Array<{ name: string; parked: Array<{ position: string }> }> }>(base, 'GET', '/v1/admin/projections', { token: adminToken });
+        return r.body.items.find((p) => p.name === 'calendar')?.parked.some((x) => x.position === poison);
+      },
+      30000,
+      100,
+    );
 
     const { page, problems } = await newPage(browser);
     await page.goto(`${base}/console`);
@@ -303,7 +343,7 @@ describe('web console (browser)', () => {
     expect(log.body.items).toEqual([expect.objectContaining({ metadata: expect.objectContaining({ actor: 'dev-admin' }) })]);
   });
 
-  it('speaks the office\'s languages: picked from the browser or ?lang=, a missing message in English', async () => {
+  it("speaks the office's languages: picked from the browser or ?lang=, a missing message in English", async () => {
     const ko = await newPage(browser, { locale: 'ko-KR' });
     await ko.page.goto(`${base}/?date=2013-10-01`);
     await ko.page.waitForSelector('.fc-daygrid-event');

@@ -37,8 +37,7 @@ interface RawRow {
   hash: string;
 }
 
-const RAW_COLUMNS =
-  'id, position::text AS position, transaction_id::text AS transaction_id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash';
+const RAW_COLUMNS = 'id, position::text AS position, transaction_id::text AS transaction_id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash';
 
 /** Inserts one event the way the store does, but inside the caller's (raw pg) transaction. */
 async function insertRaw(client: Client, streamId: string, version: number, type = 'RawThing'): Promise<{ id: string; position: string; transactionId: string }> {
@@ -60,7 +59,10 @@ class Reader {
   readonly seen: StoredEvent[] = [];
   private readonly ids = new Set<string>();
 
-  constructor(private readonly store: PostgresEventStore, private readonly limit = 100) {}
+  constructor(
+    private readonly store: PostgresEventStore,
+    private readonly limit = 100,
+  ) {}
 
   /** One readAll call; returns what it got. Fails on a duplicate or a checkpoint that does not advance. */
   async poll(): Promise<StoredEvent[]> {
@@ -131,7 +133,15 @@ describe('PostgresEventStore against PostgreSQL', () => {
 
     it('given events in several streams, when head() is read, then it is the highest committed position and its recordedAt', async () => {
       await store.append(stream(), 0, [{ type: 'Thing', data: { a: 1 } }], meta());
-      const last = await store.append(stream(), 0, [{ type: 'Thing', data: { a: 2 } }, { type: 'Thing', data: { a: 3 } }], meta());
+      const last = await store.append(
+        stream(),
+        0,
+        [
+          { type: 'Thing', data: { a: 2 } },
+          { type: 'Thing', data: { a: 3 } },
+        ],
+        meta(),
+      );
 
       const head = await store.head();
 
@@ -148,15 +158,25 @@ describe('PostgresEventStore against PostgreSQL', () => {
       const m1 = meta({ idempotencyKey: 'key-1' });
       const m2 = meta({ actor: 'subscriber:42', idempotencyKey: 'key-2' });
 
-      const first = await store.append(streamId, 0, [
-        { type: 'Created', data: { title: 'standup' } },
-        { type: 'Renamed', data: { title: 'daily standup' } },
-        { type: 'Moved', data: { start: '2025-01-01T09:00:00.000Z' } },
-      ], m1);
-      const second = await store.append(streamId, 3, [
-        { type: 'Renamed', data: { title: 'sync' } },
-        { type: 'Cancelled', data: { reason: null, nested: { list: [1, 2, 3] } } },
-      ], m2);
+      const first = await store.append(
+        streamId,
+        0,
+        [
+          { type: 'Created', data: { title: 'standup' } },
+          { type: 'Renamed', data: { title: 'daily standup' } },
+          { type: 'Moved', data: { start: '2025-01-01T09:00:00.000Z' } },
+        ],
+        m1,
+      );
+      const second = await store.append(
+        streamId,
+        3,
+        [
+          { type: 'Renamed', data: { title: 'sync' } },
+          { type: 'Cancelled', data: { reason: null, nested: { list: [1, 2, 3] } } },
+        ],
+        m2,
+      );
 
       expect(first.version).toBe(3);
       expect(second.version).toBe(5);
@@ -208,9 +228,7 @@ describe('PostgresEventStore against PostgreSQL', () => {
     it('given 20 writers at the same expected version, when they append concurrently, then exactly one wins and 19 get WrongExpectedVersionError with actualVersion 1', async () => {
       const streamId = stream();
 
-      const results = await Promise.allSettled(
-        Array.from({ length: 20 }, (_, i) => store.append(streamId, 0, [{ type: 'Claimed', data: { writer: i } }], meta())),
-      );
+      const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.append(streamId, 0, [{ type: 'Claimed', data: { writer: i } }], meta())));
 
       const fulfilled = results.filter((r): r is PromiseFulfilledResult<AppendResult> => r.status === 'fulfilled');
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -231,10 +249,28 @@ describe('PostgresEventStore against PostgreSQL', () => {
 
     it('given 20 writers racing on an existing stream at version 2, when they append concurrently, then one wins with version 3 and the rest see actualVersion 3', async () => {
       const streamId = stream();
-      await store.append(streamId, 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+      await store.append(
+        streamId,
+        0,
+        [
+          { type: 'A', data: {} },
+          { type: 'B', data: {} },
+        ],
+        meta(),
+      );
 
       const results = await Promise.allSettled(
-        Array.from({ length: 20 }, (_, i) => store.append(streamId, 2, [{ type: 'C', data: { writer: i } }, { type: 'D', data: { writer: i } }], meta())),
+        Array.from({ length: 20 }, (_, i) =>
+          store.append(
+            streamId,
+            2,
+            [
+              { type: 'C', data: { writer: i } },
+              { type: 'D', data: { writer: i } },
+            ],
+            meta(),
+          ),
+        ),
       );
 
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -252,15 +288,33 @@ describe('PostgresEventStore against PostgreSQL', () => {
 
     it('given a stream at version 2, when appending with a stale (or future) expected version, then it rejects and appends nothing', async () => {
       const streamId = stream();
-      await store.append(streamId, 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+      await store.append(
+        streamId,
+        0,
+        [
+          { type: 'A', data: {} },
+          { type: 'B', data: {} },
+        ],
+        meta(),
+      );
       const before = await store.readStream(streamId);
       const countBefore = (await allIds()).length;
 
       for (const expected of [0, 1, 3]) {
-        const err = await store.append(streamId, expected, [{ type: 'C', data: {} }, { type: 'D', data: {} }], meta()).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+        const err = await store
+          .append(
+            streamId,
+            expected,
+            [
+              { type: 'C', data: {} },
+              { type: 'D', data: {} },
+            ],
+            meta(),
+          )
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         expect(err).toBeInstanceOf(WrongExpectedVersionError);
         expect(err).toMatchObject({ streamId, expectedVersion: expected, actualVersion: 2 });
       }
@@ -424,7 +478,12 @@ describe('PostgresEventStore against PostgreSQL', () => {
       await db.dataSource.query(`SELECT setval(pg_get_serial_sequence('events', 'position'), $1::bigint)`, [(boundary - 5n).toString()]);
 
       const streamId = stream();
-      const result = await store.append(streamId, 0, Array.from({ length: 10 }, (_, i) => ({ type: 'Tick', data: { i } })), meta());
+      const result = await store.append(
+        streamId,
+        0,
+        Array.from({ length: 10 }, (_, i) => ({ type: 'Tick', data: { i } })),
+        meta(),
+      );
       const expected = Array.from({ length: 10 }, (_, i) => (boundary - 4n + BigInt(i)).toString());
       expect(result.events.map((e) => e.position)).toEqual(expected);
       expect(result.position).toBe((boundary + 5n).toString());
@@ -462,7 +521,15 @@ describe('PostgresEventStore against PostgreSQL', () => {
     it('given a stream of 3 events appended in two batches, when read, then prev_hash links to GENESIS and each previous hash, and every hash recomputes', async () => {
       const streamId = stream();
       await store.append(streamId, 0, [{ type: 'Created', data: { title: 'x', tags: ['a', 'b'], n: 1.5 } }], meta({ idempotencyKey: 'h-1' }));
-      await store.append(streamId, 1, [{ type: 'Renamed', data: { z: 1, a: { c: 2, b: 1 } } }, { type: 'Deleted', data: {} }], meta());
+      await store.append(
+        streamId,
+        1,
+        [
+          { type: 'Renamed', data: { z: 1, a: { c: 2, b: 1 } } },
+          { type: 'Deleted', data: {} },
+        ],
+        meta(),
+      );
 
       const events = await store.readStream(streamId);
 
@@ -491,7 +558,15 @@ describe('PostgresEventStore against PostgreSQL', () => {
   describe('time travel', () => {
     it('given events recorded at different instants, when readStream is given recordedUntil, then it returns only events recorded up to that instant', async () => {
       const streamId = stream();
-      const first = await store.append(streamId, 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+      const first = await store.append(
+        streamId,
+        0,
+        [
+          { type: 'A', data: {} },
+          { type: 'B', data: {} },
+        ],
+        meta(),
+      );
       const t1 = first.events[0].recordedAt;
       await waitFor('the clock to pass the first batch', () => Date.now() > t1.getTime() + 1, 1000, 1);
       const second = await store.append(streamId, 2, [{ type: 'C', data: {} }], meta());
@@ -524,9 +599,7 @@ describe('PostgresEventStore against PostgreSQL', () => {
       expect(upcast.hash).toBe(events[0].hash);
 
       // readAll lags while any transaction in the cluster is in flight, so poll for the event.
-      const viaReadAll = await waitFor('readAll to return the v1 event', async () =>
-        (await newStore.readAll(LOG_START, 10_000)).find((e) => e.id === events[0].id),
-      );
+      const viaReadAll = await waitFor('readAll to return the v1 event', async () => (await newStore.readAll(LOG_START, 10_000)).find((e) => e.id === events[0].id));
       expect(viaReadAll).toMatchObject({ schemaVersion: 2, data: { name: 'lunch', keep: true } });
 
       // The log itself is never rewritten.
@@ -563,7 +636,15 @@ describe('PostgresEventStore against PostgreSQL', () => {
     it('given appends issued together with stale, future and taken versions among them, when they commit, then the winners share one transaction with their own versions and positions and each loser alone gets WrongExpectedVersionError', async () => {
       const existing = stream();
       const taken = stream();
-      await store.append(existing, 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+      await store.append(
+        existing,
+        0,
+        [
+          { type: 'A', data: {} },
+          { type: 'B', data: {} },
+        ],
+        meta(),
+      );
       await store.append(taken, 0, [{ type: 'A', data: {} }], meta());
       const fresh1 = stream();
       const fresh2 = stream();
@@ -574,12 +655,24 @@ describe('PostgresEventStore against PostgreSQL', () => {
         store.append(existing, 1, [{ type: 'Stale', data: {} }], meta()),
         store.append(fresh1, 5, [{ type: 'Future', data: {} }], meta()),
         store.append(taken, 0, [{ type: 'Again', data: {} }], meta()),
-        store.append(fresh1, 0, [{ type: 'New', data: {} }, { type: 'Next', data: {} }], meta()),
+        store.append(
+          fresh1,
+          0,
+          [
+            { type: 'New', data: {} },
+            { type: 'Next', data: {} },
+          ],
+          meta(),
+        ),
         store.append(fresh2, 0, [{ type: 'New', data: {} }], meta()),
       ]);
 
       expect(plug.status).toBe('fulfilled');
-      for (const [r, expected, actual] of [[stale, 1, 3], [future, 5, 0], [takenAgain, 0, 1]] as const) {
+      for (const [r, expected, actual] of [
+        [stale, 1, 3],
+        [future, 5, 0],
+        [takenAgain, 0, 1],
+      ] as const) {
         expect(r.status).toBe('rejected');
         const err = (r as PromiseRejectedResult).reason as WrongExpectedVersionError;
         expect(err).toBeInstanceOf(WrongExpectedVersionError);
@@ -610,7 +703,15 @@ describe('PostgresEventStore against PostgreSQL', () => {
       const s = stream();
       const [, first, second] = await settleAll([
         store.append(stream(), 0, [{ type: 'Plug', data: {} }], meta()),
-        store.append(s, 0, [{ type: 'Created', data: {} }, { type: 'Renamed', data: { t: 'x' } }], meta()),
+        store.append(
+          s,
+          0,
+          [
+            { type: 'Created', data: {} },
+            { type: 'Renamed', data: { t: 'x' } },
+          ],
+          meta(),
+        ),
         store.append(s, 2, [{ type: 'Moved', data: { to: 'y' } }], meta()),
       ]);
 
@@ -650,8 +751,24 @@ describe('PostgresEventStore against PostgreSQL', () => {
 
       const results = await settleAll(
         streams.flatMap((s) => [
-          store.append(s, 1, [{ type: 'Mine', data: {} }, { type: 'Mine2', data: {} }], meta()),
-          other.append(s, 1, [{ type: 'Theirs', data: {} }, { type: 'Theirs2', data: {} }], meta()),
+          store.append(
+            s,
+            1,
+            [
+              { type: 'Mine', data: {} },
+              { type: 'Mine2', data: {} },
+            ],
+            meta(),
+          ),
+          other.append(
+            s,
+            1,
+            [
+              { type: 'Theirs', data: {} },
+              { type: 'Theirs2', data: {} },
+            ],
+            meta(),
+          ),
         ]),
       );
 

@@ -65,7 +65,15 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
       it('numbers a stream 1..n across appends, keeps data and metadata, and gives each event an id and a later position', async () => {
         const s = stream();
         const m1 = meta({ idempotencyKey: 'k-1' });
-        const first = await store.append(s, 0, [{ type: 'Created', data: { title: 'standup' } }, { type: 'Renamed', data: { title: 'daily' } }], m1);
+        const first = await store.append(
+          s,
+          0,
+          [
+            { type: 'Created', data: { title: 'standup' } },
+            { type: 'Renamed', data: { title: 'daily' } },
+          ],
+          m1,
+        );
         const second = await store.append(s, 2, [{ type: 'Cancelled', data: { reason: null, nested: { list: [1, 2, 3] } } }], meta({ actor: 'subscriber:42' }));
 
         expect([first.version, second.version]).toEqual([2, 3]);
@@ -116,7 +124,15 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
     describe('optimistic concurrency', () => {
       it('refuses a stale or future expected version with the actual version, and appends nothing', async () => {
         const s = stream();
-        await store.append(s, 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+        await store.append(
+          s,
+          0,
+          [
+            { type: 'A', data: {} },
+            { type: 'B', data: {} },
+          ],
+          meta(),
+        );
         const before = await store.readStream(s);
         for (const expected of [0, 1, 3]) {
           const err = await refusal(store.append(s, expected, [{ type: 'C', data: {} }], meta()));
@@ -130,7 +146,17 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
         const s = stream();
         await store.append(s, 0, [{ type: 'A', data: {} }], meta());
         const results = await Promise.allSettled(
-          Array.from({ length: 10 }, (_, w) => store.append(s, 1, [{ type: 'B', data: { w } }, { type: 'C', data: { w } }], meta())),
+          Array.from({ length: 10 }, (_, w) =>
+            store.append(
+              s,
+              1,
+              [
+                { type: 'B', data: { w } },
+                { type: 'C', data: { w } },
+              ],
+              meta(),
+            ),
+          ),
         );
         const won = results.filter((r): r is PromiseFulfilledResult<AppendResult> => r.status === 'fulfilled');
         const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -148,7 +174,15 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
       it('writes every stream or none: a stale version of one stream refuses the whole append, naming that stream', async () => {
         const [a, b] = [stream(), stream()];
         await store.append(b, 0, [{ type: 'B1', data: {} }], meta());
-        const err = await refusal(store.appendMany([{ streamId: a, expectedVersion: 0, events: [{ type: 'A1', data: {} }] }, { streamId: b, expectedVersion: 0, events: [{ type: 'B2', data: {} }] }], meta()));
+        const err = await refusal(
+          store.appendMany(
+            [
+              { streamId: a, expectedVersion: 0, events: [{ type: 'A1', data: {} }] },
+              { streamId: b, expectedVersion: 0, events: [{ type: 'B2', data: {} }] },
+            ],
+            meta(),
+          ),
+        );
         expect(err).toBeInstanceOf(WrongExpectedVersionError);
         expect(err).toMatchObject({ streamId: b, expectedVersion: 0, actualVersion: 1 });
         await expect(store.readStream(a)).resolves.toEqual([]);
@@ -159,10 +193,23 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
         const [a, b] = [stream(), stream()];
         await store.append(a, 0, [{ type: 'A1', data: {} }], meta());
         const results = await store.appendMany(
-          [{ streamId: b, expectedVersion: 0, events: [{ type: 'B1', data: { n: 1 } }] }, { streamId: a, expectedVersion: 1, events: [{ type: 'A2', data: {} }, { type: 'A3', data: {} }] }],
+          [
+            { streamId: b, expectedVersion: 0, events: [{ type: 'B1', data: { n: 1 } }] },
+            {
+              streamId: a,
+              expectedVersion: 1,
+              events: [
+                { type: 'A2', data: {} },
+                { type: 'A3', data: {} },
+              ],
+            },
+          ],
           meta(),
         );
-        expect(results.map((r) => [r.version, r.events.map((e) => e.type)])).toEqual([[1, ['B1']], [3, ['A2', 'A3']]]);
+        expect(results.map((r) => [r.version, r.events.map((e) => e.type)])).toEqual([
+          [1, ['B1']],
+          [3, ['A2', 'A3']],
+        ]);
         expect(new Set(results.flatMap((r) => r.events.map((e) => e.transactionId))).size).toBe(1);
         const [sa, sb] = [await store.readStream(a), await store.readStream(b)];
         expect(sa.map((e) => e.version)).toEqual([1, 2, 3]);
@@ -173,7 +220,14 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
 
       it('of two concurrent multi-stream appends at the same versions exactly one wins, whole', async () => {
         const [a, b] = [stream(), stream()];
-        const attempt = (w: number) => store.appendMany([{ streamId: a, expectedVersion: 0, events: [{ type: 'A', data: { w } }] }, { streamId: b, expectedVersion: 0, events: [{ type: 'B', data: { w } }] }], meta());
+        const attempt = (w: number) =>
+          store.appendMany(
+            [
+              { streamId: a, expectedVersion: 0, events: [{ type: 'A', data: { w } }] },
+              { streamId: b, expectedVersion: 0, events: [{ type: 'B', data: { w } }] },
+            ],
+            meta(),
+          );
         const results = await Promise.allSettled([attempt(1), attempt(2)]);
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
@@ -190,7 +244,15 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
         const [a, b] = [stream(), stream()];
         const appended = [
           await store.append(a, 0, [{ type: 'A1', data: {} }], meta()),
-          await store.append(b, 0, [{ type: 'B1', data: {} }, { type: 'B2', data: {} }], meta()),
+          await store.append(
+            b,
+            0,
+            [
+              { type: 'B1', data: {} },
+              { type: 'B2', data: {} },
+            ],
+            meta(),
+          ),
           await store.append(a, 1, [{ type: 'A2', data: {} }], meta()),
         ].flatMap((r) => r.events.map((e) => e.id));
 
@@ -214,15 +276,32 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
       });
 
       it('puts head at the newest position, with its recordedAt', async () => {
-        const last = await store.append(stream(), 0, [{ type: 'X', data: {} }, { type: 'Y', data: {} }], meta());
+        const last = await store.append(
+          stream(),
+          0,
+          [
+            { type: 'X', data: {} },
+            { type: 'Y', data: {} },
+          ],
+          meta(),
+        );
         await expect(store.head()).resolves.toEqual({ position: last.position, recordedAt: last.events[1].recordedAt });
       });
     });
 
     describe('what consumers of the log ask', () => {
-      it('counts the events after a checkpoint, with the oldest one\'s time, and says whether any lie after it', async () => {
+      it("counts the events after a checkpoint, with the oldest one's time, and says whether any lie after it", async () => {
         const before = await store.count();
-        const { events } = await store.append(stream(), 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }, { type: 'C', data: {} }], meta());
+        const { events } = await store.append(
+          stream(),
+          0,
+          [
+            { type: 'A', data: {} },
+            { type: 'B', data: {} },
+            { type: 'C', data: {} },
+          ],
+          meta(),
+        );
         await waitFor('the append to be readable', async () => (await store.readAll(checkpointOf(events[1]), 10)).some((e) => e.id === events[2].id));
         expect(await store.count()).toBe(before + 3);
         await expect(store.lagAfter(checkpointOf(events[0]))).resolves.toEqual({ events: 2, oldest: events[1].recordedAt });
@@ -234,7 +313,15 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
       });
 
       it('locates a position in the read order, and knows a position no event has', async () => {
-        const { events } = await store.append(stream(), 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+        const { events } = await store.append(
+          stream(),
+          0,
+          [
+            { type: 'A', data: {} },
+            { type: 'B', data: {} },
+          ],
+          meta(),
+        );
         await expect(store.locate(events[0].position)).resolves.toEqual({ checkpoint: checkpointOf(events[0]), head: events[1].position });
         const beyond = String(BigInt(events[1].position) + 1000n);
         await expect(store.locate(beyond)).resolves.toEqual({ checkpoint: null, head: events[1].position });
@@ -242,8 +329,24 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
 
       it('reads one stream between two checkpoints, both included, in log order', async () => {
         const id = stream();
-        const first = await store.append(id, 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
-        const second = await store.append(id, 2, [{ type: 'C', data: {} }, { type: 'D', data: {} }], meta());
+        const first = await store.append(
+          id,
+          0,
+          [
+            { type: 'A', data: {} },
+            { type: 'B', data: {} },
+          ],
+          meta(),
+        );
+        const second = await store.append(
+          id,
+          2,
+          [
+            { type: 'C', data: {} },
+            { type: 'D', data: {} },
+          ],
+          meta(),
+        );
         await store.append(stream(), 0, [{ type: 'Other', data: {} }], meta());
         const between = await store.readStreamBetween(undefined, id, checkpointOf(first.events[1]), checkpointOf(second.events[0]));
         expect(between.map((e) => e.type)).toEqual(['B', 'C']);
@@ -269,7 +372,15 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
       it('links each event of a stream to the one before, from the genesis hash, and every hash recomputes', async () => {
         const s = stream();
         await store.append(s, 0, [{ type: 'Created', data: { title: 'x', tags: ['a', 'b'], n: 1.5 } }], meta());
-        await store.append(s, 1, [{ type: 'Renamed', data: { z: 1, a: { c: 2, b: 1 } } }, { type: 'Deleted', data: {} }], meta());
+        await store.append(
+          s,
+          1,
+          [
+            { type: 'Renamed', data: { z: 1, a: { c: 2, b: 1 } } },
+            { type: 'Deleted', data: {} },
+          ],
+          meta(),
+        );
         const events = await store.readStream(s);
         expect(events.map((e) => e.prevHash)).toEqual([GENESIS_HASH, events[0].hash, events[1].hash]);
         for (const e of events) {
@@ -288,7 +399,15 @@ export function eventStoreContract(name: string, subject: ContractSubject): void
     describe('time travel', () => {
       it('reads a stream as it stood at an instant', async () => {
         const s = stream();
-        const first = await store.append(s, 0, [{ type: 'A', data: {} }, { type: 'B', data: {} }], meta());
+        const first = await store.append(
+          s,
+          0,
+          [
+            { type: 'A', data: {} },
+            { type: 'B', data: {} },
+          ],
+          meta(),
+        );
         const t1 = first.events[0].recordedAt;
         await waitFor('the clock to pass the first append', () => Date.now() > t1.getTime() + 1, 1000, 1);
         const t2 = (await store.append(s, 2, [{ type: 'C', data: {} }], meta())).events[0].recordedAt;

@@ -33,10 +33,18 @@ function stored(events: SpecEvent[]): StoredEvent[] {
     at = e.recordedAt ? Date.parse(e.recordedAt) : at + 60_000;
     const position = String(i + 1);
     return {
-      id: randomUUID(), position, transactionId: position, streamId: e.streamId, version, type: e.type, schemaVersion: 1,
+      id: randomUUID(),
+      position,
+      transactionId: position,
+      streamId: e.streamId,
+      version,
+      type: e.type,
+      schemaVersion: 1,
       data: JSON.parse(JSON.stringify(e.data)) as Record<string, unknown>,
       metadata: { actor: e.actor ?? 'user:spec', correlationId: 'spec', causationId: 'spec' },
-      recordedAt: new Date(at), prevHash: '', hash: '',
+      recordedAt: new Date(at),
+      prevHash: '',
+      hash: '',
     };
   });
 }

@@ -40,7 +40,10 @@ describe('/metrics (Prometheus)', () => {
     for (let round = 0; round < 10; round++) {
       await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          http(t.baseUrl, 'POST', `/v1/events/${id}/reschedule`, { token: staff, body: { start: { date: `2031-04-${String(i + 1 + round).padStart(2, '0')}` }, end: { date: `2031-04-${String(i + 1 + round).padStart(2, '0')}` } } }),
+          http(t.baseUrl, 'POST', `/v1/events/${id}/reschedule`, {
+            token: staff,
+            body: { start: { date: `2031-04-${String(i + 1 + round).padStart(2, '0')}` }, end: { date: `2031-04-${String(i + 1 + round).padStart(2, '0')}` } },
+          }),
         ),
       );
       const m = await http(t.baseUrl, 'GET', '/metrics');
@@ -110,9 +113,14 @@ describe('/metrics (Prometheus)', () => {
     } finally {
       await blocker.end();
     }
-    await waitFor('the lag back to 0 and the projection jobs counted', async () =>
-      (await value('almanac_projection_lag_events', { projection: 'calendar' })) === 0 &&
-      (await value('almanac_queue_job_outcomes', { queue: QUEUES.projections, outcome: 'completed' }))! > completed, 30000, 1000);
+    await waitFor(
+      'the lag back to 0 and the projection jobs counted',
+      async () =>
+        (await value('almanac_projection_lag_events', { projection: 'calendar' })) === 0 &&
+        (await value('almanac_queue_job_outcomes', { queue: QUEUES.projections, outcome: 'completed' }))! > completed,
+      30000,
+      1000,
+    );
   }, 70000);
 
   it('the Grafana dashboard is valid JSON and uses only series that /metrics exposes', () => {
@@ -121,10 +129,24 @@ describe('/metrics (Prometheus)', () => {
     const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((x) => x.expr));
     expect(exprs.length).toBeGreaterThanOrEqual(10);
     const used = new Set(exprs.flatMap((e) => e.match(/\balmanac_[a-z0-9_]+/g) ?? []));
-    const exposed = new Set(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]));
+    const exposed = new Set(
+      text
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split(/[{ ]/)[0]),
+    );
     expect([...used].filter((m) => !exposed.has(m))).toEqual([]);
     // The panels the runbook refers to.
-    for (const m of ['almanac_http_requests_total', 'almanac_http_request_duration_seconds_bucket', 'almanac_queue_jobs', 'almanac_queue_job_outcomes', 'almanac_projection_lag_events', 'almanac_projection_lag_seconds', 'almanac_emails', 'almanac_append_conflicts_total']) {
+    for (const m of [
+      'almanac_http_requests_total',
+      'almanac_http_request_duration_seconds_bucket',
+      'almanac_queue_jobs',
+      'almanac_queue_job_outcomes',
+      'almanac_projection_lag_events',
+      'almanac_projection_lag_seconds',
+      'almanac_emails',
+      'almanac_append_conflicts_total',
+    ]) {
       expect(used).toContain(m);
     }
     expect(exprs.some((e) => e.includes('histogram_quantile(0.99'))).toBe(true);
@@ -170,10 +192,15 @@ describe('/metrics: cost, limit and token', () => {
 
     // Later a scrape refreshes it in the background; the next one shows the new figure: the one
     // delivery the service finished, not the two rows of the table.
-    const fresh = await waitFor('a refreshed snapshot', async () => {
-      const r = await scrape();
-      return sample(r.text, 'almanac_emails', { status: 'sent' }) === 1 && r;
-    }, 25000, 1000);
+    const fresh = await waitFor(
+      'a refreshed snapshot',
+      async () => {
+        const r = await scrape();
+        return sample(r.text, 'almanac_emails', { status: 'sent' }) === 1 && r;
+      },
+      25000,
+      1000,
+    );
     expect(sample(fresh.text, 'almanac_emails', { status: 'sent' })).toBe(1);
   });
 

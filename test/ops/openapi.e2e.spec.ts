@@ -51,18 +51,43 @@ describe('OpenAPI document (/docs-json) of the built server', () => {
     expect(mapped.length).toBeGreaterThanOrEqual(25);
     const missing = mapped.filter((r) => !doc.paths[toOpenApiPath(r.path)]?.[r.method]).map((r) => `${r.method.toUpperCase()} ${r.path}`);
     expect(missing).toEqual([]);
-    const documented = operations().map((o) => `${o.method} ${o.path}`).sort();
+    const documented = operations()
+      .map((o) => `${o.method} ${o.path}`)
+      .sort();
     expect(documented).toEqual(mapped.map((r) => `${r.method} ${toOpenApiPath(r.path)}`).sort());
     // The contract's routes, spot-checked by name.
     for (const [method, path] of [
-      ['post', '/v1/events'], ['patch', '/v1/events/{id}'], ['post', '/v1/events/{id}/reschedule'], ['post', '/v1/events/{id}/cancel'],
-      ['get', '/v1/events'], ['get', '/v1/calendar.ics'], ['get', '/v1/events/{id}'], ['get', '/v1/events/{id}/history'], ['post', '/v1/imports'],
-      ['post', '/v1/subscriptions'], ['get', '/v1/subscriptions/confirm'], ['get', '/v1/subscriptions/unsubscribe'], ['post', '/v1/subscriptions/unsubscribe'],
-      ['delete', '/v1/admin/subscriptions/{id}'], ['get', '/v1/admin/deliveries'], ['get', '/v1/audit/log'], ['get', '/v1/audit/export'],
-      ['get', '/v1/audit/verify'], ['get', '/v1/audit/calendar'], ['get', '/v1/admin/projections'], ['post', '/v1/admin/projections/{name}/rebuild'],
-      ['get', '/health/live'], ['get', '/health/ready'], ['get', '/metrics'],
-      ['post', '/v1/admin/webhooks'], ['get', '/v1/admin/webhooks'], ['get', '/v1/admin/webhooks/{id}'], ['patch', '/v1/admin/webhooks/{id}'],
-      ['delete', '/v1/admin/webhooks/{id}'], ['post', '/v1/admin/webhooks/{id}/rotate-secret'], ['get', '/v1/admin/webhooks/{id}/deliveries'],
+      ['post', '/v1/events'],
+      ['patch', '/v1/events/{id}'],
+      ['post', '/v1/events/{id}/reschedule'],
+      ['post', '/v1/events/{id}/cancel'],
+      ['get', '/v1/events'],
+      ['get', '/v1/calendar.ics'],
+      ['get', '/v1/events/{id}'],
+      ['get', '/v1/events/{id}/history'],
+      ['post', '/v1/imports'],
+      ['post', '/v1/subscriptions'],
+      ['get', '/v1/subscriptions/confirm'],
+      ['get', '/v1/subscriptions/unsubscribe'],
+      ['post', '/v1/subscriptions/unsubscribe'],
+      ['delete', '/v1/admin/subscriptions/{id}'],
+      ['get', '/v1/admin/deliveries'],
+      ['get', '/v1/audit/log'],
+      ['get', '/v1/audit/export'],
+      ['get', '/v1/audit/verify'],
+      ['get', '/v1/audit/calendar'],
+      ['get', '/v1/admin/projections'],
+      ['post', '/v1/admin/projections/{name}/rebuild'],
+      ['get', '/health/live'],
+      ['get', '/health/ready'],
+      ['get', '/metrics'],
+      ['post', '/v1/admin/webhooks'],
+      ['get', '/v1/admin/webhooks'],
+      ['get', '/v1/admin/webhooks/{id}'],
+      ['patch', '/v1/admin/webhooks/{id}'],
+      ['delete', '/v1/admin/webhooks/{id}'],
+      ['post', '/v1/admin/webhooks/{id}/rotate-secret'],
+      ['get', '/v1/admin/webhooks/{id}/deliveries'],
       ['post', '/v1/admin/webhooks/{id}/replay'],
     ]) {
       expect(`${method} ${path}: ${doc.paths[path]?.[method] ? 'documented' : 'missing'}`).toBe(`${method} ${path}: documented`);
@@ -89,10 +114,14 @@ describe('OpenAPI document (/docs-json) of the built server', () => {
   });
 
   it('every operation documents its problem responses as application/problem+json', () => {
-    expect(doc.components.schemas.ProblemSchema.properties).toEqual(expect.objectContaining({ type: expect.anything(), title: expect.anything(), status: expect.anything(), detail: expect.anything(), code: expect.anything(), errors: expect.anything() }));
+    expect(doc.components.schemas.ProblemSchema.properties).toEqual(
+      expect.objectContaining({ type: expect.anything(), title: expect.anything(), status: expect.anything(), detail: expect.anything(), code: expect.anything(), errors: expect.anything() }),
+    );
     for (const { path, method, op } of operations()) {
       for (const status of ['400', '429', '503']) {
-        expect(`${method} ${path} ${status}: ${op.responses[status]?.content?.['application/problem+json']?.schema?.$ref ?? 'none'}`).toBe(`${method} ${path} ${status}: #/components/schemas/ProblemSchema`);
+        expect(`${method} ${path} ${status}: ${op.responses[status]?.content?.['application/problem+json']?.schema?.$ref ?? 'none'}`).toBe(
+          `${method} ${path} ${status}: #/components/schemas/ProblemSchema`,
+        );
       }
     }
   });
@@ -144,7 +173,12 @@ describe('OpenAPI document (/docs-json) of the built server', () => {
 
   it('webhook routes: admin only, request and response schemas', () => {
     const op = (method: string, path: string) => doc.paths[path][method] as Operation & { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> };
-    for (const [method, path] of [['post', '/v1/admin/webhooks'], ['patch', '/v1/admin/webhooks/{id}'], ['post', '/v1/admin/webhooks/{id}/replay'], ['get', '/v1/admin/webhooks/{id}/deliveries']]) {
+    for (const [method, path] of [
+      ['post', '/v1/admin/webhooks'],
+      ['patch', '/v1/admin/webhooks/{id}'],
+      ['post', '/v1/admin/webhooks/{id}/replay'],
+      ['get', '/v1/admin/webhooks/{id}/deliveries'],
+    ]) {
       expect(op(method, path).description).toBe('Roles: admin');
     }
     expect(op('post', '/v1/admin/webhooks').requestBody!.content['application/json'].schema!.$ref).toBe('#/components/schemas/CreateWebhookDto');

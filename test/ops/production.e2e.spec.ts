@@ -143,7 +143,10 @@ describe('production configuration', () => {
   it('CORS_ORIGINS allows the named origins and exposes ETag and X-Log-Position', async () => {
     const api = await spawnApp('api', { ...prod(), CORS_ORIGINS: 'https://calendar.example, https://admin.example' });
     children.push(api);
-    const pre = await fetch(`${api.baseUrl}/v1/events`, { method: 'OPTIONS', headers: { origin: 'https://admin.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,if-match' } });
+    const pre = await fetch(`${api.baseUrl}/v1/events`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://admin.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,if-match' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('https://admin.example');
     const get = await fetch(`${api.baseUrl}/v1/events`, { headers: { origin: 'https://calendar.example' } });

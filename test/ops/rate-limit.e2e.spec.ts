@@ -56,7 +56,8 @@ describe('rate limits', () => {
     expect(limited.body.code).toBe('RATE_LIMITED');
     expect(limited.headers.get('retry-after')).toBeTruthy();
     // Links (confirm, one-click unsubscribe) are a separate bucket: still served, until it runs out too.
-    const oneClick = () => http(a.baseUrl, 'POST', '/v1/subscriptions/unsubscribe?token=x.y.z', { body: 'List-Unsubscribe=One-Click', headers: { ...client, 'content-type': 'application/x-www-form-urlencoded' } });
+    const oneClick = () =>
+      http(a.baseUrl, 'POST', '/v1/subscriptions/unsubscribe?token=x.y.z', { body: 'List-Unsubscribe=One-Click', headers: { ...client, 'content-type': 'application/x-www-form-urlencoded' } });
     expect((await http(b.baseUrl, 'GET', '/v1/subscriptions/confirm?token=x.y.z', { headers: client })).status).not.toBe(429);
     expect((await oneClick()).status).not.toBe(429);
     expect((await oneClick()).status).not.toBe(429);

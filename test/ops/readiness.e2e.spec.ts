@@ -56,10 +56,15 @@ describe('readiness and dependency failures', () => {
 
   it('Redis stopped: ready is 503 NOT_READY naming redis within seconds; started again: 200', async () => {
     await redis.stop();
-    const down = await waitFor('ready to report Redis down', async () => {
-      const r = await ready();
-      return r.status === 503 ? r : undefined;
-    }, 5000, 100);
+    const down = await waitFor(
+      'ready to report Redis down',
+      async () => {
+        const r = await ready();
+        return r.status === 503 ? r : undefined;
+      },
+      5000,
+      100,
+    );
     expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(down.body.code).toBe('NOT_READY');
     expect(down.body.detail).toMatch(/redis/);
@@ -71,18 +76,28 @@ describe('readiness and dependency failures', () => {
     await waitFor('ready again after Redis restarts', async () => (await ready()).status === 200, 15000, 100);
     // The API's queue connections come back too (they retry about once a second), so wake-ups
     // of the projections resume without a restart.
-    await waitFor('queues usable again', async () => {
-      for (const name of Object.values(QUEUES)) await app.get<Queue>(getQueueToken(name)).getJobCounts('waiting');
-      return true;
-    }, 15000, 200);
+    await waitFor(
+      'queues usable again',
+      async () => {
+        for (const name of Object.values(QUEUES)) await app.get<Queue>(getQueueToken(name)).getJobCounts('waiting');
+        return true;
+      },
+      15000,
+      200,
+    );
   });
 
   it('PostgreSQL cut off: ready is 503, a write is 503 DATABASE_UNAVAILABLE with nothing written; back: ready and writes work again', async () => {
     await proxy.stop();
-    const down = await waitFor('ready to report PostgreSQL down', async () => {
-      const r = await ready();
-      return r.status === 503 ? r : undefined;
-    }, 5000, 100);
+    const down = await waitFor(
+      'ready to report PostgreSQL down',
+      async () => {
+        const r = await ready();
+        return r.status === 503 ? r : undefined;
+      },
+      5000,
+      100,
+    );
     expect(down.body.code).toBe('NOT_READY');
     expect(down.body.detail).toMatch(/postgres/);
 

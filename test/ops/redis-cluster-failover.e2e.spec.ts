@@ -71,7 +71,10 @@ describe('Redis Cluster failover (e2e, real local cluster, built server)', () =>
     const base = running.baseUrl;
     const staff = await new TokenService(TEST_JWT_SECRET).sign('alice', ['staff']);
     // The test's own view of the queues, through the same cluster.
-    queueClient = new Cluster(cluster.nodes.slice(0, 2).map((n) => ({ host: '127.0.0.1', port: n.port })), { redisOptions: { maxRetriesPerRequest: null } });
+    queueClient = new Cluster(
+      cluster.nodes.slice(0, 2).map((n) => ({ host: '127.0.0.1', port: n.port })),
+      { redisOptions: { maxRetriesPerRequest: null } },
+    );
     const [reminderQueue, emailQueue] = ['reminders', 'email'].map((name) => new Queue(name, { connection: queueClient!, prefix: `{${prefix}}` }));
     queues = [reminderQueue, emailQueue];
     for (const q of queues) q.on('error', () => undefined);
@@ -81,10 +84,15 @@ describe('Redis Cluster failover (e2e, real local cluster, built server)', () =>
     const confirmation = await waitFor('confirmation email', () => to('ada@example.org')[0], 20000);
     const link = new URL(/https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+/.exec(confirmation.parsed.text ?? '')![0]);
     expect((await http(base, 'POST', `${link.pathname}${link.search}`)).status).toBe(200);
-    await waitFor('subscription in the reminder plan', async () => {
-      const [r] = await db.dataSource.query('SELECT count(*)::int AS n FROM reminder_subscriptions WHERE confirmed');
-      return r.n === 1;
-    }, 20000, 100);
+    await waitFor(
+      'subscription in the reminder plan',
+      async () => {
+        const [r] = await db.dataSource.query('SELECT count(*)::int AS n FROM reminder_subscriptions WHERE confirmed');
+        return r.n === 1;
+      },
+      20000,
+      100,
+    );
 
     // A Seoul event whose PT5M reminder is due 15 s from now: a delayed job in the cluster, due
     // after the kill below.
@@ -92,7 +100,15 @@ describe('Redis Cluster failover (e2e, real local cluster, built server)', () =>
     const due = start.minus({ minutes: 5 }).toMillis();
     const forum = await http<{ id: string }>(base, 'POST', '/v1/events', {
       token: staff,
-      body: { title: 'Forum on Heritage', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: 'COEX' }, timeZone: ZONE, start: { dateTime: start.toFormat("yyyy-LL-dd'T'HH:mm:ss") }, end: { dateTime: start.plus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm:ss") } },
+      body: {
+        title: 'Forum on Heritage',
+        description: '',
+        programme: 'culture',
+        location: { city: 'Seoul', country: 'KR', venue: 'COEX' },
+        timeZone: ZONE,
+        start: { dateTime: start.toFormat("yyyy-LL-dd'T'HH:mm:ss") },
+        end: { dateTime: start.plus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm:ss") },
+      },
     });
     expect(forum.status).toBe(201);
     for (let i = 0; i < 5; i++) expect((await http(base, 'POST', '/v1/events', { token: staff, body: event(`before ${i}`, i) })).status).toBe(201);
@@ -119,10 +135,15 @@ describe('Redis Cluster failover (e2e, real local cluster, built server)', () =>
 
     // The reminder, due after the kill, is sent once.
     await waitFor('the reminder', () => reminders(forum.body.id)[0], 30000, 100);
-    await waitFor('its delivery recorded as sent', async () => {
-      const rows = await db.dataSource.query(`SELECT status FROM deliveries WHERE event_id = $1 AND kind = 'reminder'`, [forum.body.id]);
-      return rows.length === 1 && rows[0].status === 'sent';
-    }, 10000, 100);
+    await waitFor(
+      'its delivery recorded as sent',
+      async () => {
+        const rows = await db.dataSource.query(`SELECT status FROM deliveries WHERE event_id = $1 AND kind = 'reminder'`, [forum.body.id]);
+        return rows.length === 1 && rows[0].status === 'sent';
+      },
+      10000,
+      100,
+    );
     await settled(smtp, [
       // Not 'delayed': the repeatable replan job always has its next run there.
       { queue: reminderQueue, states: ['waiting', 'active'] },
@@ -144,5 +165,6 @@ describe('Redis Cluster failover (e2e, real local cluster, built server)', () =>
   }, 120000);
 
   const to = (address: string): ReceivedMail[] => smtp.messages.filter((m) => m.envelopeTo.includes(address));
-  const reminders = (eventId: string) => to('ada@example.org').filter((m) => (m.parsed.subject ?? '').startsWith('Reminder:') && m.parsed.attachments.some((a) => a.content.toString('utf8').includes(`${eventId}@almanac`)));
+  const reminders = (eventId: string) =>
+    to('ada@example.org').filter((m) => (m.parsed.subject ?? '').startsWith('Reminder:') && m.parsed.attachments.some((a) => a.content.toString('utf8').includes(`${eventId}@almanac`)));
 });

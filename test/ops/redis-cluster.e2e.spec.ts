@@ -38,7 +38,9 @@ describe('Redis Cluster (e2e, real local cluster)', () => {
     const other = cluster.nodes.find((n) => n.port !== owner)!.port;
     // A master that does not own the prefix's slot, or a replica: either redirects.
     const env = { REDIS_URL: `redis://127.0.0.1:${other}`, QUEUE_PREFIX: prefix };
-    await expect(checkRedis(loadConfig({ ...env, NODE_ENV: 'test' }))).rejects.toThrow(/^cannot use Redis at redis:\/\/127\.0\.0\.1:\d+\/?: MOVED \d+ 127\.0\.0\.1:\d+: this Redis is a cluster node; set REDIS_CLUSTER_NODES/);
+    await expect(checkRedis(loadConfig({ ...env, NODE_ENV: 'test' }))).rejects.toThrow(
+      /^cannot use Redis at redis:\/\/127\.0\.0\.1:\d+\/?: MOVED \d+ 127\.0\.0\.1:\d+: this Redis is a cluster node; set REDIS_CLUSTER_NODES/,
+    );
 
     const misrouted = await startTestApp('misrouted', env);
     try {
@@ -51,8 +53,12 @@ describe('Redis Cluster (e2e, real local cluster)', () => {
   });
 
   it('a wrong combination of variables is one line naming them', () => {
-    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: cluster.seeds })).toThrow(/^invalid configuration: REDIS_URL and REDIS_CLUSTER_NODES are exclusive: unset REDIS_URL \(REDIS_CLUSTER_NODES replaces it\)$/);
-    expect(() => loadConfig({ REDIS_CLUSTER_NODES: cluster.seeds, REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm' })).toThrow(/^invalid configuration: REDIS_CLUSTER_NODES and REDIS_SENTINELS\/REDIS_SENTINEL_NAME are exclusive/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: cluster.seeds })).toThrow(
+      /^invalid configuration: REDIS_URL and REDIS_CLUSTER_NODES are exclusive: unset REDIS_URL \(REDIS_CLUSTER_NODES replaces it\)$/,
+    );
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: cluster.seeds, REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm' })).toThrow(
+      /^invalid configuration: REDIS_CLUSTER_NODES and REDIS_SENTINELS\/REDIS_SENTINEL_NAME are exclusive/,
+    );
     expect(() => loadConfig({ REDIS_SENTINELS: '127.0.0.1:26379' })).toThrow(/^invalid configuration: REDIS_SENTINELS needs REDIS_SENTINEL_NAME/);
     expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1' })).toThrow(/^invalid configuration: REDIS_CLUSTER_NODES "127\.0\.0\.1" is not host:port/);
   });
@@ -67,16 +73,28 @@ describe('Redis Cluster (e2e, real local cluster)', () => {
     const confirmation = await waitFor('confirmation email', () => to('ada@example.org')[0], 20000);
     const link = new URL(/https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+/.exec(confirmation.parsed.text ?? '')![0]);
     expect((await http(t.baseUrl, 'POST', `${link.pathname}${link.search}`)).status).toBe(200);
-    await waitFor('subscription in the reminder plan', async () => {
-      const [r] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM reminder_subscriptions WHERE confirmed');
-      return r.n === 1;
-    }, 20000);
+    await waitFor(
+      'subscription in the reminder plan',
+      async () => {
+        const [r] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM reminder_subscriptions WHERE confirmed');
+        return r.n === 1;
+      },
+      20000,
+    );
 
     // A Seoul event whose PT5M reminder is due 12 s from now: a delayed job in the cluster.
     const start = DateTime.now().setZone(ZONE).plus({ minutes: 5, seconds: 12 });
     const forum = await http<{ id: string }>(t.baseUrl, 'POST', '/v1/events', {
       token: staff,
-      body: { title: 'Forum on Heritage', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: 'COEX' }, timeZone: ZONE, start: { dateTime: start.toFormat("yyyy-LL-dd'T'HH:mm:ss") }, end: { dateTime: start.plus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm:ss") } },
+      body: {
+        title: 'Forum on Heritage',
+        description: '',
+        programme: 'culture',
+        location: { city: 'Seoul', country: 'KR', venue: 'COEX' },
+        timeZone: ZONE,
+        start: { dateTime: start.toFormat("yyyy-LL-dd'T'HH:mm:ss") },
+        end: { dateTime: start.plus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm:ss") },
+      },
     });
     expect(forum.status).toBe(201);
     for (let i = 0; i < 10; i++) expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event(`write ${i}`, i) })).status).toBe(201);
@@ -86,14 +104,20 @@ describe('Redis Cluster (e2e, real local cluster)', () => {
     expect(model).toEqual(await foldCalendar(t.db.dataSource));
     expect(model).toHaveLength(11);
     await waitFor('the reminder', () => reminders(forum.body.id)[0], 30000, 100);
-    await waitFor('its delivery recorded as sent', async () => {
-      const rows = await t.db.dataSource.query(`SELECT status FROM deliveries WHERE event_id = $1 AND kind = 'reminder'`, [forum.body.id]);
-      return rows.length === 1 && rows[0].status === 'sent';
-    }, 10000, 100);
+    await waitFor(
+      'its delivery recorded as sent',
+      async () => {
+        const rows = await t.db.dataSource.query(`SELECT status FROM deliveries WHERE event_id = $1 AND kind = 'reminder'`, [forum.body.id]);
+        return rows.length === 1 && rows[0].status === 'sent';
+      },
+      10000,
+      100,
+    );
     await settled(smtp, []);
     expect(reminders(forum.body.id)).toHaveLength(1);
   }, 90000);
 
   const to = (address: string): ReceivedMail[] => smtp.messages.filter((m) => m.envelopeTo.includes(address));
-  const reminders = (eventId: string) => to('ada@example.org').filter((m) => (m.parsed.subject ?? '').startsWith('Reminder:') && m.parsed.attachments.some((a) => a.content.toString('utf8').includes(`${eventId}@almanac`)));
+  const reminders = (eventId: string) =>
+    to('ada@example.org').filter((m) => (m.parsed.subject ?? '').startsWith('Reminder:') && m.parsed.attachments.some((a) => a.content.toString('utf8').includes(`${eventId}@almanac`)));
 });

@@ -37,7 +37,9 @@ describe('scale-out: 2 api + 3 worker processes', () => {
     // through the OTHER api, without If-Match, so the two instances race on the same streams.
     const ids: string[] = [];
     for (let batch = 0; batch < 20; batch++) {
-      const created = await Promise.all(Array.from({ length: 10 }, (_, k) => http<{ id: string }>(api(batch * 10 + k), 'POST', '/v1/events', { token: staff, body: event(`scale ${batch}-${k}`, batch + k) })));
+      const created = await Promise.all(
+        Array.from({ length: 10 }, (_, k) => http<{ id: string }>(api(batch * 10 + k), 'POST', '/v1/events', { token: staff, body: event(`scale ${batch}-${k}`, batch + k) })),
+      );
       for (const r of created) {
         expect(r.status).toBe(201);
         ids.push(r.body.id);
@@ -46,7 +48,10 @@ describe('scale-out: 2 api + 3 worker processes', () => {
     }
     const rescheduled = await Promise.all(
       ids.map((id, i) =>
-        http(api(i + 1), 'POST', `/v1/events/${id}/reschedule`, { token: staff, body: { start: { date: `2031-05-${String((i % 28) + 1).padStart(2, '0')}` }, end: { date: `2031-05-${String((i % 28) + 1).padStart(2, '0')}` } } }),
+        http(api(i + 1), 'POST', `/v1/events/${id}/reschedule`, {
+          token: staff,
+          body: { start: { date: `2031-05-${String((i % 28) + 1).padStart(2, '0')}` }, end: { date: `2031-05-${String((i % 28) + 1).padStart(2, '0')}` } },
+        }),
       ),
     );
     // KNOWN DEFECT, not yet understood: inside a full `npm test` run (never alone), one of these
@@ -54,7 +59,13 @@ describe('scale-out: 2 api + 3 worker processes', () => {
     // and reported loudly with the APIs' error lines; any other non-200 still fails the test, and
     // the model must still equal the fold of the log below (a failed command appends nothing).
     if (rescheduled.some((r) => r.status !== 200)) {
-      const errors = apis.flatMap((a) => a.stdout().split('\n').filter((l) => l.includes('"level":50')).slice(0, 5));
+      const errors = apis.flatMap((a) =>
+        a
+          .stdout()
+          .split('\n')
+          .filter((l) => l.includes('"level":50'))
+          .slice(0, 5),
+      );
       console.error('KNOWN DEFECT: reschedules not answered 200:', JSON.stringify(rescheduled.filter((r) => r.status !== 200).map((r) => r.body)), '\n', errors.join('\n'));
     }
     expect(rescheduled.map((r) => r.status).filter((s) => s !== 200 && s !== 500)).toEqual([]);

@@ -12,7 +12,12 @@ interface LogLine {
   errors?: number;
   [field: string]: unknown;
 }
-const lines = (c: Child): LogLine[] => c.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine);
+const lines = (c: Child): LogLine[] =>
+  c
+    .stdout()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LogLine);
 
 /** `node dist/main.js` as an operator starts it: where it listens, and how it reports its dependencies. */
 describe('start-up and dependency outages of the built server', () => {
@@ -38,7 +43,14 @@ describe('start-up and dependency outages of the built server', () => {
     app = await spawnApp('all', { DATABASE_URL: noUser.toString(), REDIS_URL: redis.url, QUEUE_PREFIX: queuePrefix('startup'), LOG_LEVEL: 'info' });
     const own = lines(app).filter((l) => !l.req);
     expect(own).toHaveLength(1);
-    expect(own[0]).toMatchObject({ level: 30, context: 'almanac', role: 'all', url: `http://localhost:${app.port}`, database: `postgres://almanac_runtime:***@127.0.0.1:5432/${db.name}`, redis: redis.url });
+    expect(own[0]).toMatchObject({
+      level: 30,
+      context: 'almanac',
+      role: 'all',
+      url: `http://localhost:${app.port}`,
+      database: `postgres://almanac_runtime:***@127.0.0.1:5432/${db.name}`,
+      redis: redis.url,
+    });
     expect(own[0].msg).toBe(
       `almanac all listening on http://localhost:${app.port} · database postgres://almanac_runtime:***@127.0.0.1:5432/${db.name} · Redis ${redis.url} (queue prefix ${String(own[0].queuePrefix)}) · mail: development mailbox at http://localhost:${app.port}/dev/mailbox`,
     );
@@ -87,7 +99,11 @@ describe('start-up and dependency outages of the built server', () => {
       const up = await waitFor('the recovery warning', () => lines(c).find((l) => l.event === 'database_reachable'), 20000, 100);
       expect(up.errors).toBeGreaterThanOrEqual(4);
       expect(lines(c).filter((l) => l.event === 'database_unreachable')).toHaveLength(1);
-      expect(lines(c).filter((l) => l.level >= 40 && !l.event && !l.req).map((l) => l.msg)).toEqual([]);
+      expect(
+        lines(c)
+          .filter((l) => l.level >= 40 && !l.event && !l.req)
+          .map((l) => l.msg),
+      ).toEqual([]);
       expect(c.stderr()).toBe('');
     } finally {
       await c.kill();
@@ -106,7 +122,9 @@ describe('start-up and dependency outages of the built server', () => {
     const url = `postgres://app:s3cret@127.0.0.1:${await freePort()}/almanac`;
     const c = await spawnDist(MAIN, ['all'], { DATABASE_URL: url, QUEUE_PREFIX: queuePrefix('startup') });
     expect((await c.exited).code).toBe(1);
-    expect(c.stderr()).toMatch(/^almanac: cannot use PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/almanac: connect ECONNREFUSED [^\n]+\. Start it, or set DATABASE_URL \(postgres:\/\/user:password@host:5432\/almanac\)\n$/);
+    expect(c.stderr()).toMatch(
+      /^almanac: cannot use PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/almanac: connect ECONNREFUSED [^\n]+\. Start it, or set DATABASE_URL \(postgres:\/\/user:password@host:5432\/almanac\)\n$/,
+    );
     expect(c.stderr()).not.toContain('s3cret');
   });
 });

@@ -66,10 +66,15 @@ export async function spawnDist(script: string, args: string[], env: Record<stri
 export async function spawnApp(role: 'api' | 'worker' | 'all', env: Record<string, string>): Promise<Child> {
   const c = await spawnDist(MAIN, [role], env);
   if (role !== 'worker') {
-    await waitFor(`${role} on :${c.port} ready`, async () => {
-      if (c.proc.exitCode !== null) throw new Error(`exited ${c.proc.exitCode}: ${c.stderr()}`);
-      return (await fetch(`${c.baseUrl}/health/ready`)).status === 200;
-    }, 30000, 100);
+    await waitFor(
+      `${role} on :${c.port} ready`,
+      async () => {
+        if (c.proc.exitCode !== null) throw new Error(`exited ${c.proc.exitCode}: ${c.stderr()}`);
+        return (await fetch(`${c.baseUrl}/health/ready`)).status === 200;
+      },
+      30000,
+      100,
+    );
   }
   return c;
 }

@@ -44,14 +44,15 @@ const text = (max: number, multiline = false) =>
 const year = fc.oneof(fc.constantFrom(1000, 1001, 1582, 1883, 1970, 2038, 9997, 9998), fc.integer({ min: 1000, max: 9998 }));
 const date = fc.record({ y: year, m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 31 }) }).map(({ y, m, d }) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`);
 // Hours 0–3 of March, October and November days are where zones change their clocks.
-const dstEdge = fc.record({ y: fc.integer({ min: 1900, max: 2100 }), m: fc.constantFrom(3, 4, 9, 10, 11), d: fc.integer({ min: 1, max: 31 }), h: fc.integer({ min: 0, max: 3 }), mi: fc.constantFrom(0, 30, 59) })
+const dstEdge = fc
+  .record({ y: fc.integer({ min: 1900, max: 2100 }), m: fc.constantFrom(3, 4, 9, 10, 11), d: fc.integer({ min: 1, max: 31 }), h: fc.integer({ min: 0, max: 3 }), mi: fc.constantFrom(0, 30, 59) })
   .map(({ y, m, d, h, mi }) => `${y}-${pad(m)}-${pad(d)}T${pad(h)}:${pad(mi)}`);
 const dateTime = fc.oneof(
   dstEdge,
   fc.constantFrom('1000-01-01T00:00', '1000-01-01T00:00:00', '9998-12-31T23:59:59', '9998-12-31T23:59'),
-  fc.record({ day: date, h: fc.integer({ min: 0, max: 23 }), mi: fc.integer({ min: 0, max: 59 }), s: fc.option(fc.integer({ min: 0, max: 59 })) }).map(
-    ({ day, h, mi, s }) => `${day}T${pad(h)}:${pad(mi)}${s === null ? '' : `:${pad(s)}`}`,
-  ),
+  fc
+    .record({ day: date, h: fc.integer({ min: 0, max: 23 }), mi: fc.integer({ min: 0, max: 59 }), s: fc.option(fc.integer({ min: 0, max: 59 })) })
+    .map(({ day, h, mi, s }) => `${day}T${pad(h)}:${pad(mi)}${s === null ? '' : `:${pad(s)}`}`),
 );
 const range = fc.oneof(
   fc.tuple(date, date).map(([a, b]) => (a <= b ? [{ date: a }, { date: b }] : [{ date: b }, { date: a }])),
@@ -63,11 +64,22 @@ const range = fc.oneof(
 const location = fc.record({ city: text(LIMITS.city), country: fc.constantFrom('KR', 'CN', 'MN', 'US', 'NZ', 'KI', 'AQ'), venue: fc.option(text(LIMITS.venue)) });
 
 const schedule: fc.Arbitrary<CalendarEventCommand> = fc
-  .record({ title: text(LIMITS.title), description: fc.oneof(fc.constant(''), text(LIMITS.description, true)), programme: fc.option(fc.constantFrom(...PROGRAMMES)), location, timeZone: fc.constantFrom(...ZONES), range })
+  .record({
+    title: text(LIMITS.title),
+    description: fc.oneof(fc.constant(''), text(LIMITS.description, true)),
+    programme: fc.option(fc.constantFrom(...PROGRAMMES)),
+    location,
+    timeZone: fc.constantFrom(...ZONES),
+    range,
+  })
   .map(({ range: [start, end], ...rest }) => ({ kind: 'schedule' as const, ...rest, start, end }));
 const later: fc.Arbitrary<CalendarEventCommand> = fc.oneof(
-  fc.record({ range, timeZone: fc.option(fc.constantFrom(...ZONES), { nil: undefined }), reason: fc.option(text(LIMITS.reason)) }).map(({ range: [start, end], ...rest }) => ({ kind: 'reschedule' as const, start, end, ...rest })),
-  fc.record({ title: text(LIMITS.title), description: text(LIMITS.description, true), location: location.map((l) => ({ city: l.city, venue: l.venue })) }, { requiredKeys: [] }).map((c) => ({ kind: 'change-details' as const, ...c })),
+  fc
+    .record({ range, timeZone: fc.option(fc.constantFrom(...ZONES), { nil: undefined }), reason: fc.option(text(LIMITS.reason)) })
+    .map(({ range: [start, end], ...rest }) => ({ kind: 'reschedule' as const, start, end, ...rest })),
+  fc
+    .record({ title: text(LIMITS.title), description: text(LIMITS.description, true), location: location.map((l) => ({ city: l.city, venue: l.venue })) }, { requiredKeys: [] })
+    .map((c) => ({ kind: 'change-details' as const, ...c })),
   text(LIMITS.reason).map((reason) => ({ kind: 'cancel' as const, reason })),
 );
 
@@ -103,11 +115,15 @@ describe('accepted means projectable', () => {
         }
         for (const p of projections) {
           // Transaction ids are the server's: another database's long transaction holds the gap-safe reader back too.
-          await waitFor(`${p.name} to apply the log`, async () => {
-            const r = await runner.catchUp(p, 'live');
-            expect(r.stopped).toBe(false);
-            return caughtUp(db.dataSource, p.name);
-          }, 60_000);
+          await waitFor(
+            `${p.name} to apply the log`,
+            async () => {
+              const r = await runner.catchUp(p, 'live');
+              expect(r.stopped).toBe(false);
+              return caughtUp(db.dataSource, p.name);
+            },
+            60_000,
+          );
         }
         // Nothing parked, nothing stopped: every projection applied every event.
         const parked: { stream_id: string; error: string }[] = await db.dataSource.query('SELECT projection, stream_id, error FROM projection_parked');

@@ -45,16 +45,23 @@ describe('a worker process killed mid-batch', () => {
     const ctx = await createWorkerContext(testConfig(db.url, env.QUEUE_PREFIX), 'cli');
     const store = ctx.get(EventStore);
     for (let batch = 0; batch < 20; batch++) {
-      await Promise.all(Array.from({ length: 30 }, (_, i) => store.append(`calendar-event-${randomUUID()}`, 0, [scheduled(`k ${batch}-${i}`, i), ...Array.from({ length: 9 }, (_, r) => rescheduled(r + i))], meta)));
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) => store.append(`calendar-event-${randomUUID()}`, 0, [scheduled(`k ${batch}-${i}`, i), ...Array.from({ length: 9 }, (_, r) => rescheduled(r + i))], meta)),
+      );
     }
     await ctx.close();
 
     const first = spawnWorker(env);
     children.push(first);
-    const mid = await waitFor('the worker to apply part of the backlog', async () => {
-      const c = await checkpoint(db.dataSource);
-      return c && BigInt(c.position) > 0n && !(await caughtUp(db.dataSource)) ? c : undefined;
-    }, 30000, 5);
+    const mid = await waitFor(
+      'the worker to apply part of the backlog',
+      async () => {
+        const c = await checkpoint(db.dataSource);
+        return c && BigInt(c.position) > 0n && !(await caughtUp(db.dataSource)) ? c : undefined;
+      },
+      30000,
+      5,
+    );
     await kill(first);
 
     // Whatever the kill interrupted was rolled back: the model is exactly the fold up to the checkpoint.

@@ -25,7 +25,14 @@ export async function foldCalendar(db: DataSource, upTo?: { transactionId: strin
     states.set(id, { s: evolve(cur.s, { type: e.type, data: e.data } as CalendarEventEvent), v: e.version });
   }
   return [...states.entries()]
-    .map(([id, { s, v }]) => ({ id, status: s.status, title: s.details!.title, starts_at: new Date(s.instants!.startsAt).toISOString(), ends_at: new Date(s.instants!.endsAt).toISOString(), version: v }))
+    .map(([id, { s, v }]) => ({
+      id,
+      status: s.status,
+      title: s.details!.title,
+      starts_at: new Date(s.instants!.startsAt).toISOString(),
+      ends_at: new Date(s.instants!.endsAt).toISOString(),
+      version: v,
+    }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
@@ -37,10 +44,7 @@ export async function readCalendar(db: DataSource, table = 'calendar_events'): P
 }
 
 export async function checkpoint(db: DataSource, name = 'calendar'): Promise<{ transactionId: string; position: string; state: string } | undefined> {
-  const rows: { transaction_id: string; position: string; state: string }[] = await db.query(
-    `SELECT transaction_id::text, position::text, state FROM projection_checkpoints WHERE name = $1`,
-    [name],
-  );
+  const rows: { transaction_id: string; position: string; state: string }[] = await db.query(`SELECT transaction_id::text, position::text, state FROM projection_checkpoints WHERE name = $1`, [name]);
   return rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position, state: rows[0].state } : undefined;
 }
 

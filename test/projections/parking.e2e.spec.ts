@@ -57,12 +57,13 @@ describe('one bad event parks one stream, not the calendar', () => {
 
     // Behind the app, as the owner of the database: an event the calendar projection cannot apply
     // (PostgreSQL has no year 0), as a version without today's limits could have written it.
-    const poison = await t.app.get(PostgresEventStore).append(
-      `calendar-event-${victim.id}`,
-      1,
-      [{ type: 'EventRescheduled', data: { start: { date: '0000-01-01' }, end: { date: '0000-01-01' }, timeZone: 'UTC', reason: null } }],
-      { actor: 'owner', correlationId: 'poison', causationId: 'poison' },
-    );
+    const poison = await t.app
+      .get(PostgresEventStore)
+      .append(`calendar-event-${victim.id}`, 1, [{ type: 'EventRescheduled', data: { start: { date: '0000-01-01' }, end: { date: '0000-01-01' }, timeZone: 'UTC', reason: null } }], {
+        actor: 'owner',
+        correlationId: 'poison',
+        causationId: 'poison',
+      });
 
     // Every other stream's writes still show up, read-your-writes included.
     const other = await schedule('Other');
@@ -77,7 +78,18 @@ describe('one bad event parks one stream, not the calendar', () => {
       return s.parked.length ? s : undefined;
     });
     expect(calendar.state).toBe('running');
-    expect(calendar.parked).toEqual([{ stream: `calendar-event-${victim.id}`, position: poison.position, type: 'EventRescheduled', version: 2, error: expect.stringMatching(/out of range/), since: expect.any(String), retriedAt: null, transactionId: expect.any(String) }]);
+    expect(calendar.parked).toEqual([
+      {
+        stream: `calendar-event-${victim.id}`,
+        position: poison.position,
+        type: 'EventRescheduled',
+        version: 2,
+        error: expect.stringMatching(/out of range/),
+        since: expect.any(String),
+        retriedAt: null,
+        transactionId: expect.any(String),
+      },
+    ]);
     const history = await waitFor('the history to park it too', async () => {
       const s = await status('calendar-history');
       return s.parked.length ? s : undefined;
@@ -115,18 +127,28 @@ describe('one bad event parks one stream, not the calendar', () => {
     expect(current.headers.get('warning')).toBeNull();
 
     // The decision is in the log, with the admin as actor.
-    const log = await http<{ items: { type: string; data: Record<string, unknown>; metadata: { actor: string }; position: string }[] }>(t.baseUrl, 'GET', '/v1/audit/log?type=ProjectionEventSkipped', { token: auditor });
+    const log = await http<{ items: { type: string; data: Record<string, unknown>; metadata: { actor: string }; position: string }[] }>(t.baseUrl, 'GET', '/v1/audit/log?type=ProjectionEventSkipped', {
+      token: auditor,
+    });
     expect(log.body.items).toEqual([
-      expect.objectContaining({ position: skip.body.decision.position, data: { projection: 'calendar', position: poison.position, streamId: `calendar-event-${victim.id}`, reason: 'year 0000 written by a bad import' }, metadata: expect.objectContaining({ actor: 'root' }) }),
+      expect.objectContaining({
+        position: skip.body.decision.position,
+        data: { projection: 'calendar', position: poison.position, streamId: `calendar-event-${victim.id}`, reason: 'year 0000 written by a bad import' },
+        metadata: expect.objectContaining({ actor: 'root' }),
+      }),
     ]);
 
     // A rebuild honours the decision: the same view, nothing parked.
     const before = await status('calendar');
     expect((await http(t.baseUrl, 'POST', '/v1/admin/projections/calendar/rebuild', { token: admin })).status).toBe(202);
-    await waitFor('the rebuild to swap', async () => {
-      const s = await status('calendar');
-      return s.generation > before.generation && s.state === 'running' ? s : undefined;
-    }, 30000);
+    await waitFor(
+      'the rebuild to swap',
+      async () => {
+        const s = await status('calendar');
+        return s.generation > before.generation && s.state === 'running' ? s : undefined;
+      },
+      30000,
+    );
     expect((await status('calendar')).parked).toEqual([]);
     const rebuilt = await read(victim.id);
     expect(rebuilt.body).toEqual(current.body);
@@ -137,20 +159,32 @@ describe('one bad event parks one stream, not the calendar', () => {
     const store = t.app.get(PostgresEventStore);
     const sub = randomUUID();
     const sealed = { ciphertext: 'x', iv: 'x', tag: 'x' };
-    await store.append(`subscription-${sub}`, 0, [
-      { type: 'SubscriptionRequested', data: { email: sealed, name: null, countries: [], programmes: [], eventIds: [], leadTimes: ['P1D'], locale: 'en' } },
-      { type: 'SubscriptionConfirmed', data: {} },
-    ], { actor: 'test', correlationId: sub, causationId: sub });
+    await store.append(
+      `subscription-${sub}`,
+      0,
+      [
+        { type: 'SubscriptionRequested', data: { email: sealed, name: null, countries: [], programmes: [], eventIds: [], leadTimes: ['P1D'], locale: 'en' } },
+        { type: 'SubscriptionConfirmed', data: {} },
+      ],
+      { actor: 'test', correlationId: sub, causationId: sub },
+    );
     const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
     const r = await http<EventBody>(t.baseUrl, 'POST', '/v1/events', { token: staff, body: { ...body('Reminded'), start: { date: day }, end: { date: day } } });
     expect(r.status).toBe(201);
     const id = r.body.id;
     const plan = await waitFor('the reminder to be planned', async () => {
-      const rows: { due_at: Date; start_at: Date; status: string }[] = await t.db.dataSource.query(`SELECT due_at, start_at, status FROM reminder_plan WHERE event_id = $1 AND lead_time = 'P1D'`, [id]);
+      const rows: { due_at: Date; start_at: Date; status: string }[] = await t.db.dataSource.query(`SELECT due_at, start_at, status FROM reminder_plan WHERE event_id = $1 AND lead_time = 'P1D'`, [
+        id,
+      ]);
       return rows[0];
     });
     // A shape no version of the domain reads: the plan cannot time it.
-    const poison = await store.append(`calendar-event-${id}`, 1, [{ type: 'EventRescheduled', data: { start: { date: 'next Tuesday' }, end: { date: 'next Tuesday' }, timeZone: 'UTC', reason: null } }], { actor: 'owner', correlationId: 'p', causationId: 'p' });
+    const poison = await store.append(
+      `calendar-event-${id}`,
+      1,
+      [{ type: 'EventRescheduled', data: { start: { date: 'next Tuesday' }, end: { date: 'next Tuesday' }, timeZone: 'UTC', reason: null } }],
+      { actor: 'owner', correlationId: 'p', causationId: 'p' },
+    );
     const parked = await waitFor('the plan to park the stream', async () => (await status('reminder-plan')).parked.find((p) => p.stream === `calendar-event-${id}`));
     expect(parked.position).toBe(poison.position);
     // The plan still holds the old start; the job that falls due for it sends nothing.
@@ -158,4 +192,3 @@ describe('one bad event parks one stream, not the calendar', () => {
     expect(await t.app.get(DueJob).handle(job)).toMatch(/^parked/);
   });
 });
-

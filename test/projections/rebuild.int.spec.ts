@@ -126,12 +126,22 @@ describe('a failing event', () => {
   const seen = async (name: string): Promise<{ stream: string; position: string }[]> =>
     db.dataSource.query('SELECT stream, position::text AS position FROM seen WHERE name = $1 ORDER BY position', [name]);
   const parkedRows = async (name: string) =>
-    db.dataSource.query('SELECT stream_id, position::text AS position, error FROM projection_parked WHERE projection = $1', [name]) as Promise<{ stream_id: string; position: string; error: string }[]>;
+    db.dataSource.query('SELECT stream_id, position::text AS position, error FROM projection_parked WHERE projection = $1', [name]) as Promise<
+      { stream_id: string; position: string; error: string }[]
+    >;
 
   it('parks that stream at the event, with its error and position; later events of the stream wait, every other stream and projection goes on; a retry after a fix applies them in order', async () => {
     const store = ctx.get(PostgresEventStore);
     const runner = ctx.get(ProjectionRunner);
-    const one = await store.append('thing-1', 0, [{ type: 'Good', data: {} }, { type: 'Good', data: {} }], meta);
+    const one = await store.append(
+      'thing-1',
+      0,
+      [
+        { type: 'Good', data: {} },
+        { type: 'Good', data: {} },
+      ],
+      meta,
+    );
     const poison = await store.append('thing-2', 0, [{ type: 'Poison', data: {} }], meta);
     const behind = await store.append('thing-2', 1, [{ type: 'Good', data: {} }], meta);
     const three = await store.append('thing-3', 0, [{ type: 'Good', data: {} }], meta);
@@ -197,7 +207,11 @@ describe('a failing event', () => {
     // The change behind it is now applied on its own, and cannot be either (nothing was scheduled): parked on it.
     expect(r.resumed).toEqual({ stream: `calendar-event-${bad}`, applied: 0, parked: { position: later.position, error: expect.stringContaining('before EventScheduled') } });
     const decision = (await store.readStream('projection-calendar'))[0];
-    expect(decision).toMatchObject({ type: 'ProjectionEventSkipped', data: { projection: 'calendar', position: poison.position, streamId: `calendar-event-${bad}`, reason: 'typo: year 0000' }, metadata: { actor: 'root' } });
+    expect(decision).toMatchObject({
+      type: 'ProjectionEventSkipped',
+      data: { projection: 'calendar', position: poison.position, streamId: `calendar-event-${bad}`, reason: 'typo: year 0000' },
+      metadata: { actor: 'root' },
+    });
     await ctx.get(ParkedStreamsService).skip(calendar, later.position, 'follows the typo', { actor: 'root', correlationId: 'c', causationId: 'c' });
     expect(await parkedRows('calendar')).toEqual([]);
     const view = await readCalendar(db.dataSource);
@@ -213,7 +227,9 @@ describe('a failing event', () => {
     const id = randomUUID();
     const poison = await store.append(`calendar-event-${id}`, 0, [{ ...scheduled('x', 2), data: { ...scheduled('x', 2).data, start: { date: '0000-01-01' }, end: { date: '0000-01-01' } } }], meta);
     const report = await replay.replay({ until: new Date(Date.now() + 60_000), projections: ['calendar'], schema: `replay_parked_${randomUUID().slice(0, 8)}` });
-    const parked: { stream_id: string; position: string; error: string }[] = await db.dataSource.query(`SELECT stream_id, position::text AS position, error FROM ${report.schema}.replay_parked ORDER BY position`);
+    const parked: { stream_id: string; position: string; error: string }[] = await db.dataSource.query(
+      `SELECT stream_id, position::text AS position, error FROM ${report.schema}.replay_parked ORDER BY position`,
+    );
     // Only this stream: the one of the test above is not parked, its two events were skipped by decisions in the log.
     expect(parked.map((r) => r.stream_id)).toEqual([`calendar-event-${id}`]);
     expect(parked[0]).toMatchObject({ position: poison.position, error: expect.stringMatching(/timestamp with time zone|out of range/) });
@@ -221,4 +237,3 @@ describe('a failing event', () => {
     await db.dataSource.query(`DROP SCHEMA ${report.schema} CASCADE`);
   });
 });
-

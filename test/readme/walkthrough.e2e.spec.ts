@@ -22,12 +22,7 @@ export function walkthroughBlocks(readme: string): string[] {
 const assigned = (block: string) => [...block.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]);
 
 function runBlock(block: string, state: string, vars: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const script = [
-    'set -euo pipefail',
-    `[ -f '${state}' ] && source '${state}'`,
-    block,
-    vars.length ? `declare -p ${vars.join(' ')} > '${state}'` : '',
-  ].join('\n');
+  const script = ['set -euo pipefail', `[ -f '${state}' ] && source '${state}'`, block, vars.length ? `declare -p ${vars.join(' ')} > '${state}'` : ''].join('\n');
   return new Promise((res, rej) => {
     const p = spawn('bash', ['-c', script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

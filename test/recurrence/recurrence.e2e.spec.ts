@@ -105,11 +105,7 @@ describe('recurring events over HTTP', () => {
     });
     expect(created.status).toBe(201);
     const page = await get<Page>(`/v1/events/${created.body.id}/instances?from=2026-02-01T00:00:00Z&to=2026-05-01T00:00:00Z`);
-    expect(page.body.items.map((i) => i.start)).toEqual([
-      { dateTime: '2026-02-27T18:30:00' },
-      { dateTime: '2026-03-27T18:30:00' },
-      { dateTime: '2026-04-24T18:30:00' },
-    ]);
+    expect(page.body.items.map((i) => i.start)).toEqual([{ dateTime: '2026-02-27T18:30:00' }, { dateTime: '2026-03-27T18:30:00' }, { dateTime: '2026-04-24T18:30:00' }]);
   });
 
   it('refuses bad rules with a 400 naming recurrence, and appends nothing', async () => {
@@ -127,7 +123,11 @@ describe('recurring events over HTTP', () => {
     const created = await post('/v1/events', briefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8']));
     const id = created.body.id;
 
-    const moved = await post(`/v1/events/${id}_20261020T070000Z/reschedule`, { start: { dateTime: '2026-10-21T11:00' }, end: { dateTime: '2026-10-21T12:00' }, reason: 'room taken' }, { 'If-Match': '"1"' });
+    const moved = await post(
+      `/v1/events/${id}_20261020T070000Z/reschedule`,
+      { start: { dateTime: '2026-10-21T11:00' }, end: { dateTime: '2026-10-21T12:00' }, reason: 'room taken' },
+      { 'If-Match': '"1"' },
+    );
     expect(moved.status).toBe(200);
     expect(moved.headers.get('etag')).toBe('"2"');
     expect(moved.body).toMatchObject({ id: `${id}_20261020T070000Z`, startsAt: '2026-10-21T09:00:00Z', originalStart: { dateTime: '2026-10-20T09:00:00' } });
@@ -175,9 +175,15 @@ describe('recurring events over HTTP', () => {
     // the series cut by the split, without the cancelled instance.
     const position = split.headers.get('x-log-position')!;
     const audit = async (asOf: string) => {
-      const r = await http<{ items: (EventBody & { lastChange: { type: string } })[] }>(t.baseUrl, 'GET', `/v1/audit/calendar?asOf=${encodeURIComponent(asOf)}&from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z&city=Berlin`, {
-        token: auditor, headers: { 'X-Min-Log-Position': position },
-      });
+      const r = await http<{ items: (EventBody & { lastChange: { type: string } })[] }>(
+        t.baseUrl,
+        'GET',
+        `/v1/audit/calendar?asOf=${encodeURIComponent(asOf)}&from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z&city=Berlin`,
+        {
+          token: auditor,
+          headers: { 'X-Min-Log-Position': position },
+        },
+      );
       expect(r.status).toBe(200);
       return r.body.items.filter((i) => i.recurringEventId === id);
     };
@@ -214,7 +220,14 @@ describe('recurring events over HTTP', () => {
     const id = created.body.id;
     await post(`/v1/events/${id}_20261013T070000Z/reschedule`, { start: { dateTime: '2026-10-14T11:00' }, end: { dateTime: '2026-10-14T12:00' } });
     await post(`/v1/events/${id}_20261027T080000Z/cancel`, { reason: 'holiday' });
-    const single = await post('/v1/events', { ...briefing([]), recurrence: undefined, title: 'One-off', location: { city: 'Bonn', country: 'DE', venue: null }, start: { dateTime: '2026-10-15T09:00' }, end: { dateTime: '2026-10-15T10:00' } });
+    const single = await post('/v1/events', {
+      ...briefing([]),
+      recurrence: undefined,
+      title: 'One-off',
+      location: { city: 'Bonn', country: 'DE', venue: null },
+      start: { dateTime: '2026-10-15T09:00' },
+      end: { dateTime: '2026-10-15T10:00' },
+    });
     expect(single.status).toBe(201);
     const wait = { 'X-Min-Log-Position': single.headers.get('x-log-position')! };
 

@@ -64,10 +64,14 @@ describe('reminders per instance of a recurring series (e2e, real SMTP listener)
     const mail = await waitFor('confirmation email', () => smtp.messages.find((m) => m.envelopeTo.includes('ada@example.org')), 20000);
     const u = new URL(/https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+/.exec(mail.parsed.text ?? '')![0]);
     expect((await http(t.baseUrl, 'POST', `${u.pathname}${u.search}`)).status).toBe(200);
-    await waitFor('lead time in use', async () => {
-      if ((await t.db.dataSource.query(`SELECT 1 FROM reminder_lead_times WHERE lead_time = 'PT5M' AND subscribers = 1`)).length === 1) return true;
-      throw new Error(JSON.stringify(await t.db.dataSource.query('SELECT name, state, last_error, parked FROM projection_checkpoints')));
-    }, 20000);
+    await waitFor(
+      'lead time in use',
+      async () => {
+        if ((await t.db.dataSource.query(`SELECT 1 FROM reminder_lead_times WHERE lead_time = 'PT5M' AND subscribers = 1`)).length === 1) return true;
+        throw new Error(JSON.stringify(await t.db.dataSource.query('SELECT name, state, last_error, parked FROM projection_checkpoints')));
+      },
+      20000,
+    );
   }, 60000);
 
   afterAll(async () => {
@@ -97,8 +101,13 @@ describe('reminders per instance of a recurring series (e2e, real SMTP listener)
     const created = await http<{ id: string }>(t.baseUrl, 'POST', '/v1/events', {
       token: staff,
       body: {
-        title: 'Daily stand-up', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: 'COEX' }, timeZone: ZONE,
-        start: { dateTime: wall(a) }, end: { dateTime: wall(a.plus({ minutes: 15 })) },
+        title: 'Daily stand-up',
+        description: '',
+        programme: 'culture',
+        location: { city: 'Seoul', country: 'KR', venue: 'COEX' },
+        timeZone: ZONE,
+        start: { dateTime: wall(a) },
+        end: { dateTime: wall(a.plus({ minutes: 15 })) },
         recurrence: ['RRULE:FREQ=DAILY', `RDATE;TZID=${ZONE}:${ical5545(b)},${ical5545(c)}`],
       },
     });
@@ -107,18 +116,23 @@ describe('reminders per instance of a recurring series (e2e, real SMTP listener)
     const uid = `${id}@almanac`;
     // Each instance got its own delayed job (keyed by its original start).
     for (const d of [a, b, c]) {
-      await waitFor(`due job for ${wall(d)}`, async () => {
-        if (await reminders.getJob(dueJobId(id, 'PT5M', iso(d), wall(d)))) return true;
-        const rows = await t.db.dataSource.query(`SELECT occurrence, start_at, planned_position FROM reminder_plan WHERE event_id = $1 ORDER BY start_at LIMIT 4`, [id]);
-        const ev = await t.db.dataSource.query(`SELECT status, horizon_until, version FROM reminder_events WHERE event_id = $1`, [id]);
-        const cps = await t.db.dataSource.query('SELECT name, state, last_error, parked FROM projection_checkpoints');
-        const parked = await t.db.dataSource.query('SELECT * FROM projection_parked').catch((e: Error) => e.message);
-        throw new Error(`${JSON.stringify(rows)} ${JSON.stringify(ev)} ${JSON.stringify(cps)} ${JSON.stringify(parked)}`);
-      }, 25000);
+      await waitFor(
+        `due job for ${wall(d)}`,
+        async () => {
+          if (await reminders.getJob(dueJobId(id, 'PT5M', iso(d), wall(d)))) return true;
+          const rows = await t.db.dataSource.query(`SELECT occurrence, start_at, planned_position FROM reminder_plan WHERE event_id = $1 ORDER BY start_at LIMIT 4`, [id]);
+          const ev = await t.db.dataSource.query(`SELECT status, horizon_until, version FROM reminder_events WHERE event_id = $1`, [id]);
+          const cps = await t.db.dataSource.query('SELECT name, state, last_error, parked FROM projection_checkpoints');
+          const parked = await t.db.dataSource.query('SELECT * FROM projection_parked').catch((e: Error) => e.message);
+          throw new Error(`${JSON.stringify(rows)} ${JSON.stringify(ev)} ${JSON.stringify(cps)} ${JSON.stringify(parked)}`);
+        },
+        25000,
+      );
     }
 
     const moved = await http(t.baseUrl, 'POST', `/v1/events/${id}_${token(b)}/reschedule`, {
-      token: staff, body: { start: { dateTime: wall(movedTo) }, end: { dateTime: wall(movedTo.plus({ minutes: 15 })) }, reason: 'room' },
+      token: staff,
+      body: { start: { dateTime: wall(movedTo) }, end: { dateTime: wall(movedTo.plus({ minutes: 15 })) }, reason: 'room' },
     });
     expect(moved.status).toBe(200);
     const cancelled = await http(t.baseUrl, 'POST', `/v1/events/${id}_${token(c)}/cancel`, { token: staff, body: { reason: 'holiday' } });
@@ -128,7 +142,10 @@ describe('reminders per instance of a recurring series (e2e, real SMTP listener)
     const subjects = (prefix: string) => about().filter((m) => m.parsed.subject?.startsWith(prefix));
     await waitFor('two reminders and the cancelled notice', () => subjects('Reminder:').length >= 2 && subjects('Cancelled:').length >= 1, 90000, 250);
     // Counted after the settle window, so a duplicate a moment late is counted too.
-    await settled(smtp, [{ queue: email, states: ['waiting', 'active', 'delayed', 'prioritized'] }, { queue: reminders, states: ['waiting', 'active', 'prioritized'] }]);
+    await settled(smtp, [
+      { queue: email, states: ['waiting', 'active', 'delayed', 'prioritized'] },
+      { queue: reminders, states: ['waiting', 'active', 'prioritized'] },
+    ]);
 
     const sent = subjects('Reminder:').map((m) => icsOf(m)!);
     expect(sent).toHaveLength(2);
@@ -164,7 +181,8 @@ describe('reminders per instance of a recurring series (e2e, real SMTP listener)
 
     // A rolling horizon: a daily series without end has rows for the next P30D + margin only.
     const [h] = await t.db.dataSource.query(`SELECT horizon_until FROM reminder_events WHERE event_id = $1`, [id]);
-    const plan = async () => (await t.db.dataSource.query(`SELECT count(*)::int AS n, max(start_at) AS last FROM reminder_plan WHERE event_id = $1 AND status = 'planned'`, [id]))[0] as { n: number; last: Date };
+    const plan = async () =>
+      (await t.db.dataSource.query(`SELECT count(*)::int AS n, max(start_at) AS last FROM reminder_plan WHERE event_id = $1 AND status = 'planned'`, [id]))[0] as { n: number; last: Date };
     const before = await plan();
     expect(h.horizon_until.getTime()).toBeLessThanOrEqual(Date.now() + REMINDER_HORIZON_MS);
     expect(before.last.getTime()).toBeLessThanOrEqual(h.horizon_until.getTime());

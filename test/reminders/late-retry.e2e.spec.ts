@@ -68,7 +68,15 @@ describe('an admin retry of a reminder more than 15 minutes after it was due', (
     const start = DateTime.now().setZone(ZONE).plus({ minutes: 5, seconds: 15 });
     const created = await http<{ id: string; startsAt: string }>(t.baseUrl, 'POST', '/v1/events', {
       token: staff,
-      body: { title: 'Retried forum', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: null }, timeZone: ZONE, start: { dateTime: start.toFormat("yyyy-LL-dd'T'HH:mm:ss") }, end: { dateTime: start.plus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm:ss") } },
+      body: {
+        title: 'Retried forum',
+        description: '',
+        programme: 'culture',
+        location: { city: 'Seoul', country: 'KR', venue: null },
+        timeZone: ZONE,
+        start: { dateTime: start.toFormat("yyyy-LL-dd'T'HH:mm:ss") },
+        end: { dateTime: start.plus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm:ss") },
+      },
     });
     expect(created.status).toBe(201);
     const dueAt = new Date(created.body.startsAt).getTime() - 5 * 60_000;
@@ -81,8 +89,11 @@ describe('an admin retry of a reminder more than 15 minutes after it was due', (
     await onTime.close();
     onTime = undefined;
     late = await spawnApp('worker', {
-      DATABASE_URL: t.db.url, QUEUE_PREFIX: t.config.QUEUE_PREFIX, ...env,
-      NODE_OPTIONS: `--require ${CLOCK}`, ALMANAC_TEST_CLOCK_OFFSET_MS: String(dueAt + LATE_MS - Date.now()),
+      DATABASE_URL: t.db.url,
+      QUEUE_PREFIX: t.config.QUEUE_PREFIX,
+      ...env,
+      NODE_OPTIONS: `--require ${CLOCK}`,
+      ALMANAC_TEST_CLOCK_OFFSET_MS: String(dueAt + LATE_MS - Date.now()),
     });
     const before = smtp.messages.length;
     const retried = await http<DeliveryItem>(t.baseUrl, 'POST', `/v1/admin/deliveries/${encodeURIComponent(failed.deliveryKey)}/retry`, { token: admin });
@@ -90,7 +101,11 @@ describe('an admin retry of a reminder more than 15 minutes after it was due', (
     expect(retried.body).toMatchObject({ deliveryKey: failed.deliveryKey, status: 'pending', reason: 'retry requested by root' });
 
     // The retry's job ran and said why it sent nothing; the listener stays quiet.
-    const skipped = await waitFor('the retried delivery to be settled', async () => (await deliveries()).find((d) => d.deliveryKey === failed.deliveryKey && !['pending', 'sending'].includes(d.status)), 30000);
+    const skipped = await waitFor(
+      'the retried delivery to be settled',
+      async () => (await deliveries()).find((d) => d.deliveryKey === failed.deliveryKey && !['pending', 'sending'].includes(d.status)),
+      30000,
+    );
     expect(skipped).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^stale: due \S+, more than 15 minutes ago$/), attempts: 2 });
     await settled(smtp, [{ queue: t.app.get<Queue>(getQueueToken(QUEUES.email)), states: ['waiting', 'active', 'delayed', 'prioritized'] }]);
     expect(smtp.messages.slice(before).map((m) => m.parsed.subject)).toEqual([]);

@@ -57,7 +57,15 @@ describe('a due job delivered more than 15 minutes late', () => {
     const start = DateTime.now().setZone(ZONE).plus({ minutes: 5, seconds: 20 });
     const created = await http<{ id: string; startsAt: string }>(t.baseUrl, 'POST', '/v1/events', {
       token: staff,
-      body: { title: 'Late forum', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: null }, timeZone: ZONE, start: { dateTime: start.toFormat("yyyy-LL-dd'T'HH:mm:ss") }, end: { dateTime: start.plus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm:ss") } },
+      body: {
+        title: 'Late forum',
+        description: '',
+        programme: 'culture',
+        location: { city: 'Seoul', country: 'KR', venue: null },
+        timeZone: ZONE,
+        start: { dateTime: start.toFormat("yyyy-LL-dd'T'HH:mm:ss") },
+        end: { dateTime: start.plus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm:ss") },
+      },
     });
     expect(created.status).toBe(201);
     const reminders = t.app.get<Queue>(getQueueToken(QUEUES.reminders));
@@ -71,14 +79,21 @@ describe('a due job delivered more than 15 minutes late', () => {
     onTime = undefined;
     const before = smtp.messages.length;
     late = await spawnApp('worker', {
-      DATABASE_URL: t.db.url, QUEUE_PREFIX: t.config.QUEUE_PREFIX, ...env,
-      NODE_OPTIONS: `--require ${CLOCK}`, ALMANAC_TEST_CLOCK_OFFSET_MS: String(dueAt + LATE_MS - Date.now()),
+      DATABASE_URL: t.db.url,
+      QUEUE_PREFIX: t.config.QUEUE_PREFIX,
+      ...env,
+      NODE_OPTIONS: `--require ${CLOCK}`,
+      ALMANAC_TEST_CLOCK_OFFSET_MS: String(dueAt + LATE_MS - Date.now()),
     });
     // Read the job again once it is completed: a copy fetched while it ran has no return value yet.
-    const done = (await waitFor('the due job to run', async () => {
-      const j = await reminders.getJob(jobId);
-      return j && (await j.getState()) === 'completed' && (await reminders.getJob(jobId));
-    }, 30000)) as Job;
+    const done = (await waitFor(
+      'the due job to run',
+      async () => {
+        const j = await reminders.getJob(jobId);
+        return j && (await j.getState()) === 'completed' && (await reminders.getJob(jobId));
+      },
+      30000,
+    )) as Job;
     expect(String(done.returnvalue)).toMatch(/^stale: due /);
     await settled(smtp, [{ queue: t.app.get<Queue>(getQueueToken(QUEUES.email)), states: ['waiting', 'active', 'delayed', 'prioritized'] }]);
     expect(smtp.messages.slice(before).map((m) => m.parsed.subject)).toEqual([]);

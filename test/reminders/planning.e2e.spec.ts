@@ -60,8 +60,12 @@ describe('reminder planning', () => {
     const pending = await subscribe(['PT1H'], false);
 
     const e = await write('POST', '/v1/events', {
-      title: 'Forum', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR' },
-      start: { dateTime: '2031-01-10T10:00' }, end: { dateTime: '2031-01-10T12:00' },
+      title: 'Forum',
+      description: '',
+      programme: 'culture',
+      location: { city: 'Seoul', country: 'KR' },
+      start: { dateTime: '2031-01-10T10:00' },
+      end: { dateTime: '2031-01-10T12:00' },
     });
     const planned = await waitFor('plan rows', async () => ((await rows(e.id)).length === 2 ? rows(e.id) : null));
     expect(planned.map((r) => [r.lead_time, r.due_at.toISOString(), r.status])).toEqual([
@@ -105,17 +109,25 @@ describe('reminder planning', () => {
   });
 
   it('a lead time stops being planned when its last subscriber leaves or changes it, and not before', async () => {
-    const leadTimes = async () => (await t.db.dataSource.query('SELECT lead_time, subscribers FROM reminder_lead_times WHERE subscribers > 0 ORDER BY 1')) as { lead_time: string; subscribers: number }[];
+    const leadTimes = async () =>
+      (await t.db.dataSource.query('SELECT lead_time, subscribers FROM reminder_lead_times WHERE subscribers > 0 ORDER BY 1')) as { lead_time: string; subscribers: number }[];
     const schedule = (day: string) =>
       write('POST', '/v1/events', {
-        title: 'Forum', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR' },
-        start: { dateTime: `${day}T10:00` }, end: { dateTime: `${day}T12:00` },
+        title: 'Forum',
+        description: '',
+        programme: 'culture',
+        location: { city: 'Seoul', country: 'KR' },
+        start: { dateTime: `${day}T10:00` },
+        end: { dateTime: `${day}T12:00` },
       });
     const a = await subscribe(['PT2H'], true);
     const b = await subscribe(['PT2H', 'PT3H'], true);
     const inUse = (e: { id: string }) => waitFor('planned', async () => (await t.db.dataSource.query('SELECT 1 FROM reminder_plan WHERE event_id = $1', [e.id])).length > 0 && rows(e.id));
     await waitFor('counted', async () => (await leadTimes()).some((r) => r.lead_time === 'PT3H'));
-    expect((await leadTimes()).filter((r) => ['PT2H', 'PT3H'].includes(r.lead_time))).toEqual([{ lead_time: 'PT2H', subscribers: 2 }, { lead_time: 'PT3H', subscribers: 1 }]);
+    expect((await leadTimes()).filter((r) => ['PT2H', 'PT3H'].includes(r.lead_time))).toEqual([
+      { lead_time: 'PT2H', subscribers: 2 },
+      { lead_time: 'PT3H', subscribers: 1 },
+    ]);
 
     // b drops PT3H (its only user) and a leaves: PT2H still has b.
     await store.append(subscriptionStream(b), 2, [{ type: 'SubscriptionPreferencesChanged', data: { leadTimes: ['PT2H'] } }], meta(b));
@@ -137,8 +149,12 @@ describe('reminder planning', () => {
 
   it('an all-day event is reminded at 09:00 local time', async () => {
     const e = await write('POST', '/v1/events', {
-      title: 'Celebration', description: '', programme: 'culture', location: { city: 'Ulaanbaatar', country: 'MN' },
-      start: { date: '2031-02-03' }, end: { date: '2031-02-04' },
+      title: 'Celebration',
+      description: '',
+      programme: 'culture',
+      location: { city: 'Ulaanbaatar', country: 'MN' },
+      start: { date: '2031-02-03' },
+      end: { date: '2031-02-04' },
     });
     const planned = await waitFor('plan rows', async () => ((await rows(e.id)).length >= 3 ? rows(e.id) : null));
     const p1d = planned.find((r) => r.lead_time === 'P1D')!;
@@ -147,8 +163,12 @@ describe('reminder planning', () => {
 
   it('re-adds a lost job (safety net) and a rebuild plans the same rows and adds no job', async () => {
     const e = await write('POST', '/v1/events', {
-      title: 'Conference', description: '', programme: 'education', location: { city: 'Tokyo', country: 'JP' },
-      start: { dateTime: '2031-03-01T09:00' }, end: { dateTime: '2031-03-01T17:00' },
+      title: 'Conference',
+      description: '',
+      programme: 'education',
+      location: { city: 'Tokyo', country: 'JP' },
+      start: { dateTime: '2031-03-01T09:00' },
+      end: { dateTime: '2031-03-01T17:00' },
     });
     const id = dueJobId(e.id, 'PT5M', '2031-03-01T00:00:00Z');
     await waitFor('due job', () => queue.getJob(id));

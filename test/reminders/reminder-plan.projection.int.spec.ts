@@ -22,8 +22,7 @@ afterAll(async () => {
 
 const sealed = { ciphertext: 'Y2lwaGVy', iv: 'aXY=', tag: 'dGFn' };
 const subscription = (id: string, type: string, data: object = {}, recordedAt?: string): SpecEvent => ({ streamId: subscriptionStream(id), type, data, recordedAt });
-const requested = (id: string, leadTimes: string[]) =>
-  subscription(id, 'SubscriptionRequested', { email: sealed, name: null, countries: [], programmes: [], eventIds: [], leadTimes, locale: 'en' });
+const requested = (id: string, leadTimes: string[]) => subscription(id, 'SubscriptionRequested', { email: sealed, name: null, countries: [], programmes: [], eventIds: [], leadTimes, locale: 'en' });
 /** A confirmed subscriber reminded `leadTimes` before every event. */
 const subscriber = (leadTimes: string[], confirmedAt?: string): SpecEvent[] => {
   const id = randomUUID();
@@ -33,10 +32,20 @@ const subscriber = (leadTimes: string[], confirmedAt?: string): SpecEvent[] => {
 const calendar = (id: string, type: string, data: object, recordedAt?: string): SpecEvent => ({ streamId: calendarEventStream(id), type, data, recordedAt });
 // 10:00 in Seoul is 01:00Z.
 const scheduled = (id: string, dateTime = '2026-03-10T10:00', recordedAt?: string) =>
-  calendar(id, 'EventScheduled', {
-    title: 'Forum', description: '', programme: null, location: { city: 'Seoul', country: 'KR', venue: null },
-    timeZone: 'Asia/Seoul', start: { dateTime }, end: { dateTime: dateTime.replace('T10', 'T12') },
-  }, recordedAt);
+  calendar(
+    id,
+    'EventScheduled',
+    {
+      title: 'Forum',
+      description: '',
+      programme: null,
+      location: { city: 'Seoul', country: 'KR', venue: null },
+      timeZone: 'Asia/Seoul',
+      start: { dateTime },
+      end: { dateTime: dateTime.replace('T10', 'T12') },
+    },
+    recordedAt,
+  );
 const rescheduled = (id: string, dateTime: string) =>
   calendar(id, 'EventRescheduled', { start: { dateTime }, end: { dateTime: dateTime.replace('T10', 'T12') }, timeZone: 'Asia/Seoul', reason: null });
 
@@ -55,8 +64,14 @@ describe('reminder-plan projection', () => {
     const SERIES_PLAN = `SELECT occurrence, lead_time, due_at, start_at, event_version, status, replaced_start_at FROM reminder_plan ORDER BY occurrence, lead_time`;
     const SERIES_NOTICES = 'SELECT event_version, kind, start_at, ends_at, occurrence FROM reminder_notices ORDER BY event_version';
     const row = (day: string, over: object = {}) => ({
-      occurrence: `2026-01-${day}T10:00:00`, lead_time: 'PT1H', due_at: new Date(`2026-01-${day}T00:00:00Z`), start_at: new Date(`2026-01-${day}T01:00:00Z`),
-      event_version: 1, status: 'planned', replaced_start_at: null, ...over,
+      occurrence: `2026-01-${day}T10:00:00`,
+      lead_time: 'PT1H',
+      due_at: new Date(`2026-01-${day}T00:00:00Z`),
+      start_at: new Date(`2026-01-${day}T01:00:00Z`),
+      event_version: 1,
+      status: 'planned',
+      replaced_start_at: null,
+      ...over,
     });
 
     it('plans each instance within the rolling horizon (longest lead time plus margin), none beyond it', async () => {
@@ -166,7 +181,15 @@ describe('reminder-plan projection', () => {
       .when(rescheduled(id, '2026-03-12T10:00'))
       .then(async ({ rows }) => {
         expect(await rows(PLAN)).toEqual([
-          { event_id: id, lead_time: 'PT1H', due_at: new Date('2026-03-12T00:00:00Z'), start_at: new Date('2026-03-12T01:00:00Z'), event_version: 2, status: 'planned', replaced_start_at: new Date('2026-03-10T01:00:00Z') },
+          {
+            event_id: id,
+            lead_time: 'PT1H',
+            due_at: new Date('2026-03-12T00:00:00Z'),
+            start_at: new Date('2026-03-12T01:00:00Z'),
+            event_version: 2,
+            status: 'planned',
+            replaced_start_at: new Date('2026-03-10T01:00:00Z'),
+          },
         ]);
         expect(await rows(NOTICES)).toEqual([{ event_id: id, event_version: 2, kind: 'updated', start_at: new Date('2026-03-12T01:00:00Z') }]);
       });
@@ -198,6 +221,9 @@ describe('reminder-plan projection', () => {
   });
 
   it('refuses a change to an event it never saw scheduled', async () => {
-    await spec.given().when(calendar(randomUUID(), 'EventCancelled', { reason: 'x' })).thenThrows(/before EventScheduled/);
+    await spec
+      .given()
+      .when(calendar(randomUUID(), 'EventCancelled', { reason: 'x' }))
+      .thenThrows(/before EventScheduled/);
   });
 });

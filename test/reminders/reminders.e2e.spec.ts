@@ -52,13 +52,17 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
       subscribe({ email: 'dee@example.org', countries: ['KR'], leadTimes: ['PT5M'] }, false),
     ]);
     // Both read models know the subscriptions before any event is planned.
-    await waitFor('subscriptions confirmed', async () => {
-      const [a] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM subscriptions_view WHERE status = 'confirmed'`);
-      const [b] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM reminder_subscriptions WHERE confirmed');
-      if (a.n === 5 && b.n === 5) return true;
-      const cps = await t.db.dataSource.query('SELECT name, state, last_error FROM projection_checkpoints');
-      throw new Error(`confirmed: view ${a.n}, plan ${b.n}; ${JSON.stringify(cps)}; mails ${smtp.messages.length}`);
-    }, 20000);
+    await waitFor(
+      'subscriptions confirmed',
+      async () => {
+        const [a] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM subscriptions_view WHERE status = 'confirmed'`);
+        const [b] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM reminder_subscriptions WHERE confirmed');
+        if (a.n === 5 && b.n === 5) return true;
+        const cps = await t.db.dataSource.query('SELECT name, state, last_error FROM projection_checkpoints');
+        throw new Error(`confirmed: view ${a.n}, plan ${b.n}; ${JSON.stringify(cps)}; mails ${smtp.messages.length}`);
+      },
+      20000,
+    );
   }, 60000);
 
   afterAll(async () => {
@@ -78,11 +82,14 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
 
   const mailsTo = (address: string): ReceivedMail[] => smtp.messages.filter((m) => m.envelopeTo.includes(address));
   /** The settle window before counting: no email for 2 s, no email job left that could still send, no due job running. */
-  const quiet = () => settled(smtp, [{ queue: email, states: ['waiting', 'active', 'delayed', 'prioritized'] }, { queue: reminders, states: ['waiting', 'active', 'prioritized'] }]);
+  const quiet = () =>
+    settled(smtp, [
+      { queue: email, states: ['waiting', 'active', 'delayed', 'prioritized'] },
+      { queue: reminders, states: ['waiting', 'active', 'prioritized'] },
+    ]);
   /** Reminders and notices (everything with an iCalendar part) to `address` about `eventId`. */
   const about = (address: string, eventId: string): ReceivedMail[] => mailsTo(address).filter((m) => icsOf(m)?.event.uid === `${eventId}@almanac`);
-  const waitMail = (address: string, eventId: string, match: (m: ReceivedMail) => boolean, what: string) =>
-    waitFor(`${what} to ${address}`, () => about(address, eventId).find(match), 25000);
+  const waitMail = (address: string, eventId: string, match: (m: ReceivedMail) => boolean, what: string) => waitFor(`${what} to ${address}`, () => about(address, eventId).find(match), 25000);
 
   function icsOf(m: ReceivedMail): Ics | null {
     const part = m.parsed.attachments.find((a) => a.contentType.startsWith('text/calendar'));
@@ -105,12 +112,20 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
   const later = (s: string, minutes: number) => DateTime.fromISO(s).plus({ minutes }).toFormat("yyyy-LL-dd'T'HH:mm:ss");
   const scheduleAt = (start: string, over: Record<string, unknown> = {}) =>
     write('POST', '/v1/events', {
-      title: 'Forum on Heritage', description: 'Open to all.', programme: 'culture', location: { city: 'Seoul', country: 'KR', venue: 'COEX' },
-      start: { dateTime: start }, end: { dateTime: later(start, 60) }, ...over,
+      title: 'Forum on Heritage',
+      description: 'Open to all.',
+      programme: 'culture',
+      location: { city: 'Seoul', country: 'KR', venue: 'COEX' },
+      start: { dateTime: start },
+      end: { dateTime: later(start, 60) },
+      ...over,
     });
   const deliveries = async (eventId: string) =>
     (await t.db.dataSource.query('SELECT delivery_key, kind, status, reason FROM deliveries WHERE event_id = $1 ORDER BY delivery_key', [eventId])) as {
-      delivery_key: string; kind: string; status: string; reason: string | null;
+      delivery_key: string;
+      kind: string;
+      status: string;
+      reason: string | null;
     }[];
   const subscriptionOf = async (address: string): Promise<string> => {
     const r = await http<{ items: { subscriptionId: string }[] }>(t.baseUrl, 'GET', `/v1/admin/deliveries?email=${encodeURIComponent(address)}`, { token: admin });
@@ -184,10 +199,14 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     await waitFor('new due job', () => reminders.getJob(dueJobId(e.id, 'PT5M', moved.startsAt)));
     // Had the removal been lost (Redis away at the time), the old job would find the plan moved.
     const stale = await reminders.add(JOBS.reminders.due, first.data, { jobId: oldId });
-    const old = await waitFor('stale due job done', async () => {
-      const j = await reminders.getJob(stale.id!);
-      return j && (await j.getState()) === 'completed' && j;
-    }, 20000);
+    const old = await waitFor(
+      'stale due job done',
+      async () => {
+        const j = await reminders.getJob(stale.id!);
+        return j && (await j.getState()) === 'completed' && j;
+      },
+      20000,
+    );
     expect(String(old.returnvalue)).toBe(`rescheduled to ${moved.startsAt}`);
 
     const reminder = await waitMail('ada@example.org', e.id, (m) => m.parsed.subject?.startsWith('Reminder:') ?? false, 'moved reminder');
@@ -216,10 +235,14 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     await waitFor('due job removed', async () => (await reminders.getJob(dueId)) === undefined);
     // A due job that survived the cancel (Redis away when it was removed) fires and sends nothing.
     const stale = await reminders.add(JOBS.reminders.due, planned.data, { jobId: dueId });
-    const job = await waitFor('stale due job done', async () => {
-      const j = await reminders.getJob(stale.id!);
-      return j && (await j.getState()) === 'completed' && j;
-    }, 20000);
+    const job = await waitFor(
+      'stale due job done',
+      async () => {
+        const j = await reminders.getJob(stale.id!);
+        return j && (await j.getState()) === 'completed' && j;
+      },
+      20000,
+    );
     expect(job.returnvalue).toBe('cancelled');
     await waitFor('both cancel notices recorded', async () => (await deliveries(e.id)).filter((d) => d.status === 'sent').length === 2);
     await quiet();
@@ -230,8 +253,12 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
   it('notices for an all-day event carry VALUE=DATE with the exclusive DTEND', async () => {
     const first = DateTime.now().setZone(ZONE).plus({ days: 3 });
     const e = await write('POST', '/v1/events', {
-      title: 'Heritage Week', description: '', programme: 'culture', location: { city: 'Seoul', country: 'KR' },
-      start: { date: first.toISODate() }, end: { date: first.plus({ days: 3 }).toISODate() },
+      title: 'Heritage Week',
+      description: '',
+      programme: 'culture',
+      location: { city: 'Seoul', country: 'KR' },
+      start: { date: first.toISODate() },
+      end: { date: first.plus({ days: 3 }).toISODate() },
     });
     await write('PATCH', `/v1/events/${e.id}`, { title: 'Heritage Week 2' });
     const mail = await waitMail('kim@example.org', e.id, (m) => m.parsed.subject?.startsWith('Updated:') ?? false, 'updated notice');
@@ -274,10 +301,14 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     const plan = await t.db.dataSource.query('SELECT * FROM reminder_plan ORDER BY event_id, lead_time');
     const r = await http(t.baseUrl, 'POST', '/v1/admin/projections/reminder-plan/rebuild', { token: admin });
     expect(r.status).toBe(202);
-    await waitFor('rebuilt', async () => {
-      const [c] = await t.db.dataSource.query(`SELECT generation FROM projection_checkpoints WHERE name = 'reminder-plan'`);
-      return c?.generation === 2;
-    }, 20000);
+    await waitFor(
+      'rebuilt',
+      async () => {
+        const [c] = await t.db.dataSource.query(`SELECT generation FROM projection_checkpoints WHERE name = 'reminder-plan'`);
+        return c?.generation === 2;
+      },
+      20000,
+    );
     expect(await t.db.dataSource.query('SELECT * FROM reminder_plan ORDER BY event_id, lead_time')).toEqual(plan);
     await t.app.get(ReminderScheduler).sweep();
     await quiet();

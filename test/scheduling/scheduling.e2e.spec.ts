@@ -255,7 +255,9 @@ describe('scheduling over HTTP', () => {
     it('30 concurrent reschedules without If-Match all succeed with contiguous versions and no 5xx', async () => {
       const { body } = await schedule();
       const results = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => post(`/v1/events/${body.id}/reschedule`, { start: { date: `2014-01-${String(i + 1).padStart(2, '0')}` }, end: { date: `2014-01-${String(i + 1).padStart(2, '0')}` } })),
+        Array.from({ length: 30 }, (_, i) =>
+          post(`/v1/events/${body.id}/reschedule`, { start: { date: `2014-01-${String(i + 1).padStart(2, '0')}` }, end: { date: `2014-01-${String(i + 1).padStart(2, '0')}` } }),
+        ),
       );
       expect(results.map((r) => r.status)).toEqual(Array(30).fill(200));
       const h = await history(body.id);

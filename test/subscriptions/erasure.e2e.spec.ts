@@ -61,9 +61,9 @@ describe('erasure leaves no personal data behind (e2e, built service, real SMTP 
 
   /** Every row of every table of the database, as JSON text. */
   async function dumpDatabase(): Promise<{ tables: string[]; text: string }> {
-    const tables = (await db.dataSource.query(
-      `SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
-    )) as { t: string }[];
+    const tables = (await db.dataSource.query(`SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)) as {
+      t: string;
+    }[];
     const parts: string[] = [];
     for (const { t } of tables) {
       const rows = (await db.dataSource.query(`SELECT row_to_json(x)::text AS j FROM ${t} x`)) as { j: string }[];
@@ -79,13 +79,19 @@ describe('erasure leaves no personal data behind (e2e, built service, real SMTP 
     for (const k of keys) {
       const type = await redis.type(k);
       const value =
-        type === 'string' ? await redis.get(k)
-        : type === 'hash' ? JSON.stringify(await redis.hgetall(k))
-        : type === 'list' ? JSON.stringify(await redis.lrange(k, 0, -1))
-        : type === 'set' ? JSON.stringify(await redis.smembers(k))
-        : type === 'zset' ? JSON.stringify(await redis.zrange(k, 0, -1, 'WITHSCORES'))
-        : type === 'stream' ? JSON.stringify(await redis.xrange(k, '-', '+'))
-        : `(${type})`;
+        type === 'string'
+          ? await redis.get(k)
+          : type === 'hash'
+            ? JSON.stringify(await redis.hgetall(k))
+            : type === 'list'
+              ? JSON.stringify(await redis.lrange(k, 0, -1))
+              : type === 'set'
+                ? JSON.stringify(await redis.smembers(k))
+                : type === 'zset'
+                  ? JSON.stringify(await redis.zrange(k, 0, -1, 'WITHSCORES'))
+                  : type === 'stream'
+                    ? JSON.stringify(await redis.xrange(k, '-', '+'))
+                    : `(${type})`;
       parts.push(`${k} ${value}`);
     }
     return { keys, text: parts.join('\n') };
@@ -113,7 +119,9 @@ describe('erasure leaves no personal data behind (e2e, built service, real SMTP 
     // The idempotency record is an HMAC under a server secret, not a plain hash of the body.
     const idem = (await db.dataSource.query(`SELECT request_hash FROM idempotency_keys WHERE key = 'erasure-1'`)) as { request_hash: string }[];
     expect(idem).toHaveLength(1);
-    const plain = createHash('sha256').update(`POST /v1/subscriptions\n${JSON.stringify(signUp)}`).digest('hex');
+    const plain = createHash('sha256')
+      .update(`POST /v1/subscriptions\n${JSON.stringify(signUp)}`)
+      .digest('hex');
     expect(idem[0].request_hash).not.toBe(plain);
 
     expect((await http(app.baseUrl, 'DELETE', `/v1/admin/subscriptions/${failed.subscriptionId}`, { token: admin })).status).toBe(204);

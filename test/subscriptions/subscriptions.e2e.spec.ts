@@ -54,13 +54,12 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
   const confirmLink = (m: ParsedMail): string => {
     const link = /(https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+)/.exec(m.text ?? '')?.[1];
     expect(link).toBeDefined();
-    expect((m.html || "").replace(/&#x3D;/g, "=")).toContain(`href="${link}"`);
+    expect((m.html || '').replace(/&#x3D;/g, '=')).toContain(`href="${link}"`);
     return local(link!);
   };
   /** An API client confirming: POST to the link, JSON back. */
   const confirmByPost = (path: string) => http<{ subscriptionId: string; status: string; changed: boolean; code?: string }>(t.baseUrl, 'POST', path);
-  const status = async (id: string) =>
-    ((await t.db.dataSource.query('SELECT status, email_hash FROM subscriptions_view WHERE id = $1', [id])) as { status: string; email_hash: string | null }[])[0];
+  const status = async (id: string) => ((await t.db.dataSource.query('SELECT status, email_hash FROM subscriptions_view WHERE id = $1', [id])) as { status: string; email_hash: string | null }[])[0];
   const subscribe = (body: Record<string, unknown>) => http(t.baseUrl, 'POST', '/v1/subscriptions', { body });
 
   it('opt-in round trip: 202, confirmation email, link confirms, second confirm harmless, expired link refused', async () => {
@@ -117,7 +116,10 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     const second = await subscribe({ email: 'GRACE@example.org ', programmes: ['culture'] });
     expect(second.status).toBe(202);
     expect(second.body).toEqual(first.body);
-    const keys = await t.db.dataSource.query('SELECT count(*)::int AS n FROM subscription_keys WHERE subscription_id <> $1 AND email_hash = (SELECT email_hash FROM subscription_keys WHERE subscription_id = $1)', [id]);
+    const keys = await t.db.dataSource.query(
+      'SELECT count(*)::int AS n FROM subscription_keys WHERE subscription_id <> $1 AND email_hash = (SELECT email_hash FROM subscription_keys WHERE subscription_id = $1)',
+      [id],
+    );
     expect(keys[0].n).toBe(0);
     const mail2 = (await mailTo('grace@example.org', 2)).parsed;
     expect(mail2.text).toContain('programmes culture');
@@ -163,7 +165,9 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     await waitFor('read model unsubscribed', async () => (await status(id))?.status === 'unsubscribed');
     // Twice is harmless; a forged token is refused.
     expect((await fetch(`${t.baseUrl}${local(url)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
-    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions/unsubscribe?token=x.y.z', { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(400);
+    expect(
+      (await http(t.baseUrl, 'POST', '/v1/subscriptions/unsubscribe?token=x.y.z', { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status,
+    ).toBe(400);
     const types = (await t.db.dataSource.query('SELECT type, metadata FROM events WHERE stream_id = $1 ORDER BY version', [`subscription-${id}`])) as { type: string; metadata: { actor: string } }[];
     expect(types.map((e) => e.type)).toEqual(['SubscriptionRequested', 'SubscriptionConfirmed', 'Unsubscribed']);
     expect(types[2].metadata.actor).toBe(`subscriber:${id}`);

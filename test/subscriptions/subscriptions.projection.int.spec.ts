@@ -41,8 +41,17 @@ describe('subscriptions projection', () => {
       .when(requested(id, '2026-02-01T10:00:00Z'))
       .thenRows(ROW, [
         {
-          id, status: 'pending', countries: ['KR', 'CN'], programmes: ['culture'], event_ids: [], lead_times: ['P1D'], locale: 'en',
-          email_hash: hash, confirmed_at: null, version: 1, updated_at: new Date('2026-02-01T10:00:00Z'),
+          id,
+          status: 'pending',
+          countries: ['KR', 'CN'],
+          programmes: ['culture'],
+          event_ids: [],
+          lead_times: ['P1D'],
+          locale: 'en',
+          email_hash: hash,
+          confirmed_at: null,
+          version: 1,
+          updated_at: new Date('2026-02-01T10:00:00Z'),
         },
       ]);
   });
@@ -52,14 +61,16 @@ describe('subscriptions projection', () => {
     const eventId = randomUUID();
     await spec
       .given(requested(id))
-      .when(
-        on(id, 'SubscriptionConfirmed', {}, '2026-02-02T10:00:00Z'),
-        on(id, 'SubscriptionPreferencesChanged', { eventIds: [eventId], leadTimes: ['PT1H', 'P1D'] }, '2026-02-03T10:00:00Z'),
-      )
+      .when(on(id, 'SubscriptionConfirmed', {}, '2026-02-02T10:00:00Z'), on(id, 'SubscriptionPreferencesChanged', { eventIds: [eventId], leadTimes: ['PT1H', 'P1D'] }, '2026-02-03T10:00:00Z'))
       .thenRows('SELECT status, countries, event_ids, lead_times, confirmed_at, version, updated_at FROM subscriptions_view', [
         {
-          status: 'confirmed', countries: ['KR', 'CN'], event_ids: [eventId], lead_times: ['PT1H', 'P1D'],
-          confirmed_at: new Date('2026-02-02T10:00:00Z'), version: 3, updated_at: new Date('2026-02-03T10:00:00Z'),
+          status: 'confirmed',
+          countries: ['KR', 'CN'],
+          event_ids: [eventId],
+          lead_times: ['PT1H', 'P1D'],
+          confirmed_at: new Date('2026-02-02T10:00:00Z'),
+          version: 3,
+          updated_at: new Date('2026-02-03T10:00:00Z'),
         },
       ]);
   });

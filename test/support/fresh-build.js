@@ -22,7 +22,15 @@ const WEB_INPUTS = ['web', 'package-lock.json'];
 
 function stale(outputs, inputs) {
   const built = outputs.every(existsSync) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
-  return built < Math.max(...inputs.map((p) => join(ROOT, p)).filter(existsSync).map(newest));
+  return (
+    built <
+    Math.max(
+      ...inputs
+        .map((p) => join(ROOT, p))
+        .filter(existsSync)
+        .map(newest),
+    )
+  );
 }
 
 module.exports = async function freshBuild() {

@@ -32,17 +32,43 @@ export class TestRedisCluster {
         const port = await freePort();
         const proc = spawn(
           'redis-server',
-          ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(nodeTimeoutMs), '--cluster-replica-validity-factor', '0', '--dir', dir, '--save', '', '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`],
+          [
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(dir, `nodes-${port}.conf`),
+            '--cluster-node-timeout',
+            String(nodeTimeoutMs),
+            '--cluster-replica-validity-factor',
+            '0',
+            '--dir',
+            dir,
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+            '--dbfilename',
+            `dump-${port}.rdb`,
+          ],
           { stdio: 'ignore' },
         );
         nodes.push({ port, proc });
       }
       for (const n of nodes) await waitFor(`redis on ${n.port}`, () => ping(n.port), 10000, 50);
       await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes']);
-      await waitFor('cluster state ok on every node', async () => {
-        for (const n of nodes) if (!(await cli(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
-        return true;
-      }, 20000, 100);
+      await waitFor(
+        'cluster state ok on every node',
+        async () => {
+          for (const n of nodes) if (!(await cli(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+          return true;
+        },
+        20000,
+        100,
+      );
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -52,7 +78,10 @@ export class TestRedisCluster {
 
   /** Seed list for REDIS_CLUSTER_NODES (two nodes: a client finds the rest). */
   get seeds(): string {
-    return this.nodes.slice(0, 2).map((n) => `127.0.0.1:${n.port}`).join(',');
+    return this.nodes
+      .slice(0, 2)
+      .map((n) => `127.0.0.1:${n.port}`)
+      .join(',');
   }
 
   /** The master currently serving the slot of `key`, as the live nodes see it. */
@@ -103,7 +132,12 @@ export class TestRedisSentinel {
       for (let i = 0; i < 2; i++) {
         const port = await freePort();
         const replicaOf = i === 0 ? [] : ['--replicaof', '127.0.0.1', String(s.data[0].port)];
-        s.data.push({ port, proc: spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`, ...replicaOf], { stdio: 'ignore' }) });
+        s.data.push({
+          port,
+          proc: spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--dbfilename', `dump-${port}.rdb`, ...replicaOf], {
+            stdio: 'ignore',
+          }),
+        });
         await waitFor(`redis on ${port}`, () => ping(port), 10000, 50);
       }
       await waitFor('replica in sync', async () => (await cli(s.data[1].port, 'INFO', 'replication')).includes('master_link_status:up'), 10000, 50);
@@ -112,11 +146,28 @@ export class TestRedisSentinel {
         const conf = join(dir, `sentinel-${port}.conf`);
         writeFileSync(
           conf,
-          [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${s.name} 127.0.0.1 ${s.data[0].port} 2`, `sentinel down-after-milliseconds ${s.name} 1000`, `sentinel failover-timeout ${s.name} 3000`, `sentinel parallel-syncs ${s.name} 1`, ''].join('\n'),
+          [
+            `port ${port}`,
+            'bind 127.0.0.1',
+            `dir ${dir}`,
+            `sentinel monitor ${s.name} 127.0.0.1 ${s.data[0].port} 2`,
+            `sentinel down-after-milliseconds ${s.name} 1000`,
+            `sentinel failover-timeout ${s.name} 3000`,
+            `sentinel parallel-syncs ${s.name} 1`,
+            '',
+          ].join('\n'),
         );
         s.sentinels.push({ port, proc: spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }) });
       }
-      for (const n of s.sentinels) await waitFor(`sentinel on ${n.port} to know the replica`, async () => /num-slaves\n1|"num-slaves","1"/.test(await cli(n.port, 'SENTINEL', 'MASTER', s.name).catch(() => '')) || (await cli(n.port, 'SENTINEL', 'REPLICAS', s.name).catch(() => '')).includes(String(s.data[1].port)), 15000, 100);
+      for (const n of s.sentinels)
+        await waitFor(
+          `sentinel on ${n.port} to know the replica`,
+          async () =>
+            /num-slaves\n1|"num-slaves","1"/.test(await cli(n.port, 'SENTINEL', 'MASTER', s.name).catch(() => '')) ||
+            (await cli(n.port, 'SENTINEL', 'REPLICAS', s.name).catch(() => '')).includes(String(s.data[1].port)),
+          15000,
+          100,
+        );
     } catch (err) {
       await s.stop();
       throw err;

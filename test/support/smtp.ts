@@ -88,7 +88,12 @@ export async function startTestSmtp(): Promise<TestSmtp> {
 /** A header's value as a string (mailparser turns some into objects). */
 export function header(m: ParsedMail, name: string): string | undefined {
   const line = m.headerLines.find((h) => h.key === name.toLowerCase());
-  return line ? line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : undefined;
+  return line
+    ? line.line
+        .slice(line.line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim()
+    : undefined;
 }
 
 /**
@@ -97,12 +102,17 @@ export function header(m: ParsedMail, name: string): string | undefined {
  * that would arrive a moment after the first email is counted too.
  */
 export async function settled(smtp: TestSmtp, queues: { queue: Queue; states: JobType[] }[], quietMs = 2000): Promise<void> {
-  await waitFor(`the mail listener quiet for ${quietMs} ms and the queues drained`, async () => {
-    if (Date.now() - smtp.lastActivityAt < quietMs) return false;
-    for (const { queue, states } of queues) {
-      const counts = await queue.getJobCounts(...states);
-      if (Object.values(counts).some((n) => n > 0)) return false;
-    }
-    return Date.now() - smtp.lastActivityAt >= quietMs;
-  }, 30000, 100);
+  await waitFor(
+    `the mail listener quiet for ${quietMs} ms and the queues drained`,
+    async () => {
+      if (Date.now() - smtp.lastActivityAt < quietMs) return false;
+      for (const { queue, states } of queues) {
+        const counts = await queue.getJobCounts(...states);
+        if (Object.values(counts).some((n) => n > 0)) return false;
+      }
+      return Date.now() - smtp.lastActivityAt >= quietMs;
+    },
+    30000,
+    100,
+  );
 }

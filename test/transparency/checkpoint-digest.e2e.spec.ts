@@ -25,10 +25,12 @@ describe('the daily digest of checkpoints', () => {
     const notes: string[] = [];
     for (let i = 1; i <= 3; i++) {
       await store.append(`ledger-${i}`, 0, [{ type: 'Entry', data: { i } }], meta);
-      notes.push(await waitFor(`checkpoint ${i}`, async () => {
-        const r = await http(t.baseUrl, 'GET', '/v1/audit/checkpoint');
-        return r.text.split('\n')[1] === String(i) ? r.text : undefined;
-      }));
+      notes.push(
+        await waitFor(`checkpoint ${i}`, async () => {
+          const r = await http(t.baseUrl, 'GET', '/v1/audit/checkpoint');
+          return r.text.split('\n')[1] === String(i) ? r.text : undefined;
+        }),
+      );
     }
     const digest = t.app.get(CheckpointDigest);
     expect(await digest.sendIfDue()).toBe(0);

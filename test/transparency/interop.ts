@@ -59,7 +59,11 @@ export function openNote(note: string, vkey: string): OpenedNote {
   const bytes = Buffer.from(note, 'utf8');
   const sep = bytes.lastIndexOf(Buffer.from('\n\n'));
   const text = bytes.subarray(0, sep + 1);
-  const sigs = bytes.subarray(sep + 2).toString('utf8').split('\n').filter(Boolean);
+  const sigs = bytes
+    .subarray(sep + 2)
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean);
   const prefix = Buffer.from([0xe2, 0x80, 0x94, 0x20]);
   const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub]);
   const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });

@@ -64,7 +64,14 @@ describe('least privilege: the runtime role cannot rewrite events', () => {
     // Migrations as the owner, the service as the runtime role: accepted.
     expect(await prepareDatabase({ NODE_ENV: 'production', DATABASE_URL: t.config.DATABASE_URL, DATABASE_MIGRATION_URL: t.db.url })).toBe(t.config.DATABASE_URL);
     const c = await spawnDist(MAIN, ['api'], {
-      NODE_ENV: 'production', DATABASE_URL: t.db.url, SMTP_URL: 'smtp://127.0.0.1:9', CHECKPOINT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), AUTH_JWT_SECRET: 'a'.repeat(40), DATA_KEY_SECRET: 'b'.repeat(40), PUBLIC_BASE_URL: 'https://almanac.example', QUEUE_PREFIX: 'lp',
+      NODE_ENV: 'production',
+      DATABASE_URL: t.db.url,
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      CHECKPOINT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      AUTH_JWT_SECRET: 'a'.repeat(40),
+      DATA_KEY_SECRET: 'b'.repeat(40),
+      PUBLIC_BASE_URL: 'https://almanac.example',
+      QUEUE_PREFIX: 'lp',
     });
     children.push(c);
     expect((await c.exited).code).not.toBe(0);

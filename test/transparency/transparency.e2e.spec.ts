@@ -63,14 +63,16 @@ describe('transparency log: checkpoints, proofs and tampering by the database ow
       const r = await http(t.baseUrl, 'GET', '/v1/audit/checkpoint');
       return r.text.split('\n')[1] === String(size) ? r.text : undefined;
     });
-  const verify = async (note: string) =>
-    (await http<Verification>(t.baseUrl, 'POST', '/v1/audit/verify-checkpoint', { token: auditor, body: note, headers: { 'content-type': 'text/plain' } })).body;
+  const verify = async (note: string) => (await http<Verification>(t.baseUrl, 'POST', '/v1/audit/verify-checkpoint', { token: auditor, body: note, headers: { 'content-type': 'text/plain' } })).body;
   const exportEvents = async (): Promise<ExportEvent[]> => {
     const r = await http(t.baseUrl, 'GET', '/v1/audit/export', { token: auditor });
-    return r.text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row & ExportEvent).filter((o) => o.kind === undefined);
+    return r.text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Row & ExportEvent)
+      .filter((o) => o.kind === undefined);
   };
-  const rows = async (where: string, params: unknown[]) =>
-    (await owner.query<Row>(`SELECT *, transaction_id::text AS transaction_id FROM events WHERE ${where} ORDER BY position`, params)).rows;
+  const rows = async (where: string, params: unknown[]) => (await owner.query<Row>(`SELECT *, transaction_id::text AS transaction_id FROM events WHERE ${where} ORDER BY position`, params)).rows;
   /** As the owner, with the append-only triggers off for this transaction only. */
   const asOwner = async (fn: () => Promise<unknown>) => {
     await owner.query('BEGIN');
@@ -189,8 +191,14 @@ describe('transparency log: checkpoints, proofs and tampering by the database ow
       for (const r of before) {
         const data = { n: 100 + (r.version as number) };
         const hash = eventHash(prev, {
-          id: r.id as string, streamId: s.c, version: r.version as number, type: r.type as string, schemaVersion: r.schema_version as number,
-          data, metadata: r.metadata, recordedAt: (r.recorded_at as Date).toISOString(),
+          id: r.id as string,
+          streamId: s.c,
+          version: r.version as number,
+          type: r.type as string,
+          schemaVersion: r.schema_version as number,
+          data,
+          metadata: r.metadata,
+          recordedAt: (r.recorded_at as Date).toISOString(),
         });
         await owner.query('UPDATE events SET data = $2, prev_hash = $3, hash = $4 WHERE position = $1', [r.position, data, prev, hash]);
         prev = hash;
@@ -216,7 +224,16 @@ describe('transparency log: checkpoints, proofs and tampering by the database ow
     const kept = [checkpoint];
     let size = 12;
     for (let round = 0; round < 6; round++) {
-      for (let i = 0; i <= round; i++) await store.append(`ledger-grow-${round}-${i}`, 0, [{ type: 'Entry', data: { round, i } }, { type: 'Entry', data: { round, i, second: true } }], meta);
+      for (let i = 0; i <= round; i++)
+        await store.append(
+          `ledger-grow-${round}-${i}`,
+          0,
+          [
+            { type: 'Entry', data: { round, i } },
+            { type: 'Entry', data: { round, i, second: true } },
+          ],
+          meta,
+        );
       size += 2 * (round + 1);
       kept.push(await checkpointOf(size));
     }

@@ -36,7 +36,15 @@ describe('webhooks in production mode', () => {
 
   it('refuses http URLs and URLs of loopback, private or link-local addresses, and registers nothing', async () => {
     const port = new URL(rx.url).port;
-    for (const url of [rx.url, `https://127.0.0.1:${port}/hook`, `https://localhost:${port}/hook`, 'https://[::1]/hook', 'https://10.0.0.7/hook', 'https://192.168.0.2/', 'https://169.254.169.254/latest/meta-data']) {
+    for (const url of [
+      rx.url,
+      `https://127.0.0.1:${port}/hook`,
+      `https://localhost:${port}/hook`,
+      'https://[::1]/hook',
+      'https://10.0.0.7/hook',
+      'https://192.168.0.2/',
+      'https://169.254.169.254/latest/meta-data',
+    ]) {
       const r = await http<{ code: string; errors: { field: string }[] }>(t.baseUrl, 'POST', '/v1/admin/webhooks', { token: admin, body: { url } });
       expect(`${url} → ${r.status} ${r.body.code}`).toBe(`${url} → 400 WEBHOOK_URL_INVALID`);
       expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -57,7 +57,8 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
         WEBHOOKS_BACKOFF_SECONDS: '0.2,0.4,0.8',
         WEBHOOKS_RETRY_BUDGET_SECONDS: String(BUDGET_SECONDS),
         WEBHOOKS_TIMEOUT_SECONDS: '0.5',
-        RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: '0',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       },
       'all',
     );
@@ -142,7 +143,15 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
       expect(body(r)).toEqual({
         type: e.type,
         timestamp: e.recordedAt,
-        data: { position: e.position, eventId: e.streamId.slice('calendar-event-'.length), streamId: e.streamId, version: e.version, type: e.type, data: e.data, metadata: { actor: e.metadata.actor, correlationId: e.metadata.correlationId, recordedAt: e.recordedAt } },
+        data: {
+          position: e.position,
+          eventId: e.streamId.slice('calendar-event-'.length),
+          streamId: e.streamId,
+          version: e.version,
+          type: e.type,
+          data: e.data,
+          metadata: { actor: e.metadata.actor, correlationId: e.metadata.correlationId, recordedAt: e.recordedAt },
+        },
       });
       expect(r.headers['content-type']).toBe('application/json');
       expect(r.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
@@ -158,7 +167,9 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
 
     // The round is recorded (cursor and attempts, one transaction) just after the last answer.
     await waitFor('the cursor at the last event', async () => (await endpoint(ep.id)).cursor.position === expected[expected.length - 1].position);
-    const deliveries = await http<{ items: { eventId: string; ok: boolean; statusCode: number; attempt: number; durationMs: number }[] }>(t.baseUrl, 'GET', `/v1/admin/webhooks/${ep.id}/deliveries`, { token: admin });
+    const deliveries = await http<{ items: { eventId: string; ok: boolean; statusCode: number; attempt: number; durationMs: number }[] }>(t.baseUrl, 'GET', `/v1/admin/webhooks/${ep.id}/deliveries`, {
+      token: admin,
+    });
     expect(deliveries.status).toBe(200);
     expect(deliveries.body.items.map((d) => d.eventId).reverse()).toEqual(expected.map((e) => e.id));
     expect(deliveries.body.items.every((d) => d.ok && d.statusCode === 200 && d.attempt === 1 && d.durationMs >= 0)).toBe(true);
@@ -196,7 +207,10 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
     const marker = await schedule();
     await cancel(marker);
     await waitFor('two cancellations', () => rx.accepted().length >= 2);
-    expect(rx.accepted().map((r) => [body(r).type, body(r).data.eventId])).toEqual([['EventCancelled', a], ['EventCancelled', marker]]);
+    expect(rx.accepted().map((r) => [body(r).type, body(r).data.eventId])).toEqual([
+      ['EventCancelled', a],
+      ['EventCancelled', marker],
+    ]);
     expect((await http(t.baseUrl, 'DELETE', `/v1/admin/webhooks/${ep.id}`, { token: admin })).status).toBe(204);
   });
 
@@ -224,7 +238,9 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
     const firstOk = rx.requests.findIndex((r) => r.answered === 200);
     expect(rx.requests.slice(0, firstOk).every((r) => r.headers['webhook-id'] === expected[0].id)).toBe(true);
     await waitFor('the round recorded', async () => (await endpoint(ep.id)).cursor.position === expected[2].position);
-    const deliveries = (await http<{ items: { eventId: string; ok: boolean; statusCode: number; attempt: number; error: string | null }[] }>(t.baseUrl, 'GET', `/v1/admin/webhooks/${ep.id}/deliveries`, { token: admin })).body.items.reverse();
+    const deliveries = (
+      await http<{ items: { eventId: string; ok: boolean; statusCode: number; attempt: number; error: string | null }[] }>(t.baseUrl, 'GET', `/v1/admin/webhooks/${ep.id}/deliveries`, { token: admin })
+    ).body.items.reverse();
     expect(deliveries[0]).toMatchObject({ eventId: expected[0].id, ok: false, statusCode: 500, attempt: 1, error: 'HTTP 500' });
     expect(deliveries[1]).toMatchObject({ eventId: expected[0].id, ok: false, attempt: 2 });
     expect(deliveries.find((d) => d.ok)).toMatchObject({ eventId: expected[0].id, statusCode: 200, attempt: refused.length + 1 });
@@ -247,10 +263,14 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
     expect(ids(fast.accepted())).toEqual(expected.map((e) => e.id));
     expect(Date.now() - started).toBeLessThan(BUDGET_SECONDS * 1000);
 
-    const paused = await waitFor('the silent endpoint paused', async () => {
-      const e = await endpoint(stuck.id);
-      return e.status === 'paused' && e;
-    }, 20000);
+    const paused = await waitFor(
+      'the silent endpoint paused',
+      async () => {
+        const e = await endpoint(stuck.id);
+        return e.status === 'paused' && e;
+      },
+      20000,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(BUDGET_SECONDS * 1000);
     expect(paused.pausedReason).toMatch(/failing since .* no response within 0.5 s/);
     expect(paused.cursor.position).toBe(stuck.cursor.position); // kept: nothing was acknowledged
@@ -349,7 +369,10 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
     }
     const rx = await receiver();
     const ep = await register(rx.url);
-    for (const [b, code] of [[{ status: 'gone' }, 'VALIDATION_FAILED'], [{ url: 'mailto:x@y.z' }, 'WEBHOOK_URL_INVALID']] as const) {
+    for (const [b, code] of [
+      [{ status: 'gone' }, 'VALIDATION_FAILED'],
+      [{ url: 'mailto:x@y.z' }, 'WEBHOOK_URL_INVALID'],
+    ] as const) {
       const r = await http<{ code: string }>(t.baseUrl, 'PATCH', `/v1/admin/webhooks/${ep.id}`, { token: admin, body: b });
       expect([r.status, r.body.code]).toEqual([400, code]);
     }

@@ -83,7 +83,11 @@ export const append: Scenario = {
   },
 };
 
-export async function rawInserts(url: string, sample: Record<string, unknown>, progress: Progress): Promise<{ rate: number; inserts: number; seconds: number; latencyMs: ReturnType<typeof summarize> }> {
+export async function rawInserts(
+  url: string,
+  sample: Record<string, unknown>,
+  progress: Progress,
+): Promise<{ rate: number; inserts: number; seconds: number; latencyMs: ReturnType<typeof summarize> }> {
   const clients = await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       const c = new Client({ connectionString: url, application_name: 'bench-append-raw' });
@@ -92,8 +96,16 @@ export async function rawInserts(url: string, sample: Record<string, unknown>, p
     }),
   );
   const values = (id: string) => [
-    id, sample.stream_id, sample.version, sample.type, sample.schema_version,
-    JSON.stringify(sample.data), JSON.stringify(sample.metadata), sample.recorded_at, sample.prev_hash, sample.hash,
+    id,
+    sample.stream_id,
+    sample.version,
+    sample.type,
+    sample.schema_version,
+    JSON.stringify(sample.data),
+    JSON.stringify(sample.metadata),
+    sample.recorded_at,
+    sample.prev_hash,
+    sample.hash,
   ];
   const sql = `INSERT INTO scratch (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10)`;
   const samples: number[] = [];

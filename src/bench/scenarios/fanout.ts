@@ -88,41 +88,57 @@ export const fanout: Scenario = {
 
         const t0 = performance.now();
         progress.start('create and confirm subscribers', SUBSCRIBERS, 'subscribers');
-        await inParallel(SUBSCRIBERS, CREATORS, async (i) => {
-          const email = `subscriber-${i}@bench.example`;
-          const { id } = await vault.createKey(randomUUID(), email);
-          const key = (await vault.key(id))!;
-          const { decide, evolve, initialState } = subscriptionDecider;
-          const requested = decide(initialState, { kind: 'request', email: vault.seal(key, email), name: vault.seal(key, `Subscriber ${i}`), preferences });
-          const confirmed = decide(requested.reduce(evolve, initialState), { kind: 'confirm', preferences, issuedAtVersion: 1 });
-          const metadata = { actor: `subscriber:${id}`, correlationId: `bench-fanout-${i}`, causationId: `bench-fanout-${i}` };
-          await store.append(subscriptionStream(id), 0, [...requested, ...confirmed] as NewEvent[], metadata);
-        }, (n) => progress.update(n));
+        await inParallel(
+          SUBSCRIBERS,
+          CREATORS,
+          async (i) => {
+            const email = `subscriber-${i}@bench.example`;
+            const { id } = await vault.createKey(randomUUID(), email);
+            const key = (await vault.key(id))!;
+            const { decide, evolve, initialState } = subscriptionDecider;
+            const requested = decide(initialState, { kind: 'request', email: vault.seal(key, email), name: vault.seal(key, `Subscriber ${i}`), preferences });
+            const confirmed = decide(requested.reduce(evolve, initialState), { kind: 'confirm', preferences, issuedAtVersion: 1 });
+            const metadata = { actor: `subscriber:${id}`, correlationId: `bench-fanout-${i}`, causationId: `bench-fanout-${i}` };
+            await store.append(subscriptionStream(id), 0, [...requested, ...confirmed] as NewEvent[], metadata);
+          },
+          (n) => progress.update(n),
+        );
         progress.stop();
         const createSeconds = (performance.now() - t0) / 1000;
         progress.log('waiting for the subscriptions and reminder-plan projections');
         const projectMs = await waitUntil('subscriptions projected', () => projectionsCaughtUp(db.pool, ['subscriptions', 'reminder-plan']), 600_000, 200);
 
         // The event: in Seoul, starting 5 min + 5 s from now (whole seconds), so PT5M is due in ~5 s.
-        const start = DateTime.now().setZone('Asia/Seoul').plus({ minutes: 5, seconds: DUE_IN_SECONDS + 1 }).startOf('second');
+        const start = DateTime.now()
+          .setZone('Asia/Seoul')
+          .plus({ minutes: 5, seconds: DUE_IN_SECONDS + 1 })
+          .startOf('second');
         const fmt = "yyyy-LL-dd'T'HH:mm:ss";
         const staff = { authorization: `Bearer ${await app.token('bench', 'staff')}` };
         const created = await http.json<{ id: string }>('POST', '/v1/events', {
           headers: staff,
           expect: [201],
           body: {
-            title: 'Forum on the Memory of the World in Asia and the Pacific', description: DESCRIPTION, programme: 'culture',
-            location: { city: 'Seoul', country: 'KR', venue: 'COEX' }, timeZone: 'Asia/Seoul',
-            start: { dateTime: start.toFormat(fmt) }, end: { dateTime: start.plus({ hours: 2 }).toFormat(fmt) },
+            title: 'Forum on the Memory of the World in Asia and the Pacific',
+            description: DESCRIPTION,
+            programme: 'culture',
+            location: { city: 'Seoul', country: 'KR', venue: 'COEX' },
+            timeZone: 'Asia/Seoul',
+            start: { dateTime: start.toFormat(fmt) },
+            end: { dateTime: start.plus({ hours: 2 }).toFormat(fmt) },
           },
         });
         const eventId = created.body.id;
         let due = 0;
-        await waitUntil('reminder planned', async () => {
-          const rows = (await db.pool.query<{ due_at: Date }>(`SELECT due_at FROM reminder_plan WHERE event_id = $1 AND lead_time = $2`, [eventId, LEAD_TIME])).rows;
-          due = rows[0]?.due_at.getTime() ?? 0;
-          return due > 0;
-        }, 60_000);
+        await waitUntil(
+          'reminder planned',
+          async () => {
+            const rows = (await db.pool.query<{ due_at: Date }>(`SELECT due_at FROM reminder_plan WHERE event_id = $1 AND lead_time = $2`, [eventId, LEAD_TIME])).rows;
+            due = rows[0]?.due_at.getTime() ?? 0;
+            return due > 0;
+          },
+          60_000,
+        );
         const cpu = await cpuMeter({ worker: app.worker.child.pid, api: app.api.child.pid, 'bench (SMTP listener)': process.pid }, db.pool);
         const waitForDue = Math.max(0, due - Date.now());
         progress.log(`reminder due in ${(waitForDue / 1000).toFixed(1)} s`);

@@ -105,7 +105,17 @@ export const importListing: Scenario = {
             { metric: 'health probe during the import, p99', value: probe.p99, unit: 'ms' },
             { metric: 'health probe during the import, slowest', value: probe.max, unit: 'ms' },
           ],
-          details: { bytes, rows, blockingMs: round(blockingMs), slicedMs: round(slicedMs), eventLoopDelayMaxMs: round(maxDelayMs), longestTimerGapMs: round(longestGap), importMs: round(importMs), probes: probe, probeCount: probes.length },
+          details: {
+            bytes,
+            rows,
+            blockingMs: round(blockingMs),
+            slicedMs: round(slicedMs),
+            eventLoopDelayMaxMs: round(maxDelayMs),
+            longestTimerGapMs: round(longestGap),
+            importMs: round(importMs),
+            probes: probe,
+            probeCount: probes.length,
+          },
           notes: [
             `The listing is generated: ${rows.toLocaleString('en-US')} distinct rows (a third of them in the two-line "date to date" shape) in six places of five countries, ${bytes.toLocaleString('en-US')} bytes.`,
             'Parsing is measured in the bench process itself: once all at once (the CPU it costs), then in slices with a 5 ms timer and monitorEventLoopDelay running; the longest gap either saw is the figure.',

@@ -63,7 +63,12 @@ export const rebuild: Scenario = {
         const target = size / EVENTS_PER_STREAM;
         const from = streams;
         progress.start(`append to ${size / 1000}k events (not measured)`, size, 'events');
-        await inParallel(target - from, APPENDERS, (i) => appendStream(store, from + i), (done) => progress.update((from + done) * EVENTS_PER_STREAM));
+        await inParallel(
+          target - from,
+          APPENDERS,
+          (i) => appendStream(store, from + i),
+          (done) => progress.update((from + done) * EVENTS_PER_STREAM),
+        );
         progress.stop();
         streams = target;
         const generationSeconds = (performance.now() - t0) / 1000;
@@ -112,9 +117,13 @@ async function appendStream(store: EventStore, i: number): Promise<void> {
     {
       type: 'EventScheduled',
       data: {
-        title: `Regional forum ${i}`, description: DESCRIPTION, programme: PROGRAMMES[i % PROGRAMMES.length],
-        location: { city: place.city, country: place.country, venue: place.venue }, timeZone: place.timeZone,
-        start: { date: day(0) }, end: { date: day(2) },
+        title: `Regional forum ${i}`,
+        description: DESCRIPTION,
+        programme: PROGRAMMES[i % PROGRAMMES.length],
+        location: { city: place.city, country: place.country, venue: place.venue },
+        timeZone: place.timeZone,
+        start: { date: day(0) },
+        end: { date: day(2) },
       },
     },
   ];

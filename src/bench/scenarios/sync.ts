@@ -41,10 +41,15 @@ export const sync: Scenario = {
         const staff = { authorization: `Bearer ${await app.token('bench', 'staff')}` };
         const ids: string[] = [];
         progress.start(`schedule ${CHANGES} events (before the token)`, CHANGES, 'events');
-        await inParallel(CHANGES, WRITERS, async (i) => {
-          const r = await http.json<{ id: string }>('POST', '/v1/events', { body: scheduleBody(i), headers: staff, expect: [201] });
-          ids[i] = r.body.id;
-        }, (n) => progress.update(n));
+        await inParallel(
+          CHANGES,
+          WRITERS,
+          async (i) => {
+            const r = await http.json<{ id: string }>('POST', '/v1/events', { body: scheduleBody(i), headers: staff, expect: [201] });
+            ids[i] = r.body.id;
+          },
+          (n) => progress.update(n),
+        );
         progress.stop();
         await waitUntil('calendar catches up', () => projectionsCaughtUp(db.pool, ['calendar']), 120_000);
 
@@ -53,17 +58,22 @@ export const sync: Scenario = {
         const token = listing.body.nextSyncToken!;
 
         progress.start(`${CHANGES} changes through the API`, CHANGES, 'changes');
-        await inParallel(CHANGES, WRITERS, async (i) => {
-          const id = ids[i];
-          if (i % 4 < 2) {
-            const b = scheduleBody(i + 1);
-            await http.json('POST', `/v1/events/${id}/reschedule`, { body: { start: b.start, end: b.end, reason: 'venue' }, headers: staff, expect: [200] });
-          } else if (i % 4 === 2) {
-            await http.json('PATCH', `/v1/events/${id}`, { body: { title: `Regional forum ${i}, new title` }, headers: staff, expect: [200] });
-          } else {
-            await http.json('POST', `/v1/events/${id}/cancel`, { body: { reason: 'postponed' }, headers: staff, expect: [200] });
-          }
-        }, (n) => progress.update(n));
+        await inParallel(
+          CHANGES,
+          WRITERS,
+          async (i) => {
+            const id = ids[i];
+            if (i % 4 < 2) {
+              const b = scheduleBody(i + 1);
+              await http.json('POST', `/v1/events/${id}/reschedule`, { body: { start: b.start, end: b.end, reason: 'venue' }, headers: staff, expect: [200] });
+            } else if (i % 4 === 2) {
+              await http.json('PATCH', `/v1/events/${id}`, { body: { title: `Regional forum ${i}, new title` }, headers: staff, expect: [200] });
+            } else {
+              await http.json('POST', `/v1/events/${id}/cancel`, { body: { reason: 'postponed' }, headers: staff, expect: [200] });
+            }
+          },
+          (n) => progress.update(n),
+        );
         progress.stop();
         await waitUntil('calendar catches up', () => projectionsCaughtUp(db.pool, ['calendar']), 120_000);
 

@@ -38,7 +38,18 @@ export const transparency: Scenario = {
       const appends = SIZE / EVENTS_PER_APPEND;
       progress.start(`append ${SIZE / 1000}k events`, SIZE, 'events');
       const a0 = performance.now();
-      await inParallel(appends, APPENDERS, async (i) => void (await store.append(`ledger-${i}`, 0, Array.from({ length: EVENTS_PER_APPEND }, (_, k) => ({ type: 'Entry', data: { i, k, note: 'an entry of the bench ledger' } })), { actor: 'bench', correlationId: `b-${i}`, causationId: `b-${i}` })), (done) => progress.update(done * EVENTS_PER_APPEND));
+      await inParallel(
+        appends,
+        APPENDERS,
+        async (i) =>
+          void (await store.append(
+            `ledger-${i}`,
+            0,
+            Array.from({ length: EVENTS_PER_APPEND }, (_, k) => ({ type: 'Entry', data: { i, k, note: 'an entry of the bench ledger' } })),
+            { actor: 'bench', correlationId: `b-${i}`, causationId: `b-${i}` },
+          )),
+        (done) => progress.update(done * EVENTS_PER_APPEND),
+      );
       const appendSeconds = (performance.now() - a0) / 1000;
       progress.stop();
       await db.pool.query('VACUUM ANALYZE events');
@@ -75,7 +86,11 @@ export const transparency: Scenario = {
       progress.stop();
       const inc = summarize(inclusion);
       const con = summarize(consistency);
-      const sizes = (await db.pool.query<{ t: string; mb: string }>(`SELECT relname AS t, round(pg_total_relation_size(oid) / 1048576.0)::text AS mb FROM pg_class WHERE relname IN ('events', 'transparency_leaves', 'transparency_nodes')`)).rows;
+      const sizes = (
+        await db.pool.query<{ t: string; mb: string }>(
+          `SELECT relname AS t, round(pg_total_relation_size(oid) / 1048576.0)::text AS mb FROM pg_class WHERE relname IN ('events', 'transparency_leaves', 'transparency_nodes')`,
+        )
+      ).rows;
       return {
         figures: [
           { metric: `append, ${SIZE / 1000}k events (${EVENTS_PER_APPEND}-event appends, ${APPENDERS} at once)`, value: round(SIZE / appendSeconds, 0), unit: 'events/s' },
@@ -83,7 +98,14 @@ export const transparency: Scenario = {
           { metric: `inclusion proof p99 at ${SIZE / 1000}k leaves`, value: round(inc.p99, 2), unit: 'ms', target: { op: '<', value: 20 } },
           { metric: `consistency proof p99 at ${SIZE / 1000}k leaves`, value: round(con.p99, 2), unit: 'ms', target: { op: '<', value: 20 } },
         ],
-        details: { size: SIZE, appendSeconds: round(appendSeconds, 1), sealSeconds: round(sealSeconds, 1), inclusion: inc, consistency: con, tableSizesMb: Object.fromEntries(sizes.map((r) => [r.t, Number(r.mb)])) },
+        details: {
+          size: SIZE,
+          appendSeconds: round(appendSeconds, 1),
+          sealSeconds: round(sealSeconds, 1),
+          inclusion: inc,
+          consistency: con,
+          tableSizesMb: Object.fromEntries(sizes.map((r) => [r.t, Number(r.mb)])),
+        },
         notes: [
           `Appends go through PostgresEventStore.append (hash chain, optimistic concurrency), ${EVENTS_PER_APPEND} events per new stream, ${APPENDERS} appenders at once, in one process.`,
           `Sealing is the transparency projection run by ProjectionRunner.catchUp in batches of ${SEAL_BATCH} (gap-safe read, leaves and complete-subtree hashes written, checkpoint moved: one transaction per batch), from an empty tree.`,

@@ -82,7 +82,7 @@ async function deliverAll(store: EventStore, http: HttpClient, admin: Record<str
   // The log's order is the order projections read it, (transaction id, position): concurrent
   // appends commit out of position order, so positions alone would not do.
   const order: string[] = [];
-  for (let from = LOG_START; ; ) {
+  for (let from = LOG_START; ;) {
     const page = await store.readFiltered(from, 5000, { streamPrefix: CALENDAR_EVENT_STREAM_PREFIX });
     if (!page.length) break;
     order.push(...page.map((e) => e.id));
@@ -111,10 +111,15 @@ export const webhooks: Scenario = {
       try {
         const store = ctx.get(EventStore);
         progress.start('append calendar events', EVENTS, 'events');
-        await inParallel(EVENTS, 16, async (i) => {
-          const metadata = { actor: 'bench', correlationId: `bench-webhooks-${i}`, causationId: `bench-webhooks-${i}` };
-          await store.append(calendarEventStream(randomUUID()), 0, [{ type: 'EventScheduled', data: scheduleBody(i) }], metadata);
-        }, (n) => progress.update(n));
+        await inParallel(
+          EVENTS,
+          16,
+          async (i) => {
+            const metadata = { actor: 'bench', correlationId: `bench-webhooks-${i}`, causationId: `bench-webhooks-${i}` };
+            await store.append(calendarEventStream(randomUUID()), 0, [{ type: 'EventScheduled', data: scheduleBody(i) }], metadata);
+          },
+          (n) => progress.update(n),
+        );
         progress.stop();
         progress.log('waiting for the projections, so they do not share the measurement');
         await waitUntil('projections caught up', () => projectionsCaughtUp(db.pool, ['calendar', 'calendar-history', 'reminder-plan']), 300_000, 200);
@@ -133,13 +138,13 @@ export const webhooks: Scenario = {
           figures: [
             { metric: 'delivery to one fast receiver', value: alone.perSecond, unit: 'events/s', target: { op: '>=', value: 1000 } },
             { metric: 'the same, beside an endpoint that never answers', value: beside.perSecond, unit: 'events/s', target: { op: '>=', value: 1000 } },
-            { metric: 'events received out of the log\'s order', value: alone.outOfOrder + beside.outOfOrder, unit: '', target: { op: '<', value: 1 } },
+            { metric: "events received out of the log's order", value: alone.outOfOrder + beside.outOfOrder, unit: '', target: { op: '<', value: 1 } },
           ],
           details: { events: EVENTS, alone, beside, silentEndpoint: silentState, cpuMsPerEvent },
           notes: [
             `${EVENTS.toLocaleString('en-US')} EventScheduled events are appended to as many calendar-event streams through the EventStore port (16 at once) from an in-process \`cli\` context; the measurement starts once the worker has projected them.`,
             'An endpoint is registered for a receiver in the bench process that answers 204 at once; POST /v1/admin/webhooks/:id/replay {fromPosition: 0} starts the delivery, timed from that request to the last event received. Each event is one signed POST, in log order, over a kept-alive connection.',
-            'Then a second endpoint whose receiver never answers (each attempt times out after the default 10 s, then backs off) is replayed from 0 together with the first: the first endpoint\'s throughput is measured again.',
+            "Then a second endpoint whose receiver never answers (each attempt times out after the default 10 s, then backs off) is replayed from 0 together with the first: the first endpoint's throughput is measured again.",
           ],
         };
       } finally {

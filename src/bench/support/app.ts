@@ -131,9 +131,7 @@ export function spawnNode(label: string, script: string, args: string[], env: Re
 
 /** Fails fast when a child dies while we wait for it. */
 function watchExit(p: AppProcess): Promise<never> {
-  return new Promise((_, reject) =>
-    p.child.once('exit', (code, signal) => reject(new Error(`${p.role} exited (${code ?? signal}) during the benchmark:\n${p.stderr()}`))),
-  );
+  return new Promise((_, reject) => p.child.once('exit', (code, signal) => reject(new Error(`${p.role} exited (${code ?? signal}) during the benchmark:\n${p.stderr()}`))));
 }
 
 async function waitReady(what: string, check: () => Promise<boolean>, p: AppProcess, timeoutMs = 90_000): Promise<void> {

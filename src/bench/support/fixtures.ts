@@ -79,5 +79,8 @@ export function monthCountryPaths(extra = ''): string[] {
     for (const p of PLACES) paths.push(`/v1/events?from=${from.toISOString().slice(0, 10)}&to=${to.toISOString().slice(0, 10)}&country=${p.country}${extra}`);
   }
   // A fixed shuffle (no Math.random): consecutive requests hit different months and countries.
-  return paths.map((p, i) => ({ p, k: (i * 7919) % paths.length })).sort((a, b) => a.k - b.k).map((x) => x.p);
+  return paths
+    .map((p, i) => ({ p, k: (i * 7919) % paths.length }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.p);
 }

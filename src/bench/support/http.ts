@@ -41,7 +41,11 @@ export class HttpClient {
     });
   }
 
-  async json<T>(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; expect?: number[] } = {}): Promise<{ status: number; body: T; headers: HttpReply['headers']; at: number }> {
+  async json<T>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; headers?: Record<string, string>; expect?: number[] } = {},
+  ): Promise<{ status: number; body: T; headers: HttpReply['headers']; at: number }> {
     const r = await this.send(method, path, opts);
     if (opts.expect && !opts.expect.includes(r.status)) throw new Error(`${method} ${path}: ${r.status} ${r.body.slice(0, 500)}`);
     return { status: r.status, body: (r.body ? JSON.parse(r.body) : undefined) as T, headers: r.headers, at: r.at };

@@ -53,12 +53,7 @@ export async function load(o: LoadOptions, progress: Progress, phase: string): P
       samples.push(responseTime);
     }
   });
-  const result = await progress.timed(
-    phase,
-    o.seconds,
-    new Promise<autocannon.Result>((resolve) => instance.on('done', resolve)),
-    () => `${ok} ok`,
-  );
+  const result = await progress.timed(phase, o.seconds, new Promise<autocannon.Result>((resolve) => instance.on('done', resolve)), () => `${ok} ok`);
   const seconds = result.duration;
   return {
     rate: round(ok / seconds, 1),

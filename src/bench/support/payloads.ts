@@ -7,12 +7,12 @@ export const PLACES = [
   { city: 'Seoul', country: 'KR', venue: 'COEX', timeZone: 'Asia/Seoul' },
   { city: 'Tokyo', country: 'JP', venue: 'United Nations University', timeZone: 'Asia/Tokyo' },
   { city: 'Ulaanbaatar', country: 'MN', venue: 'Government Palace', timeZone: 'Asia/Ulaanbaatar' },
-  { city: 'Pyongyang', country: 'KP', venue: 'Grand People\'s Study House', timeZone: 'Asia/Pyongyang' },
+  { city: 'Pyongyang', country: 'KP', venue: "Grand People's Study House", timeZone: 'Asia/Pyongyang' },
 ] as const;
 
 export const DESCRIPTION =
   'Jointly organised with the national commissions for UNESCO of the region. The meeting reviews progress on the ' +
-  'programme\'s regional strategy, shares good practice between member states and agrees on the next biennium\'s joint activities.';
+  "programme's regional strategy, shares good practice between member states and agrees on the next biennium's joint activities.";
 
 export interface ScheduleBody {
   title: string;

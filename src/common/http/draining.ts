@@ -11,6 +11,9 @@ export function refuseWhileDraining(draining: () => boolean): RequestHandler {
     if (!draining()) return next();
     res.setHeader('Connection', 'close');
     res.setHeader('Retry-After', '5');
-    res.status(503).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(503, 'SHUTTING_DOWN', 'this instance is shutting down; retry (another instance will answer)', undefined, req.path)));
+    res
+      .status(503)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problemBody(503, 'SHUTTING_DOWN', 'this instance is shutting down; retry (another instance will answer)', undefined, req.path)));
   };
 }

@@ -82,9 +82,16 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     // scope of its own (the address Express derives behind trusted proxies only): one client
     // cannot replay, or collide with, another's response by guessing its key. The address is
     // kept only as a keyed hash, like the request.
-    const principal = req.principal?.sub ?? `${ANONYMOUS}:${createHmac('sha256', this.hashKey).update(req.ip ?? '').digest('hex').slice(0, 32)}`;
+    const principal =
+      req.principal?.sub ??
+      `${ANONYMOUS}:${createHmac('sha256', this.hashKey)
+        .update(req.ip ?? '')
+        .digest('hex')
+        .slice(0, 32)}`;
     const body: unknown = typeof req.body === 'string' ? req.body : (req.body ?? null);
-    const requestHash = createHmac('sha256', this.hashKey).update(`${req.method} ${req.path}\n${canonicalize(body)}`).digest('hex');
+    const requestHash = createHmac('sha256', this.hashKey)
+      .update(`${req.method} ${req.path}\n${canonicalize(body)}`)
+      .digest('hex');
 
     return from(this.claim(principal, key, requestHash)).pipe(
       mergeMap((prior) => {
@@ -134,10 +141,13 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
       const v = res.getHeader(h);
       if (v !== undefined) headers[h] = String(v);
     }
-    await this.db.query(
-      `UPDATE idempotency_keys SET state = 'done', status = $3, headers = $4::jsonb, body = $5 WHERE principal = $1 AND key = $2`,
-      [principal, key, res.statusCode, JSON.stringify(headers), JSON.stringify(body ?? null)],
-    );
+    await this.db.query(`UPDATE idempotency_keys SET state = 'done', status = $3, headers = $4::jsonb, body = $5 WHERE principal = $1 AND key = $2`, [
+      principal,
+      key,
+      res.statusCode,
+      JSON.stringify(headers),
+      JSON.stringify(body ?? null),
+    ]);
   }
 
   /** A failed request keeps no claim, so the client can retry it with the same key. */

@@ -23,7 +23,6 @@ const HTTP_CODES: Record<number, string> = {
   429: 'RATE_LIMITED',
 };
 
-
 /** Every error leaves as application/problem+json (RFC 9457) with a stable `code`. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -46,7 +45,10 @@ export class ProblemFilter implements ExceptionFilter {
     if (p.status >= 500 && !this.database.absorbs(exception)) this.logger.error({ err: exception, path: req.path }, p.detail);
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(p.headers)) res.setHeader(k, v);
-    res.status(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p.body(req.originalUrl?.split('?')[0])));
+    res
+      .status(p.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(p.body(req.originalUrl?.split('?')[0])));
   }
 
   private toProblem(err: unknown): ProblemException {

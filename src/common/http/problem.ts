@@ -53,8 +53,10 @@ export function problemBody(status: number, code: string, detail: string, errors
 function titleOf(status: number): string {
   const name = HttpStatus[status];
   if (!name) return 'Error';
-  return name.toLowerCase().replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  return name
+    .toLowerCase()
+    .replace(/_/g, ' ')
+    .replace(/^./, (c) => c.toUpperCase());
 }
 
-export const validationProblem = (errors: FieldError[]): ProblemException =>
-  new ProblemException(400, 'VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+export const validationProblem = (errors: FieldError[]): ProblemException => new ProblemException(400, 'VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);

@@ -74,5 +74,8 @@ export function requestHygiene(req: Request, res: Response, next: NextFunction):
   const url = req.originalUrl ?? req.url;
   const problem = (req as Flagged)[INVALID_UTF8] ? 'the body is not valid UTF-8' : (pathProblem(url) ?? queryProblem(url) ?? (req.body === undefined ? null : bodyProblem(req.body)));
   if (!problem) return next();
-  res.status(400).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(400, 'MALFORMED_REQUEST', problem, undefined, req.path)));
+  res
+    .status(400)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(400, 'MALFORMED_REQUEST', problem, undefined, req.path)));
 }

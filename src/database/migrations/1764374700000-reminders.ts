@@ -24,7 +24,7 @@ export class Reminders1764374700000 implements MigrationInterface {
         planned_position  bigint NOT NULL,
         PRIMARY KEY (event_id, lead_time)
       )`);
-    await q.query('CREATE INDEX reminder_plan_due_idx ON reminder_plan (due_at) WHERE status = \'planned\'');
+    await q.query("CREATE INDEX reminder_plan_due_idx ON reminder_plan (due_at) WHERE status = 'planned'");
     await q.query('CREATE INDEX reminder_plan_position_idx ON reminder_plan (planned_position)');
 
     // The projection's own view of subscriptions: which lead times are in use (confirmed, active).
@@ -48,7 +48,7 @@ export class Reminders1764374700000 implements MigrationInterface {
         ends_at     timestamptz NOT NULL,
         version     integer NOT NULL
       )`);
-    await q.query('CREATE INDEX reminder_events_starts_idx ON reminder_events (starts_at) WHERE status = \'scheduled\'');
+    await q.query("CREATE INDEX reminder_events_starts_idx ON reminder_events (starts_at) WHERE status = 'scheduled'");
 
     // One row per notice-worthy change ('updated' or 'cancelled'), for the notice job and its safety net.
     await q.query(`

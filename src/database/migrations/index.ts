@@ -18,4 +18,23 @@ import { IdempotentReplayBytes1764377100000 } from './1764377100000-idempotent-r
 import { WebhookAttemptsAge1764377900000 } from './1764377900000-webhook-attempts-age';
 
 /** Every migration, in order. Listed explicitly so the same list works from dist/ and in jest. */
-export const MIGRATIONS = [EventStore1764374400000, Projections1764374500000, Subscriptions1764374600000, Reminders1764374700000, Audit1764374800000, CalendarCountryWindow1764375500000, ReminderPlanReplaced1764375600000, ReminderLeadTimes1764375700000, DeliveryPayload1764375800000, ParkedStreams1764376100000, PersonalDataMinimised1764376200000, TransparencyLog1764376300000, Webhooks1764376500000, RecurringSeries1764376800000, ReminderOccurrences1764377000000, HistorySeries1764377000100, IdempotentReplayBytes1764377100000, WebhookAttemptsAge1764377900000];
+export const MIGRATIONS = [
+  EventStore1764374400000,
+  Projections1764374500000,
+  Subscriptions1764374600000,
+  Reminders1764374700000,
+  Audit1764374800000,
+  CalendarCountryWindow1764375500000,
+  ReminderPlanReplaced1764375600000,
+  ReminderLeadTimes1764375700000,
+  DeliveryPayload1764375800000,
+  ParkedStreams1764376100000,
+  PersonalDataMinimised1764376200000,
+  TransparencyLog1764376300000,
+  Webhooks1764376500000,
+  RecurringSeries1764376800000,
+  ReminderOccurrences1764377000000,
+  HistorySeries1764377000100,
+  IdempotentReplayBytes1764377100000,
+  WebhookAttemptsAge1764377900000,
+];

@@ -84,7 +84,7 @@ export class TokenService {
       if (err instanceof errors.JWTExpired) return { error: 'the token has expired' };
       if (err instanceof errors.JWTClaimValidationFailed) return { error: err.claim === 'exp' ? 'the token has no expiry (exp)' : `the token's ${err.claim} is not accepted` };
       if (err instanceof errors.JWKSNoMatchingKey) return { error: 'the token was signed with a key the identity provider does not publish' };
-      if (err instanceof errors.JWKSTimeout || (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC')) return { error: 'the identity provider\'s keys could not be fetched' };
+      if (err instanceof errors.JWKSTimeout || (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC')) return { error: "the identity provider's keys could not be fetched" };
       return { error: 'the token is not valid' };
     }
   }

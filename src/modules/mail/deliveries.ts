@@ -189,7 +189,8 @@ export class Deliveries {
     const row = rows[0];
     if (!row) {
       const delivery = await this.get(key);
-      const why = delivery?.status === 'failed' ? 'it was recorded before payloads were kept, so its email cannot be rebuilt' : `only a failed delivery can be retried; this one is ${delivery?.status}`;
+      const why =
+        delivery?.status === 'failed' ? 'it was recorded before payloads were kept, so its email cannot be rebuilt' : `only a failed delivery can be retried; this one is ${delivery?.status}`;
       return { retried: false, delivery, why };
     }
     const { payload, ...delivery } = row;
@@ -198,7 +199,10 @@ export class Deliveries {
       await this.queue.add(JOBS.email.send, data, { ...JOB_OPTIONS, jobId: `${sendEmailJobId(key)}-retry-${delivery.attempts}` });
     } catch (err) {
       // Not queued: leave the row as it was, so the admin can simply try again.
-      await this.db.query(`UPDATE deliveries SET status = 'failed', reason = $2 WHERE delivery_key = $1 AND status = 'pending'`, [key, `retry not queued: ${redactAddresses(err instanceof Error ? err.message : String(err))}`]);
+      await this.db.query(`UPDATE deliveries SET status = 'failed', reason = $2 WHERE delivery_key = $1 AND status = 'pending'`, [
+        key,
+        `retry not queued: ${redactAddresses(err instanceof Error ? err.message : String(err))}`,
+      ]);
       throw err;
     }
     return { retried: true, delivery };
@@ -256,10 +260,7 @@ export class Deliveries {
       where.push(`event_id = $${params.length}::uuid`);
     }
     params.push(q.limit);
-    return this.db.query(
-      `SELECT ${COLUMNS} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, delivery_key LIMIT $${params.length}`,
-      params,
-    );
+    return this.db.query(`SELECT ${COLUMNS} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, delivery_key LIMIT $${params.length}`, params);
   }
 }
 

@@ -7,7 +7,10 @@ import { Mailer, OutgoingMail } from './mail.types';
 
 /** SMTP errors with a 5xx reply are permanent: retrying cannot help. */
 export class PermanentMailError extends Error {
-  constructor(message: string, readonly responseCode: number) {
+  constructor(
+    message: string,
+    readonly responseCode: number,
+  ) {
     super(message);
     this.name = 'PermanentMailError';
   }
@@ -107,7 +110,11 @@ export class DevMailbox extends Mailer {
     const info = await this.transport.sendMail(message(this.from, m));
     const raw = Buffer.isBuffer(info.message) ? info.message.toString('utf8') : String(info.message);
     const entry: DevMailboxMessage = { messageId: info.messageId, to: m.to, subject: m.subject, date: new Date().toISOString(), text: m.text, raw };
-    await this.redis.redis.multi().lpush(this.key, JSON.stringify(entry)).ltrim(this.key, 0, DEV_MAILBOX_CAP - 1).exec();
+    await this.redis.redis
+      .multi()
+      .lpush(this.key, JSON.stringify(entry))
+      .ltrim(this.key, 0, DEV_MAILBOX_CAP - 1)
+      .exec();
     this.logger.log({ subject: m.subject, messageId: info.messageId }, 'email kept in the development mailbox (/dev/mailbox)');
     return { messageId: info.messageId, accepted: true };
   }

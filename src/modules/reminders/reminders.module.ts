@@ -26,8 +26,18 @@ export class RemindersModule {}
 @Module({
   imports: [RemindersModule, CalendarModule, SubscriptionsModule],
   providers: [
-    FanOut, DueJob, NoticeJob, ReplanJob, ReplanScheduler, HorizonExtender, ExtendHorizonJob, ExtendHorizonScheduler,
-    EventEmailComposer, ReminderEmailRenderer, UpdatedEmailRenderer, CancelledEmailRenderer,
+    FanOut,
+    DueJob,
+    NoticeJob,
+    ReplanJob,
+    ReplanScheduler,
+    HorizonExtender,
+    ExtendHorizonJob,
+    ExtendHorizonScheduler,
+    EventEmailComposer,
+    ReminderEmailRenderer,
+    UpdatedEmailRenderer,
+    CancelledEmailRenderer,
   ],
 })
 export class RemindersWorkerModule {}

@@ -65,7 +65,7 @@ export class StoredEventSchema {
   @ApiProperty({ example: 1 }) version!: number;
   @ApiProperty({ example: 'EventScheduled' }) type!: string;
   @ApiProperty({ example: 1 }) schemaVersion!: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'the event type\'s fields' }) data!: object;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "the event type's fields" }) data!: object;
   @ApiProperty({ type: EventMetadataSchema }) metadata!: EventMetadataSchema;
   @ApiProperty({ format: 'date-time' }) recordedAt!: string;
   @ApiProperty({ description: 'hex SHA-256 of the previous event of the stream' }) prevHash!: string;

@@ -85,10 +85,7 @@ export class PersonalDataVault {
 
   /** Crypto-shredding: the key and the address hash are gone for good. Idempotent. */
   async destroy(id: string): Promise<void> {
-    await this.db.query(
-      `UPDATE subscription_keys SET key = NULL, email_hash = NULL, destroyed_at = coalesce(destroyed_at, now()) WHERE subscription_id = $1`,
-      [id],
-    );
+    await this.db.query(`UPDATE subscription_keys SET key = NULL, email_hash = NULL, destroyed_at = coalesce(destroyed_at, now()) WHERE subscription_id = $1`, [id]);
   }
 
   seal(key: Buffer, plaintext: string): Sealed {

@@ -27,7 +27,19 @@ const handlers = [SubmitSignUpHandler, RequestSubscriptionHandler, ConfirmSubscr
  */
 @Module({
   imports: [MailModule],
-  providers: [PersonalDataVault, SubscriptionLinks, SubscriptionRepository, SubscriptionsProjection, SubscriberDirectory, ConfirmEmailRenderer, SendEmailJob, SignUpSealer, ConfirmationCap, SignUpJob, ...handlers],
+  providers: [
+    PersonalDataVault,
+    SubscriptionLinks,
+    SubscriptionRepository,
+    SubscriptionsProjection,
+    SubscriberDirectory,
+    ConfirmEmailRenderer,
+    SendEmailJob,
+    SignUpSealer,
+    ConfirmationCap,
+    SignUpJob,
+    ...handlers,
+  ],
   exports: [SubscriberDirectory, SubscriptionLinks, MailModule],
 })
 export class SubscriptionsModule {}

@@ -128,21 +128,25 @@ export class EndpointsRepository {
 
   /** The current secret becomes the previous one, signing alongside the new one until `previousExpiresAt`. */
   async rotate(id: string, secret: string, previousExpiresAt: Date): Promise<Endpoint | null> {
-    const rows = returned<Row>(await this.db.query(
-      `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $3, secret = $2, updated_at = now()
+    const rows = returned<Row>(
+      await this.db.query(
+        `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $3, secret = $2, updated_at = now()
         WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, secret, previousExpiresAt],
-    ));
+        [id, secret, previousExpiresAt],
+      ),
+    );
     return rows[0] ? toEndpoint(rows[0]) : null;
   }
 
   /** Replay: the cursor set by hand; the endpoint gets a fresh retry budget. */
   async setCursor(id: string, cursor: LogCheckpoint): Promise<Endpoint | null> {
-    const rows = returned<Row>(await this.db.query(
-      `UPDATE webhook_endpoints SET cursor_transaction_id = $2::xid8, cursor_position = $3::bigint, ${CLEAR_FAILURE}, updated_at = now()
+    const rows = returned<Row>(
+      await this.db.query(
+        `UPDATE webhook_endpoints SET cursor_transaction_id = $2::xid8, cursor_position = $3::bigint, ${CLEAR_FAILURE}, updated_at = now()
         WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, cursor.transactionId, cursor.position],
-    ));
+        [id, cursor.transactionId, cursor.position],
+      ),
+    );
     return rows[0] ? toEndpoint(rows[0]) : null;
   }
 
@@ -158,34 +162,38 @@ export class EndpointsRepository {
       if (r.attempts.length) {
         const cols = 8;
         const tuples = r.attempts.map((_, i) => `($1, ${Array.from({ length: cols }, (_, j) => `$${2 + i * cols + j}`).join(', ')})`);
-        await tx.query(
-          `INSERT INTO webhook_deliveries (endpoint_id, event_id, position, event_type, attempt, ok, status_code, duration_ms, error) VALUES ${tuples.join(', ')}`,
-          [id, ...r.attempts.flatMap((a) => [a.eventId, a.position, a.eventType, a.attempt, a.ok, a.statusCode, a.durationMs, a.error])],
-        );
+        await tx.query(`INSERT INTO webhook_deliveries (endpoint_id, event_id, position, event_type, attempt, ok, status_code, duration_ms, error) VALUES ${tuples.join(', ')}`, [
+          id,
+          ...r.attempts.flatMap((a) => [a.eventId, a.position, a.eventType, a.attempt, a.ok, a.statusCode, a.durationMs, a.error]),
+        ]);
       }
       // A round that moved past its first event succeeded on it: the failure streak restarts there.
       const moved = `(cursor_transaction_id, cursor_position) <> ($4::xid8, $5::bigint)`;
-      const rows = returned(await tx.query(
-        `UPDATE webhook_endpoints SET
+      const rows = returned(
+        await tx.query(
+          `UPDATE webhook_endpoints SET
             failing_since = CASE WHEN ${moved} THEN NULL ELSE failing_since END,
             failed_attempts = CASE WHEN ${moved} THEN 0 ELSE failed_attempts END,
             cursor_transaction_id = $4::xid8, cursor_position = $5::bigint, updated_at = now()
           WHERE id = $1 AND cursor_transaction_id = $2::xid8 AND cursor_position = $3::bigint RETURNING id`,
-        [id, r.from.transactionId, r.from.position, r.to.transactionId, r.to.position],
-      ));
+          [id, r.from.transactionId, r.from.position, r.to.transactionId, r.to.position],
+        ),
+      );
       if (!rows.length) return false;
       const f = r.failure;
       if (!f) await tx.query(`UPDATE webhook_endpoints SET ${CLEAR_FAILURE} WHERE id = $1`, [id]);
       else if ('pause' in f) {
-        await tx.query(
-          `UPDATE webhook_endpoints SET status = 'paused', paused_reason = $2, last_error = $3, next_attempt_at = NULL, failed_attempts = failed_attempts + 1 WHERE id = $1`,
-          [id, f.pause, f.error],
-        );
+        await tx.query(`UPDATE webhook_endpoints SET status = 'paused', paused_reason = $2, last_error = $3, next_attempt_at = NULL, failed_attempts = failed_attempts + 1 WHERE id = $1`, [
+          id,
+          f.pause,
+          f.error,
+        ]);
       } else {
-        await tx.query(
-          `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()), failed_attempts = failed_attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1`,
-          [id, f.nextAttemptAt, f.error],
-        );
+        await tx.query(`UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()), failed_attempts = failed_attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1`, [
+          id,
+          f.nextAttemptAt,
+          f.error,
+        ]);
       }
       return true;
     });
@@ -193,12 +201,14 @@ export class EndpointsRepository {
 
   /** Deletes delivery attempts older than `days`, a bounded chunk at a time; returns how many went. */
   async pruneAttempts(days: number, chunk = 10_000): Promise<number> {
-    const rows = returned(await this.db.query(
-      `DELETE FROM webhook_deliveries WHERE id IN (
+    const rows = returned(
+      await this.db.query(
+        `DELETE FROM webhook_deliveries WHERE id IN (
          SELECT id FROM webhook_deliveries WHERE attempted_at < now() - make_interval(secs => $1 * 86400) LIMIT $2
        ) RETURNING id`,
-      [days, chunk],
-    ));
+        [days, chunk],
+      ),
+    );
     return rows.length;
   }
 

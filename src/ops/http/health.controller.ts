@@ -34,7 +34,18 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOkResponse({ description: 'PostgreSQL and Redis answer (503 NOT_READY otherwise)', schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' }, info: { type: 'object', additionalProperties: true }, error: { type: 'object', additionalProperties: true }, details: { type: 'object', additionalProperties: true } } } })
+  @ApiOkResponse({
+    description: 'PostgreSQL and Redis answer (503 NOT_READY otherwise)',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', example: 'ok' },
+        info: { type: 'object', additionalProperties: true },
+        error: { type: 'object', additionalProperties: true },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  })
   async ready() {
     try {
       return await this.health.check([

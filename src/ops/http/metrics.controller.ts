@@ -29,7 +29,10 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string', example: 'almanac_http_requests_total{method="GET",route="/v1/events",status="200"} 12\n' } } } })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    content: { 'text/plain': { schema: { type: 'string', example: 'almanac_http_requests_total{method="GET",route="/v1/events",status="200"} 12\n' } } },
+  })
   scrape(@Headers('authorization') authorization: string | undefined): Promise<string> {
     if (this.token) {
       const given = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';

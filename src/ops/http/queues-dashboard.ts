@@ -26,7 +26,10 @@ export function mountQueuesDashboard(app: INestApplication): void {
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: board });
 
   const deny = (res: Response, status: 401 | 403, detail: string) => {
-    res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', detail)));
+    res
+      .status(status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problemBody(status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', detail)));
   };
   const tokenOf = (req: Request): string | undefined => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');

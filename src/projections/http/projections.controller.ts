@@ -67,7 +67,12 @@ export class ProjectionsController {
     try {
       const r = await this.parked.skip(p, dto.position, dto.reason, commandMetadata(req));
       res.setHeader('X-Log-Position', r.decision.position);
-      return { projection: name, skipped: { position: dto.position, stream: r.parked.stream, type: r.parked.type, error: r.parked.error }, decision: { position: r.decision.position, id: r.decision.id }, resumed: r.resumed };
+      return {
+        projection: name,
+        skipped: { position: dto.position, stream: r.parked.stream, type: r.parked.type, error: r.parked.error },
+        decision: { position: r.decision.position, id: r.decision.id },
+        resumed: r.resumed,
+      };
     } catch (err) {
       if (err instanceof NotParkedError) throw new ProblemException(409, 'NOT_PARKED', err.message);
       throw err;
@@ -76,7 +81,15 @@ export class ProjectionsController {
 
   private projection(name: string): Projection {
     const p = this.registry.get(name);
-    if (!p) throw new ProblemException(404, 'PROJECTION_NOT_FOUND', `no projection named ${name}; known: ${this.registry.all().map((x) => x.name).join(', ')}`);
+    if (!p)
+      throw new ProblemException(
+        404,
+        'PROJECTION_NOT_FOUND',
+        `no projection named ${name}; known: ${this.registry
+          .all()
+          .map((x) => x.name)
+          .join(', ')}`,
+      );
     return p;
   }
 }

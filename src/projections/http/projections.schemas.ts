@@ -64,7 +64,7 @@ export class ProjectionStatusSchema {
   @ApiProperty({ example: 'calendar' }) name!: string;
   @ApiProperty({ enum: ['running', 'failed', 'rebuilding'], example: 'running' }) state!: string;
   @ApiProperty({ type: CheckpointSchema }) checkpoint!: CheckpointSchema;
-  @ApiProperty({ description: 'the log\'s last position', example: '11' }) head!: string;
+  @ApiProperty({ description: "the log's last position", example: '11' }) head!: string;
   @ApiProperty({ type: LagSchema }) lag!: LagSchema;
   @ApiProperty({ example: 1 }) generation!: number;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) updatedAt!: string | null;

@@ -3,7 +3,13 @@ import { h } from '../shared/dom';
 import type { I18n } from '../shared/i18n';
 import type { Session } from './session';
 
-interface Verification { ok: boolean; signatureValid: boolean; treeSize: number; consistent: boolean; firstDivergentLeaf?: unknown }
+interface Verification {
+  ok: boolean;
+  signatureValid: boolean;
+  treeSize: number;
+  consistent: boolean;
+  firstDivergentLeaf?: unknown;
+}
 
 /** Verification of a checkpoint the auditor kept: does the log still hold exactly its leaves? Green or red, with the reason. */
 export function checkpointPanel(i18n: I18n, session: Session): HTMLElement {
@@ -14,12 +20,18 @@ export function checkpointPanel(i18n: I18n, session: Session): HTMLElement {
     const r = await api<string>('GET', '/v1/audit/checkpoint', { headers: { accept: 'text/plain' } });
     text.value = typeof r.body === 'string' ? r.body : '';
   };
-  const form = h('form', { id: 'checkpoint-form' },
+  const form = h(
+    'form',
+    { id: 'checkpoint-form' },
     text,
-    h('div', { class: 'row' },
+    h(
+      'div',
+      { class: 'row' },
       h('button', { type: 'submit' }, t('checkpoint.verify')),
-      h('button', { type: 'button', class: 'secondary', id: 'checkpoint-latest', onclick: () => void latest() }, t('checkpoint.latest'))),
-    result);
+      h('button', { type: 'button', class: 'secondary', id: 'checkpoint-latest', onclick: () => void latest() }, t('checkpoint.latest')),
+    ),
+    result,
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void api<Verification>('POST', '/v1/audit/verify-checkpoint', { token: session.token, body: text.value, headers: { 'content-type': 'text/plain' } }).then((r) => {

@@ -32,24 +32,53 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
     const to = new Date(Date.UTC(y, m, 1)).toISOString();
     // The write's log position: the read waits until the calendar has applied it (read-your-writes).
     const items = await listEvents({ from, to, status: 'all' }, minPosition ? { 'x-min-log-position': minPosition } : {});
-    replace(list, h('table', {},
-      h('caption', {}, t('desk.events')),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('form.title')), h('th', { scope: 'col' }, t('event.when')), h('th', { scope: 'col' }, t('event.where')), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, ''))),
-      h('tbody', {}, items.map((ev) => h('tr', { 'data-event-id': ev.id },
-        h('td', {}, ev.title),
-        h('td', {}, formatSpan(ev, ev.timeZone, i18n.formatLocale), h('br'), h('small', {}, ev.timeZone)),
-        h('td', {}, [ev.location.venue, ev.location.city, countryName(ev.location.country, i18n.locale)].filter(Boolean).join(', ')),
-        h('td', {}, t(`status.${ev.status}`)),
-        h('td', { class: 'row' },
-          ev.status === 'scheduled' ? [
-            h('button', { type: 'button', class: 'secondary', onclick: () => void open('edit', ev.id) }, t('desk.edit')),
-            h('button', { type: 'button', class: 'secondary', onclick: () => void open('reschedule', ev.id) }, t('desk.reschedule')),
-            h('button', { type: 'button', class: 'secondary', onclick: () => void open('cancel', ev.id) }, t('desk.cancel')),
-          ] : null,
-          h('button', { type: 'button', class: 'secondary', onclick: () => void showHistory(ev.id) }, t('desk.history')),
+    replace(
+      list,
+      h(
+        'table',
+        {},
+        h('caption', {}, t('desk.events')),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, t('form.title')),
+            h('th', { scope: 'col' }, t('event.when')),
+            h('th', { scope: 'col' }, t('event.where')),
+            h('th', { scope: 'col' }, 'Status'),
+            h('th', { scope: 'col' }, ''),
+          ),
         ),
-      ))),
-    ));
+        h(
+          'tbody',
+          {},
+          items.map((ev) =>
+            h(
+              'tr',
+              { 'data-event-id': ev.id },
+              h('td', {}, ev.title),
+              h('td', {}, formatSpan(ev, ev.timeZone, i18n.formatLocale), h('br'), h('small', {}, ev.timeZone)),
+              h('td', {}, [ev.location.venue, ev.location.city, countryName(ev.location.country, i18n.locale)].filter(Boolean).join(', ')),
+              h('td', {}, t(`status.${ev.status}`)),
+              h(
+                'td',
+                { class: 'row' },
+                ev.status === 'scheduled'
+                  ? [
+                      h('button', { type: 'button', class: 'secondary', onclick: () => void open('edit', ev.id) }, t('desk.edit')),
+                      h('button', { type: 'button', class: 'secondary', onclick: () => void open('reschedule', ev.id) }, t('desk.reschedule')),
+                      h('button', { type: 'button', class: 'secondary', onclick: () => void open('cancel', ev.id) }, t('desk.cancel')),
+                    ]
+                  : null,
+                h('button', { type: 'button', class: 'secondary', onclick: () => void showHistory(ev.id) }, t('desk.history')),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
     return items;
   }
 
@@ -101,13 +130,18 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
     const reason = h('input', { type: 'text', name: 'reason', required: kind === 'cancel' });
     const inner = kind === 'edit' ? fields.detailsEl : kind === 'reschedule' ? [fields.timesEl, field(t('form.reason'), reason)] : field(t('form.reason'), reason);
     const conflict = h('div', { id: 'conflict' });
-    const form = h('form', { id: `${kind}-form`, class: 'panel' },
+    const form = h(
+      'form',
+      { id: `${kind}-form`, class: 'panel' },
       h('h2', {}, `${t(kind === 'edit' ? 'desk.edit' : kind === 'reschedule' ? 'desk.reschedule' : 'desk.cancel')}: ${base.title}`),
-      inner, conflict,
-      h('div', { class: 'row' }, h('button', { type: 'submit' }, t('desk.save')), h('button', { type: 'button', class: 'secondary', onclick: () => replace(action) }, t('desk.close'))));
+      inner,
+      conflict,
+      h('div', { class: 'row' }, h('button', { type: 'submit' }, t('desk.save')), h('button', { type: 'button', class: 'secondary', onclick: () => replace(action) }, t('desk.close'))),
+    );
     const path = `/v1/events/${encodeURIComponent(id)}${kind === 'edit' ? '' : `/${kind}`}`;
     const method = kind === 'edit' ? 'PATCH' : 'POST';
-    const body = () => (kind === 'edit' ? changedDetails(base, fields.details()) : kind === 'reschedule' ? { ...fields.times(), ...(reason.value ? { reason: reason.value } : {}) } : { reason: reason.value });
+    const body = () =>
+      kind === 'edit' ? changedDetails(base, fields.details()) : kind === 'reschedule' ? { ...fields.times(), ...(reason.value ? { reason: reason.value } : {}) } : { reason: reason.value };
     const send = async (etag: string, payload: Record<string, unknown>) => {
       status('info', t('status.saving'));
       const w = await api<CalendarEvent>(method, path, { token, body: payload, headers: { 'if-match': etag } });
@@ -125,10 +159,16 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
         now = await api<CalendarEvent>('GET', `/v1/events/${encodeURIComponent(id)}`);
       }
       status('error', t('conflict.heading', { theirs: now.body.version, yours: base.version }));
-      replace(conflict, h('div', { class: 'panel', role: 'alert' },
-        h('p', {}, t('conflict.heading', { theirs: now.body.version, yours: base.version })),
-        diffTable(i18n, base, now.body, payload),
-        h('button', { type: 'button', id: 'reapply', onclick: () => void send(etagOf(now), payload) }, t('conflict.reapply'))));
+      replace(
+        conflict,
+        h(
+          'div',
+          { class: 'panel', role: 'alert' },
+          h('p', {}, t('conflict.heading', { theirs: now.body.version, yours: base.version })),
+          diffTable(i18n, base, now.body, payload),
+          h('button', { type: 'button', id: 'reapply', onclick: () => void send(etagOf(now), payload) }, t('conflict.reapply')),
+        ),
+      );
     };
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -139,14 +179,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
 
   month.addEventListener('change', () => void refresh(lastPosition));
   void refresh();
-  return h('section', { id: 'desk', 'aria-labelledby': 'desk-h' },
-    h('h1', { id: 'desk-h' }, t('desk.heading')),
-    statusEl,
-    scheduleForm,
-    field(t('desk.month'), month),
-    action,
-    list,
-  );
+  return h('section', { id: 'desk', 'aria-labelledby': 'desk-h' }, h('h1', { id: 'desk-h' }, t('desk.heading')), statusEl, scheduleForm, field(t('desk.month'), month), action, list);
 }
 
 /** Only what the form changed: a PATCH of unchanged fields would still need the same If-Match and says nothing. */
@@ -164,9 +197,35 @@ const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v =
 function diffTable(i18n: I18n, base: CalendarEvent, now: CalendarEvent, mine: Record<string, unknown>): HTMLElement {
   const keys = ['title', 'description', 'programme', 'location', 'timeZone', 'start', 'end', 'status'] as const;
   const rows = keys.filter((k) => JSON.stringify(base[k]) !== JSON.stringify(now[k]) || k in mine);
-  return h('table', { class: 'diff' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, i18n.t('conflict.field')), h('th', { scope: 'col' }, `v${base.version}`), h('th', { scope: 'col' }, i18n.t('conflict.theirs')), h('th', { scope: 'col' }, i18n.t('conflict.yours')))),
-    h('tbody', {}, rows.map((k) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, show(base[k])), h('td', {}, JSON.stringify(base[k]) !== JSON.stringify(now[k]) ? h('ins', {}, show(now[k])) : show(now[k])), h('td', {}, k in mine ? show(mine[k]) : '')))),
+  return h(
+    'table',
+    { class: 'diff' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, i18n.t('conflict.field')),
+        h('th', { scope: 'col' }, `v${base.version}`),
+        h('th', { scope: 'col' }, i18n.t('conflict.theirs')),
+        h('th', { scope: 'col' }, i18n.t('conflict.yours')),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((k) =>
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, k),
+          h('td', {}, show(base[k])),
+          h('td', {}, JSON.stringify(base[k]) !== JSON.stringify(now[k]) ? h('ins', {}, show(now[k])) : show(now[k])),
+          h('td', {}, k in mine ? show(mine[k]) : ''),
+        ),
+      ),
+    ),
   );
 }
 
@@ -175,9 +234,17 @@ function eventFields(i18n: I18n, ev?: CalendarEvent) {
   const { t } = i18n;
   const title = h('input', { type: 'text', name: 'title', required: true, value: ev?.title ?? '' });
   const description = h('textarea', { name: 'description' }, ev?.description ?? '');
-  const programme = select('programme', PROGRAMMES.map((p): [string, string] => [p, t(`programme.${p}`)]), ev?.programme ?? 'culture');
+  const programme = select(
+    'programme',
+    PROGRAMMES.map((p): [string, string] => [p, t(`programme.${p}`)]),
+    ev?.programme ?? 'culture',
+  );
   const city = h('input', { type: 'text', name: 'city', required: true, value: ev?.location.city ?? '' });
-  const country = select('country', COUNTRIES.map((c): [string, string] => [c, countryName(c, i18n.locale)]), ev?.location.country ?? 'CN');
+  const country = select(
+    'country',
+    COUNTRIES.map((c): [string, string] => [c, countryName(c, i18n.locale)]),
+    ev?.location.country ?? 'CN',
+  );
   const venue = h('input', { type: 'text', name: 'venue', value: ev?.location.venue ?? '' });
   const timeZone = h('input', { type: 'text', name: 'timeZone', value: ev?.timeZone ?? '', placeholder: 'Asia/Shanghai' });
   const allDay = h('input', { type: 'checkbox', name: 'allDay', checked: ev ? isAllDay(ev.start) : true });
@@ -194,7 +261,11 @@ function eventFields(i18n: I18n, ev?: CalendarEvent) {
   };
   allDay.addEventListener('change', syncKind);
   syncKind();
-  const detailsEl = [field(t('form.title'), title), field(t('form.description'), description), h('div', { class: 'row' }, field(t('form.programme'), programme), field(t('form.city'), city), field(t('form.country'), country), field(t('form.venue'), venue))];
+  const detailsEl = [
+    field(t('form.title'), title),
+    field(t('form.description'), description),
+    h('div', { class: 'row' }, field(t('form.programme'), programme), field(t('form.city'), city), field(t('form.country'), country), field(t('form.venue'), venue)),
+  ];
   const timesEl = h('div', { class: 'row' }, h('label', {}, allDay, ' ', t('form.allDay')), field(t('form.start'), start), field(t('form.end'), end), field(t('form.timeZone'), timeZone));
   return {
     el: [detailsEl, timesEl, field(t('form.recurrence'), rule, t('form.recurrenceHint'))],

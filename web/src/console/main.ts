@@ -16,30 +16,82 @@ document.title = t('console.title');
 const root = document.getElementById('app')!;
 
 function header(session: Session | null): HTMLElement {
-  return h('header', { class: 'top' },
+  return h(
+    'header',
+    { class: 'top' },
     h('a', { href: '/console', class: 'brand' }, t('console.title')),
-    h('nav', { 'aria-label': 'console' },
+    h(
+      'nav',
+      { 'aria-label': 'console' },
       h('a', { href: '/' }, t('nav.calendar')),
-      session ? [h('span', { id: 'signed-in' }, t('console.signedInAs', { sub: session.sub, roles: session.roles.join(', ') })),
-        h('button', { type: 'button', class: 'secondary', onclick: () => { signOut(); location.assign('/console'); } }, t('console.signOut'))] : null,
-      languagePicker(i18n)));
+      session
+        ? [
+            h('span', { id: 'signed-in' }, t('console.signedInAs', { sub: session.sub, roles: session.roles.join(', ') })),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                onclick: () => {
+                  signOut();
+                  location.assign('/console');
+                },
+              },
+              t('console.signOut'),
+            ),
+          ]
+        : null,
+      languagePicker(i18n),
+    ),
+  );
 }
 
 function signInPage(settings: Settings): void {
   const error = h('p', { class: 'error', role: 'alert' });
   const sub = h('input', { type: 'text', id: 'dev-sub', placeholder: 'alice', autocomplete: 'username' });
   const roles = ['staff', 'auditor', 'admin'] as const;
-  replace(root, header(null), h('main', {},
-    h('h1', {}, t('console.signIn')),
-    settings.oidc ? h('button', { type: 'button', id: 'oidc-sign-in', onclick: () => void oidcSignIn(settings.oidc!) }, t('console.signInOidc')) : null,
-    settings.devSignIn ? h('section', { class: 'panel', 'aria-labelledby': 'dev-h' },
-      h('h2', { id: 'dev-h' }, t('console.devSignIn')),
-      h('label', { for: 'dev-sub' }, t('console.subject')), ' ', sub,
-      h('div', { class: 'row' }, roles.map((r) => h('button', { type: 'button', 'data-role': r, onclick: () => {
-        devSignIn(r, sub.value || undefined).then(() => location.assign(`/console${location.search}`), (e: Error) => (error.textContent = e.message));
-      } }, t(`console.role.${r}`))))) : null,
-    !settings.oidc && !settings.devSignIn ? h('p', {}, t('console.noSignIn')) : null,
-    error));
+  replace(
+    root,
+    header(null),
+    h(
+      'main',
+      {},
+      h('h1', {}, t('console.signIn')),
+      settings.oidc ? h('button', { type: 'button', id: 'oidc-sign-in', onclick: () => void oidcSignIn(settings.oidc!) }, t('console.signInOidc')) : null,
+      settings.devSignIn
+        ? h(
+            'section',
+            { class: 'panel', 'aria-labelledby': 'dev-h' },
+            h('h2', { id: 'dev-h' }, t('console.devSignIn')),
+            h('label', { for: 'dev-sub' }, t('console.subject')),
+            ' ',
+            sub,
+            h(
+              'div',
+              { class: 'row' },
+              roles.map((r) =>
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    'data-role': r,
+                    onclick: () => {
+                      devSignIn(r, sub.value || undefined).then(
+                        () => location.assign(`/console${location.search}`),
+                        (e: Error) => (error.textContent = e.message),
+                      );
+                    },
+                  },
+                  t(`console.role.${r}`),
+                ),
+              ),
+            ),
+          )
+        : null,
+      !settings.oidc && !settings.devSignIn ? h('p', {}, t('console.noSignIn')) : null,
+      error,
+    ),
+  );
 }
 
 async function main(): Promise<void> {

@@ -87,7 +87,7 @@ export const en = {
   'checkpoint.text': 'Checkpoint (signed note)',
   'checkpoint.verify': 'Verify',
   'checkpoint.latest': 'Fetch the latest checkpoint',
-  'checkpoint.ok': '✔ Verified: the signature is the log\'s and the log still holds exactly these {size} leaves, and grew only after them.',
+  'checkpoint.ok': "✔ Verified: the signature is the log's and the log still holds exactly these {size} leaves, and grew only after them.",
   'checkpoint.bad': '✘ Not verified: {detail}',
   'admin.heading': 'Projections',
   'admin.lag': 'Lag: {events} events',

@@ -16,7 +16,9 @@ document.title = i18n.t('app.title');
 const root = document.getElementById('app')!;
 
 function header(): HTMLElement {
-  return h('header', { class: 'top' },
+  return h(
+    'header',
+    { class: 'top' },
     h('a', { href: `/${location.search}`, class: 'brand' }, i18n.t('app.title')),
     h('nav', { 'aria-label': 'main' }, h('a', { href: '/console' }, i18n.t('nav.console')), languagePicker(i18n)),
   );
@@ -25,7 +27,13 @@ function header(): HTMLElement {
 const programmeName = (p: string | null) => (p ? i18n.t(`programme.${p}` as Parameters<I18n['t']>[0]) : '—');
 
 function toInput(ev: CalendarEvent): EventInput {
-  const common = { id: ev.id, title: ev.title, url: `/events/${encodeURIComponent(ev.id)}${location.search}`, classNames: [`programme-${ev.programme ?? 'none'}`], extendedProps: { country: ev.location.country } };
+  const common = {
+    id: ev.id,
+    title: ev.title,
+    url: `/events/${encodeURIComponent(ev.id)}${location.search}`,
+    classNames: [`programme-${ev.programme ?? 'none'}`],
+    extendedProps: { country: ev.location.country },
+  };
   // All-day events are dates at the venue: the same days in every zone, end exclusive for the grid.
   if (isAllDay(ev.start) && isAllDay(ev.end)) return { ...common, start: ev.start.date, end: nextDay(ev.end.date), allDay: true };
   return { ...common, start: ev.startsAt, end: ev.endsAt, allDay: false };
@@ -43,9 +51,7 @@ function calendarPage(): void {
   function updateFeed(): void {
     const q = new URLSearchParams(filters()).toString();
     const path = `/v1/calendar.ics${q ? `?${q}` : ''}`;
-    replace(feed,
-      h('a', { href: `webcal://${location.host}${path}`, id: 'webcal-link' }, i18n.t('feed.webcal')), ' · ',
-      h('a', { href: path }, i18n.t('feed.ics')));
+    replace(feed, h('a', { href: `webcal://${location.host}${path}`, id: 'webcal-link' }, i18n.t('feed.webcal')), ' · ', h('a', { href: path }, i18n.t('feed.ics')));
   }
 
   const calendar = new Calendar(calendarEl, {
@@ -72,7 +78,10 @@ function calendarPage(): void {
 
   const onFilter = () => {
     const u = new URL(location.href);
-    for (const [k, v] of [['country', country.value], ['programme', programme.value]]) {
+    for (const [k, v] of [
+      ['country', country.value],
+      ['programme', programme.value],
+    ]) {
       if (v) u.searchParams.set(k, v);
       else u.searchParams.delete(k);
     }
@@ -84,13 +93,19 @@ function calendarPage(): void {
   programme.addEventListener('change', onFilter);
   updateFeed();
 
-  replace(root, header(), h('main', {},
-    h('section', { class: 'filters', 'aria-label': i18n.t('filters.heading') }, field(i18n.t('filters.country'), country), field(i18n.t('filters.programme'), programme)),
-    h('p', { class: 'zone' }, i18n.t('zone.note', { zone: visitorZone() })),
-    count,
-    calendarEl,
-    h('section', { class: 'subscribe' }, h('h2', {}, i18n.t('feed.heading')), feed, subscribeForm(filters)),
-  ));
+  replace(
+    root,
+    header(),
+    h(
+      'main',
+      {},
+      h('section', { class: 'filters', 'aria-label': i18n.t('filters.heading') }, field(i18n.t('filters.country'), country), field(i18n.t('filters.programme'), programme)),
+      h('p', { class: 'zone' }, i18n.t('zone.note', { zone: visitorZone() })),
+      count,
+      calendarEl,
+      h('section', { class: 'subscribe' }, h('h2', {}, i18n.t('feed.heading')), feed, subscribeForm(filters)),
+    ),
+  );
   calendar.render();
 }
 
@@ -98,11 +113,16 @@ function subscribeForm(filters: () => Record<string, string>): HTMLElement {
   const email = h('input', { type: 'email', name: 'email', required: true, autocomplete: 'email' });
   const name = h('input', { type: 'text', name: 'name', autocomplete: 'name' });
   const status = h('p', { role: 'status', id: 'subscribe-status' });
-  const form = h('form', { id: 'subscribe-form' },
+  const form = h(
+    'form',
+    { id: 'subscribe-form' },
     h('h3', {}, i18n.t('subscribe.heading')),
     h('p', {}, i18n.t('subscribe.filters')),
-    field(i18n.t('subscribe.email'), email), field(i18n.t('subscribe.name'), name),
-    h('button', { type: 'submit' }, i18n.t('subscribe.submit')), status);
+    field(i18n.t('subscribe.email'), email),
+    field(i18n.t('subscribe.name'), name),
+    h('button', { type: 'submit' }, i18n.t('subscribe.submit')),
+    status,
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const f = filters();
@@ -125,18 +145,29 @@ async function eventPage(id: string): Promise<void> {
   document.title = `${ev.title} — ${i18n.t('app.title')}`;
   const zone = visitorZone();
   const where = [ev.location.venue, ev.location.city, countryName(ev.location.country, i18n.locale)].filter(Boolean).join(', ');
-  replace(root, header(), h('main', { class: 'event' },
-    h('h1', {}, ev.title),
-    ev.status === 'cancelled' ? h('p', { class: 'cancelled' }, i18n.t('event.cancelled', { reason: ev.cancelReason ?? '' })) : null,
-    h('dl', {},
-      h('dt', {}, i18n.t('event.venueTime', { zone: ev.timeZone })), h('dd', { id: 'venue-time' }, formatSpan(ev, ev.timeZone, i18n.formatLocale)),
-      isAllDay(ev.start) ? null : [h('dt', {}, i18n.t('event.yourTime', { zone })), h('dd', { id: 'visitor-time' }, formatSpan(ev, zone, i18n.formatLocale))],
-      h('dt', {}, i18n.t('event.where')), h('dd', {}, where),
-      h('dt', {}, i18n.t('event.programme')), h('dd', {}, programmeName(ev.programme)),
+  replace(
+    root,
+    header(),
+    h(
+      'main',
+      { class: 'event' },
+      h('h1', {}, ev.title),
+      ev.status === 'cancelled' ? h('p', { class: 'cancelled' }, i18n.t('event.cancelled', { reason: ev.cancelReason ?? '' })) : null,
+      h(
+        'dl',
+        {},
+        h('dt', {}, i18n.t('event.venueTime', { zone: ev.timeZone })),
+        h('dd', { id: 'venue-time' }, formatSpan(ev, ev.timeZone, i18n.formatLocale)),
+        isAllDay(ev.start) ? null : [h('dt', {}, i18n.t('event.yourTime', { zone })), h('dd', { id: 'visitor-time' }, formatSpan(ev, zone, i18n.formatLocale))],
+        h('dt', {}, i18n.t('event.where')),
+        h('dd', {}, where),
+        h('dt', {}, i18n.t('event.programme')),
+        h('dd', {}, programmeName(ev.programme)),
+      ),
+      ev.description ? h('p', { class: 'description' }, ev.description) : null,
+      back,
     ),
-    ev.description ? h('p', { class: 'description' }, ev.description) : null,
-    back,
-  ));
+  );
 }
 
 const m = /^\/events\/([^/]+)$/.exec(location.pathname);

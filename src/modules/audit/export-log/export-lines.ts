@@ -45,9 +45,7 @@ export async function* exportLines(reader: AuditLogReader, filters: LogFilters, 
   let streams = 0;
   for await (const rows of reader.streamSummaries(filters, snapshot)) {
     streams += rows.length;
-    yield rows
-      .map((s) => `${JSON.stringify({ kind: 'stream-summary', streamId: s.stream_id, version: s.version, lastHash: s.hash, events: s.events } satisfies StreamSummaryLine)}\n`)
-      .join('');
+    yield rows.map((s) => `${JSON.stringify({ kind: 'stream-summary', streamId: s.stream_id, version: s.version, lastHash: s.hash, events: s.events } satisfies StreamSummaryLine)}\n`).join('');
   }
   // Leaves the tree sealed whose event is gone from the log (only an owner of the database can remove one).
   if (sealed && header.complete && !filters.stream && !filters.to) {

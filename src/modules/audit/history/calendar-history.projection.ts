@@ -67,7 +67,14 @@ const RECORD_COLUMNS = columnNames(HISTORY_COLUMN_TYPES).join(', ');
 /** One version row as jsonb_to_recordset reads it (HISTORY_COLUMN_TYPES). */
 function record(id: string, e: StoredEvent, s: CalendarEventState): Record<string, unknown> {
   return {
-    id, version: e.version, valid_from: e.recordedAt.toISOString(), valid_to: null, ...stateRecord(s, e), event_type: e.type, actor: e.metadata.actor ?? null, position: e.position,
+    id,
+    version: e.version,
+    valid_from: e.recordedAt.toISOString(),
+    valid_to: null,
+    ...stateRecord(s, e),
+    event_type: e.type,
+    actor: e.metadata.actor ?? null,
+    position: e.position,
     // A series' lines, changed instances and end, as the calendar view keeps them: as-of reads expand it.
     ...seriesRecord(s),
   };

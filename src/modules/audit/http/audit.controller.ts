@@ -69,7 +69,10 @@ export class AuditController {
    */
   @Get('export')
   @ApiProduces('application/x-ndjson')
-  @ApiOkResponse({ description: 'an export-header line, one line per stored event, stream-summary lines and an export-summary line', content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    description: 'an export-header line, one line per stored event, stream-summary lines and an export-summary line',
+    content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+  })
   async export(@Query() dto: AuditLogFiltersDto, @Res() res: Response): Promise<void> {
     const lines = await this.queries.execute(new ExportLogQuery(toLogFilters(dto)));
     // The first line before any header: a database that is down is still a problem+json 503.

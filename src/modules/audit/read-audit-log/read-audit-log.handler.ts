@@ -5,9 +5,7 @@ import { AuditLogPage, ReadAuditLogQuery } from './read-audit-log.query';
 
 @QueryHandler(ReadAuditLogQuery)
 export class ReadAuditLogHandler implements IQueryHandler<ReadAuditLogQuery> {
-  constructor(
-    private readonly reader: AuditLogReader,
-  ) {}
+  constructor(private readonly reader: AuditLogReader) {}
 
   async execute({ filters, after, limit }: ReadAuditLogQuery): Promise<AuditLogPage> {
     const rows = await this.reader.page(filters, after, limit);

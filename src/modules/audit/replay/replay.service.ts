@@ -57,7 +57,13 @@ export class ReplayService {
     const names = o.projections ?? DEFAULT_REPLAY_PROJECTIONS;
     const projections = names.map((n) => {
       const p = this.registry.get(n);
-      if (!p) throw new Error(`no projection named ${n}; known: ${this.registry.all().map((x) => x.name).join(', ')}`);
+      if (!p)
+        throw new Error(
+          `no projection named ${n}; known: ${this.registry
+            .all()
+            .map((x) => x.name)
+            .join(', ')}`,
+        );
       return p;
     });
     const schema = o.schema ?? `replay_${o.until.toISOString().replace(/\D/g, '').slice(0, 14)}_${stamp(new Date())}`;

@@ -23,7 +23,9 @@ export class CheckpointDigest implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   private recipients(): string[] {
-    return this.config.AUDIT_CHECKPOINT_EMAILS.split(',').map((a) => a.trim()).filter(Boolean);
+    return this.config.AUDIT_CHECKPOINT_EMAILS.split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
   }
 
   onApplicationBootstrap(): void {

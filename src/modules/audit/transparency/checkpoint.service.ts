@@ -22,8 +22,7 @@ interface CheckpointRaw {
 const DEV_KEY_NAME = 'checkpoint';
 
 /** Where checkpoints say they come from: CHECKPOINT_ORIGIN, else `<host of PUBLIC_BASE_URL>/almanac`. */
-export const checkpointOrigin = (config: Pick<AppConfig, 'CHECKPOINT_ORIGIN' | 'PUBLIC_BASE_URL'>): string =>
-  config.CHECKPOINT_ORIGIN ?? `${new URL(config.PUBLIC_BASE_URL).host}/almanac`;
+export const checkpointOrigin = (config: Pick<AppConfig, 'CHECKPOINT_ORIGIN' | 'PUBLIC_BASE_URL'>): string => config.CHECKPOINT_ORIGIN ?? `${new URL(config.PUBLIC_BASE_URL).host}/almanac`;
 
 /**
  * Signs checkpoints of the sealed tree and keeps them. The key is CHECKPOINT_SIGNING_KEY; in
@@ -70,7 +69,9 @@ export class CheckpointService {
 
   /** Checkpoints signed after `since` (the digest), oldest first. */
   async unsent(): Promise<StoredCheckpoint[]> {
-    const rows: CheckpointRaw[] = await this.db.query('SELECT c.tree_size::text AS tree_size, c.root_hash, c.note, c.signed_at FROM transparency_checkpoints c WHERE c.emailed_at IS NULL ORDER BY c.tree_size');
+    const rows: CheckpointRaw[] = await this.db.query(
+      'SELECT c.tree_size::text AS tree_size, c.root_hash, c.note, c.signed_at FROM transparency_checkpoints c WHERE c.emailed_at IS NULL ORDER BY c.tree_size',
+    );
     return rows.map(toCheckpoint);
   }
 
@@ -99,10 +100,9 @@ export class CheckpointService {
       const locked: { ok: boolean }[] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext('almanac:transparency:checkpoint')) AS ok`);
       if (!locked[0].ok) return undefined;
       // The database's clock on both sides (signed_at is clock_timestamp() at insert).
-      const recent: { yes: boolean }[] = await m.query(
-        'SELECT EXISTS (SELECT 1 FROM transparency_checkpoints WHERE signed_at > clock_timestamp() - make_interval(secs => $1)) AS yes',
-        [this.config.CHECKPOINT_INTERVAL_SECONDS],
-      );
+      const recent: { yes: boolean }[] = await m.query('SELECT EXISTS (SELECT 1 FROM transparency_checkpoints WHERE signed_at > clock_timestamp() - make_interval(secs => $1)) AS yes', [
+        this.config.CHECKPOINT_INTERVAL_SECONDS,
+      ]);
       if (recent[0].yes) return undefined;
       return this.issueIn(m, key);
     });
@@ -116,7 +116,10 @@ export class CheckpointService {
     const nodes = await TreeTables.nodes(m, refs);
     const root = rangeHash(0, size, (r) => nodes.get(nodeKey(r))!);
     const signed = signCheckpoint({ origin: this.origin, treeSize: size, rootHash: root }, key);
-    const rows: { signed_at: Date; note: string }[] = await m.query('INSERT INTO transparency_checkpoints (tree_size, root_hash, note, signed_at) VALUES ($1, $2, $3, clock_timestamp()) ON CONFLICT (tree_size) DO UPDATE SET tree_size = EXCLUDED.tree_size RETURNING signed_at, note', [size, root, signed.note]);
+    const rows: { signed_at: Date; note: string }[] = await m.query(
+      'INSERT INTO transparency_checkpoints (tree_size, root_hash, note, signed_at) VALUES ($1, $2, $3, clock_timestamp()) ON CONFLICT (tree_size) DO UPDATE SET tree_size = EXCLUDED.tree_size RETURNING signed_at, note',
+      [size, root, signed.note],
+    );
     return { ...signed, note: rows[0].note, signedAt: rows[0].signed_at };
   }
 }

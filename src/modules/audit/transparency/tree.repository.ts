@@ -99,7 +99,10 @@ export class TreeRepository {
   async *leaves(m: EntityManager = this.db.manager, limit = Number.MAX_SAFE_INTEGER, pageSize = 10_000): AsyncGenerator<SealedLeaf[]> {
     let from = 0;
     while (from < limit) {
-      const rows: LeafRaw[] = await m.query(`SELECT ${LEAF_COLUMNS} FROM ${LEAVES_TABLE} l WHERE l.leaf_index >= $1 AND l.leaf_index < $2 ORDER BY l.leaf_index`, [from, Math.min(limit, from + pageSize)]);
+      const rows: LeafRaw[] = await m.query(`SELECT ${LEAF_COLUMNS} FROM ${LEAVES_TABLE} l WHERE l.leaf_index >= $1 AND l.leaf_index < $2 ORDER BY l.leaf_index`, [
+        from,
+        Math.min(limit, from + pageSize),
+      ]);
       if (rows.length === 0) return;
       yield rows.map(toLeaf);
       from += pageSize;

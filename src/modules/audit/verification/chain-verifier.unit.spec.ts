@@ -45,7 +45,13 @@ describe('ChainVerifier', () => {
 
   it('ignores key order inside data and metadata (canonical JSON)', () => {
     const reversed = (o: unknown): unknown =>
-      o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).reverse().map(([k, v]) => [k, reversed(v)])) : o;
+      o && typeof o === 'object'
+        ? Object.fromEntries(
+            Object.entries(o)
+              .reverse()
+              .map(([k, v]) => [k, reversed(v)]),
+          )
+        : o;
     const rows = chain('a', 2).map((r) => ({ ...r, data: reversed(r.data), metadata: reversed(r.metadata) }));
     expect(Object.keys(rows[0].data as object)).toEqual(['nested', 'n']);
     expect(verify(rows).ok).toBe(true);
@@ -177,7 +183,9 @@ describe('ExportChecker', () => {
     for (const l of exportOf(chain('a', 1))) c.line(l);
     c.line('{oops');
     c.line('{"hello":1}');
-    expect(c.finish().file.problems).toEqual(expect.arrayContaining([expect.stringMatching(/line 5: not JSON/), expect.stringMatching(/line 6: not a stored event/), expect.stringMatching(/after the export-summary/)]));
+    expect(c.finish().file.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/line 5: not JSON/), expect.stringMatching(/line 6: not a stored event/), expect.stringMatching(/after the export-summary/)]),
+    );
   });
 
   it('checks a filtered (partial) export without counting gaps as breaks', async () => {

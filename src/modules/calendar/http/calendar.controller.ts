@@ -69,11 +69,7 @@ export class CalendarController {
   @Get('events')
   @Public()
   @ApiOkResponse({ type: EventPageSchema, description: 'a page of the listing, or with `syncToken` what changed since (cancelled events included); 410 when the token cannot be honoured' })
-  async list(
-    @Query() dto: ListEventsDto,
-    @Headers('x-min-log-position') minPosition: string | undefined,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<EventPage | string> {
+  async list(@Query() dto: ListEventsDto, @Headers('x-min-log-position') minPosition: string | undefined, @Res({ passthrough: true }) res: Response): Promise<EventPage | string> {
     const filters = { ...toFilters(dto), singleEvents: dto.singleEvents !== 'false' };
     const cursor = dto.cursor === undefined ? null : decodeCursor(dto.cursor);
     const token = dto.syncToken === undefined ? null : decodeSyncToken(dto.syncToken);
@@ -175,7 +171,10 @@ export class CalendarController {
 
   @Get('calendar.ics')
   @ApiProduces('text/calendar')
-  @ApiOkResponse({ description: 'iCalendar feed (RFC 5545) of the same filters as GET /v1/events', content: { 'text/calendar': { schema: { type: 'string', example: 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…\r\nEND:VCALENDAR\r\n' } } } })
+  @ApiOkResponse({
+    description: 'iCalendar feed (RFC 5545) of the same filters as GET /v1/events',
+    content: { 'text/calendar': { schema: { type: 'string', example: 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…\r\nEND:VCALENDAR\r\n' } } },
+  })
   @Public()
   async feed(
     @Query() dto: CalendarFiltersDto,

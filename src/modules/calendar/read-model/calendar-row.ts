@@ -49,7 +49,14 @@ export const columnNames = (types: string): string[] => types.split(',').map((c)
 
 /** Every non-generated column; `change_seq` and `last_position` as text so no precision is lost. */
 export const ROW_COLUMNS = [
-  'id', ...columnNames(STATE_COLUMN_TYPES), 'recurrence', 'overrides', 'version', 'last_position::text AS last_position', 'change_seq::text AS change_seq', 'updated_at',
+  'id',
+  ...columnNames(STATE_COLUMN_TYPES),
+  'recurrence',
+  'overrides',
+  'version',
+  'last_position::text AS last_position',
+  'change_seq::text AS change_seq',
+  'updated_at',
 ].join(', ');
 
 /** The event's state as a row of either view holds it (instants in the domain's own form, so list and item agree). */
@@ -77,8 +84,19 @@ export function stateRecord(s: CalendarEventState, e: Pick<StoredEvent, 'type' |
   if (s.status === 'absent' || !s.details || !s.instants) throw new Error(`${e.type} at position ${e.position} before EventScheduled`);
   const { title, description, programme, location } = s.details;
   return {
-    status: s.status, title, description, programme, city: location.city, country: location.country, venue: location.venue ?? null, time_zone: s.timeZone,
-    start_value: s.start, end_value: s.end, starts_at: s.instants.startsAt, ends_at: s.instants.endsAt, cancel_reason: s.cancelReason,
+    status: s.status,
+    title,
+    description,
+    programme,
+    city: location.city,
+    country: location.country,
+    venue: location.venue ?? null,
+    time_zone: s.timeZone,
+    start_value: s.start,
+    end_value: s.end,
+    starts_at: s.instants.startsAt,
+    ends_at: s.instants.endsAt,
+    cancel_reason: s.cancelReason,
   };
 }
 

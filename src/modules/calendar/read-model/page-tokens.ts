@@ -55,7 +55,17 @@ export const badCursor = (message: string) => new DomainError('invalid', 'VALIDA
 export function decodeCursor(raw: string): ListCursor | SyncCursor {
   const v = decode(raw);
   if (v && v.k === 's' && isGeneration(v.g) && isSeq(v.s)) return { k: 's', g: v.g, s: v.s };
-  if (v && v.k === 'l' && typeof v.f === 'string' && typeof v.t === 'string' && !Number.isNaN(Date.parse(v.t)) && typeof v.i === 'string' && isUuid(v.i.replace(/_\d{8}(T\d{6}Z)?$/, '')) && isGeneration(v.g) && isSeq(v.s)) {
+  if (
+    v &&
+    v.k === 'l' &&
+    typeof v.f === 'string' &&
+    typeof v.t === 'string' &&
+    !Number.isNaN(Date.parse(v.t)) &&
+    typeof v.i === 'string' &&
+    isUuid(v.i.replace(/_\d{8}(T\d{6}Z)?$/, '')) &&
+    isGeneration(v.g) &&
+    isSeq(v.s)
+  ) {
     return { k: 'l', f: v.f, t: v.t, i: v.i, g: v.g, s: v.s };
   }
   throw badCursor('is not a cursor this API issued; start again without it');
@@ -68,8 +78,7 @@ export function decodeSyncToken(raw: string): SyncToken {
   throw syncTokenExpired('the sync token is malformed');
 }
 
-export const syncTokenExpired = (why: string): DomainError =>
-  new DomainError('gone', 'SYNC_TOKEN_EXPIRED', `${why}; do a full sync (GET /v1/events without syncToken) and use its nextSyncToken`);
+export const syncTokenExpired = (why: string): DomainError => new DomainError('gone', 'SYNC_TOKEN_EXPIRED', `${why}; do a full sync (GET /v1/events without syncToken) and use its nextSyncToken`);
 
 /** Short stable hash of the normalised filters, so a cursor cannot be replayed with others. */
 export const fingerprint = (filters: object): string => createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);

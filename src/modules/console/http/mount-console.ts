@@ -8,7 +8,10 @@ import { TokenService } from '../../auth/tokens';
 import { WEB_ROOT, consoleSettings, pageCsp, webBuilt } from './web-pages';
 
 const problem = (res: Response, status: number, code: string, detail: string, path: string) =>
-  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(status, code, detail, undefined, path)));
+  res
+    .status(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(status, code, detail, undefined, path)));
 
 /**
  * The web console: the built pages (dist/web) and the two small routes they need. Served by

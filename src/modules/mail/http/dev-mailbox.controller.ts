@@ -35,7 +35,10 @@ export class DevMailboxController {
 
   @Get('mailbox.json')
   @Public()
-  @ApiOkResponse({ description: 'development only: the messages with their raw source', schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } } } })
+  @ApiOkResponse({
+    description: 'development only: the messages with their raw source',
+    schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } } },
+  })
   async json(): Promise<{ items: DevMailboxMessage[] }> {
     return { items: await this.messages() };
   }

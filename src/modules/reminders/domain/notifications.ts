@@ -49,8 +49,7 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
  * Deterministic per (event, lead time, start): a re-planned start is a new job, and the old
  * one, when it fires, finds the plan moved and sends nothing. BullMQ ids must not contain ':'.
  */
-export const dueJobId = (eventId: string, leadTime: string, startAt: string, occurrence = ''): string =>
-  `due-${sha256(`${eventId}|${leadTime}|${startAt}${occurrence ? `|${occurrence}` : ''}`)}`;
+export const dueJobId = (eventId: string, leadTime: string, startAt: string, occurrence = ''): string => `due-${sha256(`${eventId}|${leadTime}|${startAt}${occurrence ? `|${occurrence}` : ''}`)}`;
 export const noticeJobId = (eventId: string, version: number): string => `notice-${eventId}-v${version}`;
 
 /** Agreed with the mail module: `${eventId}|${subscriptionId}|${kind}|${start}|${leadTime}`. */

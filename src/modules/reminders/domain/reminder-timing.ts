@@ -25,8 +25,7 @@ export function parseLeadTime(leadTime: string): Duration | null {
 }
 
 /** The lead times of a subscription: its own, or the default when it gave none. */
-export const effectiveLeadTimes = (leadTimes: readonly string[] | null | undefined): string[] =>
-  leadTimes && leadTimes.length ? [...leadTimes] : [...DEFAULT_LEAD_TIMES];
+export const effectiveLeadTimes = (leadTimes: readonly string[] | null | undefined): string[] => (leadTimes && leadTimes.length ? [...leadTimes] : [...DEFAULT_LEAD_TIMES]);
 
 /** The moment reminders count back from: the start, or 09:00 local on an all-day event's first day. */
 export function reminderStart(e: ReminderTiming): DateTime {

@@ -54,5 +54,8 @@ export function describeLead(leadTime: string, locale: string): string {
 function formatLead(leadTime: string, locale: string): string {
   const d = Duration.fromISO(leadTime);
   if (!d.isValid) return leadTime;
-  return d.reconfigure({ locale: usableLocale(locale) }).removeZeros().toHuman({ unitDisplay: 'long' });
+  return d
+    .reconfigure({ locale: usableLocale(locale) })
+    .removeZeros()
+    .toHuman({ unitDisplay: 'long' });
 }

@@ -16,10 +16,7 @@ export interface IcsParty {
  * instance alone, with its RECURRENCE-ID, so a client changes (or removes) that date only. About
  * a series: the series with its RRULE (and its changed instances while it stands).
  */
-export function eventIcs(
-  row: CalendarRow,
-  o: { baseUrl: string; organizer: IcsParty; attendee: IcsParty; instanceOf?: EventTime },
-): { method: 'REQUEST' | 'CANCEL'; content: string } {
+export function eventIcs(row: CalendarRow, o: { baseUrl: string; organizer: IcsParty; attendee: IcsParty; instanceOf?: EventTime }): { method: 'REQUEST' | 'CANCEL'; content: string } {
   const cancelled = row.status === 'cancelled';
   const method = cancelled ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST;
   const cal = ical({ method, timezone: WITH_VTIMEZONES, prodId: { company: 'almanac', product: 'reminders', language: 'EN' } });

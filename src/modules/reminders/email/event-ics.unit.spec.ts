@@ -75,9 +75,14 @@ describe('eventIcs', () => {
   describe('a recurring series', () => {
     const series = (over: Partial<CalendarRow> = {}) =>
       row({
-        start_value: { dateTime: '2026-10-06T09:00' }, end_value: { dateTime: '2026-10-06T10:00' }, time_zone: 'Europe/Berlin',
-        starts_at: new Date('2026-10-06T07:00:00Z'), ends_at: new Date('2026-10-06T08:00:00Z'),
-        recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8'], overrides: {}, ...over,
+        start_value: { dateTime: '2026-10-06T09:00' },
+        end_value: { dateTime: '2026-10-06T10:00' },
+        time_zone: 'Europe/Berlin',
+        starts_at: new Date('2026-10-06T07:00:00Z'),
+        ends_at: new Date('2026-10-06T08:00:00Z'),
+        recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8'],
+        overrides: {},
+        ...over,
       });
 
     it('about the series: one VEVENT with its RRULE, and no RECURRENCE-ID', () => {
@@ -120,7 +125,12 @@ describe('eventIcs', () => {
 
 describe('describeWhen', () => {
   it('states the time in the venue zone, in the subscriber locale', () => {
-    const timed = row({ start_value: { dateTime: '2013-10-22T10:00' }, end_value: { dateTime: '2013-10-22T12:30' }, starts_at: new Date('2013-10-22T01:00:00Z'), ends_at: new Date('2013-10-22T03:30:00Z') });
+    const timed = row({
+      start_value: { dateTime: '2013-10-22T10:00' },
+      end_value: { dateTime: '2013-10-22T12:30' },
+      starts_at: new Date('2013-10-22T01:00:00Z'),
+      ends_at: new Date('2013-10-22T03:30:00Z'),
+    });
     expect(describeWhen(timed, 'en')).toMatch(/October 22, 2013.*10:00.*12:30.*\(Asia\/Seoul\)$/);
     expect(describeWhen(timed, 'fr')).toMatch(/22 octobre 2013.*10:00.*12:30/);
   });

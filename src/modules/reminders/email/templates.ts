@@ -14,8 +14,9 @@ export interface EventEmailView {
 }
 
 // Handlebars escapes {{…}} in HTML; the text templates are compiled with noEscape.
-const html = (body: string) => Handlebars.compile<EventEmailView>(
-  `<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">
+const html = (body: string) =>
+  Handlebars.compile<EventEmailView>(
+    `<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">
 <p>{{#if name}}Hello {{name}},{{else}}Hello,{{/if}}</p>
 ${body}
 <table role="presentation" cellpadding="4">
@@ -26,10 +27,11 @@ ${body}
 <p><a href="{{eventUrl}}">Event details</a>. Your calendar entry is attached and updates the one you may already have.</p>
 <hr><p style="font-size:smaller"><a href="{{unsubscribeUrl}}">Unsubscribe</a> from these emails.</p>
 </body></html>`,
-  { strict: false },
-);
-const text = (body: string) => Handlebars.compile<EventEmailView>(
-  `{{#if name}}Hello {{name}},{{else}}Hello,{{/if}}
+    { strict: false },
+  );
+const text = (body: string) =>
+  Handlebars.compile<EventEmailView>(
+    `{{#if name}}Hello {{name}},{{else}}Hello,{{/if}}
 
 ${body}
 
@@ -46,8 +48,8 @@ Your calendar entry is attached and updates the one you may already have.
 --
 Unsubscribe: {{unsubscribeUrl}}
 `,
-  { noEscape: true },
-);
+    { noEscape: true },
+  );
 
 export interface Templates {
   subject: Handlebars.TemplateDelegate<EventEmailView>;

@@ -39,7 +39,15 @@ export class DueJob implements HandlesJob<DueJobPayload> {
     const email: ReminderEmailPayload = { eventId: p.eventId, leadTime: p.leadTime, startAt: p.startAt, dueAt: p.dueAt, ...(p.occurrence ? { occurrence: p.occurrence } : {}) };
     const r = await this.fanOut.run(event, (m) =>
       effectiveLeadTimes(m.leadTimes).includes(p.leadTime)
-        ? { deliveryKey: reminderDeliveryKey(p.eventId, m.subscriptionId, p.startAt, p.leadTime, p.occurrence), kind: REMINDER_KIND, subscriptionId: m.subscriptionId, eventId: p.eventId, payload: email, leadTime: p.leadTime, start: p.startAt }
+        ? {
+            deliveryKey: reminderDeliveryKey(p.eventId, m.subscriptionId, p.startAt, p.leadTime, p.occurrence),
+            kind: REMINDER_KIND,
+            subscriptionId: m.subscriptionId,
+            eventId: p.eventId,
+            payload: email,
+            leadTime: p.leadTime,
+            start: p.startAt,
+          }
         : null,
     );
     this.logger.log({ eventId: p.eventId, occurrence: p.occurrence, leadTime: p.leadTime, ...r }, 'reminder fanned out');

@@ -32,7 +32,11 @@ export class ExtendHorizonJob implements HandlesJob<ExtendHorizonPayload> {
 export class ExtendHorizonScheduler extends RepeatableJobScheduler {
   constructor(@InjectQueue(QUEUES.reminders) queue: Queue) {
     super(queue, {
-      schedulerId: EXTEND_HORIZON_SCHEDULER_ID, name: JOBS.reminders.extendHorizon, data: {}, everyMs: EXTEND_HORIZON_EVERY_MS, reassertEveryMs: EXTEND_HORIZON_EVERY_MS,
+      schedulerId: EXTEND_HORIZON_SCHEDULER_ID,
+      name: JOBS.reminders.extendHorizon,
+      data: {},
+      everyMs: EXTEND_HORIZON_EVERY_MS,
+      reassertEveryMs: EXTEND_HORIZON_EVERY_MS,
       what: 'reminder horizon extension',
     });
   }

@@ -117,10 +117,14 @@ export class ReminderPlanProjection implements EventByEventProjection {
     switch (e.type) {
       case 'EventScheduled': {
         const timing = this.timing(e.data.start, e.data.end, e.data.timeZone, stored.version);
-        await ctx.tx.query(
-          `INSERT INTO ${events} (event_id, status, start_value, time_zone, starts_at, ends_at, version) VALUES ($1, 'scheduled', $2::jsonb, $3, $4, $5, $6)`,
-          [id, JSON.stringify(timing.start_value), timing.time_zone, timing.starts_at, timing.ends_at, timing.version],
-        );
+        await ctx.tx.query(`INSERT INTO ${events} (event_id, status, start_value, time_zone, starts_at, ends_at, version) VALUES ($1, 'scheduled', $2::jsonb, $3, $4, $5, $6)`, [
+          id,
+          JSON.stringify(timing.start_value),
+          timing.time_zone,
+          timing.starts_at,
+          timing.ends_at,
+          timing.version,
+        ]);
         rows.set(id, { ...timing, series: null, horizon_until: null });
         await this.plan(ctx, id, timing, await this.leadTimesInUse(ctx), stored);
         return;
@@ -128,7 +132,12 @@ export class ReminderPlanProjection implements EventByEventProjection {
       case 'EventRescheduled': {
         const timing = this.timing(e.data.start, e.data.end, e.data.timeZone, stored.version);
         await ctx.tx.query(`UPDATE ${events} SET start_value = $2::jsonb, time_zone = $3, starts_at = $4, ends_at = $5, version = $6 WHERE event_id = $1`, [
-          id, JSON.stringify(timing.start_value), timing.time_zone, timing.starts_at, timing.ends_at, timing.version,
+          id,
+          JSON.stringify(timing.start_value),
+          timing.time_zone,
+          timing.starts_at,
+          timing.ends_at,
+          timing.version,
         ]);
         rows.set(id, { ...current!, ...timing });
         // Move every row of the event, and plan the lead times in use it had no row for (an event
@@ -280,7 +289,11 @@ export class ReminderPlanProjection implements EventByEventProjection {
     const delta = new Map<string, number>();
     for (const l of new Set(before)) delta.set(l, (delta.get(l) ?? 0) - 1);
     for (const l of new Set(after)) delta.set(l, (delta.get(l) ?? 0) + 1);
-    const moved = (sign: number) => [...delta].filter(([, d]) => Math.sign(d) === sign).map(([l]) => l).sort();
+    const moved = (sign: number) =>
+      [...delta]
+        .filter(([, d]) => Math.sign(d) === sign)
+        .map(([l]) => l)
+        .sort();
     const [down, up] = [moved(-1), moved(1)];
     const table = ctx.table(LEAD_TIMES_TABLE);
     // Two statements: an INSERT's row is checked (subscribers >= 0) before ON CONFLICT turns it into an update.
@@ -292,20 +305,30 @@ export class ReminderPlanProjection implements EventByEventProjection {
        RETURNING lead_time, subscribers`,
       [up],
     );
-    return rows.filter((r) => r.subscribers === 1).map((r) => r.lead_time).sort();
+    return rows
+      .filter((r) => r.subscribers === 1)
+      .map((r) => r.lead_time)
+      .sort();
   }
 
   /** Upserts the plan rows of one event for `leadTimes` (`replace` false: leaves existing rows alone). */
   private async plan(ctx: ProjectionContext, id: string, t: EventTiming, leadTimes: string[], stored: StoredEvent, replace = true): Promise<void> {
     if (leadTimes.length === 0) return;
-    const rows = [...leadTimes].sort().map((lead) => ({ lead, due: this.dueOrNull(t, lead) })).filter((r): r is { lead: string; due: Date } => r.due !== null);
+    const rows = [...leadTimes]
+      .sort()
+      .map((lead) => ({ lead, due: this.dueOrNull(t, lead) }))
+      .filter((r): r is { lead: string; due: Date } => r.due !== null);
     if (rows.length === 0) return;
     await ctx.tx.query(
       `INSERT INTO ${ctx.table(PLAN_TABLE)} AS p (event_id, lead_time, due_at, start_at, event_version, status, planned_position)
        SELECT $1, lead, due, $4, $5, 'planned', $6 FROM unnest($2::text[], $3::timestamptz[]) AS x(lead, due)
-       ON CONFLICT (event_id, occurrence, lead_time) DO ${replace ? `UPDATE SET due_at = EXCLUDED.due_at, start_at = EXCLUDED.start_at, event_version = EXCLUDED.event_version,
+       ON CONFLICT (event_id, occurrence, lead_time) DO ${
+         replace
+           ? `UPDATE SET due_at = EXCLUDED.due_at, start_at = EXCLUDED.start_at, event_version = EXCLUDED.event_version,
               status = 'planned', planned_position = EXCLUDED.planned_position,
-              replaced_start_at = CASE WHEN p.status = 'planned' AND p.start_at <> EXCLUDED.start_at THEN p.start_at END` : 'NOTHING'}`,
+              replaced_start_at = CASE WHEN p.status = 'planned' AND p.start_at <> EXCLUDED.start_at THEN p.start_at END`
+           : 'NOTHING'
+       }`,
       [id, rows.map((r) => r.lead), rows.map((r) => r.due), t.starts_at, t.version, stored.position],
     );
   }

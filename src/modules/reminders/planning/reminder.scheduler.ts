@@ -44,11 +44,12 @@ export class ReminderScheduler {
       `SELECT event_id, occurrence, lead_time, due_at, start_at, event_version, status, replaced_start_at FROM ${PLAN_TABLE} WHERE planned_position = ANY($1::bigint[])`,
       [positions],
     );
-    const notices: NoticeRow[] = await this.db.query(
-      `SELECT event_id, event_version, kind, start_at, ends_at, occurrence FROM ${NOTICES_TABLE} WHERE position = ANY($1::bigint[])`,
-      [positions],
+    const notices: NoticeRow[] = await this.db.query(`SELECT event_id, event_version, kind, start_at, ends_at, occurrence FROM ${NOTICES_TABLE} WHERE position = ANY($1::bigint[])`, [positions]);
+    await this.add(
+      rows.filter((r) => r.status === 'planned'),
+      notices,
+      now,
     );
-    await this.add(rows.filter((r) => r.status === 'planned'), notices, now);
     // Every lead time of a cancelled event or instance; the old start of a moved one.
     const superseded = rows.flatMap((r) => (r.status === 'cancelled' ? [r] : r.replaced_start_at ? [{ ...r, start_at: r.replaced_start_at }] : []));
     await this.removeSuperseded(superseded);
@@ -77,10 +78,10 @@ export class ReminderScheduler {
         WHERE status = 'planned' AND due_at > $1 AND due_at < $2 ORDER BY due_at`,
       [new Date(now.getTime() - STALE_AFTER_MS), new Date(now.getTime() + SWEEP_HORIZON_MS)],
     );
-    const notices: NoticeRow[] = await this.db.query(
-      `SELECT event_id, event_version, kind, start_at, ends_at, occurrence FROM ${NOTICES_TABLE} WHERE recorded_at > $1 AND ends_at > $2`,
-      [new Date(now.getTime() - NOTICE_LOOKBACK_MS), now],
-    );
+    const notices: NoticeRow[] = await this.db.query(`SELECT event_id, event_version, kind, start_at, ends_at, occurrence FROM ${NOTICES_TABLE} WHERE recorded_at > $1 AND ends_at > $2`, [
+      new Date(now.getTime() - NOTICE_LOOKBACK_MS),
+      now,
+    ]);
     return this.add(plans, notices, now);
   }
 

@@ -46,12 +46,10 @@ const DST_CHANGES = [
 const rangeArb: fc.Arbitrary<Range> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc
-      .record({ anchor: fc.constantFrom(...ANCHOR_DAYS), shift: fc.integer({ min: -2, max: 2 }), days: fc.integer({ min: -2, max: 5 }) })
-      .map(({ anchor, shift, days }) => {
-        const first = DateTime.fromISO(anchor, { zone: 'UTC' }).plus({ days: shift });
-        return { start: { date: first.toISODate()! }, end: { date: first.plus({ days }).toISODate()! } };
-      }),
+    arbitrary: fc.record({ anchor: fc.constantFrom(...ANCHOR_DAYS), shift: fc.integer({ min: -2, max: 2 }), days: fc.integer({ min: -2, max: 5 }) }).map(({ anchor, shift, days }) => {
+      const first = DateTime.fromISO(anchor, { zone: 'UTC' }).plus({ days: shift });
+      return { start: { date: first.toISODate()! }, end: { date: first.plus({ days }).toISODate()! } };
+    }),
   },
   {
     weight: 4,
@@ -195,7 +193,11 @@ function stored(log: LoggedEvent[]): StoredEvent[] {
 }
 
 const NUM_RUNS = 200;
-const property = (check: (r: Run) => void) => fc.assert(fc.property(commandsArb, (commands) => check(run(commands))), { numRuns: NUM_RUNS });
+const property = (check: (r: Run) => void) =>
+  fc.assert(
+    fc.property(commandsArb, (commands) => check(run(commands))),
+    { numRuns: NUM_RUNS },
+  );
 
 describe('CalendarEvent stream properties (random command sequences)', () => {
   it('only domain refusals are ever thrown, and every VALIDATION_FAILED names a field', () => {

@@ -31,7 +31,15 @@ export interface Override {
 }
 
 export const initialState: CalendarEventState = {
-  status: 'absent', details: null, timeZone: 'UTC', start: null, end: null, instants: null, cancelReason: null, recurrence: null, overrides: {},
+  status: 'absent',
+  details: null,
+  timeZone: 'UTC',
+  start: null,
+  end: null,
+  instants: null,
+  cancelReason: null,
+  recurrence: null,
+  overrides: {},
 };
 
 /** One instance of a series as it stands: the rule's instance with its override applied. */

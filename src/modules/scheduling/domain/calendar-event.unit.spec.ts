@@ -58,20 +58,22 @@ const rescheduled = (data: Partial<EventRescheduled['data']> = {}): EventResched
 
 describe('CalendarEvent: schedule', () => {
   it('schedules an absent event with exactly the contract data', () => {
-    given().when(scheduleCommand()).then([
-      {
-        type: 'EventScheduled',
-        data: {
-          title: 'World Humanities Forum',
-          description: 'Three days of lectures on the humanities in an age of change.',
-          programme: 'social-sciences',
-          location: { city: 'Seoul', country: 'KR', venue: 'COEX Convention Centre' },
-          timeZone: 'Asia/Seoul',
-          start: { date: '2013-10-22' },
-          end: { date: '2013-10-25' },
+    given()
+      .when(scheduleCommand())
+      .then([
+        {
+          type: 'EventScheduled',
+          data: {
+            title: 'World Humanities Forum',
+            description: 'Three days of lectures on the humanities in an age of change.',
+            programme: 'social-sciences',
+            location: { city: 'Seoul', country: 'KR', venue: 'COEX Convention Centre' },
+            timeZone: 'Asia/Seoul',
+            start: { date: '2013-10-22' },
+            end: { date: '2013-10-25' },
+          },
         },
-      },
-    ]);
+      ]);
   });
 
   it('carries no command-only fields (such as kind) into the event data', () => {
@@ -80,11 +82,15 @@ describe('CalendarEvent: schedule', () => {
   });
 
   it('schedules a timed event with its wall-clock times and zone as given', () => {
-    given().when({ kind: 'schedule', ...newYorkTalk.data }).then([newYorkTalk]);
+    given()
+      .when({ kind: 'schedule', ...newYorkTalk.data })
+      .then([newYorkTalk]);
   });
 
   it('schedules an event without a programme', () => {
-    given().when(scheduleCommand({ programme: null })).then([{ type: 'EventScheduled', data: { ...seoulForum, programme: null } }]);
+    given()
+      .when(scheduleCommand({ programme: null }))
+      .then([{ type: 'EventScheduled', data: { ...seoulForum, programme: null } }]);
   });
 
   it('records a location that arrived without a venue with venue null', () => {
@@ -103,7 +109,9 @@ describe('CalendarEvent: schedule', () => {
 
   it('accepts a zero-length timed event (end == start)', () => {
     const data = { ...newYorkTalk.data, end: { dateTime: '2026-03-05T10:00' } };
-    given().when({ kind: 'schedule', ...data }).then([{ type: 'EventScheduled', data }]);
+    given()
+      .when({ kind: 'schedule', ...data })
+      .then([{ type: 'EventScheduled', data }]);
   });
 
   it('refuses to schedule an event that already exists', () => {
@@ -145,7 +153,9 @@ describe('CalendarEvent: schedule', () => {
   });
 
   it('refuses a time zone that is not an IANA zone', () => {
-    given().when(scheduleCommand({ timeZone: 'Korea/Standard' })).thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'timeZone' });
+    given()
+      .when(scheduleCommand({ timeZone: 'Korea/Standard' }))
+      .thenThrows({ code: 'VALIDATION_FAILED', kind: 'invalid', field: 'timeZone' });
   });
 
   it('refuses a start inside a daylight-saving gap (2026-03-08T02:30 America/New_York)', () => {
@@ -162,7 +172,9 @@ describe('CalendarEvent: schedule', () => {
 
   it('accepts an ambiguous fall-back wall-clock time (2026-11-01T01:30 America/New_York)', () => {
     const data = { ...newYorkTalk.data, start: { dateTime: '2026-11-01T01:30' }, end: { dateTime: '2026-11-01T03:00' } };
-    given().when({ kind: 'schedule', ...data }).then([{ type: 'EventScheduled', data }]);
+    given()
+      .when({ kind: 'schedule', ...data })
+      .then([{ type: 'EventScheduled', data }]);
   });
 
   it('refuses a date that is not on the calendar', () => {
@@ -190,7 +202,9 @@ describe('CalendarEvent: reschedule', () => {
   });
 
   it('records reason null when none is given', () => {
-    given(scheduled).when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { date: '2013-11-07' } }).then([rescheduled()]);
+    given(scheduled)
+      .when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { date: '2013-11-07' } })
+      .then([rescheduled()]);
   });
 
   it('moves to the same start with a different end (only one end changes)', () => {
@@ -200,7 +214,9 @@ describe('CalendarEvent: reschedule', () => {
   });
 
   it('produces nothing when the times and zone are unchanged', () => {
-    given(scheduled).when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '2013-10-25' } }).thenNothing();
+    given(scheduled)
+      .when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '2013-10-25' } })
+      .thenNothing();
   });
 
   it('produces nothing when the same zone is given explicitly and the times are unchanged, even with a reason', () => {
@@ -216,7 +232,9 @@ describe('CalendarEvent: reschedule', () => {
   });
 
   it('produces nothing when rescheduled back onto where an earlier reschedule put it', () => {
-    given(scheduled, rescheduled()).when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { date: '2013-11-07' } }).thenNothing();
+    given(scheduled, rescheduled())
+      .when({ kind: 'reschedule', start: { date: '2013-11-05' }, end: { date: '2013-11-07' } })
+      .thenNothing();
   });
 
   it('moving back to the originally scheduled times is a change', () => {
@@ -312,7 +330,9 @@ describe('CalendarEvent: change details', () => {
   const changed = (data: EventDetailsChanged['data']): EventDetailsChanged => ({ type: 'EventDetailsChanged', data });
 
   it('records only the title when only the title changes', () => {
-    given(scheduled).when({ kind: 'change-details', title: 'World Humanities Forum 2013' }).then([changed({ title: 'World Humanities Forum 2013' })]);
+    given(scheduled)
+      .when({ kind: 'change-details', title: 'World Humanities Forum 2013' })
+      .then([changed({ title: 'World Humanities Forum 2013' })]);
   });
 
   it('records only the fields that differ when several are given', () => {
@@ -334,13 +354,13 @@ describe('CalendarEvent: change details', () => {
   });
 
   it('can clear the programme', () => {
-    given(scheduled).when({ kind: 'change-details', programme: null }).then([changed({ programme: null })]);
+    given(scheduled)
+      .when({ kind: 'change-details', programme: null })
+      .then([changed({ programme: null })]);
   });
 
   it('produces nothing when every value given is identical', () => {
-    given(scheduled)
-      .when({ kind: 'change-details', title: seoulForum.title, description: seoulForum.description, programme: seoulForum.programme, location: seoulLocation })
-      .thenNothing();
+    given(scheduled).when({ kind: 'change-details', title: seoulForum.title, description: seoulForum.description, programme: seoulForum.programme, location: seoulLocation }).thenNothing();
   });
 
   it('produces nothing when no field is given', () => {
@@ -366,7 +386,9 @@ describe('CalendarEvent: change details', () => {
   });
 
   it('produces nothing for a partial location equal to the current one', () => {
-    given(scheduled).when({ kind: 'change-details', location: { venue: 'COEX Convention Centre' } }).thenNothing();
+    given(scheduled)
+      .when({ kind: 'change-details', location: { venue: 'COEX Convention Centre' } })
+      .thenNothing();
   });
 
   it('produces nothing for an empty partial location', () => {
@@ -374,7 +396,9 @@ describe('CalendarEvent: change details', () => {
   });
 
   it('compares against the details as already changed', () => {
-    given(scheduled, changed({ title: 'Renamed' })).when({ kind: 'change-details', title: 'Renamed' }).thenNothing();
+    given(scheduled, changed({ title: 'Renamed' }))
+      .when({ kind: 'change-details', title: 'Renamed' })
+      .thenNothing();
     given(scheduled, changed({ title: 'Renamed' }))
       .when({ kind: 'change-details', title: seoulForum.title })
       .then([changed({ title: seoulForum.title })]);
@@ -405,7 +429,9 @@ describe('CalendarEvent: change details', () => {
 
 describe('CalendarEvent: cancel', () => {
   it('cancels a scheduled event with its reason', () => {
-    given(scheduled).when({ kind: 'cancel', reason: 'venue unavailable' }).then([cancelled('venue unavailable')]);
+    given(scheduled)
+      .when({ kind: 'cancel', reason: 'venue unavailable' })
+      .then([cancelled('venue unavailable')]);
   });
 
   it('cancels an event that was rescheduled and changed', () => {
@@ -458,10 +484,18 @@ describe('CalendarEvent: input limits', () => {
   });
 
   it('checks reschedules, detail changes and cancels the same way', () => {
-    given(scheduled).when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '10000-01-01' as string } }).thenThrows({ code: 'VALIDATION_FAILED', field: 'end.date' });
-    given(scheduled).when({ kind: 'reschedule', start: { date: '0000-01-01' }, end: { date: '0000-01-02' } }).thenThrows({ code: 'VALIDATION_FAILED', field: 'start.date' });
-    given(scheduled).when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '2013-10-25' }, reason: 'x\u0000' }).thenThrows({ code: 'VALIDATION_FAILED', field: 'reason' });
-    given(scheduled).when({ kind: 'change-details', location: { city: 'c'.repeat(121) } }).thenThrows({ code: 'VALIDATION_FAILED', field: 'location.city' });
+    given(scheduled)
+      .when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '10000-01-01' as string } })
+      .thenThrows({ code: 'VALIDATION_FAILED', field: 'end.date' });
+    given(scheduled)
+      .when({ kind: 'reschedule', start: { date: '0000-01-01' }, end: { date: '0000-01-02' } })
+      .thenThrows({ code: 'VALIDATION_FAILED', field: 'start.date' });
+    given(scheduled)
+      .when({ kind: 'reschedule', start: { date: '2013-10-22' }, end: { date: '2013-10-25' }, reason: 'x\u0000' })
+      .thenThrows({ code: 'VALIDATION_FAILED', field: 'reason' });
+    given(scheduled)
+      .when({ kind: 'change-details', location: { city: 'c'.repeat(121) } })
+      .thenThrows({ code: 'VALIDATION_FAILED', field: 'location.city' });
     given(scheduled).when({ kind: 'change-details', description: 'bell\u0007' }).thenThrows({ code: 'VALIDATION_FAILED', field: 'description' });
     given(scheduled).when({ kind: 'cancel', reason: '\ud83d' }).thenThrows({ code: 'VALIDATION_FAILED', field: 'reason' });
   });
@@ -474,7 +508,15 @@ describe('CalendarEvent: input limits', () => {
 describe('CalendarEvent: evolve', () => {
   it('starts absent with nothing known', () => {
     expect(initialState).toEqual({
-      status: 'absent', details: null, timeZone: 'UTC', start: null, end: null, instants: null, cancelReason: null, recurrence: null, overrides: {},
+      status: 'absent',
+      details: null,
+      timeZone: 'UTC',
+      start: null,
+      end: null,
+      instants: null,
+      cancelReason: null,
+      recurrence: null,
+      overrides: {},
     });
   });
 

@@ -19,12 +19,4 @@ export type ChangeOccurrenceDetails = { kind: 'change-occurrence-details'; origi
   };
 export type CancelOccurrence = { kind: 'cancel-occurrence'; originalStart: OriginalStartRef; reason: string };
 
-export type CalendarEventCommand =
-  | ScheduleEvent
-  | RescheduleEvent
-  | ChangeEventDetails
-  | CancelEvent
-  | ChangeRecurrence
-  | RescheduleOccurrence
-  | ChangeOccurrenceDetails
-  | CancelOccurrence;
+export type CalendarEventCommand = ScheduleEvent | RescheduleEvent | ChangeEventDetails | CancelEvent | ChangeRecurrence | RescheduleOccurrence | ChangeOccurrenceDetails | CancelOccurrence;

@@ -39,15 +39,7 @@ export type OccurrenceRescheduled = {
 export type OccurrenceDetailsChanged = { type: 'OccurrenceDetailsChanged'; data: { originalStart: EventTime } & Partial<EventDetails> };
 export type OccurrenceCancelled = { type: 'OccurrenceCancelled'; data: { originalStart: EventTime; reason: string } };
 
-export type CalendarEventEvent =
-  | EventScheduled
-  | EventRescheduled
-  | EventDetailsChanged
-  | EventCancelled
-  | RecurrenceChanged
-  | OccurrenceRescheduled
-  | OccurrenceDetailsChanged
-  | OccurrenceCancelled;
+export type CalendarEventEvent = EventScheduled | EventRescheduled | EventDetailsChanged | EventCancelled | RecurrenceChanged | OccurrenceRescheduled | OccurrenceDetailsChanged | OccurrenceCancelled;
 export type CalendarEventEventType = CalendarEventEvent['type'];
 export const CALENDAR_EVENT_TYPES: CalendarEventEventType[] = [
   'EventScheduled',

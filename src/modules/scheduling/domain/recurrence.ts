@@ -95,7 +95,14 @@ function floatingValue(value: string, tzid: string | null, zone: string): number
   const t = new Date(0);
   t.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
   t.setUTCHours(Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), 0);
-  if (t.getUTCFullYear() !== Number(y) || t.getUTCMonth() !== Number(mo) - 1 || t.getUTCDate() !== Number(d) || t.getUTCHours() !== Number(h ?? 0) || t.getUTCMinutes() !== Number(mi ?? 0) || t.getUTCSeconds() !== Number(s ?? 0)) {
+  if (
+    t.getUTCFullYear() !== Number(y) ||
+    t.getUTCMonth() !== Number(mo) - 1 ||
+    t.getUTCDate() !== Number(d) ||
+    t.getUTCHours() !== Number(h ?? 0) ||
+    t.getUTCMinutes() !== Number(mi ?? 0) ||
+    t.getUTCSeconds() !== Number(s ?? 0)
+  ) {
     throw new RecurrenceRuleError(`${value} is not a calendar date or time`);
   }
   let floating = t.getTime();
@@ -171,7 +178,13 @@ function ruleOptions(value: string, start: EventTime, zone: string): Partial<Opt
   }
   const ordinals = /(^|,)[+-]?\d/.test(parts.get('BYDAY') ?? '');
   if (ordinals && (freq === 'DAILY' || freq === 'WEEKLY')) throw new RecurrenceRuleError('BYDAY with an ordinal (like -1FR) needs FREQ=MONTHLY or YEARLY');
-  if (ordinals && parts.get('BYDAY')!.split(',').some((d) => Math.abs(parseInt(d, 10)) > (freq === 'MONTHLY' || parts.has('BYMONTH') ? 5 : 53))) {
+  if (
+    ordinals &&
+    parts
+      .get('BYDAY')!
+      .split(',')
+      .some((d) => Math.abs(parseInt(d, 10)) > (freq === 'MONTHLY' || parts.has('BYMONTH') ? 5 : 53))
+  ) {
     throw new RecurrenceRuleError('a BYDAY ordinal is beyond the weeks of a month (5) or year (53)');
   }
   const weekDays = parts.has('BYDAY') ? parts.get('BYDAY')!.split(',').length : 1;
@@ -244,11 +257,13 @@ function producesAnything(r: ParsedRecurrence, from: number): boolean {
   const { count: _count, until, ...options } = r.rule.origOptions;
   const untilMoved = until ? new Date(until.getTime()) : null;
   if (untilMoved) untilMoved.setUTCFullYear(until!.getUTCFullYear() + shift);
-  const excluded = new Set([...r.exdates].map((d) => {
-    const m = new Date(d);
-    m.setUTCFullYear(m.getUTCFullYear() + shift);
-    return m.getTime();
-  }));
+  const excluded = new Set(
+    [...r.exdates].map((d) => {
+      const m = new Date(d);
+      m.setUTCFullYear(m.getUTCFullYear() + shift);
+      return m.getTime();
+    }),
+  );
   // COUNT counts excluded instances too: the first COUNT of them must not all be excluded.
   let seen = 0;
   let found = false;

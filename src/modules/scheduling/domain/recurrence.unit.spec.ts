@@ -39,27 +39,13 @@ describe('Recurrence: expansion at the series wall clock', () => {
 
   it('finds the last Friday of each month in Asia/Seoul', () => {
     const s = series(['RRULE:FREQ=MONTHLY;BYDAY=-1FR;COUNT=4'], { dateTime: '2026-01-30T18:30' }, { dateTime: '2026-01-30T20:00' }, 'Asia/Seoul');
-    expect(all(s).map((o) => o.start)).toEqual([
-      { dateTime: '2026-01-30T18:30:00' },
-      { dateTime: '2026-02-27T18:30:00' },
-      { dateTime: '2026-03-27T18:30:00' },
-      { dateTime: '2026-04-24T18:30:00' },
-    ]);
+    expect(all(s).map((o) => o.start)).toEqual([{ dateTime: '2026-01-30T18:30:00' }, { dateTime: '2026-02-27T18:30:00' }, { dateTime: '2026-03-27T18:30:00' }, { dateTime: '2026-04-24T18:30:00' }]);
     expect(all(s)[1].instants).toEqual({ startsAt: '2026-02-27T09:30:00Z', endsAt: '2026-02-27T11:00:00Z' });
   });
 
   it('leaves out EXDATE instances (zone-named, UTC or floating) and adds RDATE ones', () => {
-    const s = series([
-      'RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=4',
-      'EXDATE;TZID=Europe/Berlin:20261013T090000',
-      'EXDATE:20261027T080000Z',
-      'RDATE;TZID=Europe/Berlin:20261031T140000',
-    ]);
-    expect(all(s).map((o) => o.start)).toEqual([
-      { dateTime: '2026-10-06T09:00:00' },
-      { dateTime: '2026-10-20T09:00:00' },
-      { dateTime: '2026-10-31T14:00:00' },
-    ]);
+    const s = series(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=4', 'EXDATE;TZID=Europe/Berlin:20261013T090000', 'EXDATE:20261027T080000Z', 'RDATE;TZID=Europe/Berlin:20261031T140000']);
+    expect(all(s).map((o) => o.start)).toEqual([{ dateTime: '2026-10-06T09:00:00' }, { dateTime: '2026-10-20T09:00:00' }, { dateTime: '2026-10-31T14:00:00' }]);
   });
 
   it('expands an all-day yearly series as dates (8 September every year)', () => {
@@ -89,7 +75,9 @@ describe('Recurrence: expansion at the series wall clock', () => {
 
 describe('Recurrence: schedule validates the lines (400 naming recurrence)', () => {
   it('records the lines as given', () => {
-    given().when(scheduleBriefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10'])).then([briefing]);
+    given()
+      .when(scheduleBriefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10']))
+      .then([briefing]);
   });
 
   it.each([
@@ -141,7 +129,9 @@ describe('Recurrence: instances', () => {
   });
 
   it('a reschedule of an instance to where it already is changes nothing', () => {
-    given(briefing).when({ kind: 'reschedule-occurrence', originalStart: oct13, start: oct13, end: { dateTime: '2026-10-13T10:00' } }).thenNothing();
+    given(briefing)
+      .when({ kind: 'reschedule-occurrence', originalStart: oct13, start: oct13, end: { dateTime: '2026-10-13T10:00' } })
+      .thenNothing();
   });
 
   it('an instance keeps the series zone and form (400)', () => {
@@ -154,8 +144,12 @@ describe('Recurrence: instances', () => {
   });
 
   it('an instance the rule does not produce cannot be changed (409)', () => {
-    given(briefing).when({ kind: 'cancel-occurrence', originalStart: { dateTime: '2026-10-14T09:00:00' }, reason: 'x' }).thenThrows({ code: 'INSTANCE_NOT_IN_SERIES', kind: 'conflict' });
-    given(briefing).when({ kind: 'cancel-occurrence', originalStart: { dateTime: '2027-10-12T09:00:00' }, reason: 'x' }).thenThrows({ code: 'INSTANCE_NOT_IN_SERIES', kind: 'conflict' });
+    given(briefing)
+      .when({ kind: 'cancel-occurrence', originalStart: { dateTime: '2026-10-14T09:00:00' }, reason: 'x' })
+      .thenThrows({ code: 'INSTANCE_NOT_IN_SERIES', kind: 'conflict' });
+    given(briefing)
+      .when({ kind: 'cancel-occurrence', originalStart: { dateTime: '2027-10-12T09:00:00' }, reason: 'x' })
+      .thenThrows({ code: 'INSTANCE_NOT_IN_SERIES', kind: 'conflict' });
   });
 
   it('an instance the rule no longer produces cannot be changed (409)', () => {
@@ -216,8 +210,12 @@ describe('Recurrence: instances', () => {
     given(briefing)
       .when({ kind: 'change-recurrence', recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=3'], reason: 'shorter' })
       .then([{ type: 'RecurrenceChanged', data: { recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=3'], reason: 'shorter' } }]);
-    given(briefing).when({ kind: 'change-recurrence', recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10'] }).thenNothing();
-    given(briefing).when({ kind: 'change-recurrence', recurrence: ['RRULE:FREQ=HOURLY'] }).thenThrows({ code: 'VALIDATION_FAILED', field: 'recurrence' });
+    given(briefing)
+      .when({ kind: 'change-recurrence', recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10'] })
+      .thenNothing();
+    given(briefing)
+      .when({ kind: 'change-recurrence', recurrence: ['RRULE:FREQ=HOURLY'] })
+      .thenThrows({ code: 'VALIDATION_FAILED', field: 'recurrence' });
   });
 
   it('rescheduling the series past its UNTIL is 400', () => {
@@ -231,22 +229,23 @@ describe('Recurrence: instances', () => {
 describe('Recurrence: cost of refusing', () => {
   it('refuses an impossible daily rule quickly', () => {
     const t0 = Date.now();
-    given().when(scheduleBriefing(['RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30'])).thenThrows({ code: 'VALIDATION_FAILED', field: 'recurrence' });
+    given()
+      .when(scheduleBriefing(['RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30']))
+      .thenThrows({ code: 'VALIDATION_FAILED', field: 'recurrence' });
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 });
 
 // Bounds far above the ~0.2-1 s these take, far below the ~50 s a run to the year 9999 took: a loaded machine must not fail them.
 describe('Recurrence: rules that never produce are refused without running for millennia', () => {
-  it.each([
-    ['DAILY;INTERVAL=7;BYDAY=WE (the start is a Tuesday)'],
-    ['WEEKLY;BYDAY=TU;BYSETPOS=2'],
-    ['MONTHLY;BYDAY=1MO;BYMONTHDAY=15'],
-    ['YEARLY;BYMONTH=4;BYMONTHDAY=31'],
-    ['MONTHLY;BYDAY=6MO'],
-  ])('FREQ=%s', (rule) => {
-    const t0 = Date.now();
-    given().when(scheduleBriefing([`RRULE:FREQ=${rule.split(' ')[0]}`])).thenThrows({ code: 'VALIDATION_FAILED', field: 'recurrence' });
-    expect(Date.now() - t0).toBeLessThan(5000);
-  });
+  it.each([['DAILY;INTERVAL=7;BYDAY=WE (the start is a Tuesday)'], ['WEEKLY;BYDAY=TU;BYSETPOS=2'], ['MONTHLY;BYDAY=1MO;BYMONTHDAY=15'], ['YEARLY;BYMONTH=4;BYMONTHDAY=31'], ['MONTHLY;BYDAY=6MO']])(
+    'FREQ=%s',
+    (rule) => {
+      const t0 = Date.now();
+      given()
+        .when(scheduleBriefing([`RRULE:FREQ=${rule.split(' ')[0]}`]))
+        .thenThrows({ code: 'VALIDATION_FAILED', field: 'recurrence' });
+      expect(Date.now() - t0).toBeLessThan(5000);
+    },
+  );
 });

@@ -14,7 +14,10 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
 
 export class TimeRuleError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'TimeRuleError';
   }
@@ -96,7 +99,9 @@ function startOfDay(day: number, zone: string): number {
   const found = fromWallClock(day, zone);
   if (found !== null) return found;
   const d = new Date(day);
-  return DateTime.fromObject({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, { zone }).startOf('day').toMillis();
+  return DateTime.fromObject({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, { zone })
+    .startOf('day')
+    .toMillis();
 }
 
 const OUT_OF_RANGE = `must lie between ${EARLIEST_DATE} and ${LATEST_DATE}`;

@@ -8,99 +8,143 @@ import { ApiExtraModels, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIanaTimeZone } from './time-zone.validator';
 
 export class LocationDto {
-  @IsString() @IsNotEmpty() @MaxLength(120)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(120)
   city!: string;
 
   /** ISO 3166-1 alpha-2, upper case. */
   @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code such as CN or KR' })
   country!: string;
 
-  @IsOptional() @IsString() @MaxLength(300)
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
   venue?: string | null;
 }
 
 export class PartialLocationDto {
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(120)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(120)
   city?: string;
 
-  @IsOptional() @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code such as CN or KR' })
+  @IsOptional()
+  @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code such as CN or KR' })
   country?: string;
 
-  @IsOptional() @IsString() @MaxLength(300)
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
   venue?: string | null;
 }
 
 @ApiExtraModels(AllDayTime, TimedTime)
 export class ScheduleEventDto {
   /** Optional client-chosen id, so a client can retry a create without duplicating it. */
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   id?: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(300)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
   title!: string;
 
-  @IsOptional() @IsString() @MaxLength(10000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(10000)
   description?: string;
 
-  @IsOptional() @IsIn(PROGRAMMES, { message: `programme must be one of ${PROGRAMMES.join(', ')}` })
+  @IsOptional()
+  @IsIn(PROGRAMMES, { message: `programme must be one of ${PROGRAMMES.join(', ')}` })
   programme?: Programme | null;
 
-  @IsObject() @ValidateNested() @Type(() => LocationDto)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => LocationDto)
   location!: LocationDto;
 
-  @IsOptional() @IsIanaTimeZone()
+  @IsOptional()
+  @IsIanaTimeZone()
   timeZone?: string;
 
-  @IsEventTime() @eventTime({ date: '2013-10-22' })
+  @IsEventTime()
+  @eventTime({ date: '2013-10-22' })
   start!: EventTime;
 
-  @IsEventTime() @eventTime({ date: '2013-10-25' }, 'the last day (all-day, inclusive) or the end time; the same form as start')
+  @IsEventTime()
+  @eventTime({ date: '2013-10-25' }, 'the last day (all-day, inclusive) or the end time; the same form as start')
   end!: EventTime;
 
   @ApiPropertyOptional({
     type: [String],
-    description: 'a recurring series: one RFC 5545 RRULE (FREQ DAILY, WEEKLY, MONTHLY or YEARLY; INTERVAL, COUNT ≤ 730, UNTIL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, WKST) and any EXDATE/RDATE lines, expanded at start\'s wall clock in timeZone',
+    description:
+      "a recurring series: one RFC 5545 RRULE (FREQ DAILY, WEEKLY, MONTHLY or YEARLY; INTERVAL, COUNT ≤ 730, UNTIL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, WKST) and any EXDATE/RDATE lines, expanded at start's wall clock in timeZone",
     example: ['RRULE:FREQ=WEEKLY;BYDAY=TU', 'EXDATE;TZID=Europe/Berlin:20261013T090000'],
   })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(2000, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(2000, { each: true })
   recurrence?: string[];
 }
 
 export class SplitSeriesDto {
   /** Optional client-chosen id of the new series, so a retry does not split twice. */
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   id?: string;
 }
 
 export class ChangeEventDetailsDto {
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(300)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
   title?: string;
 
-  @IsOptional() @IsString() @MaxLength(10000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(10000)
   description?: string;
 
-  @IsOptional() @IsIn([...PROGRAMMES, null], { message: `programme must be one of ${PROGRAMMES.join(', ')} or null` })
+  @IsOptional()
+  @IsIn([...PROGRAMMES, null], { message: `programme must be one of ${PROGRAMMES.join(', ')} or null` })
   programme?: Programme | null;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => PartialLocationDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PartialLocationDto)
   location?: PartialLocationDto;
 }
 
 export class RescheduleEventDto {
-  @IsEventTime() @eventTime({ date: '2013-10-23' })
+  @IsEventTime()
+  @eventTime({ date: '2013-10-23' })
   start!: EventTime;
 
-  @IsEventTime() @eventTime({ date: '2013-10-26' }, 'the last day (all-day, inclusive) or the end time; the same form as start')
+  @IsEventTime()
+  @eventTime({ date: '2013-10-26' }, 'the last day (all-day, inclusive) or the end time; the same form as start')
   end!: EventTime;
 
-  @IsOptional() @IsIanaTimeZone()
+  @IsOptional()
+  @IsIanaTimeZone()
   timeZone?: string;
 
-  @IsOptional() @IsString() @MaxLength(1000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
   reason?: string;
 }
 
 export class CancelEventDto {
-  @IsString() @IsNotEmpty() @MaxLength(1000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   reason!: string;
 }

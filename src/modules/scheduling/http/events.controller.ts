@@ -23,8 +23,6 @@ import { ScheduleEventCommand } from '../schedule-event/schedule-event.command';
 import { CancelEventDto, ChangeEventDetailsDto, RescheduleEventDto, ScheduleEventDto, SplitSeriesDto } from './dto';
 import { EventRepresentation, represent, representOccurrence } from '../event-representation';
 
-
-
 @Controller('v1/events')
 export class EventsController {
   constructor(
@@ -60,17 +58,43 @@ export class EventsController {
   @Patch(':id')
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the new state (unchanged when nothing changed); `ETag`, `X-Log-Position`' })
-  async change(@Param('id') rawId: string, @Body() dto: ChangeEventDetailsDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    return this.changeEventOrInstance(rawId, ifMatch, req, res, (id, ctx) => new ChangeEventDetailsCommand(id, dto, ctx), (originalStart) => ({ kind: 'change-occurrence-details', originalStart, ...dto }));
+  async change(
+    @Param('id') rawId: string,
+    @Body() dto: ChangeEventDetailsDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.changeEventOrInstance(
+      rawId,
+      ifMatch,
+      req,
+      res,
+      (id, ctx) => new ChangeEventDetailsCommand(id, dto, ctx),
+      (originalStart) => ({ kind: 'change-occurrence-details', originalStart, ...dto }),
+    );
   }
 
   @Post(':id/reschedule')
   @HttpCode(200)
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the new state; `ETag`, `X-Log-Position`' })
-  async reschedule(@Param('id') rawId: string, @Body() dto: RescheduleEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  async reschedule(
+    @Param('id') rawId: string,
+    @Body() dto: RescheduleEventDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const body = { start: dto.start, end: dto.end, timeZone: dto.timeZone, reason: dto.reason ?? null };
-    return this.changeEventOrInstance(rawId, ifMatch, req, res, (id, ctx) => new RescheduleEventCommand(id, body, ctx), (originalStart) => ({ kind: 'reschedule-occurrence', originalStart, ...body }));
+    return this.changeEventOrInstance(
+      rawId,
+      ifMatch,
+      req,
+      res,
+      (id, ctx) => new RescheduleEventCommand(id, body, ctx),
+      (originalStart) => ({ kind: 'reschedule-occurrence', originalStart, ...body }),
+    );
   }
 
   @Post(':id/cancel')
@@ -78,7 +102,14 @@ export class EventsController {
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the cancelled event; `ETag`, `X-Log-Position`' })
   async cancel(@Param('id') rawId: string, @Body() dto: CancelEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    return this.changeEventOrInstance(rawId, ifMatch, req, res, (id, ctx) => new CancelEventCommand(id, { reason: dto.reason }, ctx), (originalStart) => ({ kind: 'cancel-occurrence', originalStart, reason: dto.reason }));
+    return this.changeEventOrInstance(
+      rawId,
+      ifMatch,
+      req,
+      res,
+      (id, ctx) => new CancelEventCommand(id, { reason: dto.reason }, ctx),
+      (originalStart) => ({ kind: 'cancel-occurrence', originalStart, reason: dto.reason }),
+    );
   }
 
   /** "This and following": the series ends before the instance; a new series starts at it. */

@@ -18,7 +18,10 @@ export class ImportsController {
   @Roles('staff')
   @Consumes('text/plain')
   @HttpCode(200)
-  @ApiBody({ description: 'the listing as text, in its "When Where" format', schema: { type: 'string', example: 'When Where\n22-25 October 2013 Seoul, Republic of Korea\n7th International Conference on Theory and Practice of Electronic Governance\n' } })
+  @ApiBody({
+    description: 'the listing as text, in its "When Where" format',
+    schema: { type: 'string', example: 'When Where\n22-25 October 2013 Seoul, Republic of Korea\n7th International Conference on Theory and Practice of Electronic Governance\n' },
+  })
   @ApiOkResponse({ type: ImportReportSchema, description: 'what was created, skipped (already imported) and failed, by line' })
   async import(@Body() body: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     if (typeof body !== 'string' || body.trim() === '') {

@@ -49,7 +49,10 @@ export class SplitSeriesHandler implements ICommandHandler<SplitSeriesCommand> {
     const schedule: CalendarEventCommand = { kind: 'schedule', ...state.details!, timeZone: state.timeZone, start: first.start, end: first.end, recurrence: lines.after };
     const created = decide(initialState, schedule);
     const cut = decide(state, { kind: 'change-recurrence', recurrence: lines.before, reason: `split: continued as ${c.newId}` });
-    const appends = [{ streamId: calendarEventStream(c.newId), expectedVersion: 0, events: created }, ...(cut.length ? [{ streamId: calendarEventStream(c.id), expectedVersion: version, events: cut }] : [])];
+    const appends = [
+      { streamId: calendarEventStream(c.newId), expectedVersion: 0, events: created },
+      ...(cut.length ? [{ streamId: calendarEventStream(c.id), expectedVersion: version, events: cut }] : []),
+    ];
     let results;
     try {
       results = await this.store.appendMany(appends, c.ctx.metadata);

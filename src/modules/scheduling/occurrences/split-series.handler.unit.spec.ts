@@ -27,13 +27,26 @@ class RacedStore extends InMemoryEventStore {
 }
 
 async function seriesIn(store: InMemoryEventStore, id: string): Promise<void> {
-  await store.append(calendarEventStream(id), 0, [{
-    type: 'EventScheduled',
-    data: {
-      title: 'Weekly briefing', description: '', programme: null, location: { city: 'Berlin', country: 'DE', venue: null }, timeZone: 'Europe/Berlin',
-      start: { dateTime: '2026-10-06T09:00' }, end: { dateTime: '2026-10-06T10:00' }, recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8'],
-    },
-  }], metadata);
+  await store.append(
+    calendarEventStream(id),
+    0,
+    [
+      {
+        type: 'EventScheduled',
+        data: {
+          title: 'Weekly briefing',
+          description: '',
+          programme: null,
+          location: { city: 'Berlin', country: 'DE', venue: null },
+          timeZone: 'Europe/Berlin',
+          start: { dateTime: '2026-10-06T09:00' },
+          end: { dateTime: '2026-10-06T10:00' },
+          recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8'],
+        },
+      },
+    ],
+    metadata,
+  );
 }
 
 describe('split ("this and following")', () => {

@@ -43,13 +43,17 @@ describe('Subscription decider: confirm', () => {
 
   it("a confirmation link's preferences are applied, only the fields that changed", () => {
     const wanted = { ...prefs, programmes: ['culture'] };
-    given(requested, confirmed).when(confirm(2, wanted)).then([{ type: 'SubscriptionPreferencesChanged', data: { programmes: ['culture'] } }]);
+    given(requested, confirmed)
+      .when(confirm(2, wanted))
+      .then([{ type: 'SubscriptionPreferencesChanged', data: { programmes: ['culture'] } }]);
     expect(stateOf(requested, confirmed, { type: 'SubscriptionPreferencesChanged', data: { programmes: ['culture'] } }).preferences).toEqual(wanted);
   });
 
   it('a pending subscription confirmed with other preferences records the change, then the confirmation', () => {
     const wanted = { ...prefs, leadTimes: ['PT1H', 'P1D'] };
-    given(requested).when(confirm(1, wanted)).then([{ type: 'SubscriptionPreferencesChanged', data: { leadTimes: ['PT1H', 'P1D'] } }, confirmed]);
+    given(requested)
+      .when(confirm(1, wanted))
+      .then([{ type: 'SubscriptionPreferencesChanged', data: { leadTimes: ['PT1H', 'P1D'] } }, confirmed]);
   });
 
   it('an unknown subscription cannot be confirmed', () => {

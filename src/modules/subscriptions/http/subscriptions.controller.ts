@@ -138,7 +138,11 @@ export class SubscriptionsController {
   @Post('unsubscribe')
   @Public()
   @HttpCode(200)
-  @ApiBody({ required: false, description: 'RFC 8058: `List-Unsubscribe=One-Click` as a form', schema: { type: 'object', properties: { 'List-Unsubscribe': { type: 'string', enum: ['One-Click'] } } } })
+  @ApiBody({
+    required: false,
+    description: 'RFC 8058: `List-Unsubscribe=One-Click` as a form',
+    schema: { type: 'object', properties: { 'List-Unsubscribe': { type: 'string', enum: ['One-Click'] } } },
+  })
   @ApiOkResponse({ type: UnsubscribedSchema, description: 'JSON for a program; a page when the browser asks for text/html' })
   @Consumes('application/x-www-form-urlencoded', 'application/json', 'text/plain')
   async unsubscribe(@Query('token') t: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {

@@ -28,7 +28,10 @@ export class PauseAlert {
         to: to.join(', '),
         subject: `Webhook endpoint paused: ${e.url}`,
         text,
-        html: text.split('\n\n').map((p) => `<p>${escapeHtml(p)}</p>`).join('\n'),
+        html: text
+          .split('\n\n')
+          .map((p) => `<p>${escapeHtml(p)}</p>`)
+          .join('\n'),
         messageId: `<webhook-paused-${e.id}-${Date.now()}@${this.config.MAIL_FROM.split('@')[1] ?? 'almanac'}>`,
       });
     } catch (err) {

@@ -30,7 +30,10 @@ export function checkEndpointUrl(raw: string, policy: UrlPolicy): string {
   if (url.hash) throw invalid('url must not carry a fragment');
   if (policy.requirePublic) {
     if (url.protocol !== 'https:') throw invalid('url must be https');
-    const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+    const host = url.hostname
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '')
+      .toLowerCase();
     if (ipaddr.isValid(host) && !isPublicAddress(host)) throw invalid('url must not point at a loopback, private or link-local address');
     if (host === 'localhost' || host.endsWith('.localhost')) throw invalid('url must not point at a loopback, private or link-local address');
   }

@@ -51,9 +51,8 @@ describe('webhook endpoint rules', () => {
     });
 
     const refused = ['ftp://example.org/', 'not a url', 'https://user:secret@example.org/', 'https://example.org/#frag', `https://example.org/${'a'.repeat(2001)}`];
-    it.each(refused.map((u) => [u.length > 60 ? `${u.slice(0, 30)}… (${u.length} characters)` : u, u]))(
-      'but %s is refused in every environment',
-      (_label, url) => expect(refusal(() => checkEndpointUrl(url, development))?.code).toBe('WEBHOOK_URL_INVALID'),
+    it.each(refused.map((u) => [u.length > 60 ? `${u.slice(0, 30)}… (${u.length} characters)` : u, u]))('but %s is refused in every environment', (_label, url) =>
+      expect(refusal(() => checkEndpointUrl(url, development))?.code).toBe('WEBHOOK_URL_INVALID'),
     );
   });
 

@@ -4,45 +4,65 @@ import { ENDPOINT_STATUSES, EndpointStatus } from '../domain/endpoint';
 
 export class CreateWebhookDto {
   /** Where events are POSTed; in production an https URL of a public host. */
-  @IsString() @MaxLength(2000)
+  @IsString()
+  @MaxLength(2000)
   url!: string;
 
   /** Calendar event types to send (EventScheduled, EventRescheduled, EventDetailsChanged, EventCancelled); empty or absent: all. */
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
   eventTypes?: string[];
 
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   description?: string | null;
 }
 
 export class ChangeWebhookDto {
-  @IsOptional() @IsString() @MaxLength(2000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
   url?: string;
 
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
   eventTypes?: string[];
 
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   description?: string | null;
 
   /** `paused` stops deliveries; `active` resumes them from the kept cursor. */
-  @IsOptional() @IsIn(ENDPOINT_STATUSES, { message: 'status must be active or paused' })
+  @IsOptional()
+  @IsIn(ENDPOINT_STATUSES, { message: 'status must be active or paused' })
   status?: EndpointStatus;
 }
 
 export class ReplayWebhookDto {
   /** The log position after which every event is sent again (0: the whole log). */
   @Transform(({ value }: { value: unknown }) => (typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value))
-  @IsString({ message: 'fromPosition must be a log position (a non-negative integer)' }) @Matches(/^\d{1,19}$/, { message: 'fromPosition must be a log position (a non-negative integer)' })
+  @IsString({ message: 'fromPosition must be a log position (a non-negative integer)' })
+  @Matches(/^\d{1,19}$/, { message: 'fromPosition must be a log position (a non-negative integer)' })
   fromPosition!: string;
 }
 
 export class WebhookDeliveriesQueryDto {
-  @IsOptional() @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value)) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 
   /** `nextBefore` of the previous page. */
-  @IsOptional() @Matches(/^\d{1,19}$/, { message: 'before must be a delivery id' })
+  @IsOptional()
+  @Matches(/^\d{1,19}$/, { message: 'before must be a delivery id' })
   before?: string;
 }
 

@@ -1,15 +1,25 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import {
-  Hash, StreamingRoot, appendLeaves, completeSubtrees, consistencyRanges, frontierRefs, inclusionRanges, leafHash, nodeKey, rangeHash, rootOf,
-  verifyConsistency, verifyInclusion,
+  Hash,
+  StreamingRoot,
+  appendLeaves,
+  completeSubtrees,
+  consistencyRanges,
+  frontierRefs,
+  inclusionRanges,
+  leafHash,
+  nodeKey,
+  rangeHash,
+  rootOf,
+  verifyConsistency,
+  verifyInclusion,
 } from './merkle';
 
 // A naive reference written straight from RFC 9162 §2.1.1–2.1.4 over arrays: MTH, PATH, PROOF.
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 const k = (n: number) => 2 ** Math.ceil(Math.log2(n) - 1);
-const MTH = (d: Buffer[]): Buffer =>
-  d.length === 0 ? sha() : d.length === 1 ? sha(Buffer.of(0), d[0]) : sha(Buffer.of(1), MTH(d.slice(0, k(d.length))), MTH(d.slice(k(d.length))));
+const MTH = (d: Buffer[]): Buffer => (d.length === 0 ? sha() : d.length === 1 ? sha(Buffer.of(0), d[0]) : sha(Buffer.of(1), MTH(d.slice(0, k(d.length))), MTH(d.slice(k(d.length)))));
 const PATH = (m: number, d: Buffer[]): Buffer[] => {
   if (d.length === 1) return [];
   const s = k(d.length);
@@ -34,22 +44,42 @@ function storedTree(d: Buffer[], batches: number[] = [d.length]): Map<string, Ha
       const h = nodes.get(nodeKey(r));
       if (!h) throw new Error(`frontier node ${nodeKey(r)} missing at size ${size}`);
       return h;
-    })) nodes.set(nodeKey(n), n.hash);
+    }))
+      nodes.set(nodeKey(n), n.hash);
     size += batch.length;
   }
   return nodes;
 }
-const hashesOf = (nodes: Map<string, Hash>, ranges: readonly (readonly [number, number])[]) =>
-  ranges.map(([a, b]) => rangeHash(a, b, (r) => nodes.get(nodeKey(r))!));
+const hashesOf = (nodes: Map<string, Hash>, ranges: readonly (readonly [number, number])[]) => ranges.map(([a, b]) => rangeHash(a, b, (r) => nodes.get(nodeKey(r))!));
 
 describe('Merkle tree (RFC 9162 §2.1)', () => {
   it('given the RFC 6962 example shapes, consistency proofs are made of the expected subtrees', () => {
-    expect(consistencyRanges(3, 7)).toEqual([[2, 3], [3, 4], [0, 2], [4, 7]]);
+    expect(consistencyRanges(3, 7)).toEqual([
+      [2, 3],
+      [3, 4],
+      [0, 2],
+      [4, 7],
+    ]);
     expect(consistencyRanges(4, 7)).toEqual([[4, 7]]);
-    expect(consistencyRanges(6, 7)).toEqual([[4, 6], [6, 7], [0, 4]]);
-    expect(inclusionRanges(0, 7)).toEqual([[1, 2], [2, 4], [4, 7]]);
-    expect(inclusionRanges(3, 7)).toEqual([[2, 3], [0, 2], [4, 7]]);
-    expect(inclusionRanges(6, 7)).toEqual([[4, 6], [0, 4]]);
+    expect(consistencyRanges(6, 7)).toEqual([
+      [4, 6],
+      [6, 7],
+      [0, 4],
+    ]);
+    expect(inclusionRanges(0, 7)).toEqual([
+      [1, 2],
+      [2, 4],
+      [4, 7],
+    ]);
+    expect(inclusionRanges(3, 7)).toEqual([
+      [2, 3],
+      [0, 2],
+      [4, 7],
+    ]);
+    expect(inclusionRanges(6, 7)).toEqual([
+      [4, 6],
+      [0, 4],
+    ]);
   });
 
   it('given an empty tree, the root is SHA-256 of nothing', () => {
@@ -77,33 +107,39 @@ describe('Merkle tree (RFC 9162 §2.1)', () => {
 
   it('any leaf of any tree: the inclusion proof equals the reference PATH and verifies; a wrong leaf, index or root does not', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 70 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 }))), ([n, m]) => {
-        const d = events(n);
-        const proof = hashesOf(storedTree(d), inclusionRanges(m, n));
-        expect(proof.map((h) => h.toString('hex'))).toEqual(PATH(m, d).map((h) => h.toString('hex')));
-        const root = MTH(d);
-        expect(verifyInclusion(m, n, leafHash(d[m]), proof, root)).toBe(true);
-        expect(verifyInclusion(m, n, leafHash(sha(Buffer.from('forged'))), proof, root)).toBe(false);
-        if (n > 1) expect(verifyInclusion((m + 1) % n, n, leafHash(d[m]), proof, root)).toBe(false);
-        expect(verifyInclusion(m, n, leafHash(d[m]), proof, MTH(events(n, 1)))).toBe(false);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 70 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 }))),
+        ([n, m]) => {
+          const d = events(n);
+          const proof = hashesOf(storedTree(d), inclusionRanges(m, n));
+          expect(proof.map((h) => h.toString('hex'))).toEqual(PATH(m, d).map((h) => h.toString('hex')));
+          const root = MTH(d);
+          expect(verifyInclusion(m, n, leafHash(d[m]), proof, root)).toBe(true);
+          expect(verifyInclusion(m, n, leafHash(sha(Buffer.from('forged'))), proof, root)).toBe(false);
+          if (n > 1) expect(verifyInclusion((m + 1) % n, n, leafHash(d[m]), proof, root)).toBe(false);
+          expect(verifyInclusion(m, n, leafHash(d[m]), proof, MTH(events(n, 1)))).toBe(false);
+        },
+      ),
     );
   });
 
   it('any two sizes: the consistency proof equals the reference PROOF and verifies; a rewritten history does not', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 70 }).chain((n) => fc.tuple(fc.integer({ min: 1, max: n }), fc.constant(n), fc.integer({ min: 0, max: n - 1 }))), ([m, n, changed]) => {
-        const d = events(n);
-        const proof = hashesOf(storedTree(d), consistencyRanges(m, n));
-        expect(proof.map((h) => h.toString('hex'))).toEqual(SUBPROOF(m, d, true).map((h) => h.toString('hex')));
-        expect(verifyConsistency(m, n, MTH(d.slice(0, m)), MTH(d), proof)).toBe(true);
-        // One leaf of the old tree rewritten: the new tree is not an extension of the old one.
-        const rewritten = d.slice();
-        rewritten[changed] = sha(Buffer.from('rewritten'));
-        const forged = hashesOf(storedTree(rewritten), consistencyRanges(m, n));
-        if (changed < m) expect(verifyConsistency(m, n, MTH(d.slice(0, m)), MTH(rewritten), forged)).toBe(false);
-        if (m < n) expect(verifyConsistency(m, n, MTH(d.slice(0, m)), MTH(d), proof.slice(1))).toBe(false);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 70 }).chain((n) => fc.tuple(fc.integer({ min: 1, max: n }), fc.constant(n), fc.integer({ min: 0, max: n - 1 }))),
+        ([m, n, changed]) => {
+          const d = events(n);
+          const proof = hashesOf(storedTree(d), consistencyRanges(m, n));
+          expect(proof.map((h) => h.toString('hex'))).toEqual(SUBPROOF(m, d, true).map((h) => h.toString('hex')));
+          expect(verifyConsistency(m, n, MTH(d.slice(0, m)), MTH(d), proof)).toBe(true);
+          // One leaf of the old tree rewritten: the new tree is not an extension of the old one.
+          const rewritten = d.slice();
+          rewritten[changed] = sha(Buffer.from('rewritten'));
+          const forged = hashesOf(storedTree(rewritten), consistencyRanges(m, n));
+          if (changed < m) expect(verifyConsistency(m, n, MTH(d.slice(0, m)), MTH(rewritten), forged)).toBe(false);
+          if (m < n) expect(verifyConsistency(m, n, MTH(d.slice(0, m)), MTH(d), proof.slice(1))).toBe(false);
+        },
+      ),
     );
   });
 });

@@ -35,8 +35,7 @@ export function rawPublicKey(key: KeyObject): Buffer {
 }
 
 /** First 4 bytes of SHA-256(key name ‖ 0x0A ‖ 0x01 ‖ public key). */
-export const keyId = (name: string, publicKey: Buffer): Buffer =>
-  createHash('sha256').update(name, 'utf8').update(Buffer.of(0x0a, ED25519)).update(publicKey).digest().subarray(0, 4);
+export const keyId = (name: string, publicKey: Buffer): Buffer => createHash('sha256').update(name, 'utf8').update(Buffer.of(0x0a, ED25519)).update(publicKey).digest().subarray(0, 4);
 
 export function verifierFor(name: string, publicKey: Buffer): NoteVerifier {
   return { name, keyId: keyId(name, publicKey), publicKey };
@@ -82,7 +81,10 @@ export function openCheckpoint(note: string, verifier: NoteVerifier): OpenedChec
   const split = text.lastIndexOf('\n\n');
   if (split < 0) throw invalid('a signed note is a body, a blank line, then signature lines');
   const body = text.slice(0, split + 1);
-  const sigLines = text.slice(split + 2).split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
+  const sigLines = text
+    .slice(split + 2)
+    .split('\n')
+    .filter((l, i, all) => l !== '' || i < all.length - 1);
   if (sigLines.length === 0) throw invalid('the note has no signature line');
   const checkpoint = parseBody(body);
   let signatureValid = false;

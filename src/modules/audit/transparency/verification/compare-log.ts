@@ -69,5 +69,8 @@ export async function compareWithCheckpoint(checkpoint: OpenedCheckpoint, log: P
   if (consistent) return report;
   const recordTrusted = sealedRoot.size === n && sealedRoot.root().equals(checkpoint.rootHash);
   if (recordTrusted && divergent) return { ...report, firstDivergentLeaf: divergent };
-  return { ...report, detail: recordTrusted ? 'the log differs from the checkpoint' : "the sealer's own record does not match the checkpoint either: it was altered too, or the checkpoint is not this log's" };
+  return {
+    ...report,
+    detail: recordTrusted ? 'the log differs from the checkpoint' : "the sealer's own record does not match the checkpoint either: it was altered too, or the checkpoint is not this log's",
+  };
 }
