@@ -3,7 +3,7 @@ import { createBenchDatabase } from '../support/database';
 import { scaled } from '../support/env';
 import { fillCalendar, fillSeries, monthCountryPaths } from '../support/fixtures';
 import type { Progress } from '../support/progress';
-import { measure } from './query';
+import { listingFigures, measure } from './query';
 
 const EVENTS = scaled(100_000);
 const SERIES = scaled(1_000);
@@ -34,13 +34,7 @@ export const series: Scenario = {
           ORDER BY starts_at, id LIMIT 5000`,
       );
       return {
-        figures: [
-          { metric: 'requests/s', value: cached.load.rate, unit: '/s' },
-          { metric: 'latency p50', value: cached.load.latencyMs.p50, unit: 'ms' },
-          { metric: 'latency p99', value: cached.load.latencyMs.p99, unit: 'ms', target: { op: '<', value: 20 } },
-          { metric: 'requests/s, page cache off (context)', value: uncached.load.rate, unit: '/s' },
-          { metric: 'latency p99, page cache off (context)', value: uncached.load.latencyMs.p99, unit: 'ms' },
-        ],
+        figures: listingFigures(cached, uncached),
         details: { cached, uncached, fillSeconds, paths: paths.length, explainSeriesQuery: explain.rows.map((x: Record<string, string>) => x['QUERY PLAN']) },
         notes: [
           `calendar_events is filled directly: ${(EVENTS - SERIES).toLocaleString('en-US')} single events as in the query benchmark, and ${SERIES.toLocaleString('en-US')} weekly series at 10:00 local from a day in the first year, in the five countries, half without end and half of 104 instances.`,

@@ -11,7 +11,7 @@ import { REMINDER_HORIZON_MS } from '../domain/occurrence-plan';
 import { dueAt, effectiveLeadTimes } from '../domain/reminder-timing';
 import { ReminderScheduler } from './reminder.scheduler';
 import { SeriesPlanTarget, planOccurrences, reconcileOccurrences } from './series-plan';
-import { EVENTS_TABLE, LEAD_TIMES_TABLE, NOTICES_TABLE, PLAN_TABLE, REMINDER_PLAN_PROJECTION, REMINDER_SUBSCRIPTIONS_TABLE } from './tables';
+import { EVENTS_TABLE, LEAD_TIMES_TABLE, NOTICES_TABLE, PLAN_TABLE, REMINDER_PLAN_PROJECTION, REMINDER_SUBSCRIPTIONS_TABLE, planConflict } from './tables';
 
 interface EventTiming {
   status: 'scheduled' | 'cancelled' | 'series';
@@ -38,6 +38,9 @@ interface NoticeTiming {
 
 /** A series that never ends is "over" never: its notices are kept as long as any. */
 const NO_END = new Date(Date.UTC(9999, 11, 31));
+
+/** Parameters $1..$6 of the event row's timing, as its INSERT and its UPDATE both take them. */
+const timingParams = (id: string, t: EventTiming): unknown[] => [id, JSON.stringify(t.start_value), t.time_zone, t.starts_at, t.ends_at, t.version];
 
 interface SubscriptionRow {
   lead_times: string[];
@@ -117,28 +120,17 @@ export class ReminderPlanProjection implements EventByEventProjection {
     switch (e.type) {
       case 'EventScheduled': {
         const timing = this.timing(e.data.start, e.data.end, e.data.timeZone, stored.version);
-        await ctx.tx.query(`INSERT INTO ${events} (event_id, status, start_value, time_zone, starts_at, ends_at, version) VALUES ($1, 'scheduled', $2::jsonb, $3, $4, $5, $6)`, [
-          id,
-          JSON.stringify(timing.start_value),
-          timing.time_zone,
-          timing.starts_at,
-          timing.ends_at,
-          timing.version,
-        ]);
+        await ctx.tx.query(
+          `INSERT INTO ${events} (event_id, status, start_value, time_zone, starts_at, ends_at, version) VALUES ($1, 'scheduled', $2::jsonb, $3, $4, $5, $6)`,
+          timingParams(id, timing),
+        );
         rows.set(id, { ...timing, series: null, horizon_until: null });
         await this.plan(ctx, id, timing, await this.leadTimesInUse(ctx), stored);
         return;
       }
       case 'EventRescheduled': {
         const timing = this.timing(e.data.start, e.data.end, e.data.timeZone, stored.version);
-        await ctx.tx.query(`UPDATE ${events} SET start_value = $2::jsonb, time_zone = $3, starts_at = $4, ends_at = $5, version = $6 WHERE event_id = $1`, [
-          id,
-          JSON.stringify(timing.start_value),
-          timing.time_zone,
-          timing.starts_at,
-          timing.ends_at,
-          timing.version,
-        ]);
+        await ctx.tx.query(`UPDATE ${events} SET start_value = $2::jsonb, time_zone = $3, starts_at = $4, ends_at = $5, version = $6 WHERE event_id = $1`, timingParams(id, timing));
         rows.set(id, { ...current!, ...timing });
         // Move every row of the event, and plan the lead times in use it had no row for (an event
         // moved from the past into the future).
@@ -322,13 +314,7 @@ export class ReminderPlanProjection implements EventByEventProjection {
     await ctx.tx.query(
       `INSERT INTO ${ctx.table(PLAN_TABLE)} AS p (event_id, lead_time, due_at, start_at, event_version, status, planned_position)
        SELECT $1, lead, due, $4, $5, 'planned', $6 FROM unnest($2::text[], $3::timestamptz[]) AS x(lead, due)
-       ON CONFLICT (event_id, occurrence, lead_time) DO ${
-         replace
-           ? `UPDATE SET due_at = EXCLUDED.due_at, start_at = EXCLUDED.start_at, event_version = EXCLUDED.event_version,
-              status = 'planned', planned_position = EXCLUDED.planned_position,
-              replaced_start_at = CASE WHEN p.status = 'planned' AND p.start_at <> EXCLUDED.start_at THEN p.start_at END`
-           : 'NOTHING'
-       }`,
+       ${planConflict(replace)}`,
       [id, rows.map((r) => r.lead), rows.map((r) => r.due), t.starts_at, t.version, stored.position],
     );
   }

@@ -3,7 +3,7 @@ import type { CalendarEventState } from '../../scheduling/domain/calendar-event'
 import { isoInstant } from '../../scheduling/domain/time';
 import { occurrencesToPlan } from '../domain/occurrence-plan';
 import { dueAt } from '../domain/reminder-timing';
-import type { PlanRow } from './tables';
+import { type PlanRow, planConflict } from './tables';
 
 /** Where a series' rows go: the plan table of one slot, and the log position (or EXTENDED_POSITION) that planned them. */
 export interface SeriesPlanTarget {
@@ -55,13 +55,7 @@ async function upsert(t: SeriesPlanTarget, rows: DesiredRow[], replace: boolean)
   return t.tx.query(
     `INSERT INTO ${t.planTable} AS p (event_id, occurrence, lead_time, due_at, start_at, event_version, status, planned_position)
      SELECT $1, occ, lead, due, start, $6, 'planned', $7 FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS x(occ, lead, due, start)
-     ON CONFLICT (event_id, occurrence, lead_time) DO ${
-       replace
-         ? `UPDATE SET due_at = EXCLUDED.due_at, start_at = EXCLUDED.start_at, event_version = EXCLUDED.event_version,
-              status = 'planned', planned_position = EXCLUDED.planned_position,
-              replaced_start_at = CASE WHEN p.status = 'planned' AND p.start_at <> EXCLUDED.start_at THEN p.start_at END`
-         : 'NOTHING'
-     }
+     ${planConflict(replace)}
      RETURNING event_id, occurrence, lead_time, due_at, start_at, event_version, status`,
     [t.eventId, rows.map((r) => r.occurrence), rows.map((r) => r.lead), rows.map((r) => r.due), rows.map((r) => r.start), t.version, t.position],
   );

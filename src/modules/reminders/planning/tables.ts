@@ -6,6 +6,19 @@ export const NOTICES_TABLE = 'reminder_notices';
 export const LEAD_TIMES_TABLE = 'reminder_lead_times';
 export const REMINDER_PLAN_PROJECTION = 'reminder-plan';
 
+/**
+ * How a planned row meets one already there: kept as it is, or replaced (a reschedule), noting
+ * the start it replaced while it was still planned so its old due job can be removed.
+ */
+export const planConflict = (replace: boolean): string =>
+  `ON CONFLICT (event_id, occurrence, lead_time) DO ${
+    replace
+      ? `UPDATE SET due_at = EXCLUDED.due_at, start_at = EXCLUDED.start_at, event_version = EXCLUDED.event_version,
+         status = 'planned', planned_position = EXCLUDED.planned_position,
+         replaced_start_at = CASE WHEN p.status = 'planned' AND p.start_at <> EXCLUDED.start_at THEN p.start_at END`
+      : 'NOTHING'
+  }`;
+
 export interface PlanRow {
   event_id: string;
   /** The instance of a series (its original start's key); '' for a single event. */
