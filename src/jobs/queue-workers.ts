@@ -134,7 +134,8 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     const now = Date.now();
     for (const [name, watched] of this.workers) {
       if (watched.running >= CONCURRENCY[name]) continue;
-      const readySince = await this.readySince(name, watched, now).catch(() => null);
+      // Bounded: a read stuck on a client that is still switching must not wedge the watchdog.
+      const readySince = await Promise.race([this.readySince(name, watched, now), new Promise<null>((r) => setTimeout(() => r(null), WATCH_EVERY_MS).unref())]).catch(() => null);
       if (readySince === null || now - Math.max(readySince, watched.lastActive) < STUCK_AFTER_MS) continue;
       if (this.workers.get(name) !== watched) continue;
       this.logger.warn(

@@ -94,6 +94,23 @@ export class TestRedisCluster {
     return owner[2][1];
   }
 
+  /**
+   * Waits until a replica of the master on `port` has every write the master had when asked.
+   * Replication is asynchronous: a master killed before its replica caught up loses the writes it
+   * acknowledged last (Redis documents this), which a failover test must not mistake for the
+   * service losing them.
+   */
+  async replicated(port: number): Promise<void> {
+    const info = async () => {
+      const text = await cli(port, 'INFO', 'replication');
+      const master = Number(/master_repl_offset:(\d+)/.exec(text)?.[1] ?? NaN);
+      const replicas = [...text.matchAll(/slave\d+:.*state=(\w+).*offset=(\d+)/g)].map((m) => ({ state: m[1], offset: Number(m[2]) }));
+      return { master, replicas };
+    };
+    const target = (await info()).master;
+    await waitFor(`a replica of ${port} at offset ${target}`, async () => (await info()).replicas.some((r) => r.state === 'online' && r.offset >= target), 20000, 50);
+  }
+
   async kill(port: number): Promise<void> {
     const n = this.nodes.find((x) => x.port === port)!;
     if (n.proc.exitCode !== null || n.proc.signalCode !== null) return;
