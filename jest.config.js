@@ -25,6 +25,10 @@ const common = {
 const freshBuild = '<rootDir>/test/support/fresh-build.js';
 module.exports = {
   testTimeout: 60000,
+  // Jest's default is one worker on two cores; most e2e time is waiting on spawned processes and
+  // conditions, so two files at a time roughly halve the run. Each file owns its database,
+  // queue prefix and ports, so files do not meet.
+  maxWorkers: 2,
   // One run id and seed for the whole run; the teardown removes the run's databases and Redis keys.
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
