@@ -67,7 +67,17 @@ export function runtimeUrlFor(ownerUrl: string): string {
 async function grantsUnderLock(c: Client, role: string): Promise<void> {
   await c.query("SELECT pg_advisory_lock(hashtext('almanac:runtime-grants'))");
   try {
-    await grantRuntimeRole(c, role);
+    // One transaction: the grants are re-applied by every process that starts, and between a
+    // REVOKE and its GRANT in autocommit the running processes' writes were refused ("permission
+    // denied for table events", seen as a 500 while another process started).
+    await c.query('BEGIN');
+    try {
+      await grantRuntimeRole(c, role);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK');
+      throw err;
+    }
   } finally {
     await c.query("SELECT pg_advisory_unlock(hashtext('almanac:runtime-grants'))");
   }

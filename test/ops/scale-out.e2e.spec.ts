@@ -54,11 +54,11 @@ describe('scale-out: 2 api + 3 worker processes', () => {
         }),
       ),
     );
-    // KNOWN DEFECT, not yet understood: inside a full `npm test` run (never alone), one of these
-    // 200 reschedules has been answered 500 INTERNAL. Until it is found, a 500 is tolerated here
-    // and reported loudly with the APIs' error lines; any other non-200 still fails the test, and
-    // the model must still equal the fold of the log below (a failed command appends nothing).
-    if (rescheduled.some((r) => r.status !== 200)) {
+    // Every reschedule is answered 200. (One in a full run used to be a 500, "permission denied
+    // for table events": a starting process re-applied the runtime role's grants as a REVOKE and
+    // a GRANT in autocommit; they are one transaction now.) The APIs' error lines are printed if not.
+    const failed = rescheduled.filter((r) => r.status !== 200);
+    if (failed.length > 0) {
       const errors = apis.flatMap((a) =>
         a
           .stdout()
@@ -66,10 +66,9 @@ describe('scale-out: 2 api + 3 worker processes', () => {
           .filter((l) => l.includes('"level":50'))
           .slice(0, 5),
       );
-      console.error('KNOWN DEFECT: reschedules not answered 200:', JSON.stringify(rescheduled.filter((r) => r.status !== 200).map((r) => r.body)), '\n', errors.join('\n'));
+      console.error('reschedules not answered 200:', JSON.stringify(failed.map((r) => r.body)), '\n', errors.join('\n'));
     }
-    expect(rescheduled.map((r) => r.status).filter((s) => s !== 200 && s !== 500)).toEqual([]);
-    expect(rescheduled.filter((r) => r.status === 500).length).toBeLessThanOrEqual(1);
+    expect(failed.map((r) => r.status)).toEqual([]);
     const last = await http(api(0), 'POST', `/v1/events/${ids[0]}/cancel`, { token: staff, body: { reason: 'end of test' } });
     expect(last.status).toBe(200);
 
