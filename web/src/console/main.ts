@@ -4,10 +4,13 @@ import { h, replace } from '../shared/dom';
 import { createI18n, pickLocale } from '../shared/i18n';
 import { languagePicker } from '../shared/shell';
 import { adminPanel } from './admin';
+import { auditPanels } from './audit';
 import { checkpointPanel } from './checkpoint';
+import { deliveriesPanel } from './deliveries';
 import { desk } from './desk';
 import { historyPanel } from './history';
 import { currentSession, devSignIn, oidcCallback, oidcSignIn, signOut, type Session, type Settings } from './session';
+import { webhooksPanel } from './webhooks';
 
 const i18n = createI18n(pickLocale(location.search, navigator.languages), navigator.languages);
 const { t } = i18n;
@@ -114,10 +117,14 @@ async function main(): Promise<void> {
       e.preventDefault();
       void historyPanel(i18n, session, input.value.trim()).then((p) => replace(slot, p));
     });
-    sections.push(h('section', { id: 'auditor' }, h('h1', {}, t('desk.history')), form, slot, checkpointPanel(i18n, session)));
+    const audit = auditPanels(i18n, session, (id) => {
+      input.value = id;
+      void historyPanel(i18n, session, id).then((p) => (replace(slot, p), slot.scrollIntoView()));
+    });
+    sections.push(h('section', { id: 'auditor' }, h('h1', {}, t('desk.history')), form, slot, audit.calendar, audit.log, checkpointPanel(i18n, session)));
     if (eventId) void historyPanel(i18n, session, eventId).then((p) => replace(slot, p));
   }
-  if (session.roles.includes('admin')) sections.push(adminPanel(i18n, session));
+  if (session.roles.includes('admin')) sections.push(adminPanel(i18n, session), deliveriesPanel(i18n, session), webhooksPanel(i18n, session));
   replace(root, header(session), h('main', {}, sections));
 }
 
