@@ -136,11 +136,16 @@ export function auditPanels(i18n: I18n, session: Session, openHistory: (id: stri
   const streamInput = h('input', { type: 'text', name: 'stream', autocomplete: 'off' });
   const fromInput = h('input', { type: 'datetime-local', name: 'from', step: '1' });
   const toInput = h('input', { type: 'datetime-local', name: 'to', step: '1' });
-  const limitSel = select('limit', [
-    ['25', '25'],
-    ['100', '100'],
-    ['500', '500'],
-  ]);
+  const limitSel = select(
+    'limit',
+    [
+      ['5', '5'],
+      ['25', '25'],
+      ['100', '100'],
+      ['500', '500'],
+    ],
+    '25',
+  );
   const filters = (): URLSearchParams => {
     const q = new URLSearchParams();
     if (typeInput.value.trim()) q.set('type', typeInput.value.trim());
