@@ -394,6 +394,49 @@ describe('web console: auditor and admin views (browser)', () => {
     expect(smtp.messages.filter((m) => m.envelopeTo.includes('ines@example.test'))).toHaveLength(1);
   });
 
+  it('shows an admin why a delivery was skipped: its subscriber was erased while the mail server kept refusing', async () => {
+    // A temporary refusal (451): the confirmation stays pending, to be tried again.
+    smtp.refuse(451);
+    const admin = await token('root', 'admin');
+    try {
+      expect((await http(base, 'POST', '/v1/subscriptions', { body: { email: 'jon@example.test', countries: ['MN'] } })).status).toBe(202);
+      const pending = await waitFor('the confirmation to be refused once', async () => {
+        const r = await http<{ items: Array<{ deliveryKey: string; subscriptionId: string; status: string; reason: string | null }> }>(base, 'GET', '/v1/admin/deliveries?email=jon@example.test', {
+          token: admin,
+        });
+        return r.body.items.find((d) => d.status === 'pending' && d.reason);
+      });
+      const { page, problems } = await signIn('admin');
+      await page.fill('#deliveries-form input[name=email]', 'jon@example.test');
+      await page.click('#deliveries-form button[type=submit]');
+      const row = page.locator(`#deliveries-rows tr[data-delivery-key="${pending.deliveryKey}"]`);
+      await row.waitFor();
+      expect(await row.locator('td.why').textContent()).toMatch(/^Not sent yet, will be tried again: attempt \d+ failed: /);
+
+      // Erased before the next attempt: that attempt sends nothing, and says why.
+      expect((await http(base, 'DELETE', `/v1/admin/subscriptions/${pending.subscriptionId}`, { token: admin })).status).toBe(204);
+      await waitFor(
+        'the delivery to be skipped',
+        async () => {
+          const r = await http<{ items: Array<{ deliveryKey: string; status: string }> }>(base, 'GET', '/v1/admin/deliveries', { token: admin });
+          return r.body.items.find((d) => d.deliveryKey === pending.deliveryKey)?.status === 'skipped';
+        },
+        60000,
+        200,
+      );
+      // The address is gone with its hash: the latest deliveries (no filter) show it.
+      await page.fill('#deliveries-form input[name=email]', '');
+      await page.click('#deliveries-form button[type=submit]');
+      await page.waitForSelector(`#deliveries-rows tr[data-delivery-key="${pending.deliveryKey}"][data-status="skipped"]`);
+      expect(await row.locator('td.why').textContent()).toBe('Nothing sent: the subscriber was erased');
+      expect(await row.locator('button').count()).toBe(0);
+      await check(page, problems, 'admin-deliveries-skipped');
+    } finally {
+      smtp.accept();
+    }
+    expect(smtp.messages.some((m) => m.envelopeTo.includes('jon@example.test'))).toBe(false);
+  });
+
   it("shows an admin a webhook's delivery attempts, failed then delivered, and pauses and resumes it", async () => {
     const admin = await token('root', 'admin');
     // The receiver fails the first attempt, then takes every one.
