@@ -1,7 +1,22 @@
 // Test tiers are chosen by file suffix: *.unit.spec.ts, *.int.spec.ts, *.e2e.spec.ts.
 // Nest 12 and a few of its dependencies ship ES modules only; jest's CommonJS runtime
 // cannot require them, so @swc/jest compiles those packages to CommonJS as well.
-const esmPackages = ['@nestjs', 'jose', 'commander', 'uid', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'load-esm', 'uint8array-extras', '@borewit'];
+const esmPackages = [
+  '@nestjs',
+  '@formatjs',
+  'intl-messageformat',
+  'jose',
+  'commander',
+  'uid',
+  'file-type',
+  'strtok3',
+  'token-types',
+  'peek-readable',
+  '@tokenizer',
+  'load-esm',
+  'uint8array-extras',
+  '@borewit',
+];
 const swc = [
   '@swc/jest',
   {

@@ -355,8 +355,8 @@ describe('web console (browser)', () => {
     await mn.page.goto(`${base}/console?lang=mn`);
     await mn.page.waitForSelector('button[data-role=staff]');
     expect(await mn.page.textContent('main h1')).toBe('Нэвтрэх');
-    // Not in the Mongolian catalogue: English, never the key.
-    expect(await mn.page.textContent('#dev-h')).toBe('Development sign-in: pick a role');
+    // The per-key English fallback is proven in test/web/messages.unit.spec.ts.
+    expect(await mn.page.textContent('#dev-h')).toBe('Хөгжүүлэлтийн нэвтрэлт: үүргээ сонгоно уу');
 
     for (const lang of ['zh', 'ja']) {
       await mn.page.goto(`${base}/?lang=${lang}&date=2013-10-01`);

@@ -54,7 +54,7 @@ describe('confirm and unsubscribe links (e2e, real SMTP listener)', () => {
     const pageRes = await s.browse(link);
     expect(pageRes.status).toBe(200);
     expect(pageRes.html).toContain('Confirm your subscription');
-    expect(pageRes.html).toContain('in KR');
+    expect(pageRes.html).toContain('in South Korea');
     expect(pageRes.html).toMatch(/<form method="post" action="\/v1\/subscriptions\/confirm\?token=[^"]+"><button type="submit">Confirm my subscription<\/button><\/form>/);
     expect(pageRes.html).not.toMatch(/<script|<style|style=|<link|<img/i);
     // Strict policy: nothing loads or runs; the only thing the page can do is post its form here.
@@ -146,5 +146,33 @@ describe('confirm and unsubscribe links (e2e, real SMTP listener)', () => {
     expect(api.status).toBe(410);
     expect(api.headers.get('content-type')).toContain('application/problem+json');
     expect(api.body).toMatchObject({ code: 'LINK_EXPIRED' });
+  });
+
+  it("pages speak the browser's language (Accept-Language among the office's), English otherwise; the JSON answers stay English", async () => {
+    await subscribe({ email: 'polyglot@example.org', countries: ['MN'] });
+    const link = s.confirmLink((await s.mailTo('polyglot@example.org')).parsed);
+    const open = async (acceptLanguage: string | null, path = link) => {
+      const r = await fetch(`${t.baseUrl}${path}`, { headers: { accept: 'text/html', ...(acceptLanguage ? { 'accept-language': acceptLanguage } : {}) } });
+      return { language: r.headers.get('content-language'), vary: r.headers.get('vary') ?? '', html: await r.text() };
+    };
+    const ko = await open('ko-KR,ko;q=0.9,en-US;q=0.8');
+    expect(ko.language).toBe('ko');
+    expect(ko.vary).toMatch(/accept-language/i);
+    expect(ko.html).toContain('<html lang="ko">');
+    expect(ko.html).toContain('<h1>구독 확인</h1>');
+    expect(ko.html).toContain('국가: 몽골');
+    expect(ko.html).toContain('<button type="submit">구독 확인</button>');
+    // q-values decide: Mongolian preferred over Japanese.
+    expect((await open('ja;q=0.5, mn;q=0.8')).html).toContain('<h1>Бүртгэлээ баталгаажуулах</h1>');
+    expect((await open('zh-CN')).html).toContain('<h1>确认订阅</h1>');
+    for (const other of ['fr-FR', '*', null]) {
+      const en = await open(other);
+      expect(en.language).toBe('en');
+      expect(en.html).toContain('<h1>Confirm your subscription</h1>');
+    }
+    // A refusal page too.
+    expect((await open('ja', '/v1/subscriptions/unsubscribe?token=x.y.z')).html).toContain('<h1>このリンクは無効です</h1>');
+    const api = await http(t.baseUrl, 'POST', '/v1/subscriptions/unsubscribe?token=x.y.z', { headers: { 'accept-language': 'ko' } });
+    expect(api.body).toMatchObject({ code: 'LINK_INVALID', detail: expect.stringContaining('this link is not valid') });
   });
 });

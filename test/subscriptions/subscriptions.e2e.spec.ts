@@ -69,7 +69,8 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
 
     expect(mail.subject).toBe('Confirm your almanac subscription');
     expect(mail.text).toContain('Hello Ada Lovelace');
-    expect(mail.text).toContain('in CN, KR');
+    expect(mail.text).toContain('events: in China and South Korea');
+    expect(mail.text).toContain('reminders: 2 hours and 1 day before each event');
     expect(mail.html).toContain('<a href="https://almanac.test/v1/subscriptions/confirm?token&#x3D;');
     expect(mail.messageId).toMatch(/^<[0-9a-f]{64}@almanac\.test>$/);
     expect(mail.from?.text).toBe('almanac@almanac.test');
@@ -122,7 +123,7 @@ describe('subscriptions (e2e, real SMTP listener)', () => {
     );
     expect(keys[0].n).toBe(0);
     const mail2 = (await mailTo('grace@example.org', 2)).parsed;
-    expect(mail2.text).toContain('programmes culture');
+    expect(mail2.text).toContain('programmes Culture');
     const applied = await confirmByPost(confirmLink(mail2));
     expect(applied.body).toMatchObject({ subscriptionId: id, changed: true });
     await waitFor('programmes applied', async () => {

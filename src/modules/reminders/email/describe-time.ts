@@ -1,25 +1,14 @@
-import { DateTime, Duration } from 'luxon';
+import { DateTime } from 'luxon';
+import { usableLocale } from '../../../common/i18n/format';
 import type { CalendarRow } from '../../calendar/read-model/calendar-row';
 import { isAllDay } from '../../scheduling/domain/time';
 import { boundedMemo } from '../../../common/memo';
 
-// Pure in their keys, and a fan-out asks the same questions for every recipient.
-const locales = boundedMemo<string>(1000);
+// Pure in its key, and a fan-out asks the same question for every recipient.
 const whens = boundedMemo<string>(1000);
-const leads = boundedMemo<string>(1000);
 
-/** A BCP 47 tag Intl knows, or English: a subscriber's odd locale must not break their email. */
-export function usableLocale(locale: string | null | undefined): string {
-  return locales(locale ?? '', () => checkLocale(locale));
-}
-
-function checkLocale(locale: string | null | undefined): string {
-  try {
-    return locale && Intl.DateTimeFormat.supportedLocalesOf([locale]).length ? locale : 'en';
-  } catch {
-    return 'en';
-  }
-}
+// Shared with the confirmation email; re-exported where reminders have always found them.
+export { describeLead, usableLocale } from '../../../common/i18n/format';
 
 /**
  * When the event happens, in the venue's zone (named), formatted for the subscriber's locale.
@@ -44,18 +33,4 @@ function formatWhen(row: CalendarRow, locale: string): string {
   const e = at(row.ends_at);
   const endText = s.hasSame(e, 'day') ? e.toLocaleString(DateTime.TIME_SIMPLE) : e.toLocaleString(DateTime.DATETIME_MED);
   return `${s.toLocaleString(DateTime.DATETIME_HUGE)} – ${endText} (${zone})`;
-}
-
-/** "1 day", "5 minutes": the lead time a subscriber chose, in their language. */
-export function describeLead(leadTime: string, locale: string): string {
-  return leads(`${leadTime}|${locale}`, () => formatLead(leadTime, locale));
-}
-
-function formatLead(leadTime: string, locale: string): string {
-  const d = Duration.fromISO(leadTime);
-  if (!d.isValid) return leadTime;
-  return d
-    .reconfigure({ locale: usableLocale(locale) })
-    .removeZeros()
-    .toHuman({ unitDisplay: 'long' });
 }

@@ -9,7 +9,8 @@ import { NoticeEmailPayload, REMINDER_KIND, ReminderEmailPayload } from '../doma
 import { isStale } from '../domain/reminder-timing';
 import { describeLead, describeWhen } from './describe-time';
 import { eventIcs } from './event-ics';
-import { TEMPLATES } from './templates';
+import { type EventEmailView, eventHtml, eventText } from './templates';
+import { type Translator, translator } from '../../../common/i18n/i18n';
 import { isoInstant } from '../../scheduling/domain/time';
 
 type Kind = 'reminder' | 'updated' | 'cancelled';
@@ -32,28 +33,49 @@ export class EventEmailComposer {
     return occurrenceRow(row, occurrence) ?? undefined;
   }
 
-  compose(kind: Kind, row: CalendarRow, r: Recipient, kindLine: string, occurrence?: string): RenderedMail {
+  /**
+   * The email in the recipient's language (their stored locale, English when we do not write
+   * theirs); dates in the venue's zone, formatted for that locale. The iCalendar part is the
+   * same in every language: SUMMARY is the event's own title.
+   */
+  compose(kind: Kind, row: CalendarRow, r: Recipient, about: { leadTime?: string; occurrence?: string } = {}): RenderedMail {
+    const { occurrence } = about;
     const instanceOf: EventTime | undefined = occurrence ? occurrenceTimeFromKey(occurrence) : undefined;
-    const where = [row.venue, row.city, row.country.trim()].filter((p) => p).join(', ');
-    const view = {
-      kindLine,
-      title: row.title,
-      when: describeWhen(row, r.locale),
-      where,
+    const { t, locale } = translator(r.locale);
+    const title = row.title;
+    const when = describeWhen(row, r.locale);
+    const view: EventEmailView = {
+      lang: locale,
+      greeting: r.name ? t('mail.greetingNamed', { name: r.name }) : t('mail.greeting'),
+      line: kindLine(t, kind, { title, reason: row.cancel_reason, lead: about.leadTime ? describeLead(about.leadTime, r.locale) : '', instance: !!occurrence }),
+      note: kind === 'cancelled' ? t('event.cancelledNote') : null,
+      whenLabel: t('event.when'),
+      when,
+      whereLabel: t('event.where'),
+      where: [row.venue, row.city, row.country.trim()].filter((p) => p).join(', '),
       description: row.description,
+      detailsLabel: t('event.details'),
       eventUrl: `${this.config.PUBLIC_BASE_URL}/v1/events/${row.id}`,
-      name: r.name,
+      attached: t('event.attached'),
+      unsubscribeLabel: t('mail.unsubscribe'),
+      unsubscribeLink: t('mail.unsubscribeLink'),
       unsubscribeUrl: r.unsubscribeUrl,
-      reason: row.cancel_reason,
     };
-    const t = TEMPLATES[kind];
     return {
-      subject: t.subject(view),
-      text: t.text(view),
-      html: t.html(view),
+      subject: t(`event.subject.${kind}`, { title, when }),
+      text: eventText(view),
+      html: eventHtml(view),
       icalEvent: eventIcs(row, { baseUrl: this.config.PUBLIC_BASE_URL, organizer: { email: this.config.MAIL_FROM, name: 'almanac' }, attendee: { email: r.email, name: r.name }, instanceOf }),
     };
   }
+}
+
+/** The sentence saying what the email is about; a notice about one date of a series says so. */
+function kindLine(t: Translator['t'], kind: Kind, v: { title: string; reason: string | null; lead: string; instance: boolean }): string {
+  if (kind === 'reminder') return t('event.line.reminder', { title: v.title, lead: v.lead });
+  if (kind === 'updated') return t(v.instance ? 'event.line.updatedInstance' : 'event.line.updated', { title: v.title });
+  if (v.reason) return t(v.instance ? 'event.line.cancelledInstanceReason' : 'event.line.cancelledReason', { title: v.title, reason: v.reason });
+  return t(v.instance ? 'event.line.cancelledInstance' : 'event.line.cancelled', { title: v.title });
 }
 
 @Injectable()
@@ -69,7 +91,7 @@ export class ReminderEmailRenderer implements EmailRenderer<ReminderEmailPayload
     if (row.status === 'cancelled') return { skip: 'stale: event cancelled' };
     if (isoInstant(row.starts_at) !== p.startAt) return { skip: `stale: planned for ${p.startAt}, the event now starts ${isoInstant(row.starts_at)}` };
     if (isStale(new Date(p.dueAt), new Date())) return { skip: `stale: due ${p.dueAt}, more than 15 minutes ago` };
-    return this.composer.compose('reminder', row, r, `A reminder, ${describeLead(p.leadTime, r.locale)} ahead:`, p.occurrence);
+    return this.composer.compose('reminder', row, r, { leadTime: p.leadTime, occurrence: p.occurrence });
   }
 }
 
@@ -86,7 +108,7 @@ export class UpdatedEmailRenderer implements EmailRenderer<NoticeEmailPayload> {
     // A later cancel or reschedule has its own notice; this one would only say something outdated.
     if (row.status === 'cancelled') return { skip: 'stale: event cancelled since' };
     if (isoInstant(row.starts_at) !== p.startAt) return { skip: `stale: rescheduled again since version ${p.version}` };
-    return this.composer.compose('updated', row, r, 'There is a change to', p.occurrence);
+    return this.composer.compose('updated', row, r, { occurrence: p.occurrence });
   }
 }
 
@@ -100,6 +122,6 @@ export class CancelledEmailRenderer implements EmailRenderer<NoticeEmailPayload>
   async render(p: NoticeEmailPayload, r: Recipient): Promise<RenderedMail | { skip: string }> {
     const row = await this.composer.event(p.eventId, p.occurrence);
     if (!row || row.status !== 'cancelled') return { skip: 'stale: event not cancelled' };
-    return this.composer.compose('cancelled', row, r, 'This event is cancelled:', p.occurrence);
+    return this.composer.compose('cancelled', row, r, { occurrence: p.occurrence });
   }
 }

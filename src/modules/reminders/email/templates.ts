@@ -1,79 +1,65 @@
 import Handlebars from 'handlebars';
 
-/** What every reminder and notice template reads. */
+/**
+ * What the reminder and notice templates read: every human sentence already translated (see
+ * event-email.renderer.ts), so the templates hold only layout and one template serves every
+ * language and kind.
+ */
 export interface EventEmailView {
-  kindLine: string;
-  title: string;
+  lang: string;
+  greeting: string;
+  /** What this email is about, with the title: "A reminder, 5 minutes ahead: …". */
+  line: string;
+  /** Only on a cancel: nothing is needed from the reader. */
+  note: string | null;
+  whenLabel: string;
   when: string;
+  whereLabel: string;
   where: string;
   description: string;
+  detailsLabel: string;
   eventUrl: string;
-  name: string | null;
+  attached: string;
+  unsubscribeLabel: string;
+  unsubscribeLink: string;
   unsubscribeUrl: string;
-  reason: string | null;
 }
 
-// Handlebars escapes {{…}} in HTML; the text templates are compiled with noEscape.
-const html = (body: string) =>
-  Handlebars.compile<EventEmailView>(
-    `<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">
-<p>{{#if name}}Hello {{name}},{{else}}Hello,{{/if}}</p>
-${body}
+// Handlebars escapes {{…}} in HTML; the text template is compiled with noEscape.
+const hb = Handlebars.create();
+
+export const eventHtml = hb.compile<EventEmailView>(
+  `<!doctype html><html lang="{{lang}}"><body style="font-family:sans-serif;line-height:1.4">
+<p>{{greeting}}</p>
+<p>{{line}}{{#if note}} {{note}}{{/if}}</p>
 <table role="presentation" cellpadding="4">
-<tr><th align="left">When</th><td>{{when}}</td></tr>
-<tr><th align="left">Where</th><td>{{where}}</td></tr>
+<tr><th align="left">{{whenLabel}}</th><td>{{when}}</td></tr>
+<tr><th align="left">{{whereLabel}}</th><td>{{where}}</td></tr>
 </table>
 {{#if description}}<p>{{description}}</p>{{/if}}
-<p><a href="{{eventUrl}}">Event details</a>. Your calendar entry is attached and updates the one you may already have.</p>
-<hr><p style="font-size:smaller"><a href="{{unsubscribeUrl}}">Unsubscribe</a> from these emails.</p>
+<p><a href="{{eventUrl}}">{{detailsLabel}}</a>. {{attached}}</p>
+<hr><p style="font-size:smaller"><a href="{{unsubscribeUrl}}">{{unsubscribeLink}}</a></p>
 </body></html>`,
-    { strict: false },
-  );
-const text = (body: string) =>
-  Handlebars.compile<EventEmailView>(
-    `{{#if name}}Hello {{name}},{{else}}Hello,{{/if}}
+  { strict: false },
+);
 
-${body}
+export const eventText = hb.compile<EventEmailView>(
+  `{{greeting}}
 
-When:  {{when}}
-Where: {{where}}
+{{line}}{{#if note}} {{note}}{{/if}}
+
+{{whenLabel}}:  {{when}}
+{{whereLabel}}: {{where}}
 {{#if description}}
 
 {{description}}
 {{/if}}
 
-Event details: {{eventUrl}}
-Your calendar entry is attached and updates the one you may already have.
+{{detailsLabel}}: {{eventUrl}}
+{{attached}}
 
 --
-Unsubscribe: {{unsubscribeUrl}}
+{{unsubscribeLabel}}: {{unsubscribeUrl}}
 `,
-    { noEscape: true },
-  );
-
-export interface Templates {
-  subject: Handlebars.TemplateDelegate<EventEmailView>;
-  text: Handlebars.TemplateDelegate<EventEmailView>;
-  html: Handlebars.TemplateDelegate<EventEmailView>;
-}
-
-const line = '{{kindLine}} "{{title}}".';
-const cancelLine = '{{kindLine}} "{{title}}"{{#if reason}} ({{reason}}){{/if}}. Nothing else is needed: your calendar removes the entry.';
-
-export const TEMPLATES: Record<'reminder' | 'updated' | 'cancelled', Templates> = {
-  reminder: {
-    subject: Handlebars.compile('Reminder: {{title}} — {{when}}', { noEscape: true }),
-    text: text(line),
-    html: html(`<p>${line}</p>`),
-  },
-  updated: {
-    subject: Handlebars.compile('Updated: {{title}} — {{when}}', { noEscape: true }),
-    text: text(line),
-    html: html(`<p>${line}</p>`),
-  },
-  cancelled: {
-    subject: Handlebars.compile('Cancelled: {{title}} — {{when}}', { noEscape: true }),
-    text: text(cancelLine),
-    html: html(`<p>${cancelLine}</p>`),
-  },
-};
+  { noEscape: true },
+);

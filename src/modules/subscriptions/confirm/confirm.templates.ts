@@ -3,40 +3,46 @@ import Handlebars from 'handlebars';
 /** Compiled once at load. Handlebars escapes `{{…}}` for HTML; the text template is not HTML, so it opts out. */
 const hb = Handlebars.create();
 
+/** Every sentence already translated (confirm.renderer.ts): the templates hold only the layout, for every language. */
 export interface ConfirmView {
-  name: string | null;
+  lang: string;
+  greeting: string;
+  intro: string;
+  events: string;
+  reminders: string;
+  openLink: string;
+  button: string;
+  linkValid: string;
+  ignore: string;
+  stopAll: string;
+  stopAllLink: string;
   confirmUrl: string;
   unsubscribeUrl: string;
-  filters: string;
-  leadTimes: string;
-  expiresDays: number;
 }
 
-export const confirmSubject = 'Confirm your almanac subscription';
-
 export const confirmText = hb.compile<ConfirmView>(
-  `Hello{{#if name}} {{name}}{{/if}},
+  `{{greeting}}
 
-someone (we hope you) asked to receive event reminders from almanac at this address:
-  events: {{filters}}
-  reminders: {{leadTimes}} before each event
+{{intro}}
+  {{events}}
+  {{reminders}}
 
-To confirm, open this link within {{expiresDays}} days:
+{{openLink}}
 {{confirmUrl}}
 
-If you did not ask for this, ignore this email: nothing will be sent to you.
-To stop all email from us: {{unsubscribeUrl}}
+{{ignore}}
+{{stopAll}}
 `,
   { noEscape: true },
 );
 
 export const confirmHtml = hb.compile<ConfirmView>(`<!doctype html>
-<html><body style="font-family: sans-serif; line-height: 1.5">
-<p>Hello{{#if name}} {{name}}{{/if}},</p>
-<p>someone (we hope you) asked to receive event reminders from almanac at this address:</p>
-<ul><li>events: {{filters}}</li><li>reminders: {{leadTimes}} before each event</li></ul>
-<p><a href="{{confirmUrl}}">Confirm my subscription</a> (the link works for {{expiresDays}} days).</p>
-<p>If you did not ask for this, ignore this email: nothing will be sent to you.</p>
-<p style="font-size: small"><a href="{{unsubscribeUrl}}">Stop all email from us</a></p>
+<html lang="{{lang}}"><body style="font-family: sans-serif; line-height: 1.5">
+<p>{{greeting}}</p>
+<p>{{intro}}</p>
+<ul><li>{{events}}</li><li>{{reminders}}</li></ul>
+<p><a href="{{confirmUrl}}">{{button}}</a> {{linkValid}}</p>
+<p>{{ignore}}</p>
+<p style="font-size: small"><a href="{{unsubscribeUrl}}">{{stopAllLink}}</a></p>
 </body></html>
 `);

@@ -1,10 +1,14 @@
 import Handlebars from 'handlebars';
+import type { Request } from 'express';
+import { LOCALES, type Locale, type MessageId, translator } from '../../../common/i18n/i18n';
+import { describeLeadTimes, describePreferences } from '../confirm/describe-preferences';
+import type { Preferences } from '../domain/subscription';
 
 /**
  * The small pages behind the links in emails. A GET only shows a page; its one button POSTs
  * to the same URL, so a mail scanner that fetches every link changes nothing. No script, no
  * style sheet: the pages work in any browser under the strictest policy (see PAGE_CSP).
- * English only for now; `lang` says so.
+ * Written in the browser's language (Accept-Language) among the office's, English otherwise.
  */
 const hb = Handlebars.create();
 
@@ -12,6 +16,7 @@ const hb = Handlebars.create();
 export const PAGE_CSP = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 interface PageView {
+  lang: string;
   title: string;
   message: string;
   /** Present: the page offers one button that POSTs here. */
@@ -21,7 +26,7 @@ interface PageView {
 }
 
 const layout = hb.compile<PageView>(`<!doctype html>
-<html lang="en">
+<html lang="{{lang}}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>{{title}} · almanac</title></head>
 <body>
 <main>
@@ -36,28 +41,52 @@ const layout = hb.compile<PageView>(`<!doctype html>
 
 export type LinkKind = 'confirm' | 'unsubscribe';
 
+/**
+ * The page's language from the browser's Accept-Language, negotiated by Express (the
+ * `negotiator` package: q-values, and `ko-KR` matches `ko`); none of ours accepted: English.
+ */
+export function pageLocale(req: Request): Locale {
+  const picked = req.acceptsLanguages([...LOCALES]);
+  return typeof picked === 'string' ? (picked as Locale) : 'en';
+}
+
 /** Inserted unescaped (`{{{action}}}`): a fixed path and an encodeURIComponent'd token hold no character HTML treats specially. */
 const pathOf = (kind: LinkKind, token: string) => `/v1/subscriptions/${kind}?token=${encodeURIComponent(token)}`;
 
-export function confirmPage(token: string, details: string[]): string {
+/** What the confirm link would subscribe to, as the email said it. */
+function confirmDetails(p: Preferences, locale: Locale): string[] {
+  const { t } = translator(locale);
+  return [t('confirm.events', { filters: describePreferences(p, locale) }), t('confirm.reminders', { count: p.leadTimes.length, leadTimes: describeLeadTimes(p.leadTimes, locale) })];
+}
+
+export function confirmPage(token: string, preferences: Preferences | null, locale: Locale): string {
+  const { t } = translator(locale);
   return layout({
-    title: 'Confirm your subscription',
-    message: 'Press the button to start receiving event reminders from almanac at this address.',
-    details,
+    lang: locale,
+    title: t('page.confirm.title'),
+    message: t('page.confirm.message'),
+    details: preferences ? confirmDetails(preferences, locale) : [],
     action: pathOf('confirm', token),
-    button: 'Confirm my subscription',
+    button: t('confirm.button'),
   });
 }
 
-export function unsubscribePage(token: string): string {
+export function unsubscribePage(token: string, locale: Locale): string {
+  const { t } = translator(locale);
   return layout({
-    title: 'Unsubscribe',
-    message: 'Press the button to stop all email from almanac to this address.',
+    lang: locale,
+    title: t('page.unsubscribe.title'),
+    message: t('page.unsubscribe.message'),
     action: pathOf('unsubscribe', token),
-    button: 'Unsubscribe',
+    button: t('page.unsubscribe.button'),
   });
 }
 
-export function outcomePage(title: string, message: string): string {
-  return layout({ title, message });
+/** How many days a confirmation link works: the number some messages state. */
+const LINK_DAYS = 7;
+
+/** A page that only says how things stand (no button). */
+export function outcomePage(title: MessageId, message: MessageId, locale: Locale): string {
+  const { t } = translator(locale);
+  return layout({ lang: locale, title: t(title), message: t(message, { days: LINK_DAYS }) });
 }

@@ -18,7 +18,8 @@ import { InspectLinkQuery, LinkState } from '../inspect-link/inspect-link.query'
 import { SubmitSignUpCommand } from '../sign-up/submit-sign-up.command';
 import { UnsubscribeCommand } from '../unsubscribe/unsubscribe.command';
 import { SubscribeDto } from './dto';
-import { LinkKind, PAGE_CSP, confirmPage, outcomePage, unsubscribePage } from './link-pages';
+import type { Locale, MessageId } from '../../../common/i18n/i18n';
+import { LinkKind, PAGE_CSP, confirmPage, outcomePage, pageLocale, unsubscribePage } from './link-pages';
 
 const sorted = (xs: string[] | undefined): string[] => [...new Set(xs ?? [])].sort();
 
@@ -27,11 +28,29 @@ function token(t: unknown): string {
   return t;
 }
 
-/** Why a link cannot work, as a problem (JSON callers) and as a page (people). */
-const REFUSALS: Record<'expired' | 'invalid' | 'gone', { status: number; code: string; title: string; detail: string }> = {
-  expired: { status: 410, code: 'LINK_EXPIRED', title: 'This link has expired', detail: 'this confirmation link has expired (links work for 7 days); subscribe again to get a new one' },
-  invalid: { status: 400, code: 'LINK_INVALID', title: 'This link is not valid', detail: 'this link is not valid; it may have been cut short: open it again from the email' },
-  gone: { status: 410, code: 'LINK_GONE', title: 'This link no longer works', detail: 'the subscription was cancelled or erased after this link was sent; subscribe again to get a new one' },
+/** Why a link cannot work, as a problem (JSON callers, English `detail`) and as a page (people, in their language). */
+const REFUSALS: Record<'expired' | 'invalid' | 'gone', { status: number; code: string; detail: string; title: MessageId; message: MessageId }> = {
+  expired: {
+    status: 410,
+    code: 'LINK_EXPIRED',
+    detail: 'this confirmation link has expired (links work for 7 days); subscribe again to get a new one',
+    title: 'page.expired.title',
+    message: 'page.expired.message',
+  },
+  invalid: {
+    status: 400,
+    code: 'LINK_INVALID',
+    detail: 'this link is not valid; it may have been cut short: open it again from the email',
+    title: 'page.invalid.title',
+    message: 'page.invalid.message',
+  },
+  gone: {
+    status: 410,
+    code: 'LINK_GONE',
+    detail: 'the subscription was cancelled or erased after this link was sent; subscribe again to get a new one',
+    title: 'page.gone.title',
+    message: 'page.gone.message',
+  },
 };
 
 /** The refusal a handler's error stands for; anything else is not a link problem. */
@@ -45,15 +64,16 @@ function refusalOf(err: unknown): keyof typeof REFUSALS | null {
 /** A person's browser (form button) gets a page; an API client or a mail provider gets JSON. */
 const wantsPage = (req: Request): boolean => req.accepts(['json', 'html']) === 'html';
 
-const PAGE_HEADERS = { 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store' };
+/** The page's language follows Accept-Language: caches must keep one copy per language (they keep none: no-store). */
+const pageHeaders = (locale: Locale) => ({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Content-Language': locale, Vary: 'Accept-Language' });
 
-function page(res: Response, status: number, html: string): string {
+function page(res: Response, status: number, html: string, locale: Locale): string {
   res.status(status).type('html');
-  for (const [k, v] of Object.entries(PAGE_HEADERS)) res.setHeader(k, v);
+  for (const [k, v] of Object.entries(pageHeaders(locale))) res.setHeader(k, v);
   return html;
 }
 
-const refusalPage = (r: { title: string; detail: string }) => outcomePage(r.title, `${r.detail[0].toUpperCase()}${r.detail.slice(1)}.`);
+const refusalPage = (r: { title: MessageId; message: MessageId }, locale: Locale) => outcomePage(r.title, r.message, locale);
 
 /**
  * Sign-ups draw from the tight `subscriptions` limit; the signed links (confirm, unsubscribe)
@@ -97,8 +117,8 @@ export class SubscriptionsController {
   @Public()
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'a page with a button that POSTs to the same URL (a GET changes nothing)', content: { 'text/html': { schema: { type: 'string' } } } })
-  async confirmPage(@Query('token') t: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
-    return this.linkPage('confirm', t, res);
+  async confirmPage(@Query('token') t: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
+    return this.linkPage('confirm', t, req, res);
   }
 
   /** The button of the confirm page (or an API client): confirms, and applies the link's preferences. */
@@ -111,9 +131,10 @@ export class SubscriptionsController {
     try {
       const r = await this.commands.execute(new ConfirmSubscriptionCommand(token(t), commandMetadata(req)));
       if (wantsPage(req)) {
+        const locale = pageLocale(req);
         return r.changed
-          ? page(res, 200, outcomePage('Subscription confirmed', 'Thank you: almanac will email you reminders of the events you chose. Every email has a link to unsubscribe.'))
-          : page(res, 200, outcomePage('Already confirmed', 'This subscription was already confirmed with these choices; nothing changed.'));
+          ? page(res, 200, outcomePage('page.confirmed.title', 'page.confirmed.message', locale), locale)
+          : page(res, 200, outcomePage('page.alreadyConfirmed.title', 'page.alreadyConfirmed.message', locale), locale);
       }
       res.setHeader('X-Log-Position', r.position);
       return { subscriptionId: r.subscriptionId, status: r.status, changed: r.changed };
@@ -126,8 +147,8 @@ export class SubscriptionsController {
   @Public()
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'a page with a button that POSTs to the same URL (a GET changes nothing)', content: { 'text/html': { schema: { type: 'string' } } } })
-  async unsubscribePage(@Query('token') t: unknown, @Res({ passthrough: true }) res: Response): Promise<string> {
-    return this.linkPage('unsubscribe', t, res);
+  async unsubscribePage(@Query('token') t: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
+    return this.linkPage('unsubscribe', t, req, res);
   }
 
   /**
@@ -152,22 +173,26 @@ export class SubscriptionsController {
     } catch (err) {
       throw this.refused(err, req);
     }
-    if (wantsPage(req)) return page(res, 200, outcomePage('You are unsubscribed', 'almanac will send no more email to this address.'));
+    if (wantsPage(req)) {
+      const locale = pageLocale(req);
+      return page(res, 200, outcomePage('page.unsubscribed.title', 'page.unsubscribed.message', locale), locale);
+    }
     return { status: 'unsubscribed' };
   }
 
-  private async linkPage(kind: LinkKind, t: unknown, res: Response): Promise<string> {
+  private async linkPage(kind: LinkKind, t: unknown, req: Request, res: Response): Promise<string> {
     const s: LinkState = typeof t === 'string' && t ? await this.queries.execute(new InspectLinkQuery(kind, t)) : { state: 'invalid' };
+    const locale = pageLocale(req);
     switch (s.state) {
       case 'ready':
-        return page(res, 200, kind === 'confirm' ? confirmPage(t as string, s.details) : unsubscribePage(t as string));
+        return page(res, 200, kind === 'confirm' ? confirmPage(t as string, s.preferences, locale) : unsubscribePage(t as string, locale), locale);
       case 'done':
         return kind === 'confirm'
-          ? page(res, 200, outcomePage('Already confirmed', 'This subscription is confirmed with these choices; there is nothing left to do.'))
-          : page(res, 200, outcomePage('You are unsubscribed', 'almanac sends no email to this address.'));
+          ? page(res, 200, outcomePage('page.alreadyConfirmed.title', 'page.alreadyConfirmed.done', locale), locale)
+          : page(res, 200, outcomePage('page.unsubscribed.title', 'page.unsubscribed.done', locale), locale);
       default: {
         const r = REFUSALS[s.state];
-        return page(res, r.status, refusalPage(r));
+        return page(res, r.status, refusalPage(r, locale), locale);
       }
     }
   }
@@ -177,7 +202,10 @@ export class SubscriptionsController {
     const kind = refusalOf(err);
     if (!kind) return err;
     const r = REFUSALS[kind];
-    if (wantsPage(req)) return new HtmlPageException(r.status, refusalPage(r), PAGE_HEADERS);
+    if (wantsPage(req)) {
+      const locale = pageLocale(req);
+      return new HtmlPageException(r.status, refusalPage(r, locale), pageHeaders(locale));
+    }
     return new ProblemException(r.status, err instanceof DomainError ? err.code : r.code, r.detail);
   }
 }

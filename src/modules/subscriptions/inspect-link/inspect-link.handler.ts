@@ -2,9 +2,8 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DomainError } from '../../../common/domain/domain-error';
 import { aggregate } from '../../../events/aggregate';
 import { EventStore } from '../../../events/event-store.port';
-import { describePreferences } from '../confirm/confirm.renderer';
 import { subscriptionStream } from '../domain/events';
-import { SubscriptionCommand, subscriptionDecider } from '../domain/subscription';
+import { type Preferences, SubscriptionCommand, subscriptionDecider } from '../domain/subscription';
 import { SubscriptionLinks } from '../subscription-links';
 import { InspectLinkQuery, LinkState } from './inspect-link.query';
 
@@ -19,13 +18,13 @@ export class InspectLinkHandler implements IQueryHandler<InspectLinkQuery> {
   async execute(q: InspectLinkQuery): Promise<LinkState> {
     let id: string;
     let command: SubscriptionCommand;
-    let details: string[] = [];
+    let preferences: Preferences | null = null;
     if (q.kind === 'confirm') {
       const claims = await this.links.verifyConfirm(q.token);
       if ('error' in claims) return { state: claims.error };
       id = claims.subscriptionId;
       command = { kind: 'confirm', preferences: claims.preferences, issuedAtVersion: claims.version };
-      details = [`events: ${describePreferences(claims.preferences)}`, `reminders: ${claims.preferences.leadTimes.join(', ')} before each event`];
+      preferences = claims.preferences;
     } else {
       const claims = await this.links.verifyUnsubscribe(q.token);
       if ('error' in claims) return { state: claims.error };
@@ -34,7 +33,7 @@ export class InspectLinkHandler implements IQueryHandler<InspectLinkQuery> {
     }
     const { state } = await aggregate(this.store, subscriptionStream(id), subscriptionDecider);
     try {
-      return subscriptionDecider.decide(state, command).length ? { state: 'ready', details } : { state: 'done' };
+      return subscriptionDecider.decide(state, command).length ? { state: 'ready', preferences } : { state: 'done' };
     } catch (err) {
       if (err instanceof DomainError) return { state: 'gone' };
       throw err;
