@@ -94,6 +94,30 @@ describe('README walkthrough', () => {
     expect(reads).toContain('BEGIN:VCALENDAR');
     const sync = JSON.parse(output('syncToken=$SYNC').trim().split('\n').pop()!) as { items: { title: string; location: { venue: string } }[] };
     expect(sync.items.map((e) => [e.title, e.location.venue])).toEqual([['Long Night of the Sciences', 'Humboldt Forum']]);
+    // The recurring series: DST, EXDATE, one instance moved and one cancelled in listing, sync, feed and history; the split.
+    const series = output('RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6').split('\n');
+    expect(series.slice(0, 5)).toEqual([
+      '20261006T070000Z 2026-10-06T07:00:00Z',
+      '20261020T070000Z 2026-10-20T07:00:00Z',
+      '20261027T080000Z 2026-10-27T08:00:00Z',
+      '20261103T080000Z 2026-11-03T08:00:00Z',
+      '20261110T080000Z 2026-11-10T08:00:00Z',
+    ]);
+    expect(series[5]).toBe('200');
+    expect(series.slice(6, 11)).toEqual([
+      '20261006T070000Z 2026-10-06T07:00:00Z scheduled',
+      '20261020T070000Z 2026-10-21T09:00:00Z scheduled',
+      '20261027T080000Z 2026-10-27T08:00:00Z cancelled',
+      '20261103T080000Z 2026-11-03T08:00:00Z scheduled',
+      '20261110T080000Z 2026-11-10T08:00:00Z scheduled',
+    ]);
+    expect(series.slice(11, 14)).toEqual(['series scheduled', '20261020T070000Z scheduled', '20261027T080000Z cancelled']);
+    const feed = series.slice(14).join('\n');
+    expect(feed).toContain('RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6');
+    expect(feed).toMatch(/EXDATE;TZID=Europe\/Berlin:[^\n]*20261027T090000/);
+    expect(feed).toContain('RECURRENCE-ID;TZID=Europe/Berlin:20261020T090000');
+    expect(series).toContain('EventScheduled OccurrenceRescheduled OccurrenceCancelled');
+    expect(series.filter((l) => l.trim()).pop()).toBe('201');
     const imports = output('--data-binary @data/unesco-beijing-listing.txt');
     expect(imports).toContain('"summary":{"created":5,"skipped":0,"failed":0}');
     expect(imports).toMatch(/"summary": \{\s*"created": 0,\s*"skipped": 5,\s*"failed": 0\s*\}/);

@@ -215,6 +215,45 @@ describe('recurring events over HTTP', () => {
     expect((await get(`/v1/events/${id}_20261027T080000Z?asOf=${beforeCancel}`)).status).toBe(401);
   });
 
+  it('incremental sync lists the series and, as items of their own, the instances changed since the token (a cancelled one as a tombstone)', async () => {
+    const created = await post('/v1/events', { ...briefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8']), location: { city: 'Potsdam', country: 'DE', venue: null } });
+    const id = created.body.id;
+    const wait = (r: { headers: Headers }) => ({ 'X-Min-Log-Position': r.headers.get('x-log-position')! });
+    const full = await http<Page>(t.baseUrl, 'GET', '/v1/events?city=Potsdam&from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z', { headers: wait(created) });
+    const token = full.body.nextSyncToken!;
+    expect(token).toBeDefined();
+
+    await post(`/v1/events/${id}_20261020T070000Z/reschedule`, { start: { dateTime: '2026-10-21T11:00' }, end: { dateTime: '2026-10-21T12:00' }, reason: 'room taken' });
+    const cancel = await post(`/v1/events/${id}_20261027T080000Z/cancel`, { reason: 'holiday' });
+    const sync = async (from: string, after: { headers: Headers }) => {
+      const r = await http<Page>(t.baseUrl, 'GET', `/v1/events?syncToken=${encodeURIComponent(from)}`, { headers: wait(after) });
+      expect(r.status).toBe(200);
+      return r.body;
+    };
+    const first = await sync(token, cancel);
+    expect(first.items.filter((i) => i.id.startsWith(id)).map((i) => [i.id, i.status, i.startsAt, i.recurringEventId ?? null])).toEqual([
+      [id, 'scheduled', '2026-10-06T07:00:00Z', null],
+      [`${id}_20261020T070000Z`, 'scheduled', '2026-10-21T09:00:00Z', id],
+      [`${id}_20261027T080000Z`, 'cancelled', '2026-10-27T08:00:00Z', id],
+    ]);
+    expect(first.items.find((i) => i.id === `${id}_20261020T070000Z`)).toMatchObject({ originalStart: { dateTime: '2026-10-20T09:00:00' }, version: 3 });
+
+    // From that sync's token on, only what changed after it: the series and the one instance renamed.
+    const renamed = await http<EventBody>(t.baseUrl, 'PATCH', `/v1/events/${id}_20261103T080000Z`, { token: staff, body: { title: 'Special briefing' } });
+    expect(renamed.status).toBe(200);
+    const second = await sync(first.nextSyncToken!, renamed);
+    expect(second.items.filter((i) => i.id.startsWith(id)).map((i) => [i.id, i.title])).toEqual([
+      [id, 'Weekly briefing'],
+      [`${id}_20261103T080000Z`, 'Special briefing'],
+    ]);
+    // The series' own change (its rule) brings the series alone: no instance changed then.
+    const ruled = await post(`/v1/events/${id}_20261124T080000Z/split`, {});
+    expect(ruled.status).toBe(201);
+    const third = await sync(second.nextSyncToken!, ruled);
+    expect(third.items.filter((i) => i.id.startsWith(id)).map((i) => i.id)).toEqual([id]);
+    expect(third.items.map((i) => i.id)).toContain(ruled.body.id);
+  });
+
   it('the listing expands instances in the window (overrides applied, cancelled ones only with status=all), pages through them, and lists series with singleEvents=false', async () => {
     const created = await post('/v1/events', { ...briefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=5']), location: { city: 'Bonn', country: 'DE', venue: null } });
     const id = created.body.id;

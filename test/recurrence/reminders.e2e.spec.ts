@@ -7,6 +7,7 @@ import { QUEUES } from '../../src/jobs/catalog';
 import { dueJobId } from '../../src/modules/reminders/domain/notifications';
 import { REMINDER_HORIZON_MS } from '../../src/modules/reminders/domain/occurrence-plan';
 import { HorizonExtender } from '../../src/modules/reminders/planning/horizon.extender';
+import { ProjectionRebuilder } from '../../src/projections/projection.rebuilder';
 import { TestApp, http, startTestApp } from '../support/app';
 import { ReceivedMail, TestSmtp, settled, startTestSmtp } from '../support/smtp';
 import { waitFor } from '../support/wait';
@@ -190,13 +191,27 @@ describe('reminders per instance of a recurring series (e2e, real SMTP listener)
     const delayed = (await reminders.getJobs(['delayed'])).filter((j) => j.data?.eventId === id);
     expect(delayed.length).toBeLessThanOrEqual(before.n);
 
-    // The extension job moves it on: ten days later, ten more daily instances are planned.
+    // The extension job moves it on: ten days later, ten more daily instances are planned. It
+    // records the extension in the log, and the projection plans from it.
     const later = new Date(Date.now() + 10 * DAY);
-    await t.app.get(HorizonExtender).extend(later);
-    const after = await plan();
+    const extended = await t.app.get(HorizonExtender).extend(later);
+    expect(extended.position).not.toBeNull();
+    const after = await waitFor('the horizon moved on', async () => {
+      const p = await plan();
+      return p.n > before.n && p;
+    });
     expect(after.n).toBe(before.n + 10);
     expect(after.last.getTime()).toBeLessThanOrEqual(later.getTime() + REMINDER_HORIZON_MS);
     const [moved2] = await t.db.dataSource.query(`SELECT horizon_until FROM reminder_events WHERE event_id = $1`, [id]);
     expect(moved2.horizon_until.getTime()).toBe(later.getTime() + REMINDER_HORIZON_MS);
-  }, 150000);
+    // Nothing else is due, so a second run records nothing.
+    expect((await t.app.get(HorizonExtender).extend(later)).position).toBeNull();
+
+    // A rebuild replays the extension too: the rebuilt plan equals the live one, horizons included.
+    const report = await t.app.get(ProjectionRebuilder).rebuild('reminder-plan', { verify: true });
+    expect(report.differences).toEqual([]);
+    const [rebuilt] = await t.db.dataSource.query(`SELECT horizon_until FROM reminder_events WHERE event_id = $1`, [id]);
+    expect(rebuilt.horizon_until.getTime()).toBe(later.getTime() + REMINDER_HORIZON_MS);
+    expect((await plan()).n).toBe(after.n);
+  }, 180000);
 });

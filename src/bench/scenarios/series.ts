@@ -30,7 +30,8 @@ export const series: Scenario = {
       const explain = await db.pool.query(
         `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT)
          SELECT * FROM calendar_events
-          WHERE country = 'KR' AND recurrence IS NOT NULL AND starts_at < '2027-04-01T00:00:00Z' AND coalesce(series_ends_at, 'infinity') > '2027-03-01T00:00:00Z'
+          WHERE country = 'KR' AND recurrence IS NOT NULL
+            AND tstzrange(starts_at, greatest(starts_at, coalesce(series_ends_at, 'infinity'::timestamptz)), '[]') && tstzrange('2027-03-01T00:00:00Z', '2027-04-01T00:00:00Z', '[)')
           ORDER BY starts_at, id LIMIT 5000`,
       );
       return {

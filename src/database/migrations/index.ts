@@ -16,6 +16,8 @@ import { ReminderOccurrences1764377000000 } from './1764377000000-reminder-occur
 import { HistorySeries1764377000100 } from './1764377000100-history-series';
 import { IdempotentReplayBytes1764377100000 } from './1764377100000-idempotent-replay-bytes';
 import { WebhookAttemptsAge1764377900000 } from './1764377900000-webhook-attempts-age';
+import { CalendarSeriesWindow1764378400000 } from './1764378400000-calendar-series-window';
+import { CalendarInstanceChanges1764378400100 } from './1764378400100-calendar-instance-changes';
 
 /** Every migration, in order. Listed explicitly so the same list works from dist/ and in jest. */
 export const MIGRATIONS = [
@@ -37,4 +39,6 @@ export const MIGRATIONS = [
   HistorySeries1764377000100,
   IdempotentReplayBytes1764377100000,
   WebhookAttemptsAge1764377900000,
+  CalendarSeriesWindow1764378400000,
+  CalendarInstanceChanges1764378400100,
 ];

@@ -4,7 +4,7 @@ import { RegisterProjection } from '../../projections/projection.decorator';
 import { type Projection, type ProjectionContext, byStream } from '../../projections/projection';
 import { evolve, initialState } from '../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../scheduling/domain/events';
-import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, SERIES_COLUMN_TYPES, STATE_COLUMN_TYPES, columnNames, seriesRecord, stateOf, stateRecord } from './read-model/calendar-row';
+import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, SERIES_COLUMN_TYPES, STATE_COLUMN_TYPES, columnNames, overrideSeqs, seriesRecord, stateOf, stateRecord } from './read-model/calendar-row';
 
 /**
  * The calendar view: one row per CalendarEvent with its current state. Cancelled events stay
@@ -18,7 +18,8 @@ export class CalendarProjection implements Projection {
   readonly name = 'calendar';
   readonly eventTypes: readonly string[] = CALENDAR_EVENT_TYPES;
   readonly tables = [CALENDAR_TABLE] as const;
-  readonly volatileColumns = ['change_seq', 'updated_at'] as const;
+  // override_seqs holds change_seqs too: a rebuild numbers its writes afresh.
+  readonly volatileColumns = ['change_seq', 'updated_at', 'override_seqs'] as const;
 
   /**
    * Three statements per batch, whatever its size: lock the batch's rows, fold each stream's
@@ -44,12 +45,21 @@ export class CalendarProjection implements Projection {
         version = e.version;
         last = e;
       }
-      if (last) writes.push({ id, ...stateRecord(state, last), version: last.version, last_position: last.position, updated_at: last.recordedAt, ...seriesRecord(state) });
+      if (!last) continue;
+      const seqs = overrideSeqs(row?.overrides, row?.override_seqs, state);
+      writes.push({ id, ...stateRecord(state, last), version: last.version, last_position: last.position, updated_at: last.recordedAt, ...seriesRecord(state), override_seqs: seqs });
     }
     if (writes.length === 0) return;
+    // The CTE takes each row's change_seq once (it is materialised); an instance this write
+    // changed (null in override_seqs) is noted at that same seq.
     await ctx.tx.query(
-      `INSERT INTO ${table} (${COLUMNS}, change_seq) SELECT ${COLUMNS}, nextval('calendar_change_seq') FROM jsonb_to_recordset($1::jsonb) AS x(${COLUMN_TYPES})
-       ON CONFLICT (id) DO UPDATE SET ${UPDATES}, change_seq = EXCLUDED.change_seq`,
+      `WITH x AS (SELECT *, nextval('calendar_change_seq') AS seq FROM jsonb_to_recordset($1::jsonb) AS r(${COLUMN_TYPES}, override_seqs jsonb))
+       INSERT INTO ${table} (${COLUMNS}, override_seqs, change_seq)
+       SELECT ${COLUMNS},
+              (SELECT coalesce(jsonb_object_agg(k, CASE WHEN v = 'null'::jsonb THEN to_jsonb(x.seq) ELSE v END), '{}'::jsonb) FROM jsonb_each(x.override_seqs) AS e(k, v)),
+              x.seq
+         FROM x
+       ON CONFLICT (id) DO UPDATE SET ${UPDATES}, override_seqs = EXCLUDED.override_seqs, change_seq = EXCLUDED.change_seq`,
       [JSON.stringify(writes)],
     );
   }

@@ -47,7 +47,7 @@ export function represent(id: string, state: CalendarEventState, version: number
 /** One instance of a series: `id` is the instance id; version and ETag are the series'. */
 export function representOccurrence(seriesId: string, state: CalendarEventState, o: Occurrence, version: number): EventRepresentation {
   return {
-    id: instanceId(seriesId, o.originalStart, state.timeZone),
+    id: instanceId(seriesId, o.originalStart, state.timeZone, o.originalStartsAt),
     status: o.status,
     title: o.details.title,
     description: o.details.description,

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { StoredEvent } from '../../../events/envelope';
 import { type CalendarEventState, occurrenceOf, seriesEnd } from '../../scheduling/domain/calendar-event';
 import { occurrenceTimeFromKey } from '../../scheduling/domain/recurrence';
@@ -35,6 +36,8 @@ export interface CalendarRow extends EventStateColumns {
   last_position: string;
   change_seq: string;
   updated_at: Date;
+  /** A series' changed instances (by key) and the change_seq of the write that last changed each. */
+  override_seqs?: Record<string, number>;
 }
 
 /**
@@ -53,6 +56,7 @@ export const ROW_COLUMNS = [
   ...columnNames(STATE_COLUMN_TYPES),
   'recurrence',
   'overrides',
+  'override_seqs',
   'version',
   'last_position::text AS last_position',
   'change_seq::text AS change_seq',
@@ -98,6 +102,20 @@ export function stateRecord(s: CalendarEventState, e: Pick<StoredEvent, 'type' |
     ends_at: s.instants.endsAt,
     cancel_reason: s.cancelReason,
   };
+}
+
+/**
+ * When each changed instance of a series last changed: kept from the row for an instance whose
+ * override is unchanged, null (the write's own change_seq, filled in by the upsert) for one this
+ * write changed. Instances whose override went away (the rule no longer makes them) drop out.
+ */
+export function overrideSeqs(before: CalendarEventState['overrides'] | undefined, seqs: Record<string, number> | undefined, after: CalendarEventState): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [key, o] of Object.entries(after.overrides)) {
+    const kept = before?.[key] !== undefined && isDeepStrictEqual(before[key], o);
+    out[key] = kept ? (seqs?.[key] ?? 0) : null;
+  }
+  return out;
 }
 
 /** A series' columns (its lines, changed instances and end) with their SQL types. */

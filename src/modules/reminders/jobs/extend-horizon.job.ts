@@ -22,7 +22,7 @@ export type ExtendHorizonPayload = Record<string, never>;
 export class ExtendHorizonJob implements HandlesJob<ExtendHorizonPayload> {
   constructor(private readonly extender: HorizonExtender) {}
 
-  handle(_job: Job<ExtendHorizonPayload>): Promise<{ series: number; planned: number }> {
+  handle(_job: Job<ExtendHorizonPayload>): Promise<{ position: string | null; due: number }> {
     return this.extender.extend();
   }
 }

@@ -7,7 +7,8 @@ import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent 
 import { occurrenceKey } from '../../scheduling/domain/recurrence';
 import { EventTime, toInstants } from '../../scheduling/domain/time';
 import { SUBSCRIPTION_STREAM_PREFIX, SubscriptionEvent } from '../../subscriptions/domain/events';
-import { REMINDER_HORIZON_MS } from '../domain/occurrence-plan';
+import { REMINDER_HORIZON_EXTENDED, REMINDER_HORIZON_STREAM, ReminderHorizonExtended } from '../domain/horizon-events';
+import { HORIZON_MARGIN_MS, REMINDER_HORIZON_MS } from '../domain/occurrence-plan';
 import { dueAt, effectiveLeadTimes } from '../domain/reminder-timing';
 import { ReminderScheduler } from './reminder.scheduler';
 import { SeriesPlanTarget, planOccurrences, reconcileOccurrences } from './series-plan';
@@ -67,7 +68,7 @@ const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'S
 @RegisterProjection({ eventByEvent: true })
 export class ReminderPlanProjection implements EventByEventProjection {
   readonly name = REMINDER_PLAN_PROJECTION;
-  readonly eventTypes: readonly string[] = [...EVENT_TYPES, ...SUBSCRIPTION_TYPES];
+  readonly eventTypes: readonly string[] = [...EVENT_TYPES, ...SUBSCRIPTION_TYPES, REMINDER_HORIZON_EXTENDED];
   readonly tables = [PLAN_TABLE, REMINDER_SUBSCRIPTIONS_TABLE, EVENTS_TABLE, NOTICES_TABLE, LEAD_TIMES_TABLE] as const;
 
   constructor(private readonly scheduler: ReminderScheduler) {}
@@ -91,6 +92,8 @@ export class ReminderPlanProjection implements EventByEventProjection {
         await this.applyCalendarEvent(ctx, event.streamId.slice(CALENDAR_EVENT_STREAM_PREFIX.length), event, rows);
       } else if (event.streamId.startsWith(SUBSCRIPTION_STREAM_PREFIX)) {
         await this.applySubscriptionEvent(ctx, event.streamId.slice(SUBSCRIPTION_STREAM_PREFIX.length), event);
+      } else if (event.streamId === REMINDER_HORIZON_STREAM && event.type === REMINDER_HORIZON_EXTENDED) {
+        await this.extendHorizons(ctx, event, rows);
       }
     }
   }
@@ -274,6 +277,34 @@ export class ReminderPlanProjection implements EventByEventProjection {
       const target: SeriesPlanTarget = { tx: ctx.tx, planTable: ctx.table(PLAN_TABLE), eventId: s.event_id, version: s.version, position: stored.position };
       await planOccurrences(target, s.series, stored.recordedAt.getTime(), s.horizon_until.getTime(), added, false);
     }
+  }
+
+  /**
+   * Moves on the horizon of each live series that has less than the longest lead time plus half
+   * the margin planned as of `asOf`, up to `asOf` plus the full horizon: its instances in between
+   * are planned for the lead times in use (rows already there are left alone). The rows carry this
+   * event's position, so afterCommit adds their due jobs like any other.
+   */
+  private async extendHorizons(ctx: ProjectionContext, stored: StoredEvent, rows: Map<string, EventRow>): Promise<void> {
+    const now = Date.parse((stored.data as unknown as ReminderHorizonExtended).asOf);
+    if (!Number.isFinite(now)) return;
+    const until = new Date(now + REMINDER_HORIZON_MS);
+    const due = new Date(until.getTime() - HORIZON_MARGIN_MS / 2);
+    const events = ctx.table(EVENTS_TABLE);
+    const batch: { event_id: string; series: CalendarEventState; horizon_until: Date; version: number }[] = await ctx.tx.query(
+      `SELECT event_id, series, horizon_until, version FROM ${events}
+        WHERE status = 'series' AND series->>'status' = 'scheduled' AND horizon_until < $1 ORDER BY event_id FOR UPDATE`,
+      [due],
+    );
+    if (batch.length === 0) return;
+    const leadTimes = await this.leadTimesInUse(ctx);
+    for (const s of batch) {
+      const target: SeriesPlanTarget = { tx: ctx.tx, planTable: ctx.table(PLAN_TABLE), eventId: s.event_id, version: s.version, position: stored.position };
+      await planOccurrences(target, s.series, Math.max(s.horizon_until.getTime(), now), until.getTime(), leadTimes, false);
+      const row = rows.get(s.event_id);
+      if (row) rows.set(s.event_id, { ...row, horizon_until: until });
+    }
+    await ctx.tx.query(`UPDATE ${events} SET horizon_until = $2 WHERE event_id = ANY($1::uuid[])`, [batch.map((s) => s.event_id), until]);
   }
 
   /** Moves the per-lead-time counts from `before` to `after`; returns the lead times that came into use. */

@@ -5,7 +5,7 @@ import { occurrencesToPlan } from '../domain/occurrence-plan';
 import { dueAt } from '../domain/reminder-timing';
 import { type PlanRow, planConflict } from './tables';
 
-/** Where a series' rows go: the plan table of one slot, and the log position (or EXTENDED_POSITION) that planned them. */
+/** Where a series' rows go: the plan table of one slot, and the log position that planned them. */
 export interface SeriesPlanTarget {
   tx: EntityManager;
   planTable: string;

@@ -39,9 +39,3 @@ export interface NoticeRow {
   /** The one instance the notice is about; null: the whole event or series. */
   occurrence: string | null;
 }
-
-/**
- * Plan rows an extension of the horizon added (not a log event): the extension job asserts their
- * jobs itself, so no log position's after-commit picks them up.
- */
-export const EXTENDED_POSITION = '0';

@@ -53,6 +53,8 @@ export interface Occurrence {
   cancelReason: string | null;
   /** The instance differs from what the series alone makes of it. */
   changed: boolean;
+  /** The UTC instant of `originalStart` (what the instance id is made of). */
+  originalStartsAt: string;
 }
 
 export function seriesTiming(state: CalendarEventState): SeriesTiming | null {
@@ -82,6 +84,7 @@ export function applyOverride(state: CalendarEventState, base: { originalStart: 
     status: cancelled ? 'cancelled' : 'scheduled',
     cancelReason: state.status === 'cancelled' ? state.cancelReason : (o?.cancelled?.reason ?? null),
     changed: o !== undefined,
+    originalStartsAt: base.instants.startsAt,
   };
 }
 

@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { Options, RRule } from 'rrule';
 import { textProblem } from '../../../common/domain/text';
-import { EventTime, Instants, isAllDay, isValidTimeZone, toInstants } from './time';
+import { boundedMemo } from '../../../common/memo';
+import { EventTime, Instants, isAllDay, isValidTimeZone, isoInstant, toInstants } from './time';
 
 /**
  * Recurrence as RFC 5545 lines (one RRULE, any EXDATE/RDATE), expanded at the series' wall
@@ -354,6 +355,46 @@ function occurrenceAt(floating: number, series: SeriesTiming): ExpandedOccurrenc
 }
 
 /**
+ * A stretch of BUCKET_MS of a series' floating timeline, expanded once: each instance's floating
+ * start and its UTC instants, packed (24 bytes an instance). A listing asks for the same series in
+ * window after window, and walking the rule (rrule from DTSTART when it has COUNT) and placing
+ * each wall clock in its zone is most of a listing's cost; both depend only on the series' timing
+ * and the stretch, so they are kept per (timing, stretch) in a memo bounded by instances held.
+ */
+interface Stretch {
+  floating: Float64Array;
+  startsAt: Float64Array;
+  endsAt: Float64Array;
+}
+const BUCKET_MS = 32 * DAY_MS;
+/** About 24 MB of instants at most; a working set beyond it is recomputed, never unbounded. */
+const stretches = boundedMemo<Stretch>(1_000_000, (s) => s.floating.length + 16);
+/**
+ * A rule with COUNT is walked from DTSTART whatever the window (its periods do not repeat
+ * exactly), but has at most MAX_COUNT instances: they are listed once per series and cut.
+ */
+const counted = boundedMemo<number[]>(1_000_000, (a) => a.length + 16);
+
+function startsIn(parsed: ParsedRecurrence, series: SeriesTiming, lo: number, hi: number): number[] {
+  if (!parsed.rule.origOptions.count) return floatingStarts(parsed, lo, hi, Number.MAX_SAFE_INTEGER);
+  return counted(parseKey(series), () => floatingStarts(parsed, MIN_WALL, MAX_WALL, Number.MAX_SAFE_INTEGER)).filter((f) => f >= lo && f <= hi);
+}
+
+function stretchOf(parsed: ParsedRecurrence, series: SeriesTiming, key: string, bucket: number): Stretch {
+  return stretches(`${key}|${bucket}`, () => {
+    const lo = bucket * BUCKET_MS;
+    const starts = startsIn(parsed, series, lo, lo + BUCKET_MS - 1);
+    const out: Stretch = { floating: Float64Array.from(starts), startsAt: new Float64Array(starts.length), endsAt: new Float64Array(starts.length) };
+    starts.forEach((f, i) => {
+      const { instants } = occurrenceAt(f, series);
+      out.startsAt[i] = Date.parse(instants.startsAt);
+      out.endsAt[i] = Date.parse(instants.endsAt);
+    });
+    return out;
+  });
+}
+
+/**
  * The instances whose [startsAt, endsAt) overlaps [from, to) (UTC millis), in order, at most
  * `limit`. The floating window is widened by a day either side (no zone is more than 14 hours
  * off UTC) and by the series' duration, then cut to the exact instants.
@@ -361,16 +402,24 @@ function occurrenceAt(floating: number, series: SeriesTiming): ExpandedOccurrenc
 export function expand(series: SeriesTiming, from: number, to: number, limit = 5000): ExpandedOccurrence[] {
   const parsed = parseRecurrenceLenient(series);
   if (!parsed) return [];
-  const duration = Math.max(0, durationOf(series.start, series.end)) + (isAllDay(series.start) ? DAY_MS : 0);
-  const starts = floatingStarts(parsed, from - DAY_MS - duration, to + DAY_MS, limit + 64);
+  const allDay = isAllDay(series.start);
+  const length = durationOf(series.start, series.end);
+  const duration = Math.max(0, length) + (allDay ? DAY_MS : 0);
+  const lo = Math.max(from - DAY_MS - duration, MIN_WALL);
+  const hi = Math.min(to + DAY_MS, MAX_WALL);
+  if (hi < lo) return [];
+  const key = `${parseKey(series)}|${occurrenceKey(series.end)}`;
   const out: ExpandedOccurrence[] = [];
-  for (const f of starts) {
-    const o = occurrenceAt(f, series);
-    const s = Date.parse(o.instants.startsAt);
-    const e = Date.parse(o.instants.endsAt);
-    const overlaps = e > s ? s < to && e > from : s >= from && s < to;
-    if (overlaps) out.push(o);
-    if (out.length >= limit) break;
+  for (let b = Math.floor(lo / BUCKET_MS); b <= Math.floor(hi / BUCKET_MS) && out.length < limit; b++) {
+    const s = stretchOf(parsed, series, key, b);
+    for (let i = 0; i < s.floating.length && out.length < limit; i++) {
+      const [f, start, end] = [s.floating[i], s.startsAt[i], s.endsAt[i]];
+      if (f < lo || f > hi) continue;
+      const overlaps = end > start ? start < to && end > from : start >= from && start < to;
+      if (!overlaps) continue;
+      const startTime = eventTimeOf(f, allDay);
+      out.push({ originalStart: startTime, start: startTime, end: eventTimeOf(f + length, allDay), instants: { startsAt: isoInstant(start), endsAt: isoInstant(end) } });
+    }
   }
   return out;
 }
@@ -413,8 +462,9 @@ export function instanceOf(series: SeriesTiming, originalStart: EventTime): Expa
  * than failing a read (the rule was checked when it was recorded).
  */
 const parsedCache = new Map<string, ParsedRecurrence | null>();
+const parseKey = (series: SeriesTiming): string => `${occurrenceKey(series.start)}|${series.timeZone}|${series.recurrence.join('\n')}`;
 function parseRecurrenceLenient(series: SeriesTiming): ParsedRecurrence | null {
-  const key = `${occurrenceKey(series.start)}|${series.timeZone}|${series.recurrence.join('\n')}`;
+  const key = parseKey(series);
   const known = parsedCache.get(key);
   if (known !== undefined) return known;
   let parsed: ParsedRecurrence | null;
@@ -429,9 +479,10 @@ function parseRecurrenceLenient(series: SeriesTiming): ParsedRecurrence | null {
 }
 
 /** `<eventId>_<YYYYMMDD>` (all-day) or `<eventId>_<YYYYMMDDTHHmmssZ>` (timed: the original start in UTC). */
-export function instanceId(eventId: string, originalStart: EventTime, timeZone: string): string {
+export function instanceId(eventId: string, originalStart: EventTime, timeZone: string, originalStartsAt?: string): string {
   if (isAllDay(originalStart)) return `${eventId}_${originalStart.date.replaceAll('-', '')}`;
-  const { startsAt } = toInstants(originalStart, originalStart, timeZone, { lenient: true });
+  // The caller may know the original start's instant already (an expansion placed it): no second zone lookup.
+  const startsAt = originalStartsAt ?? toInstants(originalStart, originalStart, timeZone, { lenient: true }).startsAt;
   return `${eventId}_${startsAt.slice(0, 19).replace(/[-:]/g, '')}Z`;
 }
 
