@@ -19,6 +19,7 @@ const CALLERS: Caller[] = ['anonymous', 'staff', 'auditor', 'admin'];
  */
 const EXPECTED: Record<string, Access> = {
   'POST /v1/events': ['staff'],
+  'POST /v1/events/preview': ['staff'],
   'PATCH /v1/events/:id': ['staff'],
   'POST /v1/events/:id/reschedule': ['staff'],
   'POST /v1/events/:id/cancel': ['staff'],
@@ -29,6 +30,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/events/:id/split': ['staff'],
   'GET /v1/calendar.ics': 'public',
   'POST /v1/imports': ['staff'],
+  'POST /v1/imports/preview': ['staff'],
   'POST /v1/subscriptions': 'public',
   'GET /v1/subscriptions/confirm': 'public',
   'POST /v1/subscriptions/confirm': 'public',

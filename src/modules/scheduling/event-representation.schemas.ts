@@ -43,6 +43,12 @@ export class EventSchema {
   @ApiProperty({ description: 'the stream version, also the ETag', example: 1 }) version!: number;
 }
 
+export class EventPreviewSchema {
+  @ApiProperty({ type: EventSchema, description: 'as it would be scheduled (version 0)' }) event!: EventSchema;
+  @ApiProperty({ type: [EventSchema], description: "a series' first instances from its start (empty for a single event)" }) instances!: EventSchema[];
+  @ApiProperty({ description: 'the series has instances after those listed' }) more!: boolean;
+}
+
 export class EventPageSchema {
   @ApiProperty({ type: [EventSchema] }) items!: EventSchema[];
   @ApiProperty({ type: String, nullable: true, description: 'pass as `cursor` for the next page; null on the last', example: null }) nextCursor!: string | null;
@@ -81,6 +87,12 @@ class ImportRowSchema {
   @ApiProperty({ description: 'line of the listing', example: 23 }) line!: number;
   @ApiPropertyOptional({ format: 'uuid' }) id?: string;
   @ApiPropertyOptional() title?: string;
+  @ApiPropertyOptional({ type: LocationSchema, description: 'created and skipped rows' }) location?: LocationSchema;
+  @ApiPropertyOptional({ type: Object, example: { date: '2013-10-22' }, description: 'created and skipped rows' }) start?: object;
+  @ApiPropertyOptional({ type: Object, example: { date: '2013-10-25' }, description: 'created and skipped rows (the last day)' }) end?: object;
+  @ApiPropertyOptional({ description: 'created rows: the zone the place gave', example: 'Asia/Seoul' }) timeZone?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'created rows' }) startsAt?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'created rows' }) endsAt?: string;
   @ApiPropertyOptional({ description: 'the row as written (failed rows)' }) text?: string;
   @ApiPropertyOptional({ description: 'why it was skipped or failed', example: 'already imported' }) reason?: string;
 }

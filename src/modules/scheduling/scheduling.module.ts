@@ -9,6 +9,7 @@ import { RescheduleEventHandler } from './reschedule-event/reschedule-event.hand
 import { ScheduleEventHandler } from './schedule-event/schedule-event.handler';
 import { ChangeOccurrenceHandler } from './occurrences/change-occurrence.handler';
 import { SplitSeriesHandler } from './occurrences/split-series.handler';
+import { PreviewEventHandler } from './preview-event/preview-event.handler';
 
 const handlers = [
   ScheduleEventHandler,
@@ -20,6 +21,7 @@ const handlers = [
   GetEventHistoryHandler,
   ChangeOccurrenceHandler,
   SplitSeriesHandler,
+  PreviewEventHandler,
 ];
 
 /** Commands and queries of the CalendarEvent aggregate (no HTTP: see SchedulingHttpModule). */

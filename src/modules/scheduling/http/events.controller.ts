@@ -1,5 +1,5 @@
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { EventHistorySchema, EventSchema } from '../event-representation.schemas';
+import { EventHistorySchema, EventPreviewSchema, EventSchema } from '../event-representation.schemas';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { Command, CommandBus, QueryBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
@@ -20,8 +20,25 @@ import { ChangeEventDetailsCommand } from '../change-event-details/change-event-
 import { GetEventHistoryQuery } from '../get-event-history/get-event-history.query';
 import { RescheduleEventCommand } from '../reschedule-event/reschedule-event.command';
 import { ScheduleEventCommand } from '../schedule-event/schedule-event.command';
+import { PreviewEventQuery } from '../preview-event/preview-event.query';
 import { CancelEventDto, ChangeEventDetailsDto, RescheduleEventDto, ScheduleEventDto, SplitSeriesDto } from './dto';
 import { EventRepresentation, represent, representOccurrence } from '../event-representation';
+
+/** Instances a schedule preview lists: enough to see the pattern and a DST change. */
+const PREVIEW_INSTANCES = 10;
+
+function schedulePayload(dto: ScheduleEventDto): ScheduleEventCommand['payload'] {
+  return {
+    title: dto.title,
+    description: dto.description ?? '',
+    programme: dto.programme ?? null,
+    location: { city: dto.location.city, country: dto.location.country, venue: dto.location.venue ?? null },
+    timeZone: dto.timeZone,
+    start: dto.start,
+    end: dto.end,
+    ...(dto.recurrence === undefined ? {} : { recurrence: dto.recurrence }),
+  };
+}
 
 @Controller('v1/events')
 export class EventsController {
@@ -35,24 +52,23 @@ export class EventsController {
   @ApiCreatedResponse({ type: EventSchema, description: 'scheduled; `Location`, `ETag: "1"`, `X-Log-Position`' })
   async schedule(@Body() dto: ScheduleEventDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<EventRepresentation> {
     const id = dto.id?.toLowerCase() ?? randomUUID();
-    const out = await this.commands.execute(
-      new ScheduleEventCommand(
-        id,
-        {
-          title: dto.title,
-          description: dto.description ?? '',
-          programme: dto.programme ?? null,
-          location: { city: dto.location.city, country: dto.location.country, venue: dto.location.venue ?? null },
-          timeZone: dto.timeZone,
-          start: dto.start,
-          end: dto.end,
-          ...(dto.recurrence === undefined ? {} : { recurrence: dto.recurrence }),
-        },
-        { metadata: commandMetadata(req), newStream: dto.id === undefined },
-      ),
-    );
+    const out = await this.commands.execute(new ScheduleEventCommand(id, schedulePayload(dto), { metadata: commandMetadata(req), newStream: dto.id === undefined }));
     res.status(201).location(`/v1/events/${id}`);
     return this.reply(res, out);
+  }
+
+  /**
+   * What POST /v1/events would record, and a series' first instances as the calendar will list
+   * them (the server's own expansion, so a console's preview cannot drift from it); appends nothing.
+   */
+  @Post('preview')
+  @Roles('staff')
+  @HttpCode(200)
+  @ApiOkResponse({ type: EventPreviewSchema, description: 'the event as it would be scheduled (version 0) and its first 10 instances' })
+  async preview(@Body() dto: ScheduleEventDto): Promise<{ event: EventRepresentation; instances: EventRepresentation[]; more: boolean }> {
+    const id = dto.id?.toLowerCase() ?? randomUUID();
+    const p = await this.queries.execute(new PreviewEventQuery(id, schedulePayload(dto), PREVIEW_INSTANCES));
+    return { event: represent(id, p.state, 0), instances: p.instances.map((o) => representOccurrence(id, p.state, o, 0)), more: p.more };
   }
 
   @Patch(':id')

@@ -9,6 +9,11 @@ import { commandMetadata } from '../../../common/http/request-context';
 import { AuthenticatedRequest, Roles } from '../../../common/http/access';
 import { ImportListingCommand } from '../import-listing/import-listing.command';
 
+const LISTING_BODY = {
+  description: 'the listing as text, in its "When Where" format',
+  schema: { type: 'string', example: 'When Where\n22-25 October 2013 Seoul, Republic of Korea\n7th International Conference on Theory and Practice of Electronic Governance\n' },
+};
+
 @Controller('v1/imports')
 export class ImportsController {
   constructor(private readonly commands: CommandBus) {}
@@ -18,17 +23,35 @@ export class ImportsController {
   @Roles('staff')
   @Consumes('text/plain')
   @HttpCode(200)
-  @ApiBody({
-    description: 'the listing as text, in its "When Where" format',
-    schema: { type: 'string', example: 'When Where\n22-25 October 2013 Seoul, Republic of Korea\n7th International Conference on Theory and Practice of Electronic Governance\n' },
-  })
+  @ApiBody(LISTING_BODY)
   @ApiOkResponse({ type: ImportReportSchema, description: 'what was created, skipped (already imported) and failed, by line' })
   async import(@Body() body: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const { position, ...report } = await this.run(body, req, false);
+    if (position !== '0') res.setHeader('X-Log-Position', position);
+    return report;
+  }
+
+  /**
+   * The same report as the import would give now, appending nothing: every row decided on its
+   * stream by the same path. A route of its own (not a query flag) so an Idempotency-Key, which
+   * is bound to the route, can never replay a preview as the import.
+   */
+  @Post('preview')
+  @Roles('staff')
+  @Consumes('text/plain')
+  @HttpCode(200)
+  @ApiBody(LISTING_BODY)
+  @ApiOkResponse({ type: ImportReportSchema, description: 'what the import would create, skip (already imported) and fail, by line; nothing is appended' })
+  async preview(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
+    const { position: _none, ...report } = await this.run(body, req, true);
+    return report;
+  }
+
+  private async run(body: unknown, req: AuthenticatedRequest, preview: boolean) {
     if (typeof body !== 'string' || body.trim() === '') {
       throw new ProblemException(400, 'VALIDATION_FAILED', 'the body must be the listing as text/plain', [{ field: 'body', message: 'must be non-empty text/plain' }]);
     }
-    const { position, ...report } = await this.commands.execute(new ImportListingCommand(body, commandMetadata(req)));
-    if (position !== '0') res.setHeader('X-Log-Position', position);
-    return { summary: { created: report.created.length, skipped: report.skipped.length, failed: report.failed.length }, ...report };
+    const { position, ...report } = await this.commands.execute(new ImportListingCommand(body, commandMetadata(req), undefined, preview));
+    return { position, summary: { created: report.created.length, skipped: report.skipped.length, failed: report.failed.length }, ...report };
   }
 }
