@@ -2,7 +2,9 @@ import { COUNTRIES, PROGRAMMES, api, isAllDay, listEvents, problemText, type Api
 import { field, h, replace, select } from '../shared/dom';
 import type { I18n } from '../shared/i18n';
 import { countryName, formatSpan } from '../shared/time';
+import { importPanel, type ImportReport } from './desk-import';
 import { historyPanel } from './history';
+import { recurrenceEditor } from './recurrence-editor';
 import type { Session } from './session';
 
 type Status = (kind: 'ok' | 'error' | 'info', text: string) => void;
@@ -10,7 +12,11 @@ type Status = (kind: 'ok' | 'error' | 'info', text: string) => void;
 const etagOf = (r: ApiResult<unknown>) => r.headers.get('etag') ?? '';
 const positionOf = (r: ApiResult<unknown>) => r.headers.get('x-log-position') ?? '';
 
-/** The staff desk: schedule, list a month, edit, reschedule, cancel; conflicts (412) shown and re-appliable. */
+/**
+ * The staff desk: schedule (with a recurrence editor and its preview), import a listing (with a
+ * preview), list a month, edit, reschedule, cancel, and split a series at an instance; conflicts
+ * (412) shown and re-appliable.
+ */
 export function desk(i18n: I18n, session: Session): HTMLElement {
   const { t } = i18n;
   const statusEl = h('p', { id: 'desk-status', role: 'status', 'aria-live': 'polite' });
@@ -61,7 +67,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
               h('td', {}, ev.title),
               h('td', {}, formatSpan(ev, ev.timeZone, i18n.formatLocale), h('br'), h('small', {}, ev.timeZone)),
               h('td', {}, [ev.location.venue, ev.location.city, countryName(ev.location.country, i18n.locale)].filter(Boolean).join(', ')),
-              h('td', {}, t(`status.${ev.status}`)),
+              h('td', {}, t(`status.${ev.status}`), ev.recurringEventId ? [h('br'), h('small', {}, t('desk.instance'))] : null),
               h(
                 'td',
                 { class: 'row' },
@@ -70,6 +76,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
                       h('button', { type: 'button', class: 'secondary', onclick: () => void open('edit', ev.id) }, t('desk.edit')),
                       h('button', { type: 'button', class: 'secondary', onclick: () => void open('reschedule', ev.id) }, t('desk.reschedule')),
                       h('button', { type: 'button', class: 'secondary', onclick: () => void open('cancel', ev.id) }, t('desk.cancel')),
+                      ev.recurringEventId ? h('button', { type: 'button', class: 'secondary', onclick: () => void open('split', ev.id) }, t('desk.split')) : null,
                     ]
                   : null,
                 h('button', { type: 'button', class: 'secondary', onclick: () => void showHistory(ev.id) }, t('desk.history')),
@@ -86,6 +93,21 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
     replace(action, await historyPanel(i18n, session, id));
   }
 
+  /** The month once the calendar has applied `position`, or undefined (said in the status) when it did not in time. */
+  async function refreshWaiting(position: string): Promise<CalendarEvent[] | undefined> {
+    // The read waits up to 5 s for the calendar to apply the write; a busy worker may need longer.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await refresh(position);
+      } catch (err) {
+        if (attempt >= 6) {
+          status('error', String(err));
+          return undefined;
+        }
+      }
+    }
+  }
+
   /** After a write: wait for the read model, then say so (or say what failed). */
   async function afterWrite(r: ApiResult<unknown>, id: string): Promise<void> {
     if (!r.ok) return status('error', t('status.failed', { detail: problemText(r.problem) }));
@@ -94,46 +116,70 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
     status('info', t('status.waiting', { position }));
     const body = r.body as CalendarEvent;
     if (body?.startsAt) month.value = body.startsAt.slice(0, 7);
-    // The read waits up to 5 s for the calendar to apply the write; a busy worker may need longer.
-    let items: CalendarEvent[];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        items = await refresh(position);
-        break;
-      } catch (err) {
-        if (attempt >= 6) return status('error', String(err));
-      }
-    }
+    const items = await refreshWaiting(position);
+    if (!items) return;
     if (items.some((e) => e.id === id || e.recurringEventId === id)) status('ok', t('status.visible', { position }));
     replace(action);
   }
 
   // ---- schedule
   const s = eventFields(i18n);
-  const scheduleForm = h('form', { id: 'schedule-form', class: 'panel' }, h('h2', {}, t('desk.schedule')), s.el, h('button', { type: 'submit' }, t('desk.save')));
+  const editor = recurrenceEditor(i18n, token, s.rule, () => ({ ...s.details(), ...s.times(), ...s.recurrence() }));
+  const scheduleForm = h('form', { id: 'schedule-form', class: 'panel' }, h('h2', {}, t('desk.schedule')), s.el, editor.el, h('button', { type: 'submit' }, t('desk.save')));
+  // The preview follows every field it depends on (start, zone, place), not only the rule.
+  scheduleForm.addEventListener('input', (e) => {
+    if (!(e.target instanceof Element) || !e.target.closest('#recurrence-editor')) editor.refresh();
+  });
+  scheduleForm.addEventListener('change', (e) => {
+    if (!(e.target instanceof Element) || !e.target.closest('#recurrence-editor')) editor.refresh();
+  });
   scheduleForm.addEventListener('submit', (e) => {
     e.preventDefault();
     status('info', t('status.saving'));
     const body = { ...s.details(), ...s.times(), ...s.recurrence() };
     void api<CalendarEvent>('POST', '/v1/events', { token, body, headers: { 'idempotency-key': crypto.randomUUID() } }).then((r) => {
-      if (r.ok) scheduleForm.reset();
+      if (r.ok) {
+        scheduleForm.reset();
+        editor.refresh();
+      }
       return afterWrite(r, r.body?.id ?? '');
     });
   });
 
-  // ---- edit / reschedule / cancel, each with If-Match on the version the form was opened on
-  async function open(kind: 'edit' | 'reschedule' | 'cancel', id: string): Promise<void> {
+  // ---- import a listing, previewed first; then wait until the calendar shows what it created
+  const importer = importPanel(i18n, token, async (r: ApiResult<ImportReport>) => {
+    const position = positionOf(r);
+    if (!position) return; // nothing appended: nothing to wait for
+    lastPosition = position;
+    // The month of the first created row is shown; the rows of that month must all be in it.
+    const day = (c: ImportReport['created'][number]) => (c.start && 'date' in c.start ? c.start.date : '');
+    if (r.body.created[0]) month.value = day(r.body.created[0]).slice(0, 7);
+    status('info', t('status.waiting', { position }));
+    const items = await refreshWaiting(position);
+    const expected = r.body.created.filter((c) => day(c).startsWith(month.value));
+    if (items && expected.every((c) => items.some((e) => e.id === c.id))) status('ok', t('status.visible', { position }));
+  });
+
+  // ---- edit / reschedule / cancel / split, each with If-Match on the version the form was opened on
+  async function open(kind: 'edit' | 'reschedule' | 'cancel' | 'split', id: string): Promise<void> {
     const r = await api<CalendarEvent>('GET', `/v1/events/${encodeURIComponent(id)}`, { headers: fresh() });
     if (!r.ok) return status('error', problemText(r.problem));
     const base = r.body;
     const fields = eventFields(i18n, base);
     const reason = h('input', { type: 'text', name: 'reason', required: kind === 'cancel' });
-    const inner = kind === 'edit' ? fields.detailsEl : kind === 'reschedule' ? [fields.timesEl, field(t('form.reason'), reason)] : field(t('form.reason'), reason);
+    const inner =
+      kind === 'edit'
+        ? fields.detailsEl
+        : kind === 'reschedule'
+          ? [fields.timesEl, field(t('form.reason'), reason)]
+          : kind === 'split'
+            ? h('p', {}, t('desk.splitExplain'))
+            : field(t('form.reason'), reason);
     const conflict = h('div', { id: 'conflict' });
     const form = h(
       'form',
       { id: `${kind}-form`, class: 'panel' },
-      h('h2', {}, `${t(kind === 'edit' ? 'desk.edit' : kind === 'reschedule' ? 'desk.reschedule' : 'desk.cancel')}: ${base.title}`),
+      h('h2', {}, `${t(kind === 'edit' ? 'desk.edit' : kind === 'reschedule' ? 'desk.reschedule' : kind === 'split' ? 'desk.split' : 'desk.cancel')}: ${base.title}`),
       inner,
       conflict,
       h('div', { class: 'row' }, h('button', { type: 'submit' }, t('desk.save')), h('button', { type: 'button', class: 'secondary', onclick: () => replace(action) }, t('desk.close'))),
@@ -141,12 +187,19 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
     const path = `/v1/events/${encodeURIComponent(id)}${kind === 'edit' ? '' : `/${kind}`}`;
     const method = kind === 'edit' ? 'PATCH' : 'POST';
     const body = () =>
-      kind === 'edit' ? changedDetails(base, fields.details()) : kind === 'reschedule' ? { ...fields.times(), ...(reason.value ? { reason: reason.value } : {}) } : { reason: reason.value };
+      kind === 'edit'
+        ? changedDetails(base, fields.details())
+        : kind === 'reschedule'
+          ? { ...fields.times(), ...(reason.value ? { reason: reason.value } : {}) }
+          : kind === 'split'
+            ? {}
+            : { reason: reason.value };
     const send = async (etag: string, payload: Record<string, unknown>) => {
       status('info', t('status.saving'));
       const w = await api<CalendarEvent>(method, path, { token, body: payload, headers: { 'if-match': etag } });
       if (w.status === 412) return showConflict(payload, Number((etagOf(w).match(/\d+/) ?? ['0'])[0]));
-      return afterWrite(w, id);
+      // A split answers with the new series: that is what the calendar must show.
+      return afterWrite(w, kind === 'split' && w.ok ? w.body.id : id);
     };
     // 412: someone wrote first. Show what changed since the version this form was opened on, and offer to re-apply.
     const showConflict = async (payload: Record<string, unknown>, actual: number) => {
@@ -179,7 +232,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
 
   month.addEventListener('change', () => void refresh(lastPosition));
   void refresh();
-  return h('section', { id: 'desk', 'aria-labelledby': 'desk-h' }, h('h1', { id: 'desk-h' }, t('desk.heading')), statusEl, scheduleForm, field(t('desk.month'), month), action, list);
+  return h('section', { id: 'desk', 'aria-labelledby': 'desk-h' }, h('h1', { id: 'desk-h' }, t('desk.heading')), statusEl, scheduleForm, importer, field(t('desk.month'), month), action, list);
 }
 
 /** Only what the form changed: a PATCH of unchanged fields would still need the same If-Match and says nothing. */
@@ -269,6 +322,7 @@ function eventFields(i18n: I18n, ev?: CalendarEvent) {
   const timesEl = h('div', { class: 'row' }, h('label', {}, allDay, ' ', t('form.allDay')), field(t('form.start'), start), field(t('form.end'), end), field(t('form.timeZone'), timeZone));
   return {
     el: [detailsEl, timesEl, field(t('form.recurrence'), rule, t('form.recurrenceHint'))],
+    rule,
     /** RFC 5545 lines (RRULE, EXDATE, RDATE), separated by spaces or newlines. */
     recurrence: () => (rule.value.trim() ? { recurrence: rule.value.split(/\s*\n\s*|\s+(?=(?:RRULE|EXDATE|RDATE)[:;])/).filter(Boolean) } : {}),
     detailsEl,
