@@ -224,6 +224,16 @@ describe('staff desk (browser): import, recurrence, instances', () => {
     });
     expect(scheduled.status).toBe(201);
     const id = scheduled.body.id;
+    // The desk's first read asks for no log position: the calendar must have the series before the page opens.
+    await waitFor(
+      'the series in the calendar',
+      async () => {
+        const r = await http<{ items: Ev[] }>(base, 'GET', '/v1/events?from=2014-03-01&to=2014-04-01', { headers: { 'x-min-log-position': scheduled.headers.get('x-log-position')! } });
+        return r.status === 200 && r.body.items.length === 4;
+      },
+      60000,
+      100,
+    );
     const { page, problems } = await newPage(browser, { timezoneId: 'Asia/Ulaanbaatar', locale: 'en-GB' });
     await signInAsStaff(page, '?month=2014-03');
     const row = (iid: string) => page.locator(`#desk-events tr[data-event-id="${iid}"]`);
@@ -245,6 +255,9 @@ describe('staff desk (browser): import, recurrence, instances', () => {
     await row(`${id}_20140317`).getByRole('button', { name: 'This and following' }).click();
     await page.waitForSelector('#split-form');
     expect(await page.textContent('#split-form')).toMatch(/The series ends before this instance/);
+    // The details of this and the following instances change with the split.
+    expect(await page.inputValue('#split-form input[name=title]')).toBe('Gobi Field School');
+    await page.fill('#split-form input[name=title]', 'Gobi Field School (spring term)');
     await check(page, problems, 'desk-split-form');
     await page.click('#split-form button[type=submit]');
     await page.waitForSelector('#desk-status.ok');
@@ -257,7 +270,10 @@ describe('staff desk (browser): import, recurrence, instances', () => {
     expect(await row(`${id}_20140310`).textContent()).toMatch(/fossil day/);
     const [old, split] = await Promise.all([series(id), series(newId)]);
     expect(old.recurrence).toEqual([expect.stringMatching(/^RRULE:FREQ=WEEKLY;(COUNT=2|UNTIL=201403(1[0-6]))/)]);
-    expect(split).toMatchObject({ title: 'Gobi Field School', start: { date: '2014-03-17' } });
+    expect(split).toMatchObject({ title: 'Gobi Field School (spring term)', start: { date: '2014-03-17' }, version: 2 });
+    expect(old.title).toBe('Gobi Field School');
+    for (const iid of after.slice(2)) expect(await row(iid).textContent()).toMatch(/Gobi Field School \(spring term\)/);
+    expect(await row(`${id}_20140303`).textContent()).not.toMatch(/spring term/);
     await check(page, problems, 'desk-split-done');
   });
 });

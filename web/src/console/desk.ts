@@ -173,7 +173,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
         : kind === 'reschedule'
           ? [fields.timesEl, field(t('form.reason'), reason)]
           : kind === 'split'
-            ? h('p', {}, t('desk.splitExplain'))
+            ? [h('p', {}, t('desk.splitExplain')), fields.detailsEl]
             : field(t('form.reason'), reason);
     const conflict = h('div', { id: 'conflict' });
     const form = h(
@@ -198,8 +198,21 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
       status('info', t('status.saving'));
       const w = await api<CalendarEvent>(method, path, { token, body: payload, headers: { 'if-match': etag } });
       if (w.status === 412) return showConflict(payload, Number((etagOf(w).match(/\d+/) ?? ['0'])[0]));
-      // A split answers with the new series: that is what the calendar must show.
-      return afterWrite(w, kind === 'split' && w.ok ? w.body.id : id);
+      if (kind === 'split' && w.ok) return changeSplit(w);
+      return afterWrite(w, id);
+    };
+    /**
+     * A split answers with the new series (version 1); the details changed in the form are then
+     * its own change, on that version. Two writes, so a refused second one leaves the split done, and says so.
+     */
+    const changeSplit = async (split: ApiResult<CalendarEvent>) => {
+      const newId = split.body.id;
+      const changes = changedDetails(base, fields.details());
+      if (Object.keys(changes).length === 0) return afterWrite(split, newId);
+      const w = await api<CalendarEvent>('PATCH', `/v1/events/${encodeURIComponent(newId)}`, { token, body: changes, headers: { 'if-match': etagOf(split) } });
+      if (w.ok) return afterWrite(w, newId);
+      await afterWrite(split, newId);
+      status('error', t('desk.splitChangeFailed', { detail: problemText(w.problem) }));
     };
     // 412: someone wrote first. Show what changed since the version this form was opened on, and offer to re-apply.
     const showConflict = async (payload: Record<string, unknown>, actual: number) => {

@@ -206,7 +206,9 @@ export const en = {
   // The staff desk's import, recurrence editor and series split.
   'desk.split': 'This and following',
   'desk.instance': 'Instance of a series',
-  'desk.splitExplain': 'The series ends before this instance; a new series with the same details starts at it and repeats as before. The instances before it are not changed.',
+  'desk.splitExplain':
+    'The series ends before this instance; a new series starts at it and repeats as before, with the details below (change them for this and the following instances). The instances before it are not changed.',
+  'desk.splitChangeFailed': "Split done, but the new series' details were not changed: {detail}",
   'form.timeZoneShort': 'Time zone',
   'import.heading': 'Import a listing',
   'import.text': 'Listing ("When Where" format)',
