@@ -218,7 +218,7 @@ export const en = {
   'import.run': 'Import',
   'import.previewing': 'Reading the listing…',
   'import.previewSummary':
-    '{created, plural, =0 {No new event} one {# new event} other {# new events}} will be created; {skipped, plural, =0 {none} other {#}} already imported (skipped); {failed, plural, =0 {no row} one {# row} other {# rows}} with an error. Nothing has been imported yet.',
+    '{created, plural, =0 {No new event} one {# new event} other {# new events}} will be created; {skipped} already imported (skipped); {failed, plural, =0 {no row} one {# row} other {# rows}} with an error. Nothing has been imported yet.',
   'import.done': 'Imported: {created, plural, =0 {no event} one {# event} other {# events}} created, {skipped} skipped, {failed} failed.',
   'import.previewCaption': 'What each row will become',
   'import.resultCaption': 'What each row became',
