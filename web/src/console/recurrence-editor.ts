@@ -87,16 +87,18 @@ export function recurrenceEditor(i18n: I18n, token: string, rule: HTMLInputEleme
   const refresh = () => {
     sync();
     clearTimeout(timer);
+    // No rule (e.g. the form was just reset after saving): nothing to preview, cleared at once.
+    if (!body().recurrence) {
+      asked++;
+      replace(list);
+      note.textContent = '';
+      return;
+    }
     timer = setTimeout(() => void show(), 300);
   };
   const show = async () => {
     const mine = ++asked;
     const b = body();
-    if (!b.recurrence) {
-      replace(list);
-      note.textContent = '';
-      return;
-    }
     const r = await api<Preview>('POST', '/v1/events/preview', { token, body: { ...b, title: (b.title as string) || '—' } });
     if (mine !== asked) return; // a newer change asked meanwhile
     if (!r.ok) {
