@@ -28,6 +28,7 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/events/:id/history': ['staff', 'auditor'],
   'GET /v1/events/:id/instances': 'public',
   'POST /v1/events/:id/split': ['staff'],
+  'POST /v1/events/:id/recurrence': ['staff'],
   'GET /v1/calendar.ics': 'public',
   'POST /v1/imports': ['staff'],
   'POST /v1/imports/preview': ['staff'],

@@ -215,6 +215,55 @@ describe('recurring events over HTTP', () => {
     expect((await get(`/v1/events/${id}_20261027T080000Z?asOf=${beforeCancel}`)).status).toBe(401);
   });
 
+  it("changes a series' rule (If-Match, a 400 naming recurrence, an instance id refused): the listing follows, overrides on kept dates stay, the history records the change", async () => {
+    const id = (await post('/v1/events', briefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=4']))).body.id;
+    // One override on a Tuesday the new rule keeps (the first), one on a Tuesday it drops (the third).
+    expect((await http(t.baseUrl, 'PATCH', `/v1/events/${id}_20261006T070000Z`, { token: staff, body: { title: 'Kick-off' } })).status).toBe(200);
+    expect((await http(t.baseUrl, 'PATCH', `/v1/events/${id}_20261020T070000Z`, { token: staff, body: { title: 'Mid-term' } })).status).toBe(200);
+
+    const rule = ['RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;COUNT=3'];
+    expect((await post(`/v1/events/${id}/recurrence`, { recurrence: rule }, { 'If-Match': '"1"' })).status).toBe(412);
+    expect((await post(`/v1/events/${id}_20261006T070000Z/recurrence`, { recurrence: rule })).status).toBe(404);
+    const bad = await post(`/v1/events/${id}/recurrence`, { recurrence: ['RRULE:FREQ=HOURLY'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.map((e) => e.field)).toContain('recurrence');
+    expect((await post(`/v1/events/${id}/recurrence`, {})).status).toBe(400);
+
+    const changed = await post(`/v1/events/${id}/recurrence`, { recurrence: rule, reason: 'fortnightly from now on' }, { 'If-Match': '"3"', 'Idempotency-Key': randomUUID() });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).toBe('"4"');
+    expect(changed.body.recurrence).toEqual(rule);
+    // The same rule again changes nothing.
+    expect((await post(`/v1/events/${id}/recurrence`, { recurrence: rule })).headers.get('etag')).toBe('"4"');
+
+    const listed = await http<Page>(t.baseUrl, 'GET', `/v1/events/${id}/instances?from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z`, {
+      headers: { 'X-Min-Log-Position': changed.headers.get('x-log-position')! },
+    });
+    expect(listed.body.items.map((i) => [i.startsAt, i.title])).toEqual([
+      ['2026-10-06T07:00:00Z', 'Kick-off'],
+      ['2026-10-20T07:00:00Z', 'Mid-term'],
+      ['2026-11-03T08:00:00Z', 'Weekly briefing'],
+    ]);
+    const history = await get<History>(`/v1/events/${id}/history`, auditor);
+    const last = history.body.items[history.body.items.length - 1];
+    expect(last).toMatchObject({ type: 'RecurrenceChanged', data: { recurrence: rule, reason: 'fortnightly from now on' } });
+  });
+
+  it('a rule that drops an overridden instance drops the override', async () => {
+    const id = (await post('/v1/events', briefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=4']))).body.id;
+    expect((await http(t.baseUrl, 'PATCH', `/v1/events/${id}_20261013T070000Z`, { token: staff, body: { title: 'Dropped later' } })).status).toBe(200);
+    const changed = await post(`/v1/events/${id}/recurrence`, { recurrence: ['RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;COUNT=2'] });
+    expect(changed.status).toBe(200);
+    const wait = { 'X-Min-Log-Position': changed.headers.get('x-log-position')! };
+    const listed = await http<Page>(t.baseUrl, 'GET', `/v1/events/${id}/instances?from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z`, { headers: wait });
+    expect(listed.body.items.map((i) => [i.startsAt, i.title])).toEqual([
+      ['2026-10-06T07:00:00Z', 'Weekly briefing'],
+      ['2026-10-20T07:00:00Z', 'Weekly briefing'],
+    ]);
+    // The dropped instance is gone as an instance too.
+    expect((await get(`/v1/events/${id}_20261013T070000Z`)).status).toBe(404);
+  });
+
   it('incremental sync lists the series and, as items of their own, the instances changed since the token (a cancelled one as a tombstone)', async () => {
     const created = await post('/v1/events', { ...briefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8']), location: { city: 'Potsdam', country: 'DE', venue: null } });
     const id = created.body.id;

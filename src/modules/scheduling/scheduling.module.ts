@@ -10,6 +10,7 @@ import { ScheduleEventHandler } from './schedule-event/schedule-event.handler';
 import { ChangeOccurrenceHandler } from './occurrences/change-occurrence.handler';
 import { SplitSeriesHandler } from './occurrences/split-series.handler';
 import { PreviewEventHandler } from './preview-event/preview-event.handler';
+import { ChangeRecurrenceHandler } from './change-recurrence/change-recurrence.handler';
 
 const handlers = [
   ScheduleEventHandler,
@@ -22,6 +23,7 @@ const handlers = [
   ChangeOccurrenceHandler,
   SplitSeriesHandler,
   PreviewEventHandler,
+  ChangeRecurrenceHandler,
 ];
 
 /** Commands and queries of the CalendarEvent aggregate (no HTTP: see SchedulingHttpModule). */

@@ -4,7 +4,7 @@ import { PROGRAMMES, Programme } from '../domain/events';
 import type { EventTime } from '../domain/time';
 import { AllDayTime, TimedTime, eventTime } from '../event-representation.schemas';
 import { IsEventTime } from './event-time.validator';
-import { ApiExtraModels, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIanaTimeZone } from './time-zone.validator';
 
 export class LocationDto {
@@ -135,6 +135,25 @@ export class RescheduleEventDto {
   @IsOptional()
   @IsIanaTimeZone()
   timeZone?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  reason?: string;
+}
+
+export class ChangeRecurrenceDto {
+  @ApiProperty({
+    type: [String],
+    description: "the series' new rule: one RRULE and any EXDATE/RDATE lines, as on schedule; instances the new rule no longer makes lose their overrides",
+    example: ['RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=10'],
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(2000, { each: true })
+  recurrence!: string[];
 
   @IsOptional()
   @IsString()

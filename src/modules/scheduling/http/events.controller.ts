@@ -17,11 +17,12 @@ import type { CalendarEventOutcome, CommandContext } from '../calendar-event.com
 import type { OriginalStartRef } from '../domain/commands';
 import { CancelEventCommand } from '../cancel-event/cancel-event.command';
 import { ChangeEventDetailsCommand } from '../change-event-details/change-event-details.command';
+import { ChangeRecurrenceCommand } from '../change-recurrence/change-recurrence.command';
 import { GetEventHistoryQuery } from '../get-event-history/get-event-history.query';
 import { RescheduleEventCommand } from '../reschedule-event/reschedule-event.command';
 import { ScheduleEventCommand } from '../schedule-event/schedule-event.command';
 import { PreviewEventQuery } from '../preview-event/preview-event.query';
-import { CancelEventDto, ChangeEventDetailsDto, RescheduleEventDto, ScheduleEventDto, SplitSeriesDto } from './dto';
+import { CancelEventDto, ChangeEventDetailsDto, ChangeRecurrenceDto, RescheduleEventDto, ScheduleEventDto, SplitSeriesDto } from './dto';
 import { EventRepresentation, represent, representOccurrence } from '../event-representation';
 
 /** Instances a schedule preview lists: enough to see the pattern and a DST change. */
@@ -126,6 +127,24 @@ export class EventsController {
       (id, ctx) => new CancelEventCommand(id, { reason: dto.reason }, ctx),
       (originalStart) => ({ kind: 'cancel-occurrence', originalStart, reason: dto.reason }),
     );
+  }
+
+  /** The rule of a whole series (or a single event made a series): one `RecurrenceChanged`. */
+  @Post(':id/recurrence')
+  @HttpCode(200)
+  @Roles('staff')
+  @ApiOkResponse({ type: EventSchema, description: 'the series with its new rule; `ETag`, `X-Log-Position`' })
+  async changeRecurrence(
+    @Param('id') rawId: string,
+    @Body() dto: ChangeRecurrenceDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { id, instanceToken } = eventOrInstanceParam(rawId);
+    if (instanceToken) throw new ProblemException(404, 'EVENT_NOT_FOUND', "a rule belongs to the series: use the series' id, not an instance's");
+    const ctx = { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) };
+    return this.reply(res, await this.commands.execute(new ChangeRecurrenceCommand(id, { recurrence: dto.recurrence, reason: dto.reason ?? null }, ctx)));
   }
 
   /** "This and following": the series ends before the instance; a new series starts at it. */
