@@ -166,6 +166,16 @@ describe('the write contract on every write route', () => {
       appends: 1,
     },
     {
+      name: 'change rule',
+      method: 'POST',
+      path: async () => `/v1/events/${await schedule()}/recurrence`,
+      body: () => ({ recurrence: ['RRULE:FREQ=WEEKLY;COUNT=3'] }),
+      other: () => ({ recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'] }),
+      as: 'staff',
+      status: 200,
+      appends: 1,
+    },
+    {
       name: 'import',
       method: 'POST',
       path: async () => '/v1/imports',
