@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { Scenario } from './scenario';
 import { append } from './scenarios/append';
 import { emmett } from './scenarios/emmett';
-import { lag } from './scenarios/lag';
+import { lag, lagAll } from './scenarios/lag';
 import { fanout } from './scenarios/fanout';
 import { importListing } from './scenarios/import';
 import { query } from './scenarios/query';
@@ -20,7 +20,7 @@ import { ScenarioResult, describeMachine, machine, table, writeResult } from './
  * `npm run bench` runs every benchmark; `npm run bench -- NAME [NAME…]` runs some. Each writes
  * bench/results/<name>.json; the table of all figures goes to stdout, progress to stderr.
  */
-const SCENARIOS: Scenario[] = [append, emmett, lag, rebuild, fanout, query, series, sync, transparency, importListing, webhooks];
+const SCENARIOS: Scenario[] = [append, emmett, lag, lagAll, rebuild, fanout, query, series, sync, transparency, importListing, webhooks];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -78,6 +78,12 @@ export abstract class EventStore {
 
   abstract readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
 
+  /** Several whole streams, each in version order (a stream with no events maps to []). */
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    const all = await Promise.all(streamIds.map((id) => this.readStream(id)));
+    return new Map(streamIds.map((id, i) => [id, all[i]]));
+  }
+
   /**
    * Gap-safe global read: events after `after` in (transactionId, position) order, limited to
    * transactions that are no longer in flight, so a late commit is never skipped.

@@ -301,6 +301,18 @@ export class PostgresEventStore extends EventStore {
     return rows.map((r) => this.toStored(r));
   }
 
+  /** One statement for every stream (a send batch's subscribers). */
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    const streams = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
+    if (!streamIds.length) return streams;
+    const rows: RawEventRow[] = await this.db.query(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.stream_id = ANY($1::text[]) ORDER BY e.stream_id, e.version`, [streamIds]);
+    for (const r of rows) {
+      const e = this.toStored(r);
+      streams.get(e.streamId)?.push(e);
+    }
+    return streams;
+  }
+
   /** `within`: read inside the caller's transaction (the projection runner's batch). */
   async readAll(after: LogCheckpoint, limit: number, within?: LogTransaction): Promise<StoredEvent[]> {
     // Only rows of transactions older than every transaction still in flight: a row with a

@@ -24,6 +24,8 @@ export const JOBS = {
   email: {
     /** Send one delivery; job id `sha256(deliveryKey)` (sendEmailJobId), so a delivery is queued once. */
     send: 'send',
+    /** Send up to 50 deliveries of a fan-out together (one claim, one load, pooled SMTP); id `batch-<sha256(sorted keys)>`. */
+    sendBatch: 'send-batch',
   },
   reminders: {
     /** Delayed, one per (event or series instance, lead time, start): fans a reminder out at due time; id `due-<sha256>`. */

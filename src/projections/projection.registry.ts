@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
-import { EVENT_BY_EVENT, EventByEventProjection, PROJECTION_METADATA, Projection, eventByEvent } from './projection';
+import { PROJECTION_METADATA, Projection } from './projection';
 
 /** Every projection of the running process, found by the @RegisterProjection() decorator. */
 @Injectable()
@@ -15,9 +15,8 @@ export class ProjectionRegistry implements OnModuleInit {
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) {
       const { instance, metatype } = wrapper;
-      const kind = instance && metatype ? this.reflector.get<boolean | typeof EVENT_BY_EVENT | undefined>(PROJECTION_METADATA, metatype) : undefined;
-      if (!kind) continue;
-      const p = kind === EVENT_BY_EVENT ? eventByEvent(instance as EventByEventProjection) : (instance as Projection);
+      if (!instance || !metatype || !this.reflector.get<boolean | undefined>(PROJECTION_METADATA, metatype)) continue;
+      const p = instance as Projection;
       if (this.byName.has(p.name)) throw new Error(`two projections are named ${p.name}`);
       this.byName.set(p.name, p);
     }

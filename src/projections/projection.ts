@@ -36,32 +36,6 @@ export interface Projection {
 export const readsType = (p: Pick<Projection, 'eventTypes'>, type: string): boolean => p.eventTypes === 'all' || p.eventTypes.includes(type);
 
 export const PROJECTION_METADATA = 'almanac:projection';
-/** Metadata value of a projection registered as still written event by event (see `eventByEvent`). */
-export const EVENT_BY_EVENT = 'event-by-event';
-
-/**
- * A projection still written against the two-path shape (`apply(ctx, event)`, optionally
- * `applyBatch(ctx, events)`), until it is declared batch-first.
- */
-export interface EventByEventProjection extends Omit<Projection, 'apply'> {
-  apply(ctx: ProjectionContext, event: StoredEvent): Promise<void>;
-  applyBatch?(ctx: ProjectionContext, events: StoredEvent[]): Promise<void>;
-}
-
-/** The batch-first projection over a two-path one: its own batch path when it has one, else its events one after the other. */
-export function eventByEvent(p: EventByEventProjection): Projection {
-  return {
-    name: p.name,
-    eventTypes: p.eventTypes,
-    tables: p.tables,
-    volatileColumns: p.volatileColumns,
-    async apply(batch, ctx) {
-      if (p.applyBatch) return p.applyBatch(ctx, batch);
-      for (const e of batch) await p.apply(ctx, e);
-    },
-    afterCommit: p.afterCommit?.bind(p),
-  };
-}
 
 /** A batch's events of the streams named `<prefix><id>`, by id, each in batch (= stream) order: what a projection's `apply` folds. */
 export function byStream(events: StoredEvent[], prefix: string): Map<string, StoredEvent[]> {

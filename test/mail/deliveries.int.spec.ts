@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { AppConfig } from '../../src/config/config';
-import { QUEUES, queuePrefix } from '../../src/jobs/catalog';
+import { JOBS, QUEUES, queuePrefix } from '../../src/jobs/catalog';
 import { redisOptions } from '../../src/jobs/redis';
 import { RedisClient } from '../../src/jobs/redis-client';
 import { Deliveries, EnqueueDelivery } from '../../src/modules/mail/deliveries';
+import { sendEmailBatchJobId } from '../../src/modules/mail/email.payload';
 import { EmailCounters } from '../../src/modules/mail/email-counters';
 import { TestDatabase, createTestDatabase } from '../support/database';
 
@@ -81,5 +82,21 @@ describe('Deliveries: claims and records of concurrent send jobs', () => {
     const after = await new EmailCounters(redis).read();
     expect((after.sent ?? 0) - (before.sent ?? 0)).toBe(1);
     expect((after.failed ?? 0) - (before.failed ?? 0)).toBe(1);
+  });
+
+  it('given a fan-out page of 120 deliveries, when it is enqueued (twice), then it is three send-batch jobs of 50, 50 and 20 under ids of their keys, and the second enqueue adds none', async () => {
+    const list = Array.from({ length: 120 }, delivery);
+    await queue.drain(true);
+    expect(await deliveries.enqueueMany(list)).toBe(120);
+    expect(await deliveries.enqueueMany(list)).toBe(0);
+
+    const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed']);
+    expect(jobs.map((j) => [j.name, j.data.deliveries.length]).sort()).toEqual([
+      [JOBS.email.sendBatch, 20],
+      [JOBS.email.sendBatch, 50],
+      [JOBS.email.sendBatch, 50],
+    ]);
+    for (const j of jobs) expect(j.id).toBe(sendEmailBatchJobId(j.data.deliveries.map((d: EnqueueDelivery) => d.deliveryKey)));
+    expect(jobs.flatMap((j) => j.data.deliveries.map((d: EnqueueDelivery) => d.deliveryKey)).sort()).toEqual(list.map((d) => d.deliveryKey).sort());
   });
 });

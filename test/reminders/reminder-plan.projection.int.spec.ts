@@ -3,7 +3,6 @@ import type { Queue } from 'bullmq';
 import { ReminderPlanProjection } from '../../src/modules/reminders/planning/reminder-plan.projection';
 import { ReminderScheduler } from '../../src/modules/reminders/planning/reminder.scheduler';
 import { calendarEventStream } from '../../src/modules/scheduling/domain/events';
-import { eventByEvent } from '../../src/projections/projection';
 import { subscriptionStream } from '../../src/modules/subscriptions/domain/events';
 import { ProjectionSpec, SpecEvent } from '../harness/projection-spec';
 import { TestDatabase, createTestDatabase } from '../support/database';
@@ -14,7 +13,7 @@ beforeAll(async () => {
   db = await createTestDatabase('reminder_plan_projection');
   // The queue is only used after commit, which a projection spec never reaches: no Redis here.
   const scheduler = new ReminderScheduler(db.dataSource, undefined as unknown as Queue);
-  spec = ProjectionSpec.for(eventByEvent(new ReminderPlanProjection(scheduler)), () => db.dataSource);
+  spec = ProjectionSpec.for(new ReminderPlanProjection(scheduler), () => db.dataSource);
 });
 afterAll(async () => {
   await db?.drop();

@@ -1,5 +1,5 @@
 import type { Scenario, ScenarioOutcome } from '../scenario';
-import { BenchApp, startApp } from '../support/app';
+import { AppMode, BenchApp, startApp } from '../support/app';
 import { cpuMeter } from '../support/cpu';
 import { BenchDatabase, createBenchDatabase, projectionsCaughtUp } from '../support/database';
 import { sleep, waitUntil } from '../support/env';
@@ -9,7 +9,10 @@ import type { Progress } from '../support/progress';
 import { LatencySummary, round, summarize } from '../support/stats';
 
 const RATE = 200;
+/** `npm start`'s single process is judged at half the split deployment's rate. */
+const ALL_IN_ONE_RATE = 100;
 const SECONDS = 20;
+const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 /** A second, lighter run shows the pipeline's own lag when the machine is not saturated. */
 const LIGHT_RATE = 50;
 const LIGHT_SECONDS = 15;
@@ -28,49 +31,72 @@ interface PacedRun {
   gaveUp: number;
   failures: Record<string, number>;
   cpuMsPerWriteIncludingPolls: Record<string, number>;
+  /** The API process's event-loop delay over the run (prom-client's monitorEventLoopDelay, reset by each scrape). */
+  apiEventLoopDelayMs: { p50: number | null; p99: number | null; max: number | null };
 }
 
 /**
- * 2. lag: writes at a steady 200 commands/s (open loop: a write is sent on schedule whether or
- * not earlier ones were answered); after a 201 the bench polls GET /v1/events/:id, WITHOUT
+ * 2. lag: writes at a steady rate (open loop: a write is sent on schedule whether or not earlier
+ * ones were answered); after a 201 the bench polls GET /v1/events/:id, WITHOUT
  * X-Min-Log-Position, every 2 ms until it answers 200. Lag = that 200's arrival − the 201's.
+ * `lag` runs api and worker as two processes at 200 writes/s; `lag-all` runs `npm start`'s one
+ * process (`node dist/main.js all`) at 100 writes/s.
  */
-export const lag: Scenario = {
-  name: 'lag',
-  title: `write-to-read lag at a steady ${RATE} commands/s`,
-  async run(progress: Progress): Promise<ScenarioOutcome> {
-    const db = await createBenchDatabase('lag');
-    try {
-      progress.log('starting api and worker');
-      const app = await startApp('lag', db.url);
+function lagScenario(name: string, mode: AppMode, rate: number): Scenario {
+  const how = mode === 'all' ? 'api and worker in one process (npm start)' : 'api and worker as two processes';
+  return {
+    name,
+    title: `write-to-read lag at a steady ${rate} commands/s, ${how}`,
+    async run(progress: Progress): Promise<ScenarioOutcome> {
+      const db = await createBenchDatabase(name);
       try {
-        const main = await paced(app, db, progress, RATE, SECONDS, 4, 0);
-        // The light run starts from a calm system: no projection backlog left by the first.
-        await waitUntil('calendar catches up', () => projectionsCaughtUp(db.pool, ['calendar']), 120_000);
-        const light = await paced(app, db, progress, LIGHT_RATE, LIGHT_SECONDS, 2, 1_000_000);
-        return {
-          figures: [
-            { metric: `write rate achieved (of ${RATE}/s)`, value: main.achievedRate, unit: '/s' },
-            { metric: 'lag p50', value: main.lagMs.p50, unit: 'ms' },
-            { metric: 'lag p99', value: main.lagMs.p99, unit: 'ms', target: { op: '<', value: 50 } },
-            { metric: `lag p99 at ${LIGHT_RATE}/s (context)`, value: light.lagMs.p99, unit: 'ms' },
-          ],
-          details: { main, light, pollEveryMs: POLL_EVERY_MS, gaveUpAfterMs: GIVE_UP_MS },
-          notes: [
-            `Open loop at ${RATE} writes/s for ${SECONDS} s (plus ${WARM_UP_SECONDS} s of warm-up, not counted): POST /v1/events with varied events.`,
-            `Lag is measured from the arrival of the 201 to the arrival of the first GET /v1/events/:id that answers 200 (no X-Min-Log-Position), polling every ${POLL_EVERY_MS} ms after each answer: it includes the last GET's own round trip.`,
-            `Visibility is tracked on one write in ${main.trackedOneWriteIn}: polling every write every ${POLL_EVERY_MS} ms would add about ten GETs per write, and on 2 cores the instrument itself would saturate the API it measures. A write not seen after ${GIVE_UP_MS / 1000} s counts as ${GIVE_UP_MS / 1000} s.`,
-            `For context, a second run at ${LIGHT_RATE} writes/s for ${LIGHT_SECONDS} s (one write in ${light.trackedOneWriteIn} tracked) shows the lag when the machine is not saturated; the target is judged at ${RATE}/s.`,
-          ],
-        };
+        progress.log(mode === 'all' ? 'starting node dist/main.js all' : 'starting api and worker');
+        const app = await startApp(name, db.url, { METRICS_TOKEN }, mode);
+        try {
+          const main = await paced(app, db, progress, rate, SECONDS, 4, 0);
+          // The light run starts from a calm system: no projection backlog left by the first.
+          await waitUntil('calendar catches up', () => projectionsCaughtUp(db.pool, ['calendar']), 120_000);
+          const light = await paced(app, db, progress, LIGHT_RATE, LIGHT_SECONDS, 2, 1_000_000);
+          return {
+            figures: [
+              { metric: `write rate achieved (of ${rate}/s)`, value: main.achievedRate, unit: '/s' },
+              { metric: 'lag p50', value: main.lagMs.p50, unit: 'ms' },
+              { metric: 'lag p99', value: main.lagMs.p99, unit: 'ms', target: { op: '<', value: 50 } },
+              { metric: 'api event-loop delay p99', value: main.apiEventLoopDelayMs.p99, unit: 'ms' },
+              { metric: `lag p99 at ${LIGHT_RATE}/s (context)`, value: light.lagMs.p99, unit: 'ms' },
+            ],
+            details: { mode, main, light, pollEveryMs: POLL_EVERY_MS, gaveUpAfterMs: GIVE_UP_MS },
+            notes: [
+              `${mode === 'all' ? 'One process, node dist/main.js all (what npm start runs).' : 'Two processes, node dist/main.js api and node dist/main.js worker.'} Open loop at ${rate} writes/s for ${SECONDS} s (plus ${WARM_UP_SECONDS} s of warm-up, not counted): POST /v1/events with varied events.`,
+              `Lag is measured from the arrival of the 201 to the arrival of the first GET /v1/events/:id that answers 200 (no X-Min-Log-Position), polling every ${POLL_EVERY_MS} ms after each answer: it includes the last GET's own round trip.`,
+              `Visibility is tracked on one write in ${main.trackedOneWriteIn}: polling every write every ${POLL_EVERY_MS} ms would add about ten GETs per write, and on 2 cores the instrument itself would saturate the API it measures. A write not seen after ${GIVE_UP_MS / 1000} s counts as ${GIVE_UP_MS / 1000} s.`,
+              `The event-loop delay is the API process's, read from /metrics (prom-client's monitorEventLoopDelay) before and after the run.`,
+              `For context, a second run at ${LIGHT_RATE} writes/s for ${LIGHT_SECONDS} s (one write in ${light.trackedOneWriteIn} tracked) shows the lag when the machine is not saturated; the target is judged at ${rate}/s.`,
+            ],
+          };
+        } finally {
+          await app.stop();
+        }
       } finally {
-        await app.stop();
+        await db.drop();
       }
-    } finally {
-      await db.drop();
-    }
-  },
-};
+    },
+  };
+}
+
+export const lag = lagScenario('lag', 'split', RATE);
+export const lagAll = lagScenario('lag-all', 'all', ALL_IN_ONE_RATE);
+
+/** The API's event-loop delay gauges; a scrape also resets prom-client's histogram, so two scrapes bracket a run. */
+async function eventLoopDelay(app: BenchApp): Promise<{ p50: number | null; p99: number | null; max: number | null }> {
+  const res = await fetch(`${app.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await res.text();
+  const read = (name: string): number | null => {
+    const m = new RegExp(`^almanac_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
+    return m ? round(Number(m[1]) * 1000, 2) : null;
+  };
+  return { p50: read('p50'), p99: read('p99'), max: read('max') };
+}
 
 async function paced(app: BenchApp, db: BenchDatabase, progress: Progress, rate: number, seconds: number, trackEvery: number, firstIndex: number): Promise<PacedRun> {
   const token = await app.token('bench', 'staff');
@@ -110,7 +136,8 @@ async function paced(app: BenchApp, db: BenchDatabase, progress: Progress, rate:
     }
   };
 
-  const cpu = await cpuMeter({ api: app.api.child.pid, worker: app.worker.child.pid }, db.pool);
+  const cpu = await cpuMeter(app.api === app.worker ? { all: app.api.child.pid } : { api: app.api.child.pid, worker: app.worker.child.pid }, db.pool);
+  await eventLoopDelay(app);
   // Open loop: write i leaves at t0 + i/rate, however slow the earlier ones are.
   const inFlight: Promise<void>[] = [];
   const t0 = performance.now();
@@ -126,6 +153,7 @@ async function paced(app: BenchApp, db: BenchDatabase, progress: Progress, rate:
   await progress.timed(`${rate} writes/s + polling reads`, seconds + WARM_UP_SECONDS, run, () => `${written} written, ${lags.length} seen`);
   const elapsed = (performance.now() - t0) / 1000;
   const cpuMsPerWriteIncludingPolls = await cpu.perOperation(Math.max(1, written));
+  const apiEventLoopDelayMs = await eventLoopDelay(app);
   http.close();
   return {
     rate,
@@ -137,5 +165,6 @@ async function paced(app: BenchApp, db: BenchDatabase, progress: Progress, rate:
     gaveUp,
     failures,
     cpuMsPerWriteIncludingPolls,
+    apiEventLoopDelayMs,
   };
 }

@@ -158,18 +158,24 @@ export async function workersConnected(prefix: string): Promise<boolean> {
 }
 
 /**
- * `node dist/main.js api` and `node dist/main.js worker` as separate processes (as deployed),
- * against `databaseUrl` with a fresh queue prefix; resolves once the API answers /health/ready
- * and the worker's BullMQ workers are connected.
+ * How the app runs: `split`, `node dist/main.js api` and `node dist/main.js worker` as separate
+ * processes (as deployed at scale); `all`, one `node dist/main.js all` (what `npm start` runs),
+ * whose process is then both `api` and `worker`.
  */
-export async function startApp(label: string, databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<BenchApp> {
+export type AppMode = 'split' | 'all';
+
+/**
+ * The app against `databaseUrl` with a fresh queue prefix; resolves once the API answers
+ * /health/ready and the worker's BullMQ workers are connected.
+ */
+export async function startApp(label: string, databaseUrl: string, extraEnv: Record<string, string> = {}, mode: AppMode = 'split'): Promise<BenchApp> {
   const port = await freePort();
   const prefix = `bench-${label}-${uniqueSuffix()}`;
   const env = appEnv(databaseUrl, prefix, { PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, ...extraEnv });
   const baseUrl = `http://127.0.0.1:${port}`;
   // The worker first: both run migrations at start (under an advisory lock), the API then finds them applied.
-  const worker = spawnNode(`${label}-worker`, 'main.js', ['worker'], env);
-  const api = spawnNode(`${label}-api`, 'main.js', ['api'], env);
+  const worker = spawnNode(mode === 'all' ? `${label}-all` : `${label}-worker`, 'main.js', [mode === 'all' ? 'all' : 'worker'], env);
+  const api = mode === 'all' ? worker : spawnNode(`${label}-api`, 'main.js', ['api'], env);
   const tokens = new TokenService(BENCH_JWT_SECRET);
   const app: BenchApp = {
     baseUrl,
@@ -180,7 +186,7 @@ export async function startApp(label: string, databaseUrl: string, extraEnv: Rec
     worker,
     token: (sub, ...roles) => tokens.sign(sub, roles, '2h'),
     async stop() {
-      await Promise.all([api.stop(), worker.stop()]);
+      await Promise.all([...new Set([api, worker])].map((p) => p.stop()));
       await clearQueuePrefix(prefix);
     },
   };

@@ -5,7 +5,7 @@ import type { JobsOptions, Queue } from 'bullmq';
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { JOBS, QUEUES } from '../../jobs/catalog';
-import { SendEmailPayload, sendEmailJobId } from './email.payload';
+import { SendEmailBatchPayload, SendEmailPayload, sendEmailBatchJobId, sendEmailJobId } from './email.payload';
 import { EmailCounters } from './email-counters';
 import { redactAddresses } from './failure-reason';
 
@@ -40,6 +40,8 @@ const STALE_SENDING = '1 minute';
 const INSERT_CHUNK = 1000;
 /** Claims (or records) of concurrent send jobs that go in one statement at most. */
 const SEND_BATCH = 50;
+/** Deliveries per `email/send-batch` job: one claim and one record statement, one load of the recipients, sends over the pool. */
+export const SEND_BATCH_SIZE = 50;
 
 const JOB_OPTIONS: JobsOptions = {
   attempts: SEND_ATTEMPTS,
@@ -49,7 +51,7 @@ const JOB_OPTIONS: JobsOptions = {
   removeOnFail: true,
 };
 
-type Outcome =
+export type Outcome =
   | { status: 'sent'; messageId: string }
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; reason: string; code?: string }
@@ -73,48 +75,59 @@ export class Deliveries {
     private readonly counters: EmailCounters,
   ) {}
 
-  /** Inserts the delivery and queues its job; false when the delivery already existed. */
+  /** Inserts the delivery and queues its own send job; false when the delivery already existed. */
   async enqueue(p: EnqueueDelivery): Promise<boolean> {
-    return (await this.enqueueMany([p])) === 1;
+    const { pending, created } = await this.insert([p]);
+    if (pending.has(p.deliveryKey)) await this.queue.add(JOBS.email.send, payloadOf(p), { ...JOB_OPTIONS, jobId: sendEmailJobId(p.deliveryKey) });
+    return created === 1;
   }
 
   /**
-   * Bulk version for fan-out: one INSERT … ON CONFLICT per 1000 deliveries, then addBulk for the
-   * new ones. Returns how many were new. A delivery that exists but is still `pending` is queued
-   * again (same job id, so a job still waiting absorbs it): a crash between the INSERT and the
-   * queue add is repaired by the caller's retry instead of leaving a row nobody sends.
+   * Bulk version for fan-out: one INSERT … ON CONFLICT per 1000 deliveries, then one batch job
+   * per SEND_BATCH_SIZE of the new ones (addBulk). Returns how many were new. A delivery that
+   * exists but is still `pending` is queued again (a batch of the same keys has the same job id,
+   * and a send claims only pending rows): a crash between the INSERT and the queue add is
+   * repaired by the caller's retry instead of leaving a row nobody sends.
    */
   async enqueueMany(list: EnqueueDelivery[]): Promise<number> {
     let created = 0;
     for (let i = 0; i < list.length; i += INSERT_CHUNK) {
       const chunk = list.slice(i, i + INSERT_CHUNK);
-      const rows: { delivery_key: string; inserted: boolean }[] = await this.db.query(
-        `INSERT INTO deliveries (delivery_key, kind, subscription_id, event_id, lead_time, start_at, payload)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[])
-         ON CONFLICT (delivery_key) DO UPDATE SET updated_at = deliveries.updated_at WHERE deliveries.status = 'pending'
-         RETURNING delivery_key, (xmax = 0) AS inserted`,
-        [
-          chunk.map((d) => d.deliveryKey),
-          chunk.map((d) => d.kind),
-          chunk.map((d) => d.subscriptionId),
-          chunk.map((d) => d.eventId),
-          chunk.map((d) => d.leadTime ?? null),
-          chunk.map((d) => d.start ?? null),
-          chunk.map((d) => JSON.stringify(d.payload ?? null)),
-        ],
-      );
-      const pending = new Set(rows.map((r) => r.delivery_key));
-      created += rows.filter((r) => r.inserted).length;
-      const jobs = chunk
-        .filter((d) => pending.has(d.deliveryKey))
-        .map((d) => ({
-          name: JOBS.email.send,
-          data: { deliveryKey: d.deliveryKey, kind: d.kind, subscriptionId: d.subscriptionId, eventId: d.eventId, payload: d.payload } satisfies SendEmailPayload,
-          opts: { ...JOB_OPTIONS, jobId: sendEmailJobId(d.deliveryKey) },
-        }));
+      const inserted = await this.insert(chunk);
+      created += inserted.created;
+      const pending = chunk.filter((d) => inserted.pending.has(d.deliveryKey)).map(payloadOf);
+      const jobs = [];
+      for (let j = 0; j < pending.length; j += SEND_BATCH_SIZE) {
+        const deliveries = pending.slice(j, j + SEND_BATCH_SIZE);
+        jobs.push({
+          name: JOBS.email.sendBatch,
+          data: { deliveries } satisfies SendEmailBatchPayload,
+          opts: { ...JOB_OPTIONS, jobId: sendEmailBatchJobId(deliveries.map((d) => d.deliveryKey)) },
+        });
+      }
       if (jobs.length) await this.queue.addBulk(jobs);
     }
     return created;
+  }
+
+  /** Inserts the rows (a chunk of at most INSERT_CHUNK); the keys still pending (new or not yet sent) and how many were new. */
+  private async insert(chunk: EnqueueDelivery[]): Promise<{ pending: Set<string>; created: number }> {
+    const rows: { delivery_key: string; inserted: boolean }[] = await this.db.query(
+      `INSERT INTO deliveries (delivery_key, kind, subscription_id, event_id, lead_time, start_at, payload)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[])
+       ON CONFLICT (delivery_key) DO UPDATE SET updated_at = deliveries.updated_at WHERE deliveries.status = 'pending'
+       RETURNING delivery_key, (xmax = 0) AS inserted`,
+      [
+        chunk.map((d) => d.deliveryKey),
+        chunk.map((d) => d.kind),
+        chunk.map((d) => d.subscriptionId),
+        chunk.map((d) => d.eventId),
+        chunk.map((d) => d.leadTime ?? null),
+        chunk.map((d) => d.start ?? null),
+        chunk.map((d) => JSON.stringify(d.payload ?? null)),
+      ],
+    );
+    return { pending: new Set(rows.map((r) => r.delivery_key)), created: rows.filter((r) => r.inserted).length };
   }
 
   /**
@@ -208,6 +221,12 @@ export class Deliveries {
     return { retried: true, delivery };
   }
 
+  /** The rows of these keys (absent keys are missing from the map). */
+  async getMany(keys: readonly string[]): Promise<Map<string, Delivery>> {
+    const rows: Delivery[] = await this.db.query(`SELECT ${COLUMNS} FROM deliveries WHERE delivery_key = ANY($1::text[])`, [keys]);
+    return new Map(rows.map((r) => [r.deliveryKey, r]));
+  }
+
   async get(key: string): Promise<Delivery | null> {
     const rows: Delivery[] = await this.db.query(`SELECT ${COLUMNS} FROM deliveries WHERE delivery_key = $1`, [key]);
     return rows[0] ?? null;
@@ -264,6 +283,7 @@ export class Deliveries {
   }
 }
 
+const payloadOf = (d: EnqueueDelivery): SendEmailPayload => ({ deliveryKey: d.deliveryKey, kind: d.kind, subscriptionId: d.subscriptionId, eventId: d.eventId, payload: d.payload });
 const reasonOf = (o: Outcome): string | null => ('reason' in o ? o.reason.slice(0, 2000) : null);
 const messageIdOf = (o: Outcome): string | null => ('messageId' in o ? o.messageId : null);
 const codeOf = (o: Outcome): string | null => ('code' in o ? (o.code ?? null) : null);

@@ -1,20 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { APP_CONFIG, AppConfig } from '../../config/config';
 import { JOBS, QUEUES } from '../../jobs/catalog';
 import { HandlesJob, JobHandler } from '../../jobs/job-handler';
 import { SubscriberDirectory } from '../subscriptions/subscriber-directory';
 import { Deliveries } from './deliveries';
-import { EmailRenderers } from './email-renderers';
-import { type SendEmailPayload, messageIdFor } from './email.payload';
-import { Mailer, OutgoingMail } from './mail.types';
-import { failureReason } from './failure-reason';
-import { PermanentMailError } from './mailers';
+import { DeliverySender, failedAttempt } from './delivery-sender';
+import type { SendEmailPayload } from './email.payload';
 
 export type { SendEmailPayload } from './email.payload';
 export { messageIdFor, sendEmailJobId } from './email.payload';
-
-type Attempt = { status: 'sent'; messageId: string } | { status: 'skipped'; reason: string } | { status: 'failed'; reason: string };
 
 /**
  * Sends one delivery: claim the `deliveries` row (pending -> sending, conditional, so two jobs
@@ -38,9 +32,7 @@ export class SendEmailJob implements HandlesJob<SendEmailPayload> {
   constructor(
     private readonly deliveries: Deliveries,
     private readonly directory: SubscriberDirectory,
-    private readonly renderers: EmailRenderers,
-    private readonly mailer: Mailer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sender: DeliverySender,
   ) {}
 
   async handle(job: Job<SendEmailPayload>): Promise<string> {
@@ -57,38 +49,13 @@ export class SendEmailJob implements HandlesJob<SendEmailPayload> {
       throw new Error('another attempt is sending this delivery; checking again later');
     }
     try {
-      const outcome = await this.attempt(p);
+      const outcome = await this.sender.send(p, await this.directory.subscriber(p.subscriptionId));
       await this.deliveries.record(p.deliveryKey, outcome);
       return outcome.status;
     } catch (err) {
-      const permanent = err instanceof PermanentMailError;
-      // Stored, listed and logged (BullMQ keeps the thrown message while it retries): without addresses.
-      const { code, reason } = failureReason(err);
-      await this.deliveries.record(p.deliveryKey, last || permanent ? { status: 'failed', reason, code } : { status: 'pending', reason: `attempt ${job.attemptsMade + 1} failed: ${reason}`, code });
-      const message = `${code}: ${reason}`;
+      const { outcome, permanent, message } = failedAttempt(err, job.attemptsMade + 1, last);
+      await this.deliveries.record(p.deliveryKey, outcome);
       throw permanent ? new UnrecoverableError(message) : new Error(message);
     }
-  }
-
-  private async attempt(p: SendEmailPayload): Promise<Attempt> {
-    const sub = await this.directory.subscriber(p.subscriptionId);
-    if (!sub) return { status: 'skipped', reason: 'unknown subscription' };
-    if (!sub.recipient) return { status: 'skipped', reason: 'the subscriber was erased' };
-    const sendable = p.kind === 'confirm' ? sub.status === 'pending' || sub.status === 'confirmed' : sub.status === 'confirmed';
-    if (!sendable) return { status: 'skipped', reason: `the subscription is ${sub.status}` };
-    const renderer = this.renderers.get(p.kind);
-    if (!renderer) return { status: 'failed', reason: `no renderer for email kind ${p.kind}` };
-    const rendered = await renderer.render(p.payload, sub.recipient);
-    if ('skip' in rendered) return { status: 'skipped', reason: rendered.skip };
-    const mail: OutgoingMail = {
-      ...rendered,
-      to: sub.recipient.email,
-      messageId: messageIdFor(p.deliveryKey, this.config.MAIL_FROM),
-      // RFC 8058 one-click unsubscribe on every email to a subscriber, whatever its kind.
-      headers: { ...rendered.headers, 'List-Unsubscribe': `<${sub.recipient.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-    };
-    const sent = await this.mailer.send(mail);
-    if (!sent.accepted) throw new Error('the mail server accepted no recipient');
-    return { status: 'sent', messageId: sent.messageId };
   }
 }

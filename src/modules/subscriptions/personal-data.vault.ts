@@ -77,6 +77,14 @@ export class PersonalDataVault {
     return Buffer.from(open(this.wrapKey, JSON.parse(k.toString('utf8')) as Sealed), 'base64');
   }
 
+  /** The data keys of several subscriptions in one statement; destroyed or unknown ones are missing. */
+  async keys(ids: readonly string[]): Promise<Map<string, Buffer>> {
+    const rows: { subscription_id: string; key: Buffer | null }[] = await this.db.query('SELECT subscription_id, key FROM subscription_keys WHERE subscription_id = ANY($1::uuid[])', [ids]);
+    const keys = new Map<string, Buffer>();
+    for (const r of rows) if (r.key) keys.set(r.subscription_id, Buffer.from(open(this.wrapKey, JSON.parse(r.key.toString('utf8')) as Sealed), 'base64'));
+    return keys;
+  }
+
   /** The email hash kept beside the key (null once destroyed): the read model copies it. */
   async emailHashOf(id: string, tx: EntityManager = this.db.manager): Promise<string | null> {
     const rows: { email_hash: string | null }[] = await tx.query('SELECT email_hash FROM subscription_keys WHERE subscription_id = $1', [id]);

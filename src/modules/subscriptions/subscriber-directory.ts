@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { aggregate } from '../../events/aggregate';
+import { aggregate, fold } from '../../events/aggregate';
 import { EventStore } from '../../events/event-store.port';
 import type { Recipient } from '../mail/mail.types';
 import { subscriptionStream } from './domain/events';
-import { SubscriptionStatus, subscriptionDecider } from './domain/subscription';
+import { SubscriptionState, SubscriptionStatus, subscriptionDecider } from './domain/subscription';
 import { PersonalDataVault } from './personal-data.vault';
 import { SubscriptionLinks } from './subscription-links';
 import { SUBSCRIPTIONS_TABLE } from './subscriptions.projection';
@@ -62,9 +62,25 @@ export class SubscriberDirectory {
   async subscriber(subscriptionId: string): Promise<Subscriber | null> {
     if (!isUuid(subscriptionId)) return null;
     const { state } = await aggregate(this.store, subscriptionStream(subscriptionId), subscriptionDecider);
+    const key = state.status === 'absent' || state.status === 'erased' || !state.email ? null : await this.vault.key(subscriptionId);
+    return this.toSubscriber(subscriptionId, state, key);
+  }
+
+  /**
+   * `subscriber` for several subscriptions with one read of their streams and one of their
+   * keys (a send batch); a subscription that never existed maps to null.
+   */
+  async subscribers(subscriptionIds: readonly string[]): Promise<Map<string, Subscriber | null>> {
+    const ids = [...new Set(subscriptionIds)].filter(isUuid);
+    const [streams, keys] = await Promise.all([this.store.readStreams(ids.map(subscriptionStream)), this.vault.keys(ids)]);
+    const found = new Map<string, Subscriber | null>(subscriptionIds.map((id) => [id, null]));
+    for (const id of ids) found.set(id, await this.toSubscriber(id, fold(subscriptionDecider, streams.get(subscriptionStream(id)) ?? []).state, keys.get(id) ?? null));
+    return found;
+  }
+
+  private async toSubscriber(subscriptionId: string, state: SubscriptionState, key: Buffer | null): Promise<Subscriber | null> {
     if (state.status === 'absent') return null;
-    const key = state.status === 'erased' || !state.email ? null : await this.vault.key(subscriptionId);
-    if (!key || !state.email) return { status: state.status, recipient: null };
+    if (state.status === 'erased' || !key || !state.email) return { status: state.status, recipient: null };
     return {
       status: state.status,
       recipient: {

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module';
 import { SendEmailJob } from '../mail/email.job';
+import { SendEmailBatchJob } from '../mail/email-batch.job';
+import { DeliverySender } from '../mail/delivery-sender';
 import { ConfirmEmailRenderer } from './confirm/confirm.renderer';
 import { ConfirmSubscriptionHandler } from './confirm-subscription/confirm-subscription.handler';
 import { EraseSubscriberHandler } from './erase-subscriber/erase-subscriber.handler';
@@ -23,7 +25,7 @@ const handlers = [SubmitSignUpHandler, RequestSubscriptionHandler, ConfirmSubscr
 
 /**
  * The Subscription aggregate, its read model and the subscriber directory, in every role. The
- * email send job is here too (it decrypts recipients) so a worker process always has it.
+ * email send jobs (one delivery, a batch of a fan-out) are here too (they decrypt recipients) so a worker process always has it.
  */
 @Module({
   imports: [MailModule],
@@ -34,7 +36,9 @@ const handlers = [SubmitSignUpHandler, RequestSubscriptionHandler, ConfirmSubscr
     SubscriptionsProjection,
     SubscriberDirectory,
     ConfirmEmailRenderer,
+    DeliverySender,
     SendEmailJob,
+    SendEmailBatchJob,
     SignUpSealer,
     ConfirmationCap,
     SignUpJob,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StoredEvent } from '../../../events/envelope';
 import { RegisterProjection } from '../../../projections/projection.decorator';
-import type { EventByEventProjection, ProjectionContext } from '../../../projections/projection';
+import type { Projection, ProjectionContext } from '../../../projections/projection';
 import { CalendarEventState, evolve, initialState, occurrenceOf, seriesEnd } from '../../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../../scheduling/domain/events';
 import { occurrenceKey } from '../../scheduling/domain/recurrence';
@@ -61,23 +61,19 @@ const SUBSCRIPTION_TYPES = ['SubscriptionRequested', 'SubscriptionConfirmed', 'S
  * "now" — so a replay plans the same rows and, having no afterCommit, sends nothing. Delayed jobs
  * are added after commit by the ReminderScheduler.
  *
- * Batch-first: `applyBatch` is the one path (`apply` is a batch of one); a batch reads the rows
- * of every event it touches at once and folds its events over them in log order.
+ * Batch-first: a batch reads the rows of every event it touches at once and folds its events
+ * over them in log order (a single event is the batch of one).
  */
 @Injectable()
-@RegisterProjection({ eventByEvent: true })
-export class ReminderPlanProjection implements EventByEventProjection {
+@RegisterProjection()
+export class ReminderPlanProjection implements Projection {
   readonly name = REMINDER_PLAN_PROJECTION;
   readonly eventTypes: readonly string[] = [...EVENT_TYPES, ...SUBSCRIPTION_TYPES, REMINDER_HORIZON_EXTENDED];
   readonly tables = [PLAN_TABLE, REMINDER_SUBSCRIPTIONS_TABLE, EVENTS_TABLE, NOTICES_TABLE, LEAD_TIMES_TABLE] as const;
 
   constructor(private readonly scheduler: ReminderScheduler) {}
 
-  apply(ctx: ProjectionContext, event: StoredEvent): Promise<void> {
-    return this.applyBatch(ctx, [event]);
-  }
-
-  async applyBatch(ctx: ProjectionContext, events: StoredEvent[]): Promise<void> {
+  async apply(events: StoredEvent[], ctx: ProjectionContext): Promise<void> {
     const ids = [...new Set(events.filter((e) => e.streamId.startsWith(CALENDAR_EVENT_STREAM_PREFIX)).map((e) => e.streamId.slice(CALENDAR_EVENT_STREAM_PREFIX.length)))];
     const rows = new Map<string, EventRow>();
     if (ids.length) {
