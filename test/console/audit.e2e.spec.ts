@@ -7,14 +7,13 @@ import { Client } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { Role } from '../../src/common/auth/principal';
 import { TokenService } from '../../src/modules/auth/tokens';
-import { Child, queuePrefix, requireBuild, spawnDist, MAIN } from '../ops/support';
+import { Child, queuePrefix } from '../ops/support';
 import { TEST_JWT_SECRET, http } from '../support/app';
 import { TestDatabase, createTestDatabase } from '../support/database';
-import { freePort } from '../support/redis-server';
 import { TestSmtp, startTestSmtp } from '../support/smtp';
 import { waitFor } from '../support/wait';
 import { TestWebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
-import { accessibilityViolations, launchChromium, newPage, screenshot } from './browser';
+import { checkPage, launchChromium, newPage, startBuiltApp } from './browser';
 
 const LISTING = readFileSync(resolve(__dirname, '../../data/unesco-beijing-listing.txt'), 'utf8');
 
@@ -54,35 +53,18 @@ describe('web console: auditor and admin views (browser)', () => {
   const token = (sub: string, ...roles: Role[]) => tokens.sign(sub, roles);
 
   beforeAll(async () => {
-    requireBuild();
     db = await createTestDatabase('console-audit');
     smtp = await startTestSmtp();
     receiver = await startWebhookReceiver();
     downloads = await mkdtemp(join(tmpdir(), 'almanac-console-audit-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    app = await spawnDist(
-      MAIN,
-      ['all'],
-      {
-        DATABASE_URL: db.url,
-        QUEUE_PREFIX: queuePrefix('console-audit'),
-        PUBLIC_BASE_URL: base,
-        SMTP_URL: smtp.url,
-        WEBHOOKS_BACKOFF_SECONDS: '0.5',
-        RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: '0',
-      },
-      port,
-    );
-    await waitFor(
-      'app ready',
-      async () => {
-        if (app.proc.exitCode !== null) throw new Error(`exited ${app.proc.exitCode}: ${app.stderr()}`);
-        return (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200;
-      },
-      30000,
-      100,
-    );
+    ({ app, base } = await startBuiltApp((base) => ({
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: queuePrefix('console-audit'),
+      PUBLIC_BASE_URL: base,
+      SMTP_URL: smtp.url,
+      WEBHOOKS_BACKOFF_SECONDS: '0.5',
+      RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: '0',
+    })));
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -94,11 +76,7 @@ describe('web console: auditor and admin views (browser)', () => {
     if (downloads) await rm(downloads, { recursive: true, force: true });
   });
 
-  async function check(page: Page, problems: string[], name: string): Promise<void> {
-    await screenshot(page, name);
-    expect(await accessibilityViolations(page)).toEqual([]);
-    expect(problems).toEqual([]);
-  }
+  const check = checkPage;
 
   async function signIn(role: Role): Promise<{ page: Page; problems: string[] }> {
     // UTC: the as-of pickers read the browser's zone, and the assertions below write UTC times.

@@ -2,6 +2,9 @@ import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, BrowserContextOptions, Page, chromium } from 'playwright-core';
+import { Child, MAIN, requireBuild, spawnDist } from '../ops/support';
+import { freePort } from '../support/redis-server';
+import { waitFor } from '../support/wait';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(__dirname, 'screenshots');
@@ -53,4 +56,29 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** What every page in a browser test must pass: a screenshot, no serious axe violation, no CSP violation or page error. */
+export async function checkPage(page: Page, problems: string[], name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await accessibilityViolations(page)).toEqual([]);
+  expect(problems).toEqual([]);
+}
+
+/** The built app as `npm start` runs it (`node dist/main.js all`) on a free port, once it answers ready; `env` gets its base URL. */
+export async function startBuiltApp(env: (base: string) => Record<string, string>): Promise<{ app: Child; base: string }> {
+  requireBuild();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const app = await spawnDist(MAIN, ['all'], env(base), port);
+  await waitFor(
+    'app ready',
+    async () => {
+      if (app.proc.exitCode !== null) throw new Error(`exited ${app.proc.exitCode}: ${app.stderr()}`);
+      return (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200;
+    },
+    30000,
+    100,
+  );
+  return { app, base };
 }

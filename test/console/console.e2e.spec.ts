@@ -1,17 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '../../src/events/postgres-event-store';
 import { UpcasterRegistry } from '../../src/events/upcasters';
 import { Role } from '../../src/common/auth/principal';
 import { TokenService } from '../../src/modules/auth/tokens';
-import { Child, queuePrefix, requireBuild, spawnDist, MAIN } from '../ops/support';
+import { Child, queuePrefix } from '../ops/support';
 import { TEST_JWT_SECRET, http } from '../support/app';
 import { TestDatabase, createTestDatabase } from '../support/database';
-import { freePort } from '../support/redis-server';
 import { waitFor } from '../support/wait';
-import { accessibilityViolations, launchChromium, newPage, screenshot } from './browser';
+import { checkPage, launchChromium, newPage, screenshot, startBuiltApp } from './browser';
 
 const LISTING = readFileSync(resolve(__dirname, '../../data/unesco-beijing-listing.txt'), 'utf8');
 
@@ -42,21 +41,9 @@ describe('web console (browser)', () => {
   const token = (sub: string, ...roles: Role[]) => tokens.sign(sub, roles);
 
   beforeAll(async () => {
-    requireBuild();
     db = await createTestDatabase('console');
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
     // PUBLIC_BASE_URL: the confirmation email's link must lead back to this server.
-    app = await spawnDist(MAIN, ['all'], { DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('console'), PUBLIC_BASE_URL: base }, port);
-    await waitFor(
-      'app ready',
-      async () => {
-        if (app.proc.exitCode !== null) throw new Error(`exited ${app.proc.exitCode}: ${app.stderr()}`);
-        return (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200;
-      },
-      30000,
-      100,
-    );
+    ({ app, base } = await startBuiltApp((base) => ({ DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('console'), PUBLIC_BASE_URL: base })));
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -65,11 +52,7 @@ describe('web console (browser)', () => {
     await db?.drop();
   });
 
-  async function check(page: Page, problems: string[], name: string): Promise<void> {
-    await screenshot(page, name);
-    expect(await accessibilityViolations(page)).toEqual([]);
-    expect(problems).toEqual([]);
-  }
+  const check = checkPage;
 
   /** October 2013 once the calendar has applied `minPosition` (a 503 is the 5 s wait running out on a busy machine: ask again). */
   async function october(minPosition: string): Promise<Ev[]> {

@@ -3,12 +3,11 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Role } from '../../src/common/auth/principal';
 import { TokenService } from '../../src/modules/auth/tokens';
-import { Child, queuePrefix, requireBuild, spawnDist, MAIN } from '../ops/support';
+import { Child, queuePrefix } from '../ops/support';
 import { TEST_JWT_SECRET, http } from '../support/app';
 import { TestDatabase, createTestDatabase } from '../support/database';
-import { freePort } from '../support/redis-server';
 import { waitFor } from '../support/wait';
-import { accessibilityViolations, launchChromium, newPage, screenshot } from './browser';
+import { checkPage, launchChromium, newPage, startBuiltApp } from './browser';
 
 const LISTING = readFileSync(resolve(__dirname, '../../data/unesco-beijing-listing.txt'), 'utf8');
 
@@ -42,20 +41,8 @@ describe('staff desk (browser): import, recurrence, instances', () => {
   const token = (sub: string, ...roles: Role[]) => tokens.sign(sub, roles);
 
   beforeAll(async () => {
-    requireBuild();
     db = await createTestDatabase('desk');
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    app = await spawnDist(MAIN, ['all'], { DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('desk'), PUBLIC_BASE_URL: base }, port);
-    await waitFor(
-      'app ready',
-      async () => {
-        if (app.proc.exitCode !== null) throw new Error(`exited ${app.proc.exitCode}: ${app.stderr()}`);
-        return (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200;
-      },
-      30000,
-      100,
-    );
+    ({ app, base } = await startBuiltApp((base) => ({ DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('desk'), PUBLIC_BASE_URL: base })));
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -64,11 +51,7 @@ describe('staff desk (browser): import, recurrence, instances', () => {
     await db?.drop();
   });
 
-  async function check(page: Page, problems: string[], name: string): Promise<void> {
-    await screenshot(page, name);
-    expect(await accessibilityViolations(page)).toEqual([]);
-    expect(problems).toEqual([]);
-  }
+  const check = checkPage;
 
   async function signInAsStaff(page: Page, search = ''): Promise<void> {
     await page.goto(`${base}/console${search}`);

@@ -1,10 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { Child, MAIN, queuePrefix, requireBuild, spawnDist } from '../ops/support';
+import type { Browser } from 'playwright-core';
+import { Child, queuePrefix } from '../ops/support';
 import { TestDatabase, createTestDatabase } from '../support/database';
-import { freePort } from '../support/redis-server';
 import { ReceivedMail, TestSmtp, startTestSmtp } from '../support/smtp';
 import { waitFor } from '../support/wait';
-import { accessibilityViolations, launchChromium, newPage, screenshot } from './browser';
+import { checkPage, launchChromium, newPage, startBuiltApp } from './browser';
 
 /**
  * A Korean visitor, in Debian's Chromium (locale ko-KR), against the built app (`node
@@ -22,22 +21,16 @@ describe('confirm and unsubscribe pages in the browser language (browser)', () =
   let browser: Browser;
 
   beforeAll(async () => {
-    requireBuild();
     db = await createTestDatabase('console-locale');
     smtp = await startTestSmtp();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
     // PUBLIC_BASE_URL: the email's links must lead back to this server.
-    app = await spawnDist(MAIN, ['all'], { DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix('console-locale'), PUBLIC_BASE_URL: base, SMTP_URL: smtp.url, MAIL_FROM: 'almanac@almanac.test' }, port);
-    await waitFor(
-      'app ready',
-      async () => {
-        if (app.proc.exitCode !== null) throw new Error(`exited ${app.proc.exitCode}: ${app.stderr()}`);
-        return (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200;
-      },
-      30000,
-      100,
-    );
+    ({ app, base } = await startBuiltApp((base) => ({
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: queuePrefix('console-locale'),
+      PUBLIC_BASE_URL: base,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'almanac@almanac.test',
+    })));
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -47,11 +40,8 @@ describe('confirm and unsubscribe pages in the browser language (browser)', () =
     await db?.drop();
   });
 
-  async function check(page: Page, problems: string[], name: string): Promise<void> {
-    await screenshot(page, name);
-    expect(await accessibilityViolations(page)).toEqual([]);
-    expect(problems).toEqual([]);
-  }
+  const check = checkPage;
+
   const mailTo = (address: string): Promise<ReceivedMail> => waitFor(`an email to ${address}`, () => smtp.messages.find((m) => m.envelopeTo.includes(address)), 30000, 100);
   const linkIn = (mail: ReceivedMail, kind: 'confirm' | 'unsubscribe'): string => {
     const link = new RegExp(`(http://\\S+/v1/subscriptions/${kind}\\?token=[\\w.-]+)`).exec(mail.parsed.text ?? '')?.[1];
