@@ -29,6 +29,8 @@ const schema = z
     /** The web console's sign-in: an OpenID Connect provider (authorization code with PKCE) and the console's client id there. */
     AUTH_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
     AUTH_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    /** What the console asks for; a provider that issues API tokens per scope (Entra ID: `api://<app>/…`) needs that scope here. */
+    AUTH_OIDC_SCOPE: z.string().min(1).default('openid profile'),
     /** Checked when set: tokens must carry exactly this `iss` / have this among `aud`. */
     AUTH_JWT_ISSUER: z.string().min(1).optional(),
     AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
@@ -126,6 +128,9 @@ const schema = z
     }
     if (c.AUTH_JWKS_URL?.startsWith('http:')) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'must be https when NODE_ENV=production (whoever can alter the keys can mint tokens)' });
+    }
+    if (c.AUTH_OIDC_ISSUER?.startsWith('http:')) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_OIDC_ISSUER'], message: 'must be https when NODE_ENV=production (the console fetches its endpoints and exchanges codes there)' });
     }
     const secret = c.AUTH_JWT_SECRET;
     if (secret !== undefined && (secret === DEV_JWT_SECRET || secret.length < 32)) {

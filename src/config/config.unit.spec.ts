@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig, redactUrl } from './config';
 
 describe('DATABASE_URL without a user', () => {
@@ -24,5 +25,27 @@ describe('redactUrl', () => {
   it('hides a password and nothing else', () => {
     expect(redactUrl('postgres://app:s3cret@db:5433/cal')).toBe('postgres://app:***@db:5433/cal');
     expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+  });
+});
+
+describe('the console sign-in settings', () => {
+  const production = {
+    NODE_ENV: 'production',
+    SMTP_URL: 'smtp://mail.example:25',
+    PUBLIC_BASE_URL: 'https://almanac.example',
+    DATA_KEY_SECRET: 'a-data-key-secret-of-at-least-32-characters',
+    AUTH_JWKS_URL: 'https://idp.example/jwks',
+    CHECKPOINT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  };
+
+  it('in production the issuer must be https: the console exchanges codes for tokens there', () => {
+    expect(() => loadConfig({ ...production, AUTH_OIDC_ISSUER: 'http://idp.example', AUTH_OIDC_CLIENT_ID: 'console' })).toThrow(/AUTH_OIDC_ISSUER must be https/);
+    expect(loadConfig({ ...production, AUTH_OIDC_ISSUER: 'https://idp.example', AUTH_OIDC_CLIENT_ID: 'console' }).AUTH_OIDC_ISSUER).toBe('https://idp.example');
+    expect(loadConfig({ AUTH_OIDC_ISSUER: 'http://127.0.0.1:8080', AUTH_OIDC_CLIENT_ID: 'console' }).AUTH_OIDC_ISSUER).toBe('http://127.0.0.1:8080');
+  });
+
+  it('the scope defaults to "openid profile" and can name an API scope', () => {
+    expect(loadConfig({}).AUTH_OIDC_SCOPE).toBe('openid profile');
+    expect(loadConfig({ AUTH_OIDC_SCOPE: 'openid api://almanac/access' }).AUTH_OIDC_SCOPE).toBe('openid api://almanac/access');
   });
 });
