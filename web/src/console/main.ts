@@ -9,7 +9,7 @@ import { checkpointPanel } from './checkpoint';
 import { deliveriesPanel } from './deliveries';
 import { desk } from './desk';
 import { historyPanel } from './history';
-import { currentSession, devSignIn, oidcCallback, oidcSignIn, signOut, type Session, type Settings } from './session';
+import { devSignIn, forgetResume, needsInteraction, oidcCallback, oidcSignIn, resumeHint, signOut, type Session, type Settings } from './session';
 import { webhooksPanel } from './webhooks';
 
 const i18n = createI18n(pickLocale(location.search, navigator.languages), navigator.languages);
@@ -18,7 +18,7 @@ document.documentElement.lang = i18n.locale;
 document.title = t('console.title');
 const root = document.getElementById('app')!;
 
-function header(session: Session | null): HTMLElement {
+function header(settings: Settings, session: Session | null): HTMLElement {
   return h(
     'header',
     { class: 'top' },
@@ -35,10 +35,7 @@ function header(session: Session | null): HTMLElement {
               {
                 type: 'button',
                 class: 'secondary',
-                onclick: () => {
-                  signOut();
-                  location.assign('/console');
-                },
+                onclick: () => void signOut(settings),
               },
               t('console.signOut'),
             ),
@@ -49,18 +46,20 @@ function header(session: Session | null): HTMLElement {
   );
 }
 
-function signInPage(settings: Settings): void {
-  const error = h('p', { class: 'error', role: 'alert' });
+function signInPage(settings: Settings, failure = ''): void {
+  const error = h('p', { class: 'error', role: 'alert' }, failure);
   const sub = h('input', { type: 'text', id: 'dev-sub', placeholder: 'alice', autocomplete: 'username' });
   const roles = ['staff', 'auditor', 'admin'] as const;
   replace(
     root,
-    header(null),
+    header(settings, null),
     h(
       'main',
       {},
       h('h1', {}, t('console.signIn')),
-      settings.oidc ? h('button', { type: 'button', id: 'oidc-sign-in', onclick: () => void oidcSignIn(settings.oidc!) }, t('console.signInOidc')) : null,
+      settings.oidc
+        ? h('button', { type: 'button', id: 'oidc-sign-in', onclick: () => void oidcSignIn(settings.oidc!).catch((e: Error) => (error.textContent = e.message)) }, t('console.signInOidc'))
+        : null,
       settings.devSignIn
         ? h(
             'section',
@@ -80,7 +79,7 @@ function signInPage(settings: Settings): void {
                     'data-role': r,
                     onclick: () => {
                       devSignIn(r, sub.value || undefined).then(
-                        () => location.assign(`/console${location.search}`),
+                        (session) => showConsole(settings, session),
                         (e: Error) => (error.textContent = e.message),
                       );
                     },
@@ -97,15 +96,7 @@ function signInPage(settings: Settings): void {
   );
 }
 
-async function main(): Promise<void> {
-  const settings = (await api<Settings>('GET', '/console/settings.json')).body;
-  if (location.pathname === '/console/callback' && settings.oidc) {
-    await oidcCallback(settings.oidc);
-    location.replace('/console');
-    return;
-  }
-  const session = currentSession();
-  if (!session) return signInPage(settings);
+function showConsole(settings: Settings, session: Session): void {
   const sections: HTMLElement[] = [];
   if (session.roles.includes('staff')) sections.push(desk(i18n, session));
   const eventId = new URLSearchParams(location.search).get('history');
@@ -125,7 +116,31 @@ async function main(): Promise<void> {
     if (eventId) void historyPanel(i18n, session, eventId).then((p) => replace(slot, p));
   }
   if (session.roles.includes('admin')) sections.push(adminPanel(i18n, session), deliveriesPanel(i18n, session), webhooksPanel(i18n, session));
-  replace(root, header(session), h('main', {}, sections));
+  replace(root, header(settings, session), h('main', {}, sections));
+}
+
+/** The token lives in memory (see session.ts): a reload signs in again the way this tab did before. */
+async function main(): Promise<void> {
+  const settings = (await api<Settings>('GET', '/console/settings.json')).body;
+  if (location.pathname === '/console/callback' && settings.oidc) {
+    try {
+      const { session, returnTo } = await oidcCallback(settings.oidc);
+      history.replaceState(null, '', returnTo); // the code and state leave the address bar and history
+      return showConsole(settings, session);
+    } catch (e) {
+      forgetResume();
+      history.replaceState(null, '', '/console');
+      return signInPage(settings, needsInteraction(e) ? '' : (e as Error).message);
+    }
+  }
+  const hint = resumeHint();
+  if (hint?.kind === 'oidc' && settings.oidc) return oidcSignIn(settings.oidc, true);
+  if (hint?.kind === 'dev' && settings.devSignIn) {
+    const session = await devSignIn(hint.role, hint.sub).catch(() => null);
+    if (session) return showConsole(settings, session);
+  }
+  forgetResume();
+  signInPage(settings);
 }
 
 void main();

@@ -1,10 +1,12 @@
-import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
+import { InMemoryWebStorage, UserManager, WebStorageStateStore } from 'oidc-client-ts';
 import { api } from '../shared/api';
 
 /**
- * Who is signed in. The token lives in this tab's sessionStorage (gone when the tab closes),
- * never in localStorage; the API takes bearer tokens only, so an httpOnly cookie would need a
- * cookie-reading, CSRF-guarded path in the API first.
+ * Who is signed in. The token lives in this module's memory only — never in localStorage or
+ * sessionStorage, where any script that runs on the origin could read it. A reload (or a
+ * language change) loses it; the tab then signs in again without a prompt: through the
+ * provider's own session (a `prompt=none` redirect) or, in development, by picking the same role
+ * again. All this tab keeps across a reload is which of the two it used (`Resume`), no secret.
  */
 export interface Session {
   token: string;
@@ -14,34 +16,48 @@ export interface Session {
 
 export interface Settings {
   devSignIn: boolean;
-  oidc: { issuer: string; clientId: string } | null;
+  oidc: { issuer: string; clientId: string; scope: string } | null;
 }
 
-const KEY = 'almanac.console.session';
+type Resume = { kind: 'dev'; role: string; sub?: string } | { kind: 'oidc' };
+
+const RESUME_KEY = 'almanac.console.resume';
+let current: Session | null = null;
+let idToken: string | undefined;
 
 export function currentSession(): Session | null {
-  const raw = sessionStorage.getItem(KEY);
-  if (!raw) return null;
+  if (!current) return null;
+  const exp = claims(current.token).exp;
+  if (typeof exp === 'number' && exp * 1000 < Date.now()) return null;
+  return current;
+}
+
+export function resumeHint(): Resume | null {
   try {
-    const s = JSON.parse(raw) as Session;
-    const exp = claims(s.token).exp;
-    if (typeof exp === 'number' && exp * 1000 < Date.now()) return null;
-    return s;
+    return JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? 'null') as Resume | null;
   } catch {
     return null;
   }
 }
 
-export function signOut(): void {
-  sessionStorage.removeItem(KEY);
-}
-
-function keep(s: Session): Session {
-  sessionStorage.setItem(KEY, JSON.stringify(s));
+function keep(s: Session, resume: Resume): Session {
+  current = s;
+  sessionStorage.setItem(RESUME_KEY, JSON.stringify(resume));
   return s;
 }
 
-/** The JWT's payload, for display only: the API verifies the signature. */
+/** Forgets the token and the resume hint; with a provider, also ends its session (a redirect). */
+export async function signOut(settings: Settings): Promise<void> {
+  const hint = idToken;
+  current = null;
+  idToken = undefined;
+  const wasOidc = resumeHint()?.kind === 'oidc';
+  sessionStorage.removeItem(RESUME_KEY);
+  if (wasOidc && settings.oidc) return manager(settings.oidc).signoutRedirect({ id_token_hint: hint });
+  location.assign('/console');
+}
+
+/** The JWT's payload, for the expiry only: the API verifies the signature. */
 export function claims(token: string): Record<string, unknown> {
   const part = token.split('.')[1] ?? '';
   const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
@@ -51,7 +67,7 @@ export function claims(token: string): Record<string, unknown> {
 export async function devSignIn(role: string, sub?: string): Promise<Session> {
   const r = await api<Session>('POST', '/console/dev-sign-in', { body: { role, ...(sub ? { sub } : {}) } });
   if (!r.ok) throw new Error(r.problem?.detail ?? `HTTP ${r.status}`);
-  return keep(r.body);
+  return keep(r.body, { kind: 'dev', role, ...(sub ? { sub } : {}) });
 }
 
 function manager(oidc: NonNullable<Settings['oidc']>): UserManager {
@@ -60,20 +76,45 @@ function manager(oidc: NonNullable<Settings['oidc']>): UserManager {
     client_id: oidc.clientId,
     redirect_uri: `${location.origin}/console/callback`,
     post_logout_redirect_uri: `${location.origin}/console`,
-    response_type: 'code', // with PKCE, oidc-client-ts's default for the code flow
-    scope: 'openid profile',
-    userStore: new WebStorageStateStore({ store: sessionStorage }),
+    response_type: 'code', // PKCE with S256: oidc-client-ts's default for the code flow
+    scope: oidc.scope,
+    // Tokens in memory only. The state store holds the PKCE verifier and nonce between the
+    // redirect and the callback (it must outlive the page); the callback removes them.
+    userStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
+    stateStore: new WebStorageStateStore({ store: sessionStorage }),
+    // No refresh token and no hidden iframe (the CSP allows no frames): an expired token is
+    // renewed by the next reload, through the provider's session.
+    automaticSilentRenew: false,
+    monitorSession: false,
+    loadUserInfo: false,
   });
 }
 
-export function oidcSignIn(oidc: NonNullable<Settings['oidc']>): Promise<void> {
-  return manager(oidc).signinRedirect();
+/** To the provider; `silent` asks it not to show anything (`prompt=none`) and to fail instead. */
+export function oidcSignIn(oidc: NonNullable<Settings['oidc']>, silent = false): Promise<void> {
+  return manager(oidc).signinRedirect({ url_state: `${location.pathname}${location.search}`, ...(silent ? { prompt: 'none' } : {}) });
 }
 
-/** Back from the provider: exchange the code (PKCE verifier kept by oidc-client-ts) for tokens. */
-export async function oidcCallback(oidc: NonNullable<Settings['oidc']>): Promise<Session> {
+/**
+ * Back from the provider: exchange the code (with the PKCE verifier) for tokens, then ask the
+ * API who the access token names — it reads the roles from the claim it is configured with,
+ * so the console shows what the API will allow. Returns the page the sign-in started from.
+ */
+export async function oidcCallback(oidc: NonNullable<Settings['oidc']>): Promise<{ session: Session; returnTo: string }> {
   const user = await manager(oidc).signinRedirectCallback();
-  const c = claims(user.access_token);
-  const roles = Array.isArray(c.roles) ? c.roles.filter((r): r is string => typeof r === 'string') : [];
-  return keep({ token: user.access_token, sub: String(c.sub ?? user.profile.sub), roles });
+  const me = await api<{ sub: string; roles: string[] }>('GET', '/console/me', { token: user.access_token });
+  if (!me.ok) throw new Error(me.problem?.detail ?? `HTTP ${me.status}`);
+  idToken = user.id_token;
+  const returnTo = user.url_state?.startsWith('/console') ? user.url_state : '/console';
+  return { session: keep({ token: user.access_token, sub: me.body.sub, roles: me.body.roles }, { kind: 'oidc' }), returnTo };
+}
+
+/** A `prompt=none` attempt the provider could not honour (no session there): not an error to show. */
+export function needsInteraction(e: unknown): boolean {
+  const code = (e as { error?: unknown } | null)?.error;
+  return code === 'login_required' || code === 'interaction_required' || code === 'consent_required' || code === 'account_selection_required';
+}
+
+export function forgetResume(): void {
+  sessionStorage.removeItem(RESUME_KEY);
 }

@@ -23,6 +23,7 @@ const problem = (res: Response, status: number, code: string, detail: string, pa
  *   GET /assets/:file                the bundle (content-hashed names, cached for a year)
  *   GET /console/settings.json       which sign-in the console offers
  *   POST /console/dev-sign-in        outside production: a token for a picked role
+ *   GET /console/me                  who the bearer token names, with the roles the API reads from it
  */
 export function mountConsole(app: INestApplication): void {
   const config = app.get<AppConfig>(APP_CONFIG);
@@ -51,6 +52,17 @@ export function mountConsole(app: INestApplication): void {
     if (!ROLES.includes(role)) return problem(res, 400, 'VALIDATION_FAILED', `role must be one of ${ROLES.join(', ')}`, req.path);
     if (typeof sub !== 'string' || !/^[a-z0-9][a-z0-9._@-]{0,63}$/i.test(sub)) return problem(res, 400, 'VALIDATION_FAILED', 'sub must be 1 to 64 letters, digits, ".", "_", "@" or "-"', req.path);
     tokens.sign(sub, [role], '8h').then((token) => res.json({ token, sub, roles: [role] }), next);
+  });
+  // The console shows what the API will allow: the roles come from the claim AUTH_ROLES_CLAIM
+  // names, read by the same verifier as every API request, not from the browser's reading of the token.
+  router.get('/console/me', (req, res, next) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!m) return problem(res.setHeader('WWW-Authenticate', 'Bearer'), 401, 'UNAUTHORIZED', 'a bearer token is required', req.path);
+    tokens.verify(m[1]).then((v) => {
+      if ('error' in v) return problem(res.setHeader('WWW-Authenticate', 'Bearer'), 401, 'UNAUTHORIZED', v.error, req.path);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ sub: v.sub, roles: v.roles });
+    }, next);
   });
   router.get('/console', page('console.html'));
   router.get('/console/*rest', page('console.html'));

@@ -35,11 +35,11 @@ export function pageCsp(config: AppConfig): string {
 /** What the console needs to know before it signs anyone in; nothing secret. */
 export interface ConsoleSettings {
   devSignIn: boolean;
-  oidc: { issuer: string; clientId: string } | null;
+  oidc: { issuer: string; clientId: string; scope: string } | null;
 }
 
 export function consoleSettings(config: AppConfig): ConsoleSettings {
-  const oidc = config.AUTH_OIDC_ISSUER && config.AUTH_OIDC_CLIENT_ID ? { issuer: config.AUTH_OIDC_ISSUER, clientId: config.AUTH_OIDC_CLIENT_ID } : null;
+  const oidc = config.AUTH_OIDC_ISSUER && config.AUTH_OIDC_CLIENT_ID ? { issuer: config.AUTH_OIDC_ISSUER, clientId: config.AUTH_OIDC_CLIENT_ID, scope: config.AUTH_OIDC_SCOPE } : null;
   // The role picker mints tokens with the shared secret: development and tests only.
   return { devSignIn: config.NODE_ENV !== 'production' && !!config.AUTH_JWT_SECRET, oidc };
 }
