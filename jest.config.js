@@ -16,6 +16,7 @@ const esmPackages = [
   'load-esm',
   'uint8array-extras',
   '@borewit',
+  'oidc-provider',
 ];
 const swc = [
   '@swc/jest',
