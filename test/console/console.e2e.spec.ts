@@ -145,7 +145,17 @@ describe('web console (browser)', () => {
     await page.waitForSelector('button[data-role=staff]');
     await check(page, problems, 'console-sign-in');
     await page.fill('#dev-sub', 'alice');
+    const signedIn = page.waitForResponse((r) => r.url() === `${base}/console/dev-sign-in`);
     await page.click('button[data-role=staff]');
+    await page.waitForSelector('#schedule-form');
+    expect(await page.textContent('#signed-in')).toContain('alice (staff)');
+    // The token stays in the page's memory: web storage keeps only which role the tab picked, so
+    // a reload picks it again.
+    const devToken = ((await (await signedIn).json()) as { token: string }).token;
+    const held = await page.evaluate(() => [localStorage, sessionStorage].flatMap((s) => Object.keys(s).map((k) => `${k}=${s.getItem(k) ?? ''}`)));
+    expect(held).toEqual(['almanac.console.resume={"kind":"dev","role":"staff","sub":"alice"}']);
+    expect(held.join().includes(devToken.split('.')[2])).toBe(false);
+    await page.reload();
     await page.waitForSelector('#schedule-form');
     expect(await page.textContent('#signed-in')).toContain('alice (staff)');
 
