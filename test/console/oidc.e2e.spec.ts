@@ -87,6 +87,7 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
         },
       ],
       pkce: { required: () => true },
+      ttl: { AccessToken: 600, IdToken: 600, Grant: 3600, Interaction: 600, Session: 3600 },
       jwks: { keys: [signingJwk] },
       cookies: { keys: [randomBytes(32).toString('hex')] },
       findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
