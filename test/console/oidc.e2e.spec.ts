@@ -221,6 +221,8 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
     const accessToken = tokens.access_token;
     expect(accessToken.split('.')).toHaveLength(3); // a JWT for the API (resource indicator), not an opaque token
     const held = await storage(page);
+    // Only how the tab signed in; the PKCE verifier and nonce were removed by the callback.
+    expect(held).toEqual(['almanac.console.resume={"kind":"oidc"}']);
     for (const secret of [accessToken, tokens.id_token, accessToken.split('.')[2], tokens.id_token.split('.')[2]]) {
       expect(held.filter((kv) => kv.includes(secret))).toEqual([]);
     }
