@@ -258,5 +258,20 @@ describe('staff desk (browser): import, recurrence, instances', () => {
     for (const iid of after.slice(2)) expect(await row(iid).textContent()).toMatch(/Gobi Field School \(spring term\)/);
     expect(await row(`${id}_20140303`).textContent()).not.toMatch(/spring term/);
     await check(page, problems, 'desk-split-done');
+
+    // The new series' rule changed from the desk: fortnightly, twice; the preview is the server's.
+    await row(`${newId}_20140317`).getByRole('button', { name: 'Change the rule' }).click();
+    await page.waitForSelector('#rule-form');
+    expect(await page.inputValue('#rule-form input[name=recurrence]')).toMatch(/^RRULE:FREQ=WEEKLY/);
+    await page.fill('#rule-form input[name=recurrence]', 'RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=2');
+    await page.waitForFunction(
+      () => document.querySelectorAll('#rule-form #recurrence-preview li').length === 2 && /31/.test(document.querySelector('#rule-form #recurrence-preview')?.textContent ?? ''),
+    );
+    await check(page, problems, 'desk-rule-form');
+    await page.click('#rule-form button[type=submit]');
+    await page.waitForFunction((iid) => !!document.querySelector(`#desk-events tr[data-event-id="${iid}"]`), `${newId}_20140331`);
+    await page.waitForSelector('#desk-status.ok');
+    expect(await row(`${newId}_20140324`).count()).toBe(0);
+    expect((await series(newId)).recurrence).toEqual(['RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=2']);
   });
 });

@@ -77,6 +77,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
                       h('button', { type: 'button', class: 'secondary', onclick: () => void open('reschedule', ev.id) }, t('desk.reschedule')),
                       h('button', { type: 'button', class: 'secondary', onclick: () => void open('cancel', ev.id) }, t('desk.cancel')),
                       ev.recurringEventId ? h('button', { type: 'button', class: 'secondary', onclick: () => void open('split', ev.id) }, t('desk.split')) : null,
+                      ev.recurringEventId ? h('button', { type: 'button', class: 'secondary', onclick: () => void open('rule', ev.recurringEventId!) }, t('desk.changeRule')) : null,
                     ]
                   : null,
                 h('button', { type: 'button', class: 'secondary', onclick: () => void showHistory(ev.id) }, t('desk.history')),
@@ -161,30 +162,39 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
   });
 
   // ---- edit / reschedule / cancel / split, each with If-Match on the version the form was opened on
-  async function open(kind: 'edit' | 'reschedule' | 'cancel' | 'split', id: string): Promise<void> {
+  async function open(kind: 'edit' | 'reschedule' | 'cancel' | 'split' | 'rule', id: string): Promise<void> {
     const r = await api<CalendarEvent>('GET', `/v1/events/${encodeURIComponent(id)}`, { headers: fresh() });
     if (!r.ok) return status('error', problemText(r.problem));
     const base = r.body;
     const fields = eventFields(i18n, base);
     const reason = h('input', { type: 'text', name: 'reason', required: kind === 'cancel' });
+    // A series' rule: the same rule builder and server preview as on schedule, over the series' own details and times.
+    fields.rule.value = (base.recurrence ?? []).join(' ');
+    const ruleEditor = kind === 'rule' ? recurrenceEditor(i18n, token, fields.rule, () => ({ ...fields.details(), ...fields.times(), ...fields.recurrence() })) : undefined;
     const inner =
-      kind === 'edit'
-        ? fields.detailsEl
-        : kind === 'reschedule'
-          ? [fields.timesEl, field(t('form.reason'), reason)]
-          : kind === 'split'
-            ? [h('p', {}, t('desk.splitExplain')), fields.detailsEl]
-            : field(t('form.reason'), reason);
+      kind === 'rule' && ruleEditor
+        ? [field(t('form.recurrence'), fields.rule, t('form.recurrenceHint')), ruleEditor.el, field(t('form.reason'), reason)]
+        : kind === 'edit'
+          ? fields.detailsEl
+          : kind === 'reschedule'
+            ? [fields.timesEl, field(t('form.reason'), reason)]
+            : kind === 'split'
+              ? [h('p', {}, t('desk.splitExplain')), fields.detailsEl]
+              : field(t('form.reason'), reason);
     const conflict = h('div', { id: 'conflict' });
     const form = h(
       'form',
       { id: `${kind}-form`, class: 'panel' },
-      h('h2', {}, `${t(kind === 'edit' ? 'desk.edit' : kind === 'reschedule' ? 'desk.reschedule' : kind === 'split' ? 'desk.split' : 'desk.cancel')}: ${base.title}`),
+      h(
+        'h2',
+        {},
+        `${t(kind === 'edit' ? 'desk.edit' : kind === 'reschedule' ? 'desk.reschedule' : kind === 'split' ? 'desk.split' : kind === 'rule' ? 'desk.changeRule' : 'desk.cancel')}: ${base.title}`,
+      ),
       inner,
       conflict,
       h('div', { class: 'row' }, h('button', { type: 'submit' }, t('desk.save')), h('button', { type: 'button', class: 'secondary', onclick: () => replace(action) }, t('desk.close'))),
     );
-    const path = `/v1/events/${encodeURIComponent(id)}${kind === 'edit' ? '' : `/${kind}`}`;
+    const path = `/v1/events/${encodeURIComponent(id)}${kind === 'edit' ? '' : kind === 'rule' ? '/recurrence' : `/${kind}`}`;
     const method = kind === 'edit' ? 'PATCH' : 'POST';
     const body = () =>
       kind === 'edit'
@@ -193,7 +203,9 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
           ? { ...fields.times(), ...(reason.value ? { reason: reason.value } : {}) }
           : kind === 'split'
             ? {}
-            : { reason: reason.value };
+            : kind === 'rule'
+              ? { recurrence: fields.recurrence().recurrence ?? [], ...(reason.value ? { reason: reason.value } : {}) }
+              : { reason: reason.value };
     const send = async (etag: string, payload: Record<string, unknown>) => {
       status('info', t('status.saving'));
       const w = await api<CalendarEvent>(method, path, { token, body: payload, headers: { 'if-match': etag } });
@@ -240,6 +252,12 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
       e.preventDefault();
       void send(etagOf(r), body());
     });
+    if (ruleEditor) {
+      form.addEventListener('input', (e) => {
+        if (!(e.target instanceof Element) || !e.target.closest('#recurrence-editor')) ruleEditor.refresh();
+      });
+      ruleEditor.refresh();
+    }
     replace(action, form);
   }
 

@@ -261,6 +261,7 @@ export const en = {
   'rrule.previewHeading': "{more, select, yes {The next {count} instances (and more)} other {{count, plural, one {The only instance} other {All # instances}}}}, at the venue's time ({zone}):",
   'rrule.previewFailed': 'Cannot preview the rule: {detail}',
   'rrule.yourTime': 'your time: {time}',
+  'desk.changeRule': 'Change the rule',
 } as const;
 
 export type MessageId = keyof typeof en;

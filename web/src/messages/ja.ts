@@ -261,4 +261,5 @@ export const ja: Catalogue = {
   'admin.retry': '保留分を再試行',
   'admin.skip': 'このイベントをスキップ',
   'admin.skipReason': 'スキップの理由',
+  'desk.changeRule': '繰り返しルールを変更',
 };

@@ -262,4 +262,5 @@ export const ko: Catalogue = {
   'admin.retry': '보류분 다시 시도',
   'admin.skip': '이 이벤트 건너뛰기',
   'admin.skipReason': '건너뛰는 이유',
+  'desk.changeRule': '반복 규칙 변경',
 };

@@ -261,4 +261,5 @@ export const mn: Catalogue = {
   'rrule.previewHeading': '{more, select, yes {Дараагийн {count} удаа (цааш үргэлжилнэ)} other {{count, plural, other {Бүх # удаа}}}}, арга хэмжээний газрын цагаар ({zone}):',
   'rrule.previewFailed': 'Дүрмийг урьдчилан харах боломжгүй: {detail}',
   'rrule.yourTime': 'таны цаг: {time}',
+  'desk.changeRule': 'Давталтын дүрэм өөрчлөх',
 };

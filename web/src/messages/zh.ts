@@ -261,4 +261,5 @@ export const zh: Catalogue = {
   'admin.retry': '重试搁置项',
   'admin.skip': '跳过此事件',
   'admin.skipReason': '跳过的原因',
+  'desk.changeRule': '更改重复规则',
 };
