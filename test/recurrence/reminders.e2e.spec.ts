@@ -7,6 +7,8 @@ import { QUEUES } from '../../src/jobs/catalog';
 import { dueJobId } from '../../src/modules/reminders/domain/notifications';
 import { REMINDER_HORIZON_MS } from '../../src/modules/reminders/domain/occurrence-plan';
 import { HorizonExtender } from '../../src/modules/reminders/planning/horizon.extender';
+import { REMINDER_HORIZON_EXTENDED, REMINDER_HORIZON_STREAM } from '../../src/modules/reminders/domain/horizon-events';
+import { EventStore } from '../../src/events/event-store.port';
 import { ProjectionRebuilder } from '../../src/projections/projection.rebuilder';
 import { TestApp, http, startTestApp } from '../support/app';
 import { ReceivedMail, TestSmtp, settled, startTestSmtp } from '../support/smtp';
@@ -213,5 +215,19 @@ describe('reminders per instance of a recurring series (e2e, real SMTP listener)
     const [rebuilt] = await t.db.dataSource.query(`SELECT horizon_until FROM reminder_events WHERE event_id = $1`, [id]);
     expect(rebuilt.horizon_until.getTime()).toBe(later.getTime() + REMINDER_HORIZON_MS);
     expect((await plan()).n).toBe(after.n);
+
+    // Another worker records an extension meanwhile: this process's remembered version is stale,
+    // and the store's answer corrects it, so its next extension is still recorded, once.
+    const store = t.app.get(EventStore);
+    const horizon = async () => (await store.readStream(REMINDER_HORIZON_STREAM)).length;
+    const versionBefore = await horizon();
+    await store.append(REMINDER_HORIZON_STREAM, versionBefore, [{ type: REMINDER_HORIZON_EXTENDED, data: { asOf: later.toISOString() } }], {
+      actor: 'system',
+      correlationId: 'other-worker',
+      causationId: 'other-worker',
+    });
+    const evenLater = new Date(later.getTime() + 10 * DAY);
+    expect((await t.app.get(HorizonExtender).extend(evenLater)).position).not.toBeNull();
+    expect(await horizon()).toBe(versionBefore + 2);
   }, 180000);
 });

@@ -18,6 +18,8 @@ import { EVENTS_TABLE } from './tables';
  */
 @Injectable()
 export class HorizonExtender {
+  /** The horizon stream's version as this process last saw it. */
+  private version?: number;
   private readonly logger = new Logger(HorizonExtender.name);
 
   constructor(
@@ -32,15 +34,21 @@ export class HorizonExtender {
     if (n === 0) return { position: null, due: 0 };
     const data: ReminderHorizonExtended = { asOf: now.toISOString() };
     const metadata = { actor: 'system', correlationId: randomUUID(), causationId: randomUUID() };
+    // The stream grows by one event an extension: it is read once per process, then the version
+    // is carried forward (and corrected from the store's answer when another worker appended).
+    this.version ??= (await this.store.readStream(REMINDER_HORIZON_STREAM)).length;
     for (let attempt = 0; ; attempt++) {
-      const version = (await this.store.readStream(REMINDER_HORIZON_STREAM)).length;
       try {
-        const r = await this.store.append(REMINDER_HORIZON_STREAM, version, [{ type: REMINDER_HORIZON_EXTENDED, data: { ...data } }], metadata);
+        const r = await this.store.append(REMINDER_HORIZON_STREAM, this.version, [{ type: REMINDER_HORIZON_EXTENDED, data: { ...data } }], metadata);
+        this.version = r.version;
         this.logger.log({ series: n, asOf: data.asOf, position: r.position }, 'reminder horizon extension recorded');
         return { position: r.position, due: n };
       } catch (err) {
         // Two workers at once: appended after the other, this one finds nothing left to move on.
-        if (err instanceof WrongExpectedVersionError && attempt < 3) continue;
+        if (err instanceof WrongExpectedVersionError && attempt < 3) {
+          this.version = err.actualVersion;
+          continue;
+        }
         throw err;
       }
     }
