@@ -158,13 +158,15 @@ describe('operating projections', () => {
           if (rebuilding) writesDuringRebuild++;
         }
       };
+      // Judged against what had been shown when this read was sent: a read that overlaps another
+      // may answer from an earlier snapshot (its response can arrive after the other's).
       const read = async (id: string) => {
+        const last = shown.get(id);
         const r = await http<{ version: number }>(t.baseUrl, 'GET', `/v1/events/${id}`);
         if (rebuilding) readsDuringRebuild++;
-        const last = shown.get(id);
         if (r.status === 200) {
           if (last !== undefined && r.body.version < last) lost.push(`${id}: version ${r.body.version} after ${last}`);
-          shown.set(id, Math.max(last ?? 0, r.body.version));
+          shown.set(id, Math.max(shown.get(id) ?? 0, r.body.version));
         } else if (last !== undefined) lost.push(`${id}: ${r.status} after version ${last}`);
       };
       const reader = async () => {
