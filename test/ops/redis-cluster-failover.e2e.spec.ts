@@ -6,6 +6,7 @@ import { TEST_JWT_SECRET, http } from '../support/app';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { TestRedisCluster } from '../support/redis-cluster';
 import { ReceivedMail, TestSmtp, settled, startTestSmtp } from '../support/smtp';
+import { confirmSubscriber } from '../support/subscriber';
 import { waitFor } from '../support/wait';
 import { caughtUp, foldCalendar, readCalendar } from '../projections/fold';
 import { Child, event, queuePrefix, requireBuild, spawnApp } from './support';
@@ -80,19 +81,7 @@ describe('Redis Cluster failover (e2e, real local cluster, built server)', () =>
     for (const q of queues) q.on('error', () => undefined);
 
     // A confirmed subscriber to Seoul events, through the sign-up job and the confirmation email.
-    expect((await http(base, 'POST', '/v1/subscriptions', { body: { email: 'ada@example.org', countries: ['KR'], leadTimes: ['PT5M'] } })).status).toBe(202);
-    const confirmation = await waitFor('confirmation email', () => to('ada@example.org')[0], 20000);
-    const link = new URL(/https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+/.exec(confirmation.parsed.text ?? '')![0]);
-    expect((await http(base, 'POST', `${link.pathname}${link.search}`)).status).toBe(200);
-    await waitFor(
-      'subscription in the reminder plan',
-      async () => {
-        const [r] = await db.dataSource.query('SELECT count(*)::int AS n FROM reminder_subscriptions WHERE confirmed');
-        return r.n === 1;
-      },
-      20000,
-      100,
-    );
+    const confirmation = await confirmSubscriber(base, smtp, db.dataSource, { email: 'ada@example.org', countries: ['KR'], leadTimes: ['PT5M'] });
 
     // A Seoul event whose PT5M reminder is due 15 s from now: a delayed job in the cluster, due
     // after the kill below.

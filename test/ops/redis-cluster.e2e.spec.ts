@@ -4,6 +4,7 @@ import { checkRedis } from '../../src/startup/preflight';
 import { TestApp, http, startTestApp } from '../support/app';
 import { TestRedisCluster } from '../support/redis-cluster';
 import { ReceivedMail, TestSmtp, settled, startTestSmtp } from '../support/smtp';
+import { confirmSubscriber } from '../support/subscriber';
 import { waitFor } from '../support/wait';
 import { caughtUp, foldCalendar, readCalendar } from '../projections/fold';
 import { event } from './support';
@@ -69,18 +70,7 @@ describe('Redis Cluster (e2e, real local cluster)', () => {
     expect((await http(t.baseUrl, 'GET', '/health/ready')).status).toBe(200);
 
     // A confirmed subscriber to Seoul events, through the sign-up job and the confirmation email.
-    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions', { body: { email: 'ada@example.org', countries: ['KR'], leadTimes: ['PT5M'] } })).status).toBe(202);
-    const confirmation = await waitFor('confirmation email', () => to('ada@example.org')[0], 20000);
-    const link = new URL(/https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+/.exec(confirmation.parsed.text ?? '')![0]);
-    expect((await http(t.baseUrl, 'POST', `${link.pathname}${link.search}`)).status).toBe(200);
-    await waitFor(
-      'subscription in the reminder plan',
-      async () => {
-        const [r] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM reminder_subscriptions WHERE confirmed');
-        return r.n === 1;
-      },
-      20000,
-    );
+    await confirmSubscriber(t.baseUrl, smtp, t.db.dataSource, { email: 'ada@example.org', countries: ['KR'], leadTimes: ['PT5M'] });
 
     // A Seoul event whose PT5M reminder is due 12 s from now: a delayed job in the cluster.
     const start = DateTime.now().setZone(ZONE).plus({ minutes: 5, seconds: 12 });

@@ -7,6 +7,7 @@ import { QUEUES } from '../../src/jobs/catalog';
 import { Child, spawnApp } from '../ops/support';
 import { TestApp, http, startTestApp } from '../support/app';
 import { TestSmtp, settled, startTestSmtp } from '../support/smtp';
+import { confirmSubscriber } from '../support/subscriber';
 import { waitFor } from '../support/wait';
 import { startTestWorker, testConfig } from '../support/worker';
 
@@ -54,13 +55,7 @@ describe('an admin retry of a reminder more than 15 minutes after it was due', (
     const deliveries = async () => (await http<{ items: DeliveryItem[] }>(t.baseUrl, 'GET', `/v1/admin/deliveries?email=${EMAIL}`, { token: admin })).body.items;
     onTime = await startTestWorker(testConfig(t.db.url, t.config.QUEUE_PREFIX, env));
 
-    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions', { body: { email: EMAIL, countries: ['KR'], leadTimes: ['PT5M'] } })).status).toBe(202);
-    const mail = await waitFor('the confirmation email', () => smtp.messages.find((m) => m.envelopeTo.includes(EMAIL)), 20000);
-    const link = new URL(/https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+/.exec(mail.parsed.text ?? '')![0]);
-    const confirmUrl = `${link.pathname}${link.search}`;
-    const posted = await http(t.baseUrl, 'POST', confirmUrl);
-    if (posted.status === 404 || posted.status === 405) expect((await http(t.baseUrl, 'GET', confirmUrl)).status).toBe(200);
-    await waitFor('the subscription confirmed in the reminder plan', async () => (await t.db.dataSource.query('SELECT 1 FROM reminder_subscriptions WHERE confirmed')).length === 1, 20000);
+    await confirmSubscriber(t.baseUrl, smtp, t.db.dataSource, { email: EMAIL, countries: ['KR'], leadTimes: ['PT5M'] });
 
     // The reminder comes due while the SMTP server refuses for good: the delivery fails on time.
     smtp.refuse(550);

@@ -8,6 +8,7 @@ import { dueJobId } from '../../src/modules/reminders/domain/notifications';
 import { Child, spawnApp } from '../ops/support';
 import { TestApp, http, startTestApp } from '../support/app';
 import { TestSmtp, settled, startTestSmtp } from '../support/smtp';
+import { confirmSubscriber } from '../support/subscriber';
 import { waitFor } from '../support/wait';
 import { startTestWorker, testConfig } from '../support/worker';
 
@@ -43,14 +44,7 @@ describe('a due job delivered more than 15 minutes late', () => {
     onTime = await startTestWorker(testConfig(t.db.url, t.config.QUEUE_PREFIX, env));
 
     // A confirmed subscriber who wants a reminder five minutes before Seoul events.
-    expect((await http(t.baseUrl, 'POST', '/v1/subscriptions', { body: { email: 'late@example.org', countries: ['KR'], leadTimes: ['PT5M'] } })).status).toBe(202);
-    const mail = await waitFor('the confirmation email', () => smtp.messages.find((m) => m.envelopeTo.includes('late@example.org')), 20000);
-    const link = new URL(/https:\/\/\S+\/v1\/subscriptions\/confirm\?token=[\w.-]+/.exec(mail.parsed.text ?? '')![0]);
-    const confirmUrl = `${link.pathname}${link.search}`;
-    // The button's POST where the link opens a page; a GET where the link itself confirms.
-    const posted = await http(t.baseUrl, 'POST', confirmUrl);
-    if (posted.status === 404 || posted.status === 405) expect((await http(t.baseUrl, 'GET', confirmUrl)).status).toBe(200);
-    await waitFor('the subscription confirmed in the reminder plan', async () => (await t.db.dataSource.query('SELECT 1 FROM reminder_subscriptions WHERE confirmed')).length === 1, 20000);
+    await confirmSubscriber(t.baseUrl, smtp, t.db.dataSource, { email: 'late@example.org', countries: ['KR'], leadTimes: ['PT5M'] });
 
     // An event whose PT5M reminder is due in 20 s: the worker plans a delayed job for it.
     const staff = await t.token('alice', 'staff');
