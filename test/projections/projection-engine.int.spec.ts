@@ -64,7 +64,7 @@ describe('projection engine: concurrent writers, two workers', () => {
 
   it('given events appended through the store, both workers together apply each exactly once', async () => {
     const store = workers[1].get(EventStore);
-    const ids = Array.from({ length: 40 }, () => randomUUID());
+    const ids: string[] = Array.from({ length: 40 }, () => randomUUID());
     await Promise.all(ids.map((id, i) => store.append(`calendar-event-${id}`, 0, [scheduled(`appended ${i}`, i), rescheduled(i)], meta)));
     await waitFor('the calendar projection to catch up', () => caughtUp(db.dataSource), 30000);
     const model = await readCalendar(db.dataSource);

@@ -370,7 +370,7 @@ describe('recurring events over HTTP', () => {
     expect(Object.keys(master!.exdate ?? {})).toContain('2026-10-27T08:00:00.000Z');
     // node-ical files each one under its date and its instant: the same object twice.
     const moved = [...new Set(Object.values(master!.recurrences ?? {}))];
-    expect(moved.map((e) => new Date(e.start).toISOString())).toEqual(['2026-10-14T09:00:00.000Z']);
+    expect(moved.map((e) => new Date((e as VEvent).start).toISOString())).toEqual(['2026-10-14T09:00:00.000Z']);
     expect(parsed.filter((e) => e.uid === `${id}@almanac`)).toHaveLength(1);
 
     // A real client library's import: ical.js expands the series (its RRULE, the EXDATE, the

@@ -100,7 +100,7 @@ describe('reminders and notices (e2e, real SMTP listener)', () => {
     const cal = parsed.vcalendar as unknown as { method?: string } | undefined;
     return event ? { method: cal?.method ?? '', event: event as Ics['event'], raw } : null;
   }
-  const attendees = (i: Ics): string[] => [i.event.attendee ?? []].flat().map((a) => a.val.toLowerCase());
+  const attendees = (i: Ics): string[] => [i.event.attendee ?? []].flat().map((a) => (typeof a === 'string' ? a : a.val).toLowerCase());
 
   const write = async (method: string, path: string, body: unknown) => {
     const r = await http<{ id: string; version: number; startsAt: string }>(t.baseUrl, method, path, { token: staff, body });
