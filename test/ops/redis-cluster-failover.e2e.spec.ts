@@ -9,24 +9,9 @@ import { ReceivedMail, TestSmtp, settled, startTestSmtp } from '../support/smtp'
 import { confirmSubscriber } from '../support/subscriber';
 import { waitFor } from '../support/wait';
 import { caughtUp, foldCalendar, readCalendar } from '../projections/fold';
-import { Child, event, queuePrefix, requireBuild, spawnApp } from './support';
+import { Child, event, logLines as lines, queuePrefix, requireBuild, spawnApp } from './support';
 
 const ZONE = 'Asia/Seoul';
-
-interface LogLine {
-  level: number;
-  time: number;
-  event?: string;
-  errors?: number;
-  msg?: string;
-  [field: string]: unknown;
-}
-const lines = (c: Child): LogLine[] =>
-  c
-    .stdout()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as LogLine);
 
 /**
  * The built service on a real local Redis Cluster (3 masters, 3 replicas, 1 s node timeout):

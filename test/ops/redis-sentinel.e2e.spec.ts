@@ -1,46 +1,73 @@
-import { TestApp, http, startTestApp } from '../support/app';
+import { TokenService } from '../../src/modules/auth/tokens';
+import { TEST_JWT_SECRET, http } from '../support/app';
+import { TestDatabase, createTestDatabase } from '../support/database';
 import { TestRedisSentinel } from '../support/redis-cluster';
 import { waitFor } from '../support/wait';
 import { caughtUp, foldCalendar, readCalendar } from '../projections/fold';
-import { event } from './support';
+import { Child, event, logLines, queuePrefix, requireBuild, spawnApp } from './support';
 
 /**
- * REDIS_SENTINELS + REDIS_SENTINEL_NAME with real sentinels: the master dies, the sentinels
- * promote the replica, the service follows; writes stay acknowledged and projections carry on.
+ * REDIS_SENTINELS + REDIS_SENTINEL_NAME with real sentinels and the built server: the master
+ * dies, the sentinels promote the replica, the service follows; writes stay acknowledged,
+ * projections carry on, and the outage is one warning when it starts and one when it ends.
  */
-describe('Redis Sentinel (e2e, real sentinels)', () => {
+describe('Redis Sentinel (e2e, real sentinels, built server)', () => {
   let sentinel: TestRedisSentinel;
-  let t: TestApp;
+  let db: TestDatabase;
+  let app: Child | undefined;
 
   beforeAll(async () => {
-    sentinel = await TestRedisSentinel.start();
+    requireBuild();
+    [sentinel, db] = await Promise.all([TestRedisSentinel.start(), createTestDatabase('rsentinel')]);
   }, 40000);
 
   afterAll(async () => {
-    await t?.close().catch(() => undefined);
+    await app?.kill();
     await sentinel?.stop();
+    await db?.drop();
   });
 
-  it('the master dies: the sentinels promote the replica, writes keep being acknowledged and every one reaches the read model', async () => {
-    t = await startTestApp('rsentinel', { REDIS_URL: '', REDIS_SENTINELS: sentinel.list, REDIS_SENTINEL_NAME: sentinel.name }, 'all');
-    const staff = await t.token('alice', 'staff');
-    expect((await http(t.baseUrl, 'GET', '/health/ready')).status).toBe(200);
-    for (let i = 0; i < 5; i++) expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event(`before ${i}`, i) })).status).toBe(201);
-    await waitFor('projections caught up before the failover', () => caughtUp(t.db.dataSource), 30000, 100);
+  it('the master dies: the sentinels promote the replica, writes keep being acknowledged and every one reaches the read model; one warning each way', async () => {
+    app = await spawnApp('all', {
+      DATABASE_URL: db.url,
+      REDIS_URL: '',
+      REDIS_SENTINELS: sentinel.list,
+      REDIS_SENTINEL_NAME: sentinel.name,
+      QUEUE_PREFIX: queuePrefix('rsentinel'),
+      LOG_LEVEL: 'warn',
+    });
+    const base = app.baseUrl;
+    const staff = await new TokenService(TEST_JWT_SECRET).sign('alice', ['staff']);
+    for (let i = 0; i < 5; i++) expect((await http(base, 'POST', '/v1/events', { token: staff, body: event(`before ${i}`, i) })).status).toBe(201);
+    await waitFor('projections caught up before the failover', () => caughtUp(db.dataSource), 30000, 100);
 
     const old = await sentinel.master();
+    const killedAt = Date.now();
     await sentinel.kill(old);
     const statuses: number[] = [];
     const deadline = Date.now() + 6000;
-    for (let i = 0; Date.now() < deadline; i++) statuses.push((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event(`during ${i}`, i) })).status);
+    for (let i = 0; Date.now() < deadline; i++) statuses.push((await http(base, 'POST', '/v1/events', { token: staff, body: event(`during ${i}`, i) })).status);
     expect(statuses.filter((s) => s !== 201 && s !== 503)).toEqual([]);
     await waitFor('the replica promoted', async () => (await sentinel.master()) !== old, 20000, 200);
-    await waitFor('ready again', async () => (await http(t.baseUrl, 'GET', '/health/ready')).status === 200, 20000, 200);
-    expect((await http(t.baseUrl, 'POST', '/v1/events', { token: staff, body: event('after', 2) })).status).toBe(201);
+    await waitFor('ready again', async () => (await http(base, 'GET', '/health/ready')).status === 200, 20000, 200);
+    expect((await http(base, 'POST', '/v1/events', { token: staff, body: event('after', 2) })).status).toBe(201);
 
-    await waitFor('projections caught up after the failover', () => caughtUp(t.db.dataSource), 30000, 200);
-    const model = await readCalendar(t.db.dataSource);
-    expect(model).toEqual(await foldCalendar(t.db.dataSource));
+    await waitFor('projections caught up after the failover', () => caughtUp(db.dataSource), 30000, 200);
+    const model = await readCalendar(db.dataSource);
+    expect(model).toEqual(await foldCalendar(db.dataSource));
     expect(model).toHaveLength(5 + statuses.filter((s) => s === 201).length + 1);
+
+    // The outage in the service's log: one warning when it started, one when it ended.
+    const up = await waitFor('the recovery logged', () => {
+      const seen = logLines(app!).filter((l) => l.event === 'redis_reachable');
+      return seen.length ? seen : undefined;
+    });
+    const down = logLines(app).filter((l) => l.event === 'redis_unreachable');
+    expect(down).toHaveLength(1);
+    expect(up).toHaveLength(1);
+    expect(down[0]).toMatchObject({ level: 40, errors: expect.any(Number) });
+    expect(down[0].time).toBeGreaterThanOrEqual(killedAt - 50);
+    expect(up[0].time).toBeGreaterThan(down[0].time);
+    expect(up[0].msg).toMatch(/^Redis at sentinel master "[\w-]+" via [\d.:,]+ is reachable again after [\d.]+ s \(\d+ connection errors while it was away\)$/);
   }, 90000);
 });

@@ -28,6 +28,24 @@ export interface Child {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** A pino line of a built server's stdout (LOG_LEVEL=warn and above in the ops tests). */
+export interface LogLine {
+  level: number;
+  time: number;
+  event?: string;
+  errors?: number;
+  msg?: string;
+  [field: string]: unknown;
+}
+
+/** The JSON log lines a spawned server has written so far. */
+export const logLines = (c: Child): LogLine[] =>
+  c
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as LogLine);
+
 export async function spawnDist(script: string, args: string[], env: Record<string, string>, port?: number): Promise<Child> {
   const p = port ?? (await freePort());
   const out: Buffer[] = [];
