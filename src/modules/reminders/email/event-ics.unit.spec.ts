@@ -1,7 +1,10 @@
+import generate, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventData, ICalEventStatus } from 'ical-generator';
 import ical, { VEvent } from 'node-ical';
+import { WITH_VTIMEZONES, recurrenceIdOf, seriesVevents, vevent as feedVevent } from '../../calendar/get-calendar-feed/ics';
 import { type CalendarRow, occurrenceRow } from '../../calendar/read-model/calendar-row';
+import type { EventTime } from '../../scheduling/domain/time';
 import { describeLead, describeWhen, usableLocale } from './describe-time';
-import { eventIcs } from './event-ics';
+import { IcsParty, eventIcs, eventIcsFor } from './event-ics';
 
 const row = (over: Partial<CalendarRow> = {}): CalendarRow => ({
   id: '6f1c2a4e-0b7d-4c1e-9a53-2d8f4b1e7c90',
@@ -120,6 +123,66 @@ describe('eventIcs', () => {
     it('no instance where the rule makes none', () => {
       expect(occurrenceRow(series(), '2026-10-07T09:00:00')).toBeNull();
     });
+  });
+});
+
+/** The calendar built whole for one attendee with ical-generator, as eventIcs did before it built the per-event part once. */
+function builtWhole(row: CalendarRow, o: { baseUrl: string; organizer: IcsParty; attendee: IcsParty; instanceOf?: EventTime }): string {
+  const cancelled = row.status === 'cancelled';
+  const cal = generate({ method: cancelled ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST, timezone: WITH_VTIMEZONES, prodId: { company: 'almanac', product: 'reminders', language: 'EN' } });
+  let events: ICalEventData[];
+  if (o.instanceOf) events = [{ ...feedVevent(row, o.baseUrl), recurrenceId: recurrenceIdOf(o.instanceOf) }];
+  else if (row.recurrence && !cancelled) events = seriesVevents(row, o.baseUrl);
+  else if (row.recurrence) events = [{ ...feedVevent(row, o.baseUrl), repeating: row.recurrence.join('\n') }];
+  else events = [feedVevent(row, o.baseUrl)];
+  for (const e of events) {
+    cal.createEvent({
+      ...e,
+      status: e.status ?? (cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED),
+      organizer: { email: o.organizer.email, name: o.organizer.name ?? 'almanac' },
+      attendees: [{ email: o.attendee.email, name: o.attendee.name, role: ICalAttendeeRole.REQ, status: ICalAttendeeStatus.NEEDSACTION, rsvp: false }],
+    });
+  }
+  return cal.toString();
+}
+
+describe('eventIcsFor (one event, many recipients)', () => {
+  const timed = {
+    start_value: { dateTime: '2026-10-06T09:00' },
+    end_value: { dateTime: '2026-10-06T10:00' },
+    time_zone: 'Europe/Berlin',
+    starts_at: new Date('2026-10-06T07:00:00Z'),
+    ends_at: new Date('2026-10-06T08:00:00Z'),
+  };
+  const series = row({
+    ...timed,
+    recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8'],
+    overrides: { '2026-10-20T09:00:00': { start: { dateTime: '2026-10-21T11:00' }, end: { dateTime: '2026-10-21T12:00' } }, '2026-10-27T09:00:00': { cancelled: { reason: 'holiday' } } },
+    version: 3,
+  });
+  const rows: [string, CalendarRow, EventTime | undefined][] = [
+    ['all-day', row(), undefined],
+    [
+      'timed, long title and description (folded lines), cancelled',
+      row({ ...timed, status: 'cancelled', title: 'Forum „Gedächtnis der Welt“ — '.repeat(4), description: 'Zeile; mit, Zeichen\\ und\nUmbruch. '.repeat(12) }),
+      undefined,
+    ],
+    ['a series with a moved and a cancelled instance (three VEVENTs)', series, undefined],
+    ['a cancelled series', { ...series, status: 'cancelled' }, undefined],
+    ['one moved instance', occurrenceRow(series, '2026-10-20T09:00:00')!, { dateTime: '2026-10-20T09:00:00' }],
+  ];
+  const attendees: IcsParty[] = [
+    { email: 'ada@example.org', name: 'Ada' },
+    { email: 'no-name@example.org', name: null },
+    { email: `${'a'.repeat(160)}@example.org`, name: 'Plain ASCII, folded twice' },
+    // Long enough to fold, with characters ical-generator escapes and multi-byte ones at the fold.
+    { email: `${'very.long.address'.repeat(4)}@example.org`, name: 'Zoë "the \\ one"; Ünal, 李小龍 😀'.repeat(3) },
+  ];
+
+  it.each(rows)('%s: every recipient gets byte for byte the calendar ical-generator builds whole for them', (_, r, instanceOf) => {
+    const o = { baseUrl: 'https://almanac.test', organizer: { email: 'almanac@almanac.test', name: 'almanac' }, instanceOf };
+    const forRecipient = eventIcsFor(r, o);
+    for (const attendee of attendees) expect(forRecipient(attendee).content).toBe(builtWhole(r, { ...o, attendee }));
   });
 });
 
