@@ -59,6 +59,24 @@ describe('Deliveries: claims and records of concurrent send jobs', () => {
     await expect(deliveries.get(sent.deliveryKey)).resolves.toMatchObject({ status: 'sent', messageId: '<m@x>' });
   });
 
+  it('given two send batches over the same keys claimed at once (one key already sent, one twice in a list, one never enqueued), when they run, then each key is claimed by exactly one batch, the sent one by neither', async () => {
+    const list = Array.from({ length: 40 }, delivery);
+    const [sent, unknown] = [list[0], delivery()];
+    await deliveries.enqueueMany(list);
+    await deliveries.claim(sent);
+    await deliveries.record(sent.deliveryKey, { status: 'sent', messageId: '<s@x>' });
+    const a = [...list, list[5], unknown];
+    const b = [...list].reverse();
+
+    const [ca, cb] = await Promise.all([deliveries.claimMany(a), deliveries.claimMany(b)]);
+
+    for (const d of [...list.slice(1), unknown]) expect([ca.has(d.deliveryKey), cb.has(d.deliveryKey)].filter(Boolean)).toHaveLength(1);
+    expect(ca.has(sent.deliveryKey) || cb.has(sent.deliveryKey)).toBe(false);
+    expect(ca.size + cb.size).toBe(list.length);
+    for (const row of [...ca.values(), ...cb.values()]) expect(row).toMatchObject({ status: 'sending', attempts: 1 });
+    await expect(deliveries.get(sent.deliveryKey)).resolves.toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
   it('given outcomes recorded together, when they run, then each row gets its own outcome, a sent row is never changed and the counters count what changed', async () => {
     const list = [delivery(), delivery(), delivery(), delivery()];
     await deliveries.enqueueMany(list);

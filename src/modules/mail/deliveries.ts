@@ -172,6 +172,35 @@ export class Deliveries {
     return list.map((p, i) => (first.get(p.deliveryKey) === i ? (byKey.get(p.deliveryKey) ?? null) : null));
   });
 
+  /**
+   * The claims of one send batch in one statement (the same conditional upsert per row as
+   * `claim`, so a row another job holds or has settled is not claimed). Keys claimed by this
+   * call map to their row; the others (held, settled, or twice in the list after the first)
+   * are absent. A statement refused as a whole (one bad payload) goes row by row, so the
+   * others are still claimed; a row whose own claim fails is not claimed (the job counts it
+   * with the rows it did not claim).
+   */
+  async claimMany(list: readonly SendEmailPayload[]): Promise<Map<string, Delivery>> {
+    const batch = [...new Map(list.map((p) => [p.deliveryKey, p])).values()];
+    if (!batch.length) return new Map();
+    let rows: Delivery[];
+    try {
+      rows = await this.db.query(
+        `INSERT INTO deliveries AS d (delivery_key, kind, subscription_id, event_id, payload, status, attempts, updated_at)
+         SELECT v.key, v.kind, v.subscription_id, v.event_id, v.payload, 'sending', 1, now()
+           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::jsonb[]) AS v(key, kind, subscription_id, event_id, payload)
+         ON CONFLICT (delivery_key) DO UPDATE SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
+          WHERE d.status = 'pending' OR (d.status = 'sending' AND d.updated_at < now() - interval '${STALE_SENDING}')
+         RETURNING ${COLUMNS}`,
+        [batch.map((p) => p.deliveryKey), batch.map((p) => p.kind), batch.map((p) => p.subscriptionId), batch.map((p) => p.eventId), batch.map((p) => JSON.stringify(p.payload ?? null))],
+      );
+    } catch (err) {
+      if (batch.length === 1) throw err;
+      rows = (await Promise.all(batch.map((p) => this.claimOne(p).catch(() => null)))).filter((r): r is Delivery => r !== null);
+    }
+    return new Map(rows.map((r) => [r.deliveryKey, r]));
+  }
+
   private async claimOne(p: SendEmailPayload): Promise<Delivery | null> {
     const rows: Delivery[] = await this.db.query(
       `INSERT INTO deliveries AS d (delivery_key, kind, subscription_id, event_id, payload, status, attempts, updated_at)

@@ -5,7 +5,7 @@ import type { Outcome } from './deliveries';
 import { EmailRenderers } from './email-renderers';
 import { type SendEmailPayload, messageIdFor } from './email.payload';
 import { failureReason } from './failure-reason';
-import { Mailer, OutgoingMail } from './mail.types';
+import { Mailer, OutgoingMail, RenderScope } from './mail.types';
 import { PermanentMailError } from './mailers';
 
 export type Attempt = { status: 'sent'; messageId: string } | { status: 'skipped'; reason: string } | { status: 'failed'; reason: string };
@@ -22,7 +22,8 @@ export function failedAttempt(err: unknown, attempt: number, last: boolean): { o
 /**
  * One claimed delivery to its subscriber, loaded by the caller: the sendability rules, the
  * renderer of its kind, the delivery's Message-ID and unsubscribe headers, the transport. Shared
- * by the single send job and the batch job, so both send the same email for the same row.
+ * by the single send job and the batch job, so both send the same email for the same row (the
+ * batch passes one scope to all its sends, so what they share is read and rendered once).
  * An SMTP (or any other) failure is thrown; the caller records it.
  */
 @Injectable()
@@ -33,14 +34,14 @@ export class DeliverySender {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async send(p: SendEmailPayload, sub: Subscriber | null): Promise<Attempt> {
+  async send(p: SendEmailPayload, sub: Subscriber | null, scope: RenderScope = new RenderScope()): Promise<Attempt> {
     if (!sub) return { status: 'skipped', reason: 'unknown subscription' };
     if (!sub.recipient) return { status: 'skipped', reason: 'the subscriber was erased' };
     const sendable = p.kind === 'confirm' ? sub.status === 'pending' || sub.status === 'confirmed' : sub.status === 'confirmed';
     if (!sendable) return { status: 'skipped', reason: `the subscription is ${sub.status}` };
     const renderer = this.renderers.get(p.kind);
     if (!renderer) return { status: 'failed', reason: `no renderer for email kind ${p.kind}` };
-    const rendered = await renderer.render(p.payload, sub.recipient);
+    const rendered = await renderer.render(p.payload, sub.recipient, scope);
     if ('skip' in rendered) return { status: 'skipped', reason: rendered.skip };
     const mail: OutgoingMail = {
       ...rendered,

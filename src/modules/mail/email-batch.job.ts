@@ -6,6 +6,7 @@ import { Subscriber, SubscriberDirectory } from '../subscriptions/subscriber-dir
 import { Deliveries, Outcome } from './deliveries';
 import { DeliverySender, failedAttempt } from './delivery-sender';
 import type { SendEmailBatchPayload, SendEmailPayload } from './email.payload';
+import { RenderScope } from './mail.types';
 
 export interface SendEmailBatchResult {
   sent: number;
@@ -20,8 +21,9 @@ export interface SendEmailBatchResult {
 /**
  * Sends a fan-out's deliveries in one job, up to SEND_BATCH_SIZE: the same claim as the single
  * send job, row by row (pending -> sending, conditional, in one statement), the recipients
- * loaded together (one read of their streams, one of their keys), each rendered and sent over
- * the pooled transport side by side, the outcomes recorded together.
+ * loaded together (one read of their streams, one of their keys), each rendered (in one render
+ * scope: the event read and its iCalendar part built once for the batch) and sent over the
+ * pooled transport side by side, the outcomes recorded together.
  *
  * Each delivery keeps its own fate: a refusal for one recipient (5xx) fails that row and no
  * other; a temporary failure puts its row back to `pending` and the job throws once the others
@@ -45,9 +47,10 @@ export class SendEmailBatchJob implements HandlesJob<SendEmailBatchPayload, Send
     const attempt = job.attemptsMade + 1;
     const last = attempt >= (job.opts.attempts ?? 1);
     const result: SendEmailBatchResult = { sent: 0, skipped: 0, failed: 0, retry: 0, settled: 0 };
-    const claims = await Promise.all(list.map((p) => this.deliveries.claim(p)));
-    const mine = list.filter((_, i) => claims[i]);
-    const others = list.filter((_, i) => !claims[i]);
+    const claimed = await this.deliveries.claimMany(list);
+    // A key twice in the list is this job's once.
+    const mine = list.filter((p, i) => claimed.has(p.deliveryKey) && list.findIndex((q) => q.deliveryKey === p.deliveryKey) === i);
+    const others = list.filter((p) => !mine.includes(p));
 
     const outcomes: { key: string; o: Outcome }[] = [];
     if (others.length) {
@@ -62,9 +65,10 @@ export class SendEmailBatchJob implements HandlesJob<SendEmailBatchPayload, Send
     let firstError: string | null = null;
     if (mine.length) {
       // Loaded inside the attempt: a failure here is every claimed row's failure, recorded as such.
+      const scope = new RenderScope();
       const sent = await this.directory
         .subscribers(mine.map((p) => p.subscriptionId))
-        .then((subs) => Promise.all(mine.map((p) => this.sendOne(p, subs.get(p.subscriptionId) ?? null))))
+        .then((subs) => Promise.all(mine.map((p) => this.sendOne(p, subs.get(p.subscriptionId) ?? null, scope))))
         .catch((err: unknown) => mine.map(() => ({ error: err })));
       sent.forEach((r, i) => {
         if ('o' in r) return outcomes.push({ key: mine[i].deliveryKey, o: r.o });
@@ -85,9 +89,9 @@ export class SendEmailBatchJob implements HandlesJob<SendEmailBatchPayload, Send
     return result;
   }
 
-  private async sendOne(p: SendEmailPayload, sub: Subscriber | null): Promise<{ o: Outcome } | { error: unknown }> {
+  private async sendOne(p: SendEmailPayload, sub: Subscriber | null, scope: RenderScope): Promise<{ o: Outcome } | { error: unknown }> {
     try {
-      return { o: await this.sender.send(p, sub) };
+      return { o: await this.sender.send(p, sub, scope) };
     } catch (error) {
       return { error };
     }

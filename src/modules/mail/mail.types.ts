@@ -28,11 +28,24 @@ export interface Recipient {
   unsubscribeUrl: string;
 }
 
+/**
+ * What the emails of one send batch share while they are rendered: each value made once per key
+ * (the event read once, not once per recipient). A single send gets a scope of its own.
+ */
+export class RenderScope {
+  private readonly made = new Map<string, unknown>();
+
+  once<T>(key: string, make: () => T): T {
+    if (!this.made.has(key)) this.made.set(key, make());
+    return this.made.get(key) as T;
+  }
+}
+
 /** A kind of email; part B registers 'reminder' | 'updated' | 'cancelled'. */
 export interface EmailRenderer<P = unknown> {
   readonly kind: string;
   /** `{ skip }` records the delivery as skipped with that reason and sends nothing. */
-  render(payload: P, recipient: Recipient): Promise<RenderedMail | { skip: string }>;
+  render(payload: P, recipient: Recipient, scope: RenderScope): Promise<RenderedMail | { skip: string }>;
 }
 
 export const EMAIL_RENDERER = 'almanac:email-renderer';

@@ -4,11 +4,11 @@ import { CalendarReadModel } from '../../calendar/read-model/calendar.read-model
 import { type CalendarRow, occurrenceRow } from '../../calendar/read-model/calendar-row';
 import { occurrenceTimeFromKey } from '../../scheduling/domain/recurrence';
 import type { EventTime } from '../../scheduling/domain/time';
-import { EmailRenderer, Recipient, RegisterEmailRenderer, RenderedMail } from '../../mail/mail.types';
+import { EmailRenderer, Recipient, RegisterEmailRenderer, RenderScope, RenderedMail } from '../../mail/mail.types';
 import { NoticeEmailPayload, REMINDER_KIND, ReminderEmailPayload } from '../domain/notifications';
 import { isStale } from '../domain/reminder-timing';
 import { describeLead, describeWhen } from './describe-time';
-import { eventIcs } from './event-ics';
+import { EventIcs, IcsParty, eventIcsFor } from './event-ics';
 import { type EventEmailView, eventHtml, eventText } from './templates';
 import { type Translator, translator } from '../../../common/i18n/i18n';
 import { isoInstant } from '../../scheduling/domain/time';
@@ -16,21 +16,27 @@ import { isoInstant } from '../../scheduling/domain/time';
 type Kind = 'reminder' | 'updated' | 'cancelled';
 
 /**
- * Shared rendering of reminders and notices. The event is read again at render time: what the
- * delivery was planned for may no longer be true, and then nothing is sent (`skip`).
+ * Shared rendering of reminders and notices. The event is read again at render time (once per
+ * send batch): what the delivery was planned for may no longer be true, and then nothing is sent
+ * (`skip`).
  */
 @Injectable()
 export class EventEmailComposer {
+  /** The iCalendar part of a loaded row (per instance), built once for all its recipients. */
+  private readonly ics = new WeakMap<CalendarRow, Map<string, (attendee: IcsParty) => EventIcs>>();
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly calendar: CalendarReadModel,
   ) {}
 
-  /** The event as it stands now, or one instance of a series (`occurrence`: its original start's key) as a row of its own. */
-  async event(id: string, occurrence?: string): Promise<CalendarRow | undefined> {
-    const row = await this.calendar.get(id);
-    if (!row || !occurrence) return row;
-    return occurrenceRow(row, occurrence) ?? undefined;
+  /** The event as it stands now, or one instance of a series (`occurrence`: its original start's key) as a row of its own; read once per scope. */
+  event(id: string, occurrence: string | undefined, scope: RenderScope): Promise<CalendarRow | undefined> {
+    return scope.once(`event|${id}|${occurrence ?? ''}`, async () => {
+      const row = await this.calendar.get(id);
+      if (!row || !occurrence) return row;
+      return occurrenceRow(row, occurrence) ?? undefined;
+    });
   }
 
   /**
@@ -65,8 +71,19 @@ export class EventEmailComposer {
       subject: t(`event.subject.${kind}`, { title, when }),
       text: eventText(view),
       html: eventHtml(view),
-      icalEvent: eventIcs(row, { baseUrl: this.config.PUBLIC_BASE_URL, organizer: { email: this.config.MAIL_FROM, name: 'almanac' }, attendee: { email: r.email, name: r.name }, instanceOf }),
+      icalEvent: this.icsOf(row, occurrence, instanceOf)({ email: r.email, name: r.name }),
     };
+  }
+
+  private icsOf(row: CalendarRow, occurrence: string | undefined, instanceOf: EventTime | undefined): (attendee: IcsParty) => EventIcs {
+    let byOccurrence = this.ics.get(row);
+    if (!byOccurrence) this.ics.set(row, (byOccurrence = new Map()));
+    let forRecipient = byOccurrence.get(occurrence ?? '');
+    if (!forRecipient) {
+      forRecipient = eventIcsFor(row, { baseUrl: this.config.PUBLIC_BASE_URL, organizer: { email: this.config.MAIL_FROM, name: 'almanac' }, instanceOf });
+      byOccurrence.set(occurrence ?? '', forRecipient);
+    }
+    return forRecipient;
   }
 }
 
@@ -85,8 +102,8 @@ export class ReminderEmailRenderer implements EmailRenderer<ReminderEmailPayload
 
   constructor(private readonly composer: EventEmailComposer) {}
 
-  async render(p: ReminderEmailPayload, r: Recipient): Promise<RenderedMail | { skip: string }> {
-    const row = await this.composer.event(p.eventId, p.occurrence);
+  async render(p: ReminderEmailPayload, r: Recipient, scope: RenderScope): Promise<RenderedMail | { skip: string }> {
+    const row = await this.composer.event(p.eventId, p.occurrence, scope);
     if (!row) return { skip: 'stale: event not found' };
     if (row.status === 'cancelled') return { skip: 'stale: event cancelled' };
     if (isoInstant(row.starts_at) !== p.startAt) return { skip: `stale: planned for ${p.startAt}, the event now starts ${isoInstant(row.starts_at)}` };
@@ -102,8 +119,8 @@ export class UpdatedEmailRenderer implements EmailRenderer<NoticeEmailPayload> {
 
   constructor(private readonly composer: EventEmailComposer) {}
 
-  async render(p: NoticeEmailPayload, r: Recipient): Promise<RenderedMail | { skip: string }> {
-    const row = await this.composer.event(p.eventId, p.occurrence);
+  async render(p: NoticeEmailPayload, r: Recipient, scope: RenderScope): Promise<RenderedMail | { skip: string }> {
+    const row = await this.composer.event(p.eventId, p.occurrence, scope);
     if (!row) return { skip: 'stale: event not found' };
     // A later cancel or reschedule has its own notice; this one would only say something outdated.
     if (row.status === 'cancelled') return { skip: 'stale: event cancelled since' };
@@ -119,8 +136,8 @@ export class CancelledEmailRenderer implements EmailRenderer<NoticeEmailPayload>
 
   constructor(private readonly composer: EventEmailComposer) {}
 
-  async render(p: NoticeEmailPayload, r: Recipient): Promise<RenderedMail | { skip: string }> {
-    const row = await this.composer.event(p.eventId, p.occurrence);
+  async render(p: NoticeEmailPayload, r: Recipient, scope: RenderScope): Promise<RenderedMail | { skip: string }> {
+    const row = await this.composer.event(p.eventId, p.occurrence, scope);
     if (!row || row.status !== 'cancelled') return { skip: 'stale: event not cancelled' };
     return this.composer.compose('cancelled', row, r, { occurrence: p.occurrence });
   }
