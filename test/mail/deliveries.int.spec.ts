@@ -78,7 +78,7 @@ describe('Deliveries: claims and records of concurrent send jobs', () => {
   });
 
   it('given outcomes recorded together, when they run, then each row gets its own outcome, a sent row is never changed and the counters count what changed', async () => {
-    const list = [delivery(), delivery(), delivery(), delivery()];
+    const list = [delivery(), delivery(), delivery(), delivery(), delivery()];
     await deliveries.enqueueMany(list);
     for (const d of list) await deliveries.claim(d);
     await deliveries.record(list[3].deliveryKey, { status: 'sent', messageId: '<first@x>' });
@@ -89,6 +89,7 @@ describe('Deliveries: claims and records of concurrent send jobs', () => {
       deliveries.record(list[1].deliveryKey, { status: 'failed', reason: 'smtp 550: mailbox unavailable', code: 'smtp-550' }),
       deliveries.record(list[2].deliveryKey, { status: 'pending', reason: 'attempt 1 failed: timeout', code: 'etimedout' }),
       deliveries.record(list[3].deliveryKey, { status: 'failed', reason: 'late' }),
+      deliveries.record(list[4].deliveryKey, { status: 'sent', messageId: '<b@x>' }),
     ]);
 
     const rows = await Promise.all(list.map((d) => deliveries.get(d.deliveryKey)));
@@ -98,7 +99,7 @@ describe('Deliveries: claims and records of concurrent send jobs', () => {
     expect(rows[2]).toMatchObject({ status: 'pending', reason: 'attempt 1 failed: timeout', reasonCode: 'etimedout' });
     expect(rows[3]).toMatchObject({ status: 'sent', messageId: '<first@x>' });
     const after = await new EmailCounters(redis).read();
-    expect((after.sent ?? 0) - (before.sent ?? 0)).toBe(1);
+    expect((after.sent ?? 0) - (before.sent ?? 0)).toBe(2);
     expect((after.failed ?? 0) - (before.failed ?? 0)).toBe(1);
   });
 

@@ -281,7 +281,10 @@ export class Deliveries {
         RETURNING d.delivery_key AS key, v.status`,
       [list.map((r) => r.key), list.map((r) => r.o.status), list.map((r) => reasonOf(r.o)), list.map((r) => messageIdOf(r.o)), list.map((r) => codeOf(r.o))],
     );
-    for (const r of rows) if (r.status !== 'pending') await this.counters.count(r.status);
+    // One increment per outcome for the statement, not one round trip per row.
+    const changed = new Map<string, number>();
+    for (const r of rows) if (r.status !== 'pending') changed.set(r.status, (changed.get(r.status) ?? 0) + 1);
+    await Promise.all([...changed].map(([status, n]) => this.counters.count(status, n)));
     return list.map(() => undefined);
   });
 

@@ -14,8 +14,8 @@ export class EmailCounters {
   }
 
   /** Best effort: a lost increment costs a metric, never a delivery. */
-  async count(status: string): Promise<void> {
-    await this.redis.redis.hincrby(this.key, status, 1).catch(() => undefined);
+  async count(status: string, by = 1): Promise<void> {
+    await this.redis.redis.hincrby(this.key, status, by).catch(() => undefined);
   }
 
   async read(): Promise<Record<string, number>> {
