@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { webcrypto } from 'node:crypto';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import type { Preferences } from './domain/subscription';
@@ -23,11 +24,12 @@ export type LinkVerdict<T> = T | { error: 'expired' | 'invalid' };
  */
 @Injectable()
 export class SubscriptionLinks {
-  private readonly key: Uint8Array;
+  /** Imported once: given raw bytes, jose imports the key again for every link it signs (a fan-out signs one per email). */
+  private readonly key: Promise<webcrypto.CryptoKey>;
   private readonly base: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.key = new Uint8Array(deriveSecret(config, 'subscription-links'));
+    this.key = webcrypto.subtle.importKey('raw', new Uint8Array(deriveSecret(config, 'subscription-links')), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     this.base = config.PUBLIC_BASE_URL;
   }
 
@@ -37,13 +39,16 @@ export class SubscriptionLinks {
       .setSubject(c.subscriptionId)
       .setIssuedAt()
       .setExpirationTime(expiresIn)
-      .sign(this.key);
+      .sign(await this.key);
     return `${this.base}/v1/subscriptions/confirm?token=${token}`;
   }
 
   /** Deterministic for a subscription (no iat): every email carries the same link. */
   async unsubscribeUrl(subscriptionId: string): Promise<string> {
-    const token = await new SignJWT({ purpose: 'unsubscribe' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(subscriptionId).sign(this.key);
+    const token = await new SignJWT({ purpose: 'unsubscribe' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(subscriptionId)
+      .sign(await this.key);
     return `${this.base}/v1/subscriptions/unsubscribe?token=${token}`;
   }
 
@@ -61,7 +66,7 @@ export class SubscriptionLinks {
 
   private async verify(token: string, purpose: string): Promise<{ sub: string; v?: unknown; p?: unknown } | { error: 'expired' | 'invalid' }> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'] });
       if (payload.purpose !== purpose || typeof payload.sub !== 'string') return { error: 'invalid' };
       return { sub: payload.sub, v: payload.v, p: payload.p };
     } catch (err) {
