@@ -3,7 +3,19 @@ import type { CalendarEventCommand, OriginalStartRef } from './commands';
 import { eventAlreadyExists, eventCancelled, eventNotFound, instanceCancelled, instanceNotInSeries, invalidRecurrence, invalidTime, notRecurring } from './errors';
 import type { CalendarEventEvent, EventDetails, Location } from './events';
 import { checkCountry, checkProgramme, checkText, checkTimeZoneText } from './limits';
-import { RecurrenceRuleError, SeriesTiming, expand, instanceOf, lastRuleEnd, occurrenceKey, occurrenceTimeFromKey, originalStartFromToken, parseRecurrence, produces } from './recurrence';
+import {
+  RecurrenceRuleError,
+  SeriesTiming,
+  expand,
+  expandStarts,
+  instanceOf,
+  lastRuleEnd,
+  occurrenceKey,
+  occurrenceTimeFromKey,
+  originalStartFromToken,
+  parseRecurrence,
+  produces,
+} from './recurrence';
 import { EventTime, Instants, TimeRuleError, canonicalTimeZone, isAllDay, sameTime, toInstants } from './time';
 
 export type CalendarEventStatus = 'scheduled' | 'cancelled';
@@ -114,6 +126,19 @@ export function occurrencesBetween(state: CalendarEventState, from: number, to: 
     .filter((o) => overlaps(o, from, to) && (options.includeCancelled || o.status !== 'cancelled'))
     .sort((a, b) => a.instants.startsAt.localeCompare(b.instants.startsAt))
     .slice(0, limit);
+}
+
+/**
+ * The start instants (UTC millis, ascending) of what `occurrencesBetween` returns with the same
+ * arguments, without building the occurrences: a series with no changed instance needs only its
+ * rule's instants (each instance then has the series' status); one with changes goes the long way.
+ */
+export function occurrenceStartsBetween(state: CalendarEventState, from: number, to: number, options: { includeCancelled?: boolean; limit?: number } = {}): number[] {
+  const series = seriesTiming(state);
+  if (!series || !state.details) return [];
+  if (Object.keys(state.overrides).length > 0) return occurrencesBetween(state, from, to, options).map((o) => Date.parse(o.instants.startsAt));
+  if (state.status === 'cancelled' && !options.includeCancelled) return [];
+  return expandStarts(series, from, to, options.limit ?? 5000).sort((a, b) => a - b);
 }
 
 /**

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
-import { expand } from './recurrence';
+import { expand, expandStarts } from './recurrence';
+import { toInstants } from './time';
 
 // Zones with DST changes (north and south), one without, one with a half-hour shift.
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'Asia/Seoul', 'Australia/Lord_Howe', 'America/Santiago'] as const;
@@ -77,6 +78,28 @@ describe('Recurrence expansion (property)', () => {
         expect(ours).toEqual(lastWall === null ? [] : theirs);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  /**
+   * Expansion places wall clocks without formatting them (wallToInstantMillis): every instance,
+   * timed at any half hour (DST gaps and folds included) or all-day, over one to three days, is
+   * where toInstants (lenient, as history is folded) puts its start and end; and expandStarts
+   * gives exactly expand's starts.
+   */
+  it('places each instance as toInstants does, and expandStarts gives the same starts', () => {
+    fc.assert(
+      fc.property(seriesArb, fc.integer({ min: 0, max: 47 }), fc.integer({ min: 0, max: 4 }), fc.boolean(), (s, slot, hours, allDay) => {
+        const wall = wallStart({ ...s, slot });
+        const endWall = new Date(Date.parse(`${wall}Z`) + hours * 3_600_000 + (allDay ? hours * 86_400_000 : 0)).toISOString().slice(0, 19);
+        const [start, end] = allDay ? [{ date: wall.slice(0, 10) }, { date: endWall.slice(0, 10) }] : [{ dateTime: wall }, { dateTime: endWall }];
+        const series = { start, end, timeZone: s.zone, recurrence: [`RRULE:${s.rule}`] };
+        const from = Date.parse(`${wall}Z`) - 86_400_000;
+        const expanded = expand(series, from, from + THREE_YEARS, 300);
+        for (const o of expanded) expect(o.instants).toEqual(toInstants(o.start, o.end, s.zone, { lenient: true }));
+        expect(expandStarts(series, from, from + THREE_YEARS, 300)).toEqual(expanded.map((o) => Date.parse(o.instants.startsAt)));
+      }),
+      { numRuns: 150 },
     );
   });
 });

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { Options, RRule } from 'rrule';
 import { textProblem } from '../../../common/domain/text';
 import { boundedMemo } from '../../../common/memo';
-import { EventTime, Instants, isAllDay, isValidTimeZone, isoInstant, toInstants } from './time';
+import { EventTime, Instants, isAllDay, isValidTimeZone, isoInstant, toInstants, wallToInstantMillis } from './time';
 
 /**
  * Recurrence as RFC 5545 lines (one RRULE, any EXDATE/RDATE), expanded at the series' wall
@@ -375,8 +375,25 @@ const stretches = boundedMemo<Stretch>(1_000_000, (s) => s.floating.length + 16)
  */
 const counted = boundedMemo<number[]>(1_000_000, (a) => a.length + 16);
 
+/**
+ * A rule without COUNT is walked WALK_BUCKETS stretches at a time: building the moved rule and
+ * rrule's per-year tables cost more than the few instances of one stretch (a cold listing walked
+ * the rule once per series and stretch).
+ */
+const WALK_BUCKETS = 8;
+const walked = boundedMemo<number[]>(1_000_000, (a) => a.length + 16);
+
 function startsIn(parsed: ParsedRecurrence, series: SeriesTiming, lo: number, hi: number): number[] {
-  if (!parsed.rule.origOptions.count) return floatingStarts(parsed, lo, hi, Number.MAX_SAFE_INTEGER);
+  if (!parsed.rule.origOptions.count) {
+    const span = WALK_BUCKETS * BUCKET_MS;
+    const first = Math.floor(lo / span);
+    const out: number[] = [];
+    for (let w = first; w <= Math.floor(hi / span); w++) {
+      const starts = walked(`${parseKey(series)}|${w}`, () => floatingStarts(parsed, w * span, (w + 1) * span - 1, Number.MAX_SAFE_INTEGER));
+      for (const f of starts) if (f >= lo && f <= hi) out.push(f);
+    }
+    return out;
+  }
   return counted(parseKey(series), () => floatingStarts(parsed, MIN_WALL, MAX_WALL, Number.MAX_SAFE_INTEGER)).filter((f) => f >= lo && f <= hi);
 }
 
@@ -385,10 +402,13 @@ function stretchOf(parsed: ParsedRecurrence, series: SeriesTiming, key: string, 
     const lo = bucket * BUCKET_MS;
     const starts = startsIn(parsed, series, lo, lo + BUCKET_MS - 1);
     const out: Stretch = { floating: Float64Array.from(starts), startsAt: new Float64Array(starts.length), endsAt: new Float64Array(starts.length) };
+    const allDay = isAllDay(series.start);
+    const length = durationOf(series.start, series.end);
     starts.forEach((f, i) => {
-      const { instants } = occurrenceAt(f, series);
-      out.startsAt[i] = Date.parse(instants.startsAt);
-      out.endsAt[i] = Date.parse(instants.endsAt);
+      // What occurrenceAt places, without the round trip through strings.
+      const placed = wallToInstantMillis(f, f + length, allDay, series.timeZone);
+      out.startsAt[i] = placed.startsAt;
+      out.endsAt[i] = placed.endsAt;
     });
     return out;
   });
@@ -400,28 +420,50 @@ function stretchOf(parsed: ParsedRecurrence, series: SeriesTiming, key: string, 
  * off UTC) and by the series' duration, then cut to the exact instants.
  */
 export function expand(series: SeriesTiming, from: number, to: number, limit = 5000): ExpandedOccurrence[] {
+  const allDay = isAllDay(series.start);
+  const length = durationOf(series.start, series.end);
+  const out: ExpandedOccurrence[] = [];
+  placedBetween(series, from, to, limit, (f, start, end) => {
+    const startTime = eventTimeOf(f, allDay);
+    out.push({ originalStart: startTime, start: startTime, end: eventTimeOf(f + length, allDay), instants: { startsAt: isoInstant(start), endsAt: isoInstant(end) } });
+  });
+  return out;
+}
+
+/**
+ * The start instants (UTC millis) of what `expand` returns, nothing else: a listing first finds
+ * which instances can make its page from these, then builds only those (it needs a hundred of
+ * the thousand or so a month of series holds).
+ */
+export function expandStarts(series: SeriesTiming, from: number, to: number, limit = 5000): number[] {
+  const out: number[] = [];
+  placedBetween(series, from, to, limit, (_f, start) => out.push(start));
+  return out;
+}
+
+/** Calls `found` with each instance of `expand` (floating start, UTC start and end), in expand's order. */
+function placedBetween(series: SeriesTiming, from: number, to: number, limit: number, found: (f: number, start: number, end: number) => void): void {
   const parsed = parseRecurrenceLenient(series);
-  if (!parsed) return [];
+  if (!parsed) return;
   const allDay = isAllDay(series.start);
   const length = durationOf(series.start, series.end);
   const duration = Math.max(0, length) + (allDay ? DAY_MS : 0);
   const lo = Math.max(from - DAY_MS - duration, MIN_WALL);
   const hi = Math.min(to + DAY_MS, MAX_WALL);
-  if (hi < lo) return [];
+  if (hi < lo) return;
   const key = `${parseKey(series)}|${occurrenceKey(series.end)}`;
-  const out: ExpandedOccurrence[] = [];
-  for (let b = Math.floor(lo / BUCKET_MS); b <= Math.floor(hi / BUCKET_MS) && out.length < limit; b++) {
+  let n = 0;
+  for (let b = Math.floor(lo / BUCKET_MS); b <= Math.floor(hi / BUCKET_MS) && n < limit; b++) {
     const s = stretchOf(parsed, series, key, b);
-    for (let i = 0; i < s.floating.length && out.length < limit; i++) {
+    for (let i = 0; i < s.floating.length && n < limit; i++) {
       const [f, start, end] = [s.floating[i], s.startsAt[i], s.endsAt[i]];
       if (f < lo || f > hi) continue;
       const overlaps = end > start ? start < to && end > from : start >= from && start < to;
       if (!overlaps) continue;
-      const startTime = eventTimeOf(f, allDay);
-      out.push({ originalStart: startTime, start: startTime, end: eventTimeOf(f + length, allDay), instants: { startsAt: isoInstant(start), endsAt: isoInstant(end) } });
+      found(f, start, end);
+      n++;
     }
   }
-  return out;
 }
 
 /**

@@ -160,6 +160,21 @@ export function toInstants(start: EventTime, end: EventTime, zone: string, optio
   return { startsAt: isoInstant(s), endsAt: isoInstant(e) };
 }
 
+/**
+ * `toInstants(…, { lenient: true })` for wall clocks already read as millis (start, and end as
+ * the series' form has it: an all-day end is its last day), as UTC millis: an expansion places
+ * thousands of instances per listing, and formatting each wall clock to parse it back, then its
+ * instants to strings, cost more than placing it. Same rules: a time in a gap is shifted forward.
+ */
+export function wallToInstantMillis(startWall: number, endWall: number, allDay: boolean, zone: string): { startsAt: number; endsAt: number } {
+  if (!isValidTimeZone(zone)) zone = 'UTC';
+  const place = (wall: number): number => fromWallClock(wall, zone) ?? DateTime.fromISO(new Date(wall).toISOString().slice(0, 19), { zone }).toMillis();
+  const s = allDay ? startOfDay(startWall, zone) : place(startWall);
+  let e = allDay ? startOfDay(endWall + DAY_MS, zone) : place(endWall);
+  if (allDay ? e <= s : e < s) e = s;
+  return { startsAt: s, endsAt: e };
+}
+
 /** The canonical spelling of an IANA zone ('america/new_york' → 'America/New_York'). */
 export function canonicalTimeZone(zone: string): string {
   if (!isValidTimeZone(zone)) return zone;
