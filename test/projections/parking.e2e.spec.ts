@@ -106,6 +106,15 @@ describe('one bad event parks one stream, not the calendar', () => {
     expect(stale.status).toBe(200);
     expect(stale.body.title).toBe('Victim');
     expect(stale.headers.get('warning')).toContain(`parked: the calendar view stops before log position ${poison.position}`);
+    // Listings and the feed say so too: the page that lists it names it, one that does not stays quiet.
+    const window = 'from=2034-03-01T00:00:00Z&to=2034-04-01T00:00:00Z';
+    const listing = await http<{ items: EventBody[] }>(t.baseUrl, 'GET', `/v1/events?${window}`);
+    expect(listing.body.items.map((i) => i.title).sort()).toEqual(['Other', 'Victim']);
+    expect(listing.headers.get('warning')).toBe(`199 - "parked: the calendar view could not apply an event of 1 listed event(s) (${victim.id}); they may be out of date"`);
+    const otherOnly = await http<{ items: EventBody[] }>(t.baseUrl, 'GET', `/v1/events?${window}&q=Other`);
+    expect(otherOnly.body.items.map((i) => i.title)).toEqual(['Other']);
+    expect(otherOnly.headers.get('warning')).toBeNull();
+    expect((await http(t.baseUrl, 'GET', `/v1/calendar.ics?${window}`)).headers.get('warning')).toContain('parked: the calendar view could not apply an event of 1 event(s)');
 
     // A retry without a fix keeps it parked, saying why; a skip of another position is a 409.
     const retried = await http<{ items: { stream: string; parked: { position: string } | null }[] }>(t.baseUrl, 'POST', '/v1/admin/projections/calendar/retry', { token: admin });
@@ -125,6 +134,8 @@ describe('one bad event parks one stream, not the calendar', () => {
     const current = await read(victim.id);
     expect(current.body).toMatchObject({ title: 'Victim renamed', version: 3 });
     expect(current.headers.get('warning')).toBeNull();
+    expect((await http(t.baseUrl, 'GET', '/v1/events?from=2034-03-01T00:00:00Z&to=2034-04-01T00:00:00Z')).headers.get('warning')).toBeNull();
+    expect((await http(t.baseUrl, 'GET', '/v1/calendar.ics?from=2034-03-01T00:00:00Z&to=2034-04-01T00:00:00Z')).headers.get('warning')).toBeNull();
 
     // The decision is in the log, with the admin as actor.
     const log = await http<{ items: { type: string; data: Record<string, unknown>; metadata: { actor: string }; position: string }[] }>(t.baseUrl, 'GET', '/v1/audit/log?type=ProjectionEventSkipped', {

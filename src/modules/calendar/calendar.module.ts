@@ -17,6 +17,6 @@ const handlers = [ListEventsHandler, SyncEventsHandler, GetCalendarFeedHandler, 
  */
 @Module({
   providers: [CalendarProjection, CalendarReadModel, ReadModelWaiter, ViewVersion, ListPageCache, ...handlers],
-  exports: [CalendarProjection, CalendarReadModel, ReadModelWaiter, ListPageCache],
+  exports: [CalendarProjection, CalendarReadModel, ReadModelWaiter, ViewVersion, ListPageCache],
 })
 export class CalendarModule {}

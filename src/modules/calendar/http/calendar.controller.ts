@@ -18,6 +18,7 @@ import { EventPage, ListEventsQuery } from '../list-events/list-events.query';
 import { RateLimit } from '../../../ops/http/rate-limit.guard';
 import { ReadModelWaiter } from '../../../projections/read-model.waiter';
 import { PROJECTION_NAME } from '../read-model/calendar.read-model';
+import { ViewVersion } from '../read-model/view-version';
 import { badCursor, decodeCursor, decodeSyncToken } from '../read-model/page-tokens';
 import { SyncEventsQuery } from '../sync-events/sync-events.query';
 import { CalendarFiltersDto, ListEventsDto } from '../list-events/calendar-query.dto';
@@ -57,7 +58,19 @@ export class CalendarController {
   constructor(
     private readonly queries: QueryBus,
     private readonly waiter: ReadModelWaiter,
+    private readonly version: ViewVersion,
   ) {}
+
+  /**
+   * Not current, and saying so, as a read of one event does: the listed events whose streams
+   * the calendar view has parked (it could not apply one of their events) may be out of date.
+   */
+  private async warnParked(res: Response, page: EventPage): Promise<void> {
+    const parked = await this.version.parked();
+    if (parked.size === 0) return;
+    const ids = [...new Set(page.items.map((i) => i.id.slice(0, 36)).filter((id) => parked.has(id)))];
+    if (ids.length) res.setHeader('Warning', `199 - "parked: the calendar view could not apply an event of ${ids.length} listed event(s) (${ids.join(' ')}); they may be out of date"`);
+  }
 
   /**
    * A listing, or with `syncToken` an incremental sync. A sync ignores the filters (they are
@@ -75,14 +88,18 @@ export class CalendarController {
     const token = dto.syncToken === undefined ? null : decodeSyncToken(dto.syncToken);
     const limit = dto.limit ?? DEFAULT_LIMIT;
     await this.waiter.waitForHeader(minPosition, PROJECTION_NAME);
+    let page: EventPage;
     if (cursor?.k === 'l') {
       if (token) throw badCursor('belongs to a listing, not to a sync; drop syncToken or cursor');
-      return json(res, await this.queries.execute(new ListEventsQuery(filters, limit, cursor)));
+      page = await this.queries.execute(new ListEventsQuery(filters, limit, cursor));
+    } else {
+      // A sync cursor is further along than the token it came from; the token, when sent again,
+      // is still checked (410 if unreadable). With neither, this is the first page of a listing.
+      const from = cursor ?? token;
+      page = await this.queries.execute(from ? new SyncEventsQuery(from, limit) : new ListEventsQuery(filters, limit, null));
     }
-    // A sync cursor is further along than the token it came from; the token, when sent again,
-    // is still checked (410 if unreadable). With neither, this is the first page of a listing.
-    const from = cursor ?? token;
-    return json(res, await this.queries.execute(from ? new SyncEventsQuery(from, limit) : new ListEventsQuery(filters, limit, null)));
+    await this.warnParked(res, page);
+    return json(res, page);
   }
 
   /**
@@ -189,6 +206,9 @@ export class CalendarController {
     const etag = `"${createHash('sha256').update(feed.ics).digest('base64url').slice(0, 27)}"`;
     res.setHeader('ETag', etag);
     res.setHeader('X-Total-Count', String(feed.count));
+    // The feed carries no ids to match: it says how many events of the whole view are parked.
+    const parked = (await this.version.parked()).size;
+    if (parked) res.setHeader('Warning', `199 - "parked: the calendar view could not apply an event of ${parked} event(s); the feed may be out of date"`);
     if (feed.truncated) res.setHeader('X-Truncated', 'true');
     if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
       res.status(304);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ReadRouting } from '../../../database/read-routing';
 import { DataSource, EntityManager } from 'typeorm';
 import { ParkedStreams } from '../../../projections/parked-streams';
-import { calendarEventStream, type Programme } from '../../scheduling/domain/events';
+import { CALENDAR_EVENT_STREAM_PREFIX, calendarEventStream, type Programme } from '../../scheduling/domain/events';
 import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS } from './calendar-row';
 import { generationSubquery } from '../../../projections/checkpoints';
 
@@ -121,6 +121,12 @@ export class CalendarReadModel {
   async parkedAt(id: string): Promise<{ position: string; since: string } | undefined> {
     const parked = await ParkedStreams.find(this.db.manager, PROJECTION_NAME, calendarEventStream(id));
     return parked && { position: parked.position, since: parked.since };
+  }
+
+  /** The events whose streams the calendar projection has parked (their rows stop before the event it could not apply). */
+  async parkedEventIds(): Promise<string[]> {
+    const parked = await ParkedStreams.list(this.db.manager, PROJECTION_NAME);
+    return parked.filter((p) => p.stream.startsWith(CALENDAR_EVENT_STREAM_PREFIX)).map((p) => p.stream.slice(CALENDAR_EVENT_STREAM_PREFIX.length));
   }
 
   /**

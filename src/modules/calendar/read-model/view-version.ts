@@ -15,6 +15,7 @@ import { ReadRouting } from '../../../database/read-routing';
 @Injectable()
 export class ViewVersion {
   private known: SyncPoint | null = null;
+  private knownParked: ReadonlySet<string> | null = null;
   /** Bumped by every invalidation, so a read that was in flight across one is not kept. */
   private epoch = 0;
   private listening = false;
@@ -49,8 +50,22 @@ export class ViewVersion {
     return v;
   }
 
+  /**
+   * The events the view has parked, kept like the version: a stream is parked (or released) in
+   * a projection batch or a retry, whose commit notifies as any other.
+   */
+  async parked(): Promise<ReadonlySet<string>> {
+    this.waiter.listenForProgress();
+    if (this.knownParked) return this.knownParked;
+    const epoch = this.epoch;
+    const ids = new Set(await this.model.parkedEventIds());
+    if (this.listening && epoch === this.epoch) this.knownParked = ids;
+    return ids;
+  }
+
   private invalidate(): void {
     this.epoch++;
     this.known = null;
+    this.knownParked = null;
   }
 }
