@@ -69,7 +69,9 @@ export class CalendarController {
     const parked = await this.version.parked();
     if (parked.size === 0) return;
     const ids = [...new Set(page.items.map((i) => i.id.slice(0, 36)).filter((id) => parked.has(id)))];
-    if (ids.length) res.setHeader('Warning', `199 - "parked: the calendar view could not apply an event of ${ids.length} listed event(s) (${ids.join(' ')}); they may be out of date"`);
+    // At most ten ids: clients cap header sizes (Node at 16 KB), and a page can list 1,000 events.
+    const named = ids.length > 10 ? `${ids.slice(0, 10).join(' ')} …` : ids.join(' ');
+    if (ids.length) res.setHeader('Warning', `199 - "parked: the calendar view could not apply an event of ${ids.length} listed event(s) (${named}); they may be out of date"`);
   }
 
   /**
