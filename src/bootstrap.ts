@@ -58,7 +58,11 @@ export async function createWorkerContext(config: AppConfig, role: Role = 'worke
 }
 
 /** Something else the process must close on shutdown, beside the Nest application (the worker thread of `all`). */
-export type Closer = () => Promise<void>;
+export interface Closer {
+  /** As the log says it: "worker thread". */
+  name: string;
+  close(): Promise<void>;
+}
 
 /**
  * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, let workers finish
@@ -79,7 +83,9 @@ export function closeOnSignals(app: INestApplicationContext, timeoutSeconds: num
     }, timeoutSeconds * 1000);
     deadline.unref();
     draining.add(app);
-    Promise.all([app.close(), ...others.map((o) => o())]).then(
+    // With several parts, each says when it is done: an operator sees what the drain still waits for.
+    const parts: Closer[] = [{ name: others.length ? 'API' : 'application', close: () => app.close() }, ...others];
+    Promise.all(parts.map((p) => p.close().then(() => parts.length > 1 && log(`${p.name} closed`)))).then(
       () => process.exit(code),
       (err: unknown) => {
         log(`error while closing: ${String(err)}`);

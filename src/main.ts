@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   receiveRelayedOutages();
   const [thread, app] = await Promise.all([startWorkerThread(config), createHttpApp(config, 'api')]);
   const log = (m: string) => app.get(Logger).log(m);
-  const closeThread: Closer = () => thread.close();
+  const closeThread: Closer = { name: 'worker thread', close: () => thread.close() };
   const close = closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS, log, [closeThread]);
   // No half process: without its worker side the API would accept writes nobody projects.
   thread.onCrash((err) => {

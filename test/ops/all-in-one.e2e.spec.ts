@@ -120,22 +120,15 @@ describe('npm start: the API and a worker thread in one process', () => {
         await waitFor('the projection batch to wait on the lock', async () => (await projectionsWaiting(pg)) >= 1 && (await projections.getActiveCount()) >= 1, 20000, 20);
         app.proc.kill('SIGTERM');
         await waitFor('the drain to start', () => /SIGTERM received: draining/.test(app.stdout()), 5000, 10);
-        // The API side has closed its port; the process stays up while its worker thread finishes.
-        await waitFor(
-          'the API to stop listening',
-          () =>
-            fetch(`${app.baseUrl}/health/live`).then(
-              () => false,
-              () => true,
-            ),
-          10000,
-          20,
-        );
+        // The API side has closed; the process stays up while its worker thread finishes the batch (held by the lock).
+        await waitFor('the API to close', () => /"msg":"API closed"/.test(app.stdout()), 15000, 10);
         expect(app.proc.exitCode).toBeNull();
+        expect(await projections.getActiveCount()).toBeGreaterThanOrEqual(1);
         await pg.query('COMMIT');
         locked = false;
         const { code, signal } = await app.exited;
         expect({ code, signal }).toEqual({ code: 0, signal: null });
+        expect(app.stdout()).toMatch(/"msg":"worker thread closed"/);
         expect(await projected(pg, created.body.id)).toBe(true);
       } finally {
         if (locked) await pg.query('ROLLBACK');
