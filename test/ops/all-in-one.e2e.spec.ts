@@ -9,25 +9,11 @@ import { TokenService } from '../../src/modules/auth/tokens';
 import { TEST_JWT_SECRET, http } from '../support/app';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { waitFor } from '../support/wait';
-import { Child, REDIS_URL, event, queuePrefix, requireBuild, spawnApp } from './support';
+import { Child, REDIS_URL, event, logLines, queuePrefix, requireBuild, spawnApp } from './support';
 
 const FAULTS = resolve(__dirname, '../support/thread-faults.js');
 /** How long SIGUSR2 holds the main thread busy: far longer than a projection batch takes. */
 const BLOCK_MS = 6000;
-
-interface LogLine {
-  level: number;
-  msg?: string;
-  event?: string;
-  err?: { message?: string };
-  req?: unknown;
-}
-const lines = (c: Child): LogLine[] =>
-  c
-    .stdout()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as LogLine);
 
 /** Sessions of this database waiting for a lock on calendar_events (a projection batch held by the test). */
 async function projectionsWaiting(pg: Client): Promise<number> {
@@ -149,7 +135,7 @@ describe('npm start: the API and a worker thread in one process', () => {
     writeFileSync(crash, '');
     const { code } = await waitFor('the process to exit', () => Promise.race([app.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]), 20000, 0);
     expect(code).toBe(1);
-    const crashed = lines(app).find((l) => l.event === 'worker_thread_crashed');
+    const crashed = logLines(app).find((l) => l.event === 'worker_thread_crashed');
     expect(crashed).toMatchObject({ level: 50, err: { message: 'test fault: an uncaught error in the worker thread' } });
     expect(crashed?.msg).toBe('the worker thread stopped: test fault: an uncaught error in the worker thread; the process exits');
   }, 60000);
