@@ -57,31 +57,43 @@ export async function createWorkerContext(config: AppConfig, role: Role = 'worke
   return app;
 }
 
+/** Something else the process must close on shutdown, beside the Nest application (the worker thread of `all`). */
+export interface Closer {
+  /** As the log says it: "worker thread". */
+  name: string;
+  close(): Promise<void>;
+}
+
 /**
  * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, let workers finish
  * or hand back their active jobs, close pools, exit 0. A hard deadline keeps it within the
- * orchestrator's grace period even if something hangs.
+ * orchestrator's grace period even if something hangs. `others` are closed at the same time
+ * (in `all`, the worker thread). Returns the same drain for a fault the process cannot run on
+ * after (the worker thread crashed): it then exits 1 once drained.
  */
-export function closeOnSignals(app: INestApplicationContext, timeoutSeconds: number, log: (msg: string) => void): void {
+export function closeOnSignals(app: INestApplicationContext, timeoutSeconds: number, log: (msg: string) => void, others: Closer[] = []): (why: string, code: number) => void {
   let closing = false;
-  const close = (signal: string) => {
+  const close = (why: string, code: number) => {
     if (closing) return;
     closing = true;
-    log(`${signal} received: draining`);
+    log(`${why}: draining`);
     const deadline = setTimeout(() => {
       log(`still draining after ${timeoutSeconds} s: exiting`);
       process.exit(1);
     }, timeoutSeconds * 1000);
     deadline.unref();
     draining.add(app);
-    app.close().then(
-      () => process.exit(0),
+    // With several parts, each says when it is done: an operator sees what the drain still waits for.
+    const parts: Closer[] = [{ name: others.length ? 'API' : 'application', close: () => app.close() }, ...others];
+    Promise.all(parts.map((p) => p.close().then(() => parts.length > 1 && log(`${p.name} closed`)))).then(
+      () => process.exit(code),
       (err: unknown) => {
         log(`error while closing: ${String(err)}`);
         process.exit(1);
       },
     );
   };
-  process.once('SIGTERM', () => close('SIGTERM'));
-  process.once('SIGINT', () => close('SIGINT'));
+  process.once('SIGTERM', () => close('SIGTERM received', 0));
+  process.once('SIGINT', () => close('SIGINT received', 0));
+  return close;
 }

@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { AppConfig, ConfigError, loadConfig, redactUrl } from './config/config';
-import { Logger as NestLogger } from '@nestjs/common';
+import { INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { prepareDatabase } from './database/runtime-role';
-import { closeOnSignals, createHttpApp, createWorkerContext } from './bootstrap';
+import { Closer, closeOnSignals, createHttpApp, createWorkerContext } from './bootstrap';
+import { receiveRelayedOutages } from './common/outage';
+import { startWorkerThread } from './startup/worker-thread-handle';
 import { checkDatabase, checkRedis } from './startup/preflight';
 import { describeRedis, redisTopology } from './jobs/redis';
 import { Logger } from 'nestjs-pino';
@@ -39,8 +41,29 @@ async function main(): Promise<void> {
     worker.get(Logger).log(line.fields, line.msg, 'almanac');
     return;
   }
-  const app = await createHttpApp(config, role);
-  closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS, (m) => app.get(Logger).log(m));
+  if (role === 'api') {
+    const app = await createHttpApp(config, role);
+    closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS, (m) => app.get(Logger).log(m));
+    await listen(app, config, role);
+    return;
+  }
+  // `all` (npm start): still one process and one command, but the worker side runs in a worker
+  // thread with its own event loop and pools, as in the split deployment; one event loop for
+  // both let the jobs and the HTTP requests queue behind each other (README, When to split).
+  receiveRelayedOutages();
+  const [thread, app] = await Promise.all([startWorkerThread(config), createHttpApp(config, 'api')]);
+  const log = (m: string) => app.get(Logger).log(m);
+  const closeThread: Closer = { name: 'worker thread', close: () => thread.close() };
+  const close = closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS, log, [closeThread]);
+  // No half process: without its worker side the API would accept writes nobody projects.
+  thread.onCrash((err) => {
+    app.get(Logger).error({ err, event: 'worker_thread_crashed' }, `the worker thread stopped: ${err.message}; the process exits`, 'almanac');
+    close('worker thread stopped', 1);
+  });
+  await listen(app, config, role);
+}
+
+async function listen(app: INestApplication, config: AppConfig, role: 'api' | 'all'): Promise<void> {
   await app.listen(config.PORT);
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   const line = startupLine(config, role, `http://localhost:${port}`);

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { BroadcastChannel } from 'node:worker_threads';
 
 /** The reason in one line: driver errors are often multi-line or carry a stack. */
 export function oneLine(err: unknown): string {
@@ -27,6 +28,42 @@ export interface OutageOptions {
 }
 
 /**
+ * `node dist/main.js all` runs its worker side in a worker thread, with its own clients and
+ * monitors. The process is what an operator watches, so it reports an outage once: the worker
+ * thread hands its connection errors to the main thread's monitor of the same dependency
+ * instead of declaring outages of its own.
+ */
+const RELAY_CHANNEL = 'almanac:outages';
+interface Relayed {
+  event: string;
+  name?: string;
+  code?: string;
+  message?: string;
+}
+let relay: BroadcastChannel | null = null;
+/** The main thread's monitor per dependency (`event`), once it accepts relayed errors. */
+let receivers: Map<string, Outage> | null = null;
+
+/** In the worker thread of `all`: report connection errors to the main thread. */
+export function relayOutagesToMainThread(): void {
+  relay = new BroadcastChannel(RELAY_CHANNEL);
+  relay.unref();
+}
+
+/** In the main thread of `all`: count the worker thread's connection errors into this thread's monitors. */
+export function receiveRelayedOutages(): void {
+  if (receivers) return;
+  const known = new Map<string, Outage>();
+  receivers = known;
+  const channel = new BroadcastChannel(RELAY_CHANNEL);
+  channel.unref();
+  channel.onmessage = (m: unknown) => {
+    const r = (m as { data: Relayed }).data;
+    known.get(r.event)?.failed(Object.assign(new Error(r.message), { name: r.name ?? 'Error', code: r.code }));
+  };
+}
+
+/**
  * One outage of a dependency as two structured warnings: one when the first connection error
  * arrives, one when `probe` succeeds again (with how long it lasted and how many errors it
  * absorbed). Drivers retry on their own and report every attempt; those reports end here
@@ -47,6 +84,7 @@ export class Outage {
   ) {
     this.probeEveryMs = options.probeEveryMs ?? 1000;
     this.confirm = options.confirm;
+    receivers?.set(dependency.event, this);
   }
 
   get ongoing(): boolean {
@@ -54,6 +92,11 @@ export class Outage {
   }
 
   failed(err: unknown): void {
+    if (relay) {
+      const e = err as { name?: string; code?: string; message?: string } | undefined;
+      relay.postMessage({ event: this.dependency.event, name: e?.name, code: e?.code, message: e?.message ?? String(err) } satisfies Relayed);
+      return;
+    }
     if (this.current) {
       this.current.errors += 1;
       return;

@@ -170,5 +170,6 @@ describe('SIGTERM', () => {
       await blocker.query('ROLLBACK');
       agent.destroy();
     }
-  }, 30000);
+    // The budget includes booting `all` (two applications: the API and the worker thread's).
+  }, 60000);
 });

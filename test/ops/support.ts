@@ -90,7 +90,8 @@ export async function spawnApp(role: 'api' | 'worker' | 'all', env: Record<strin
         if (c.proc.exitCode !== null) throw new Error(`exited ${c.proc.exitCode}: ${c.stderr()}`);
         return (await fetch(`${c.baseUrl}/health/ready`)).status === 200;
       },
-      30000,
+      // `all` boots two applications (the API, and the worker side in its thread): on a loaded machine that takes a while.
+      role === 'all' ? 60000 : 30000,
       100,
     );
   }

@@ -70,7 +70,7 @@ function lagScenario(name: string, mode: AppMode, rate: number): Scenario {
               `${mode === 'all' ? 'One process, node dist/main.js all (what npm start runs).' : 'Two processes, node dist/main.js api and node dist/main.js worker.'} Open loop at ${rate} writes/s for ${SECONDS} s (plus ${WARM_UP_SECONDS} s of warm-up, not counted): POST /v1/events with varied events.`,
               `Lag is measured from the arrival of the 201 to the arrival of the first GET /v1/events/:id that answers 200 (no X-Min-Log-Position), polling every ${POLL_EVERY_MS} ms after each answer: it includes the last GET's own round trip.`,
               `Visibility is tracked on one write in ${main.trackedOneWriteIn}: polling every write every ${POLL_EVERY_MS} ms would add about ten GETs per write, and on 2 cores the instrument itself would saturate the API it measures. A write not seen after ${GIVE_UP_MS / 1000} s counts as ${GIVE_UP_MS / 1000} s.`,
-              `The event-loop delay is the API process's, read from /metrics (prom-client's monitorEventLoopDelay) before and after the run.`,
+              `The event-loop delay is the API's, read from /metrics (prom-client's monitorEventLoopDelay) before and after the run; in lag-all that is the API thread's (the worker side has a thread and event loop of its own).`,
               `For context, a second run at ${LIGHT_RATE} writes/s for ${LIGHT_SECONDS} s (one write in ${light.trackedOneWriteIn} tracked) shows the lag when the machine is not saturated; the target is judged at ${rate}/s.`,
             ],
           };
