@@ -27,10 +27,11 @@ export const LogBaselines = {
   },
 
   async anyAfter(pool: Pool, at: LogCheckpoint): Promise<boolean> {
-    const rows = await pool.query<{ behind: boolean }>('SELECT EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)) AS behind', [
-      at.transactionId,
-      at.position,
-    ]);
+    // As PostgresEventStore.hasAfter: LIMIT 1 on the index, not EXISTS (a sequential scan of the whole log).
+    const rows = await pool.query<{ behind: boolean }>(
+      'SELECT (SELECT true FROM events e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) ORDER BY e.transaction_id, e.position LIMIT 1) IS NOT NULL AS behind',
+      [at.transactionId, at.position],
+    );
     return rows.rows[0].behind;
   },
 };

@@ -142,9 +142,10 @@ export class ProjectionRunner {
 
   /**
    * Reads and applies one batch inside `tx`, which must hold the slot's lock. Events of parked
-   * streams and skipped positions are passed over. `careful`: each event under a savepoint, a
-   * failing one parks its stream; otherwise a failure throws ProjectionApplyError (the caller
-   * rolls back and goes again carefully).
+   * streams and skipped positions are passed over. `careful`: the batch under a savepoint, then
+   * if it fails each event under one, a failing one parks its stream; otherwise the batch is
+   * applied as it is and a failure throws ProjectionApplyError (the caller rolls back and goes
+   * again carefully).
    */
   async applyIn(
     tx: EntityManager,
@@ -166,19 +167,21 @@ export class ProjectionRunner {
     const relevant = events.filter((e) => readsType(p, e.type) && !hold.skipped.has(e.position) && !hold.parked.has(e.streamId));
     const parked: BatchResult['parked'] = [];
     let applied = relevant.length;
-    if (!(relevant.length > 1 && (await this.tryBatch(tx, ctx, p, relevant)))) {
+    if (!careful) {
+      // No savepoint on the first try (two round trips a batch, on every batch): a failure
+      // rolls the whole transaction back and runBatch goes again carefully, which finds the culprit.
+      if (relevant.length > 0) {
+        try {
+          await p.apply(relevant, ctx);
+        } catch (err) {
+          if (isTransient(err)) throw err;
+          throw new ProjectionApplyError(relevant[0], err);
+        }
+      }
+    } else if (!(relevant.length > 1 && (await this.tryBatch(tx, ctx, p, relevant)))) {
       for (const e of relevant) {
         if (hold.parked.has(e.streamId)) {
           applied--; // behind an event of its stream that this batch parked
-          continue;
-        }
-        if (!careful) {
-          try {
-            await p.apply([e], ctx);
-          } catch (err) {
-            if (isTransient(err)) throw err;
-            throw new ProjectionApplyError(e, err);
-          }
           continue;
         }
         const error = await this.applyGuarded(ctx, p, e);

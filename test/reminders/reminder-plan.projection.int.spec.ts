@@ -194,6 +194,38 @@ describe('reminder-plan projection', () => {
       });
   });
 
+  it('in one batch: events scheduled together each get their row and plan, and a change after them in the batch finds them', async () => {
+    const [moved, kept] = [randomUUID(), randomUUID()];
+    await spec
+      .given(...subscriber(['PT1H']))
+      .when(scheduled(moved), scheduled(kept, '2026-03-11T10:00'), rescheduled(moved, '2026-03-12T10:00'))
+      .then(async ({ rows }) => {
+        expect(await rows('SELECT event_id, status, starts_at, version FROM reminder_events ORDER BY starts_at')).toEqual([
+          { event_id: kept, status: 'scheduled', starts_at: new Date('2026-03-11T01:00:00Z'), version: 1 },
+          { event_id: moved, status: 'scheduled', starts_at: new Date('2026-03-12T01:00:00Z'), version: 2 },
+        ]);
+        expect((await rows<{ event_id: string; due_at: Date }>('SELECT event_id, due_at FROM reminder_plan ORDER BY due_at')).map((r) => [r.event_id, r.due_at])).toEqual([
+          [kept, new Date('2026-03-11T00:00:00Z')],
+          [moved, new Date('2026-03-12T00:00:00Z')],
+        ]);
+      });
+  });
+
+  it('in one batch: a lead time a subscription brings into use plans the events scheduled after it', async () => {
+    const [before, after] = [randomUUID(), randomUUID()];
+    await spec
+      .given(...subscriber(['PT1H']))
+      .when(scheduled(before), ...subscriber(['P1D']), scheduled(after, '2026-03-11T10:00'))
+      .then(async ({ rows }) => {
+        expect((await rows<{ event_id: string; lead_time: string }>('SELECT event_id, lead_time FROM reminder_plan ORDER BY due_at')).map((r) => [r.event_id, r.lead_time])).toEqual([
+          [before, 'P1D'],
+          [before, 'PT1H'],
+          [after, 'P1D'],
+          [after, 'PT1H'],
+        ]);
+      });
+  });
+
   it('a cancellation cancels every row of the event and records a "cancelled" notice', async () => {
     const id = randomUUID();
     await spec
