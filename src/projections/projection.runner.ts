@@ -98,10 +98,7 @@ export class ProjectionRunner {
    * One batch in one transaction. `until`: never read past this checkpoint (rebuild alignment).
    * When an event fails, the transaction is rolled back and the batch runs again with each
    * event under a savepoint, so the failing one parks its stream and the rest still apply
-   * (savepoints cost two round trips an event: only then).
-   */
-  /**
-   * `preRead`: the batch after a checkpoint, read beforehand (a rebuild reads its next batch while
+   * (savepoints cost two round trips an event: only then). `preRead`: the batch after a checkpoint, read beforehand (a rebuild reads its next batch while
    * it applies this one); used only when the slot's checkpoint is still that one.
    */
   async runBatch(p: Projection, slot: ProjectionSlot, batchSize: number, until?: LogCheckpoint, preRead?: PreRead): Promise<BatchResult> {
