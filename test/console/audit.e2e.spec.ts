@@ -241,6 +241,28 @@ describe('web console: auditor and admin views (browser)', () => {
     expect(await page.locator('#calendar-as-of-rows tr', { hasText: 'Early Colloquium' }).count()).toBe(1);
     await check(page, problems, 'audit-log-calendar');
 
+    // The slider steps through the log's changes: at the late event, both; one step back, at the
+    // early one, the late event is not there yet.
+    const slider = page.locator('#calendar-as-of-slider');
+    const stopAt = () => page.getAttribute('#calendar-as-of-slider-label', 'data-position');
+    await page.waitForSelector('#calendar-as-of-slider:not([disabled])');
+    await slider.focus();
+    await page.keyboard.press('End');
+    await waitFor('the last stop', async () => (await stopAt()) !== null);
+    // Back from the last change (later tests' writes may follow) to the late event…
+    for (let i = 0; i < 50 && (await stopAt()) !== late.position; i++) await page.click('#calendar-step-prev');
+    expect(await stopAt()).toBe(late.position);
+    await page.waitForFunction(() => /Late Symposium/.test(document.querySelector('#calendar-as-of-rows')?.textContent ?? ''));
+    expect(await page.inputValue('#calendar-as-of')).not.toBe('');
+    // …and one step back with the keyboard: the early event, the calendar without the late one.
+    await slider.focus();
+    await page.keyboard.press('ArrowLeft');
+    await waitFor('the early stop', async () => (await stopAt()) === early.position, 15000, 50);
+    await page.waitForFunction(() => !/Late Symposium/.test(document.querySelector('#calendar-as-of-rows')?.textContent ?? ''));
+    expect(await page.locator('#calendar-as-of-rows tr', { hasText: 'Early Colloquium' }).count()).toBe(1);
+    expect(await page.textContent('#calendar-as-of-slider-label')).toMatch(/^Change \d+ of \d+: EventScheduled, /);
+    await check(page, problems, 'audit-calendar-slider');
+
     // The export of the filtered log (erin's events), as a file.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#log-export')]);
     expect(download.suggestedFilename()).toMatch(/^almanac-export-\d{14}\.ndjson$/);

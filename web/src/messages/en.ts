@@ -211,6 +211,8 @@ export const en = {
   'webhooks.rotated': 'New signing secret for {url}, shown this once (the old one also signs for 24 hours):',
   'webhooks.redeliver': 'Redeliver from here',
   'webhooks.replaying': 'Redelivering to {url} from position {position}, in log order.',
+  'audit.stepChanges': 'Step through the changes',
+  'audit.changeAt': 'Change {n} of {count}: {type}, {when}',
   // The staff desk's import, recurrence editor and series split.
   'desk.split': 'This and following',
   'desk.instance': 'Instance of a series',

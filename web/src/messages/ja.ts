@@ -182,6 +182,8 @@ export const ja: Catalogue = {
   'webhooks.rotated': '{url} の新しい署名シークレット（表示はこの一度だけ。古いものも 24 時間は署名します）：',
   'webhooks.redeliver': 'ここから再送',
   'webhooks.replaying': '{url} へ位置 {position} からログ順に再送しています。',
+  'audit.stepChanges': '変更を順にたどる',
+  'audit.changeAt': '変更 {n} / {count}：{type}、{when}',
   // The staff desk's import, recurrence editor and series split.
   'desk.split': 'この回以降',
   'desk.instance': 'シリーズの1回',

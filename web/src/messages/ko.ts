@@ -182,6 +182,8 @@ export const ko: Catalogue = {
   'webhooks.rotated': '{url}의 새 서명 비밀 키, 이번 한 번만 표시됩니다 (이전 키도 24시간 동안 서명합니다):',
   'webhooks.redeliver': '여기부터 다시 전송',
   'webhooks.replaying': '{url}(으)로 위치 {position}부터 로그 순서대로 다시 전송합니다.',
+  'audit.stepChanges': '변경 내역 차례로 보기',
+  'audit.changeAt': '변경 {n} / {count}: {type}, {when}',
   // The staff desk's import, recurrence editor and series split.
   'desk.split': '이번 및 이후 일정',
   'desk.instance': '시리즈의 한 회차',

@@ -211,6 +211,8 @@ export const mn: Catalogue = {
   'webhooks.rotated': '{url}-ийн шинэ гарын үсгийн нууц түлхүүр, зөвхөн энэ удаа харуулна (хуучин нь 24 цагийн турш бас гарын үсэг зурна):',
   'webhooks.redeliver': 'Эндээс дахин илгээх',
   'webhooks.replaying': '{url} руу {position} байрлалаас бүртгэлийн дарааллаар дахин илгээж байна.',
+  'audit.stepChanges': 'Өөрчлөлтүүдийг дараалан үзэх',
+  'audit.changeAt': '{count}-ийн {n}-р өөрчлөлт: {type}, {when}',
   // The staff desk's import, recurrence editor and series split.
   'desk.split': 'Энэ болон дараагийнхууд',
   'desk.instance': 'Цувралын нэг удаа',

@@ -183,6 +183,8 @@ export const zh: Catalogue = {
   'webhooks.rotated': '{url} 的新签名密钥仅显示这一次（旧密钥在 24 小时内仍会签名）：',
   'webhooks.redeliver': '从此处重新投递',
   'webhooks.replaying': '正在按日志顺序从位置 {position} 起重新投递到 {url}。',
+  'audit.stepChanges': '逐条查看变更',
+  'audit.changeAt': '第 {n} 条变更，共 {count} 条：{type}，{when}',
   // The staff desk's import, recurrence editor and series split.
   'desk.split': '此次及以后',
   'desk.instance': '系列中的一次',
