@@ -12,6 +12,7 @@ import { TEST_JWT_SECRET, http } from '../support/app';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { TestSmtp, startTestSmtp } from '../support/smtp';
 import { waitFor } from '../support/wait';
+import { Webhook } from 'standardwebhooks';
 import { TestWebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
 import { checkPage, launchChromium, newPage, startBuiltApp } from './browser';
 
@@ -240,6 +241,28 @@ describe('web console: auditor and admin views (browser)', () => {
     expect(await page.locator('#calendar-as-of-rows tr', { hasText: 'Early Colloquium' }).count()).toBe(1);
     await check(page, problems, 'audit-log-calendar');
 
+    // The slider steps through the log's changes: at the late event, both; one step back, at the
+    // early one, the late event is not there yet.
+    const slider = page.locator('#calendar-as-of-slider');
+    const stopAt = () => page.getAttribute('#calendar-as-of-slider-label', 'data-position');
+    await page.waitForSelector('#calendar-as-of-slider:not([disabled])');
+    await slider.focus();
+    await page.keyboard.press('End');
+    await waitFor('the last stop', async () => (await stopAt()) !== null);
+    // Back from the last change (later tests' writes may follow) to the late event…
+    for (let i = 0; i < 50 && (await stopAt()) !== late.position; i++) await page.click('#calendar-step-prev');
+    expect(await stopAt()).toBe(late.position);
+    await page.waitForFunction(() => /Late Symposium/.test(document.querySelector('#calendar-as-of-rows')?.textContent ?? ''));
+    expect(await page.inputValue('#calendar-as-of')).not.toBe('');
+    // …and one step back with the keyboard: the early event, the calendar without the late one.
+    await slider.focus();
+    await page.keyboard.press('ArrowLeft');
+    await waitFor('the early stop', async () => (await stopAt()) === early.position, 15000, 50);
+    await page.waitForFunction(() => !/Late Symposium/.test(document.querySelector('#calendar-as-of-rows')?.textContent ?? ''));
+    expect(await page.locator('#calendar-as-of-rows tr', { hasText: 'Early Colloquium' }).count()).toBe(1);
+    expect(await page.textContent('#calendar-as-of-slider-label')).toMatch(/^Change \d+ of \d+: EventScheduled, /);
+    await check(page, problems, 'audit-calendar-slider');
+
     // The export of the filtered log (erin's events), as a file.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#log-export')]);
     expect(download.suggestedFilename()).toMatch(/^almanac-export-\d{14}\.ndjson$/);
@@ -446,5 +469,52 @@ describe('web console: auditor and admin views (browser)', () => {
     await endpoint.locator('button[data-action=resume]').click();
     await page.waitForSelector(`#webhooks tr[data-webhook-id="${created.body.id}"][data-status="active"]`);
     expect((await http<{ status: string }>(base, 'GET', `/v1/admin/webhooks/${created.body.id}`, { token: admin })).body.status).toBe('active');
+  });
+
+  it('an admin registers a webhook for one event type, rotates its secret, and redelivers an attempt; the receiver verifies each with the rotated secret', async () => {
+    const admin = await token('root', 'admin');
+    const hook = await startWebhookReceiver('/rotated');
+    try {
+      const { page, problems } = await signIn('admin');
+      const form = page.locator('#webhook-register');
+      await form.locator('input[name=url]').fill(hook.url);
+      await form.locator('input[name=eventTypes]').fill('EventScheduled');
+      await form.locator('button[type=submit]').click();
+      const first = (await page.waitForSelector('#webhook-secret-value')).textContent();
+      const secret1 = (await first) ?? '';
+      expect(secret1).toMatch(/^whsec_/);
+      const listed = await http<{ items: Array<{ id: string; url: string; eventTypes: string[] }> }>(base, 'GET', '/v1/admin/webhooks', { token: admin });
+      const ep = listed.body.items.find((e) => e.url === hook.url)!;
+      expect(ep.eventTypes).toEqual(['EventScheduled']);
+      const row = page.locator(`#webhooks tr[data-webhook-id="${ep.id}"]`);
+      await row.waitFor();
+
+      await row.locator('button[data-action=rotate]').click();
+      await page.waitForFunction((old) => document.querySelector('#webhook-secret-value')?.textContent !== old, secret1);
+      const secret2 = (await page.textContent('#webhook-secret-value')) ?? '';
+      expect(secret2).toMatch(/^whsec_/);
+      await check(page, problems, 'admin-webhooks-rotated');
+
+      // Signed with the rotated secret (the old one signs alongside for 24 h; the receiver knows only the new one).
+      const ev = await write('POST', '/v1/events', 'alice', timed('Signed Colloquium', '2031-09-01T09:00', '2031-09-01T10:00'));
+      const sent = () => hook.accepted().filter((r) => r.body.includes(ev.body.id));
+      await waitFor('the event delivered to the new endpoint', () => sent().length === 1, 30000, 100);
+      const verified = new Webhook(secret2).verify(sent()[0].body, sent()[0].headers) as { type: string };
+      expect(verified.type).toBe('EventScheduled');
+
+      await row.locator('button[data-action=deliveries]').click();
+      const attempt = page.locator(`#webhook-attempts tr[data-position="${ev.position}"][data-ok="true"]`);
+      await attempt.waitFor();
+      await attempt.locator('button[data-action=redeliver]').click();
+      await page.waitForSelector('#webhooks-status.ok');
+      expect(await page.textContent('#webhooks-status')).toContain(`position ${ev.position}`);
+      await waitFor('the event delivered again', () => sent().length === 2, 30000, 100);
+      const again = sent()[1];
+      expect(again.headers['webhook-id']).toBe(sent()[0].headers['webhook-id']);
+      expect(new Webhook(secret2).verify(again.body, again.headers)).toEqual(JSON.parse(sent()[0].body));
+      expect(problems).toEqual([]);
+    } finally {
+      await hook.close();
+    }
   });
 });

@@ -40,6 +40,8 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
   let app: Child;
   let base: string;
   let browser: Browser;
+  /** The access tokens' lifetime in seconds; the renewal test shortens it. */
+  let accessTokenTTL = 600;
 
   beforeAll(async () => {
     requireBuild();
@@ -79,7 +81,7 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
         {
           client_id: CLIENT_ID,
           token_endpoint_auth_method: 'none', // a public client: the browser holds no secret
-          grant_types: ['authorization_code'],
+          grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
           id_token_signed_response_alg: 'ES256', // the provider's one key
           redirect_uris: [`${base}/console/callback`],
@@ -87,7 +89,10 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
         },
       ],
       pkce: { required: () => true },
-      ttl: { AccessToken: 600, IdToken: 600, Grant: 3600, Interaction: 600, Session: 3600 },
+      // Refresh tokens bound to the provider's session, as Keycloak and Okta issue them to a
+      // browser app, without asking for offline_access (which oidc-provider drops on prompt=none).
+      issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      ttl: { AccessToken: () => accessTokenTTL, IdToken: 600, RefreshToken: 3600, Grant: 3600, Interaction: 600, Session: 3600 },
       jwks: { keys: [signingJwk] },
       cookies: { keys: [randomBytes(32).toString('hex')] },
       findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
@@ -101,7 +106,7 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx, resource) => {
             if (resource !== API) throw new errors.InvalidTarget();
-            return { scope: 'almanac', audience: API, accessTokenTTL: 600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
+            return { scope: 'almanac', audience: API, accessTokenTTL, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
           },
         },
       },
@@ -163,6 +168,18 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
     expect(problems).toEqual([]);
   }
 
+  /** The provider's login page (any password), then its consent page. */
+  async function loginAtProvider(page: Page, login: string): Promise<void> {
+    await page.waitForSelector('input[name=login]').catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${page.url()}\n${await page.textContent('body')}`);
+    });
+    await page.fill('input[name=login]', login);
+    await page.fill('input[name=password]', 'correct horse battery staple');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('button:has-text("Continue")');
+    await page.click('button:has-text("Continue")');
+  }
+
   /** Every key and value of both web storages of the page's origin. */
   const storage = (page: Page) => page.evaluate(() => [localStorage, sessionStorage].flatMap((s) => Object.keys(s).map((k) => `${k}=${s.getItem(k) ?? ''}`)));
 
@@ -197,14 +214,7 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
     // The provider's login page, then its consent page.
     await page.click('#oidc-sign-in');
     await page.waitForURL((u) => u.origin === issuer);
-    await page.waitForSelector('input[name=login]').catch(async (e: Error) => {
-      throw new Error(`${e.message}\n${page.url()}\n${await page.textContent('body')}`);
-    });
-    await page.fill('input[name=login]', 'alice');
-    await page.fill('input[name=password]', 'correct horse battery staple');
-    await page.click('button[type=submit]');
-    await page.waitForSelector('button:has-text("Continue")');
-    await page.click('button:has-text("Continue")');
+    await loginAtProvider(page, 'alice');
 
     // Back in the console, signed in, the code and state gone from the address bar.
     await page.waitForSelector('#schedule-form');
@@ -217,13 +227,14 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
     expect(first.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
     expect(first.searchParams.get('redirect_uri')).toBe(`${base}/console/callback`);
 
-    const tokens = (await (await tokenResponse).json()) as { access_token: string; id_token: string; token_type: string };
+    const tokens = (await (await tokenResponse).json()) as { access_token: string; id_token: string; refresh_token: string; token_type: string };
+    expect(tokens.refresh_token).toBeTruthy();
     const accessToken = tokens.access_token;
     expect(accessToken.split('.')).toHaveLength(3); // a JWT for the API (resource indicator), not an opaque token
     const held = await storage(page);
     // Only how the tab signed in; the PKCE verifier and nonce were removed by the callback.
     expect(held).toEqual(['almanac.console.resume={"kind":"oidc"}']);
-    for (const secret of [accessToken, tokens.id_token, accessToken.split('.')[2], tokens.id_token.split('.')[2]]) {
+    for (const secret of [accessToken, tokens.id_token, accessToken.split('.')[2], tokens.id_token.split('.')[2], tokens.refresh_token]) {
       expect(held.filter((kv) => kv.includes(secret))).toEqual([]);
     }
     expect((await page.context().cookies(base)).filter((c) => c.value.includes(accessToken.split('.')[2]))).toEqual([]);
@@ -266,6 +277,66 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
     await page.waitForSelector('#oidc-sign-in');
     expect(authorizations).toHaveLength(2);
     expect(problems).toEqual([]);
+  });
+
+  it('an access token about to expire is renewed with the refresh token (in memory only): staff keep working past its expiry without a reload', async () => {
+    accessTokenTTL = 15;
+    try {
+      const { page, problems } = await newPage(browser, { ignoreHTTPSErrors: true, timezoneId: 'Asia/Seoul', locale: 'en-GB' });
+      const grants: Array<{ grant: string; accessToken: string; refreshToken: string }> = [];
+      const bearers: string[] = [];
+      let loads = 0;
+      page.on('load', () => loads++);
+      page.on('request', (req: Request) => {
+        const url = new URL(req.url());
+        const auth = req.headers().authorization;
+        if (url.origin === base && url.pathname === '/v1/events' && req.method() === 'POST' && auth) bearers.push(auth.replace(/^Bearer /, ''));
+      });
+      page.on('response', (res) => {
+        if (res.url() !== `${issuer}/token` || res.request().method() !== 'POST' || res.status() !== 200) return;
+        const grant = new URLSearchParams(res.request().postData() ?? '').get('grant_type') ?? '';
+        void res.json().then((b: { access_token: string; refresh_token: string }) => grants.push({ grant, accessToken: b.access_token, refreshToken: b.refresh_token }));
+      });
+
+      await page.goto(`${base}/console`);
+      await page.click('#oidc-sign-in');
+      await page.waitForURL((u) => u.origin === issuer);
+      await loginAtProvider(page, 'alice');
+      await page.waitForSelector('#schedule-form');
+      const loadsSignedIn = loads;
+      await waitFor('the code exchanged', () => grants.some((g) => g.grant === 'authorization_code'));
+      const first = grants.find((g) => g.grant === 'authorization_code')!;
+      const firstExpiry = (JSON.parse(Buffer.from(first.accessToken.split('.')[1], 'base64url').toString()) as { exp: number }).exp;
+      expect(firstExpiry - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(15);
+
+      // Before the first token expires the console trades its refresh token for a new pair…
+      await waitFor('a renewal with the refresh token', () => grants.some((g) => g.grant === 'refresh_token'), 30_000, 100);
+      // …and when the first token is past its expiry (the API now refuses it), a write still goes through.
+      await waitFor('the first token expired', async () => (await http(base, 'GET', '/console/me', { token: first.accessToken })).status === 401, 30_000, 250);
+      const form = page.locator('#schedule-form');
+      await form.locator('input[name=title]').fill('Workshop on Token Lifetimes');
+      await form.locator('input[name=city]').fill('Seoul');
+      await form.locator('select[name=country]').selectOption('KR');
+      await form.locator('input[name=start]').fill('2013-11-11');
+      await form.locator('input[name=end]').fill('2013-11-12');
+      await form.locator('button[type=submit]').click();
+      const outcome = await page.waitForSelector('#desk-status.ok, #desk-status.error');
+      expect([await outcome.getAttribute('class'), await outcome.textContent()]).toEqual(['ok', expect.any(String)]);
+      expect(bearers).toHaveLength(1);
+      expect(bearers[0]).not.toBe(first.accessToken);
+      expect(grants.filter((g) => g.grant === 'refresh_token').map((g) => g.accessToken)).toContain(bearers[0]);
+      // No reload, no redirect to the provider: the same page did it all.
+      expect(loads).toBe(loadsSignedIn);
+      expect(page.url()).toBe(`${base}/console`);
+      // The refresh tokens, like the access tokens, never reached web storage.
+      const held = await storage(page);
+      expect(held).toEqual(['almanac.console.resume={"kind":"oidc"}']);
+      for (const g of grants) expect(held.filter((kv) => kv.includes(g.refreshToken) || kv.includes(g.accessToken.split('.')[2]))).toEqual([]);
+      await check(page, problems, 'console-oidc-renewed');
+      await page.context().close();
+    } finally {
+      accessTokenTTL = 600;
+    }
   });
 
   it('a token signed with another key (same kid, same claims) is refused with 401; an unsigned one too', async () => {

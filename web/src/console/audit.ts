@@ -1,9 +1,12 @@
-import { COUNTRIES, api, problemText, type CalendarEvent } from '../shared/api';
+import { COUNTRIES, api, problemText, type ApiResult, type CalendarEvent } from '../shared/api';
 import { field, h, replace, select } from '../shared/dom';
 import type { I18n } from '../shared/i18n';
 import { countryName, formatSpan } from '../shared/time';
 import { localToInstant } from './history';
 import type { Session } from './session';
+
+/** How many log entries the calendar's as-of slider steps through. */
+const MAX_STOPS = 2000;
 
 interface LogItem {
   position: string;
@@ -117,11 +120,55 @@ export function auditPanels(i18n: I18n, session: Session, openHistory: (id: stri
     e.preventDefault();
     void calendarPage(null, calendarBody);
   });
+  // Stepping through the log's changes (a slider, like the event view's over its versions): each
+  // stop is one entry's recorded instant, and the calendar is shown as of it. The first
+  // MAX_STOPS entries are stops; the picker above reaches any instant.
+  const slider = h('input', { type: 'range', id: 'calendar-as-of-slider', min: 0, max: 0, step: 1, value: 0, disabled: true });
+  const sliderLabel = h('output', { for: 'calendar-as-of-slider', id: 'calendar-as-of-slider-label' });
+  const stepPrev = h('button', { type: 'button', class: 'secondary', id: 'calendar-step-prev', disabled: true }, t('history.previous'));
+  const stepNext = h('button', { type: 'button', class: 'secondary', id: 'calendar-step-next', disabled: true }, t('history.next'));
+  let stops: LogItem[] = [];
+  const loadStops = async () => {
+    const found: LogItem[] = [];
+    let after: string | null = '0';
+    while (after !== null && found.length < MAX_STOPS) {
+      const r: ApiResult<{ items: LogItem[]; nextAfter: string | null }> = await api('GET', `/v1/audit/log?${new URLSearchParams({ after, limit: '500' })}`, { token: session.token });
+      if (!r.ok) return;
+      found.push(...r.body.items);
+      after = r.body.nextAfter;
+    }
+    stops = found.slice(0, MAX_STOPS);
+    if (!stops.length) return;
+    slider.max = String(stops.length - 1);
+    slider.value = String(stops.length - 1);
+    slider.disabled = false;
+    showStop(false);
+  };
+  const showStop = (load = true) => {
+    const i = Number(slider.value);
+    const stop = stops[i];
+    sliderLabel.textContent = t('audit.changeAt', { n: i + 1, count: stops.length, type: stop.type, when: when(stop.recordedAt) });
+    sliderLabel.setAttribute('data-position', stop.position);
+    stepPrev.disabled = i === 0;
+    stepNext.disabled = i === stops.length - 1;
+    if (!load) return;
+    asOfInput.value = instantToLocal(stop.recordedAt);
+    void calendarPage(null, calendarBody);
+  };
+  const moveStop = (d: number) => {
+    slider.value = String(Math.min(stops.length - 1, Math.max(0, Number(slider.value) + d)));
+    showStop();
+  };
+  slider.addEventListener('input', () => showStop());
+  stepPrev.addEventListener('click', () => moveStop(-1));
+  stepNext.addEventListener('click', () => moveStop(1));
+  void loadStops();
   const calendar = h(
     'section',
     { class: 'panel', id: 'calendar-as-of-panel', 'aria-labelledby': 'calendar-as-of-h' },
     h('h2', { id: 'calendar-as-of-h' }, t('audit.calendarHeading')),
     calendarForm,
+    h('div', { class: 'row' }, h('label', { for: 'calendar-as-of-slider' }, t('audit.stepChanges')), slider, sliderLabel, stepPrev, stepNext),
     calendarBody,
   );
   const showCalendarAt = (iso: string) => {

@@ -2,6 +2,7 @@ import { api, problemText, type ApiResult, type CalendarEvent, type EventTime } 
 import { field, h, replace } from '../shared/dom';
 import type { I18n } from '../shared/i18n';
 import { countryName, formatSpan } from '../shared/time';
+import type { Session } from './session';
 
 interface Row {
   line: number;
@@ -30,7 +31,7 @@ type Outcome = 'create' | 'skip' | 'fail';
  * row becomes (POST /v1/imports/preview appends nothing), then import (POST /v1/imports).
  * `imported` is called with the import's answer, so the desk can wait for the calendar to show it.
  */
-export function importPanel(i18n: I18n, token: string, imported: (r: ApiResult<ImportReport>) => Promise<void>): HTMLElement {
+export function importPanel(i18n: I18n, session: Session, imported: (r: ApiResult<ImportReport>) => Promise<void>): HTMLElement {
   const { t } = i18n;
   const text = h('textarea', { id: 'import-text', name: 'listing', rows: 6, placeholder: 'When Where\n28 October 2013 Ulaanbaatar, Mongolia …' });
   const file = h('input', { type: 'file', id: 'import-file', accept: '.txt,text/plain' });
@@ -71,7 +72,7 @@ export function importPanel(i18n: I18n, token: string, imported: (r: ApiResult<I
     e.preventDefault();
     const body = text.value;
     say('', t('import.previewing'));
-    void api<ImportReport>('POST', '/v1/imports/preview', { token, body }).then((r) => {
+    void api<ImportReport>('POST', '/v1/imports/preview', { token: session.token, body }).then((r) => {
       if (!r.ok) {
         previewed = null;
         run.disabled = true;
@@ -88,7 +89,7 @@ export function importPanel(i18n: I18n, token: string, imported: (r: ApiResult<I
     if (previewed === null) return;
     run.disabled = true;
     say('', t('status.saving'));
-    void api<ImportReport>('POST', '/v1/imports', { token, body: previewed }).then(async (r) => {
+    void api<ImportReport>('POST', '/v1/imports', { token: session.token, body: previewed }).then(async (r) => {
       if (!r.ok) return say('error', t('status.failed', { detail: problemText(r.problem) }));
       previewed = null;
       say('ok', t('import.done', r.body.summary));

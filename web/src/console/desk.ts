@@ -27,7 +27,6 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
   const month = h('input', { type: 'month', id: 'desk-month', value: new URLSearchParams(location.search).get('month') ?? new Date().toISOString().slice(0, 7) });
   const list = h('div', { id: 'desk-events' });
   const action = h('div', { id: 'desk-action' });
-  const token = session.token;
   /** The log position of this desk's last write: every read after it waits for it (read-your-writes). */
   let lastPosition: string | undefined;
   const fresh = (): Record<string, string> => (lastPosition ? { 'x-min-log-position': lastPosition } : {});
@@ -125,7 +124,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
 
   // ---- schedule
   const s = eventFields(i18n);
-  const editor = recurrenceEditor(i18n, token, s.rule, () => ({ ...s.details(), ...s.times(), ...s.recurrence() }));
+  const editor = recurrenceEditor(i18n, session, s.rule, () => ({ ...s.details(), ...s.times(), ...s.recurrence() }));
   const scheduleForm = h('form', { id: 'schedule-form', class: 'panel' }, h('h2', {}, t('desk.schedule')), s.el, editor.el, h('button', { type: 'submit' }, t('desk.save')));
   // The preview follows every field it depends on (start, zone, place), not only the rule.
   scheduleForm.addEventListener('input', (e) => {
@@ -138,7 +137,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
     e.preventDefault();
     status('info', t('status.saving'));
     const body = { ...s.details(), ...s.times(), ...s.recurrence() };
-    void api<CalendarEvent>('POST', '/v1/events', { token, body, headers: { 'idempotency-key': crypto.randomUUID() } }).then((r) => {
+    void api<CalendarEvent>('POST', '/v1/events', { token: session.token, body, headers: { 'idempotency-key': crypto.randomUUID() } }).then((r) => {
       if (r.ok) {
         scheduleForm.reset();
         editor.refresh();
@@ -148,7 +147,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
   });
 
   // ---- import a listing, previewed first; then wait until the calendar shows what it created
-  const importer = importPanel(i18n, token, async (r: ApiResult<ImportReport>) => {
+  const importer = importPanel(i18n, session, async (r: ApiResult<ImportReport>) => {
     const position = positionOf(r);
     if (!position) return; // nothing appended: nothing to wait for
     lastPosition = position;
@@ -170,7 +169,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
     const reason = h('input', { type: 'text', name: 'reason', required: kind === 'cancel' });
     // A series' rule: the same rule builder and server preview as on schedule, over the series' own details and times.
     fields.rule.value = (base.recurrence ?? []).join(' ');
-    const ruleEditor = kind === 'rule' ? recurrenceEditor(i18n, token, fields.rule, () => ({ ...fields.details(), ...fields.times(), ...fields.recurrence() })) : undefined;
+    const ruleEditor = kind === 'rule' ? recurrenceEditor(i18n, session, fields.rule, () => ({ ...fields.details(), ...fields.times(), ...fields.recurrence() })) : undefined;
     const inner =
       kind === 'rule' && ruleEditor
         ? [field(t('form.recurrence'), fields.rule, t('form.recurrenceHint')), ruleEditor.el, field(t('form.reason'), reason)]
@@ -208,7 +207,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
               : { reason: reason.value };
     const send = async (etag: string, payload: Record<string, unknown>) => {
       status('info', t('status.saving'));
-      const w = await api<CalendarEvent>(method, path, { token, body: payload, headers: { 'if-match': etag } });
+      const w = await api<CalendarEvent>(method, path, { token: session.token, body: payload, headers: { 'if-match': etag } });
       if (w.status === 412) return showConflict(payload, Number((etagOf(w).match(/\d+/) ?? ['0'])[0]));
       if (kind === 'split' && w.ok) return changeSplit(w);
       return afterWrite(w, id);
@@ -221,7 +220,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
       const newId = split.body.id;
       const changes = changedDetails(base, fields.details());
       if (Object.keys(changes).length === 0) return afterWrite(split, newId);
-      const w = await api<CalendarEvent>('PATCH', `/v1/events/${encodeURIComponent(newId)}`, { token, body: changes, headers: { 'if-match': etagOf(split) } });
+      const w = await api<CalendarEvent>('PATCH', `/v1/events/${encodeURIComponent(newId)}`, { token: session.token, body: changes, headers: { 'if-match': etagOf(split) } });
       if (w.ok) return afterWrite(w, newId);
       await afterWrite(split, newId);
       status('error', t('desk.splitChangeFailed', { detail: problemText(w.problem) }));

@@ -2,6 +2,7 @@ import { api, problemText, type CalendarEvent } from '../shared/api';
 import { field, h, replace, select } from '../shared/dom';
 import type { I18n } from '../shared/i18n';
 import { visitorZone } from '../shared/time';
+import type { Session } from './session';
 
 const DAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
 /** BYDAY ordinals the editor offers (every, first … fourth, last); RFC 5545 allows more, typed by hand. */
@@ -20,7 +21,7 @@ interface Preview {
  * (POST /v1/events/preview): the domain's own expansion at the venue's wall clock, its DST rules
  * and its refusals, rather than a second implementation in the browser that could drift from it.
  */
-export function recurrenceEditor(i18n: I18n, token: string, rule: HTMLInputElement, body: () => Record<string, unknown>): { el: HTMLElement; refresh: () => void } {
+export function recurrenceEditor(i18n: I18n, session: Session, rule: HTMLInputElement, body: () => Record<string, unknown>): { el: HTMLElement; refresh: () => void } {
   const { t } = i18n;
   const freq = select(
     'freq',
@@ -99,7 +100,7 @@ export function recurrenceEditor(i18n: I18n, token: string, rule: HTMLInputEleme
   const show = async () => {
     const mine = ++asked;
     const b = body();
-    const r = await api<Preview>('POST', '/v1/events/preview', { token, body: { ...b, title: (b.title as string) || '—' } });
+    const r = await api<Preview>('POST', '/v1/events/preview', { token: session.token, body: { ...b, title: (b.title as string) || '—' } });
     if (mine !== asked) return; // a newer change asked meanwhile
     if (!r.ok) {
       replace(list);

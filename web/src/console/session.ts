@@ -1,4 +1,4 @@
-import { InMemoryWebStorage, UserManager, WebStorageStateStore } from 'oidc-client-ts';
+import { InMemoryWebStorage, UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
 import { api } from '../shared/api';
 
 /**
@@ -7,6 +7,8 @@ import { api } from '../shared/api';
  * language change) loses it; the tab then signs in again without a prompt: through the
  * provider's own session (a `prompt=none` redirect) or, in development, by picking the same role
  * again. All this tab keeps across a reload is which of the two it used (`Resume`), no secret.
+ * With a provider that issues a refresh token (also kept in memory only), the access token is
+ * renewed before it expires, in place: every panel reads `session.token` when it sends.
  */
 export interface Session {
   token: string;
@@ -24,6 +26,7 @@ type Resume = { kind: 'dev'; role: string; sub?: string } | { kind: 'oidc' };
 const RESUME_KEY = 'almanac.console.resume';
 let current: Session | null = null;
 let idToken: string | undefined;
+let renewal: ReturnType<typeof setTimeout> | undefined;
 
 export function currentSession(): Session | null {
   if (!current) return null;
@@ -49,6 +52,7 @@ function keep(s: Session, resume: Resume): Session {
 /** Forgets the token and the resume hint; with a provider, also ends its session (a redirect). */
 export async function signOut(settings: Settings): Promise<void> {
   const hint = idToken;
+  clearTimeout(renewal);
   current = null;
   idToken = undefined;
   const wasOidc = resumeHint()?.kind === 'oidc';
@@ -70,7 +74,16 @@ export async function devSignIn(role: string, sub?: string): Promise<Session> {
   return keep(r.body, { kind: 'dev', role, ...(sub ? { sub } : {}) });
 }
 
+let managers: { key: string; manager: UserManager } | undefined;
+
+/** One manager per page: its in-memory user store holds the refresh token between renewals. */
 function manager(oidc: NonNullable<Settings['oidc']>): UserManager {
+  const key = JSON.stringify(oidc);
+  if (managers?.key !== key) managers = { key, manager: createManager(oidc) };
+  return managers.manager;
+}
+
+function createManager(oidc: NonNullable<Settings['oidc']>): UserManager {
   return new UserManager({
     authority: oidc.issuer,
     client_id: oidc.clientId,
@@ -82,8 +95,10 @@ function manager(oidc: NonNullable<Settings['oidc']>): UserManager {
     // redirect and the callback (it must outlive the page); the callback removes them.
     userStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
     stateStore: new WebStorageStateStore({ store: sessionStorage }),
-    // No refresh token and no hidden iframe (the CSP allows no frames): an expired token is
-    // renewed by the next reload, through the provider's session.
+    // No hidden iframe (the CSP allows no frames): renewal uses the refresh token when the
+    // provider issues one (see scheduleRenewal); without one, by the next reload, through the
+    // provider's session. The library's own timer is off: its fixed 60 s margin would renew a
+    // short-lived token every second.
     automaticSilentRenew: false,
     monitorSession: false,
     loadUserInfo: false,
@@ -105,8 +120,33 @@ export async function oidcCallback(oidc: NonNullable<Settings['oidc']>): Promise
   const me = await api<{ sub: string; roles: string[] }>('GET', '/console/me', { token: user.access_token });
   if (!me.ok) throw new Error(me.problem?.detail ?? `HTTP ${me.status}`);
   idToken = user.id_token;
+  scheduleRenewal(oidc, user);
   const returnTo = user.url_state?.startsWith('/console') ? user.url_state : '/console';
   return { session: keep({ token: user.access_token, sub: me.body.sub, roles: me.body.roles }, { kind: 'oidc' }), returnTo };
+}
+
+/**
+ * Before the access token expires — a minute before, or after two thirds of its life when it
+ * lives less than three minutes — trade the refresh token for a new one (oidc-client-ts's
+ * refresh grant; the provider may rotate the refresh token too) and put it into the session the
+ * panels hold. A failed renewal leaves the token to expire: the next reload signs in again.
+ */
+function scheduleRenewal(oidc: NonNullable<Settings['oidc']>, user: User): void {
+  clearTimeout(renewal);
+  const lifetime = user.expires_in;
+  if (!user.refresh_token || lifetime === undefined) return;
+  const delay = Math.max(lifetime - 60, (lifetime * 2) / 3) * 1000;
+  renewal = setTimeout(() => {
+    void manager(oidc)
+      .signinSilent()
+      .then((renewed) => {
+        if (!renewed || !current) return;
+        current.token = renewed.access_token;
+        if (renewed.id_token) idToken = renewed.id_token;
+        scheduleRenewal(oidc, renewed);
+      })
+      .catch(() => undefined);
+  }, delay);
 }
 
 /** A `prompt=none` attempt the provider could not honour (no session there): not an error to show. */

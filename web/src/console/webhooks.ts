@@ -1,5 +1,5 @@
 import { api, problemText } from '../shared/api';
-import { h, replace } from '../shared/dom';
+import { field, h, replace } from '../shared/dom';
 import type { I18n } from '../shared/i18n';
 import type { Session } from './session';
 
@@ -31,8 +31,10 @@ interface Attempt {
 }
 
 /**
- * Webhook endpoints (GET /v1/admin/webhooks): status, cursor and failures, pause and resume
- * (PATCH status), and each endpoint's delivery attempts, newest first, paged back with `before`.
+ * Webhook endpoints (GET /v1/admin/webhooks): registration (URL and event types), status, cursor
+ * and failures, pause and resume (PATCH status), secret rotation, and each endpoint's delivery
+ * attempts, newest first, paged back with `before`, each redeliverable (replay from just before
+ * it). A secret is shown once, as the API returns it once.
  */
 export function webhooksPanel(i18n: I18n, session: Session): HTMLElement {
   const { t } = i18n;
@@ -40,6 +42,38 @@ export function webhooksPanel(i18n: I18n, session: Session): HTMLElement {
   const body = h('div', { id: 'webhooks' });
   const status = h('p', { id: 'webhooks-status', role: 'status' });
   const attempts = h('div', { id: 'webhook-deliveries', 'aria-live': 'polite' });
+  const secret = h('div', { id: 'webhook-secret' });
+  const showSecret = (text: string, value: string) => replace(secret, h('p', { class: 'ok' }, text), h('code', { id: 'webhook-secret-value' }, value));
+  const fail = (text: string) => {
+    status.className = 'error';
+    status.textContent = text;
+  };
+
+  const url = h('input', { type: 'url', name: 'url', required: true, placeholder: 'https://' });
+  const types = h('input', { type: 'text', name: 'eventTypes', placeholder: 'EventScheduled, EventCancelled' });
+  const register = h(
+    'form',
+    { id: 'webhook-register', 'aria-labelledby': 'webhook-register-h' },
+    h('h3', { id: 'webhook-register-h' }, t('webhooks.register')),
+    field(t('webhooks.url'), url),
+    field(t('webhooks.types'), types, t('webhooks.typesHint')),
+    h('button', { type: 'submit' }, t('webhooks.add')),
+  );
+  register.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const eventTypes = types.value
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    void api<Endpoint & { secret: string }>('POST', '/v1/admin/webhooks', { token: session.token, body: { url: url.value.trim(), eventTypes } }).then(async (r) => {
+      if (!r.ok) return fail(problemText(r.problem));
+      status.className = '';
+      status.textContent = '';
+      register.reset();
+      showSecret(t('webhooks.registered', { url: r.body.url }), r.body.secret);
+      await load();
+    });
+  });
 
   const load = async () => {
     const r = await api<{ items: Endpoint[] }>('GET', '/v1/admin/webhooks', { token: session.token });
@@ -93,6 +127,7 @@ export function webhooksPanel(i18n: I18n, session: Session): HTMLElement {
                     { type: 'button', class: 'secondary', 'data-action': e.status === 'active' ? 'pause' : 'resume', onclick: () => void setStatus(e, e.status === 'active' ? 'paused' : 'active') },
                     e.status === 'active' ? t('webhooks.pause') : t('webhooks.resume'),
                   ),
+                  h('button', { type: 'button', class: 'secondary', 'data-action': 'rotate', onclick: () => void rotate(e) }, t('webhooks.rotate')),
                 ),
               ),
             ),
@@ -106,6 +141,22 @@ export function webhooksPanel(i18n: I18n, session: Session): HTMLElement {
     const r = await api<Endpoint>('PATCH', `/v1/admin/webhooks/${encodeURIComponent(e.id)}`, { token: session.token, body: { status: to } });
     status.className = r.ok ? 'ok' : 'error';
     status.textContent = r.ok ? t(to === 'paused' ? 'webhooks.paused' : 'webhooks.resumed', { url: e.url }) : problemText(r.problem);
+    await load();
+  };
+
+  const rotate = async (e: Endpoint) => {
+    const r = await api<Endpoint & { secret: string }>('POST', `/v1/admin/webhooks/${encodeURIComponent(e.id)}/rotate-secret`, { token: session.token });
+    if (!r.ok) return fail(problemText(r.problem));
+    showSecret(t('webhooks.rotated', { url: e.url }), r.body.secret);
+  };
+
+  /** The API replays the events after `fromPosition`: one before the attempt's, so it is sent again (and those after it, in order). */
+  const redeliver = async (e: Endpoint, a: Attempt) => {
+    const fromPosition = (BigInt(a.position) - 1n).toString();
+    const r = await api<Endpoint>('POST', `/v1/admin/webhooks/${encodeURIComponent(e.id)}/replay`, { token: session.token, body: { fromPosition } });
+    if (!r.ok) return fail(problemText(r.problem));
+    status.className = 'ok';
+    status.textContent = t('webhooks.replaying', { url: e.url, position: a.position });
     await load();
   };
 
@@ -128,8 +179,8 @@ export function webhooksPanel(i18n: I18n, session: Session): HTMLElement {
               h(
                 'tr',
                 {},
-                [t('webhooks.attemptedAt'), t('audit.position'), t('audit.type'), t('webhooks.attempt'), t('webhooks.outcome'), t('webhooks.duration'), t('webhooks.error')].map((c) =>
-                  h('th', { scope: 'col' }, c),
+                [t('webhooks.attemptedAt'), t('audit.position'), t('audit.type'), t('webhooks.attempt'), t('webhooks.outcome'), t('webhooks.duration'), t('webhooks.error'), t('audit.actions')].map(
+                  (c) => h('th', { scope: 'col' }, c),
                 ),
               ),
             ),
@@ -147,6 +198,7 @@ export function webhooksPanel(i18n: I18n, session: Session): HTMLElement {
                   h('td', { class: a.ok ? 'ok' : 'error' }, a.statusCode === null ? t('webhooks.noAnswer') : String(a.statusCode)),
                   h('td', {}, `${a.durationMs} ms`),
                   h('td', {}, a.error ?? '—'),
+                  h('td', {}, h('button', { type: 'button', class: 'secondary', 'data-action': 'redeliver', onclick: () => void redeliver(e, a) }, t('webhooks.redeliver'))),
                 ),
               ),
             ),
@@ -163,6 +215,8 @@ export function webhooksPanel(i18n: I18n, session: Session): HTMLElement {
     h('h2', { id: 'webhooks-h' }, t('webhooks.heading')),
     h('button', { type: 'button', class: 'secondary', id: 'webhooks-reload', onclick: () => void load() }, t('webhooks.reload')),
     status,
+    register,
+    secret,
     body,
     attempts,
   );
