@@ -154,15 +154,7 @@ export class Deliveries {
     const batch = [...first.values()].map((i) => list[i]);
     let rows: Delivery[];
     try {
-      rows = await this.db.query(
-        `INSERT INTO deliveries AS d (delivery_key, kind, subscription_id, event_id, payload, status, attempts, updated_at)
-         SELECT v.key, v.kind, v.subscription_id, v.event_id, v.payload, 'sending', 1, now()
-           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::jsonb[]) AS v(key, kind, subscription_id, event_id, payload)
-         ON CONFLICT (delivery_key) DO UPDATE SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
-          WHERE d.status = 'pending' OR (d.status = 'sending' AND d.updated_at < now() - interval '${STALE_SENDING}')
-         RETURNING ${COLUMNS}`,
-        [batch.map((p) => p.deliveryKey), batch.map((p) => p.kind), batch.map((p) => p.subscriptionId), batch.map((p) => p.eventId), batch.map((p) => JSON.stringify(p.payload ?? null))],
-      );
+      rows = await this.claimAll(batch);
     } catch (err) {
       // One bad payload (a job queued by hand) must not fail the others: each on its own.
       if (batch.length === 1) throw err;
@@ -185,20 +177,25 @@ export class Deliveries {
     if (!batch.length) return new Map();
     let rows: Delivery[];
     try {
-      rows = await this.db.query(
-        `INSERT INTO deliveries AS d (delivery_key, kind, subscription_id, event_id, payload, status, attempts, updated_at)
-         SELECT v.key, v.kind, v.subscription_id, v.event_id, v.payload, 'sending', 1, now()
-           FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::jsonb[]) AS v(key, kind, subscription_id, event_id, payload)
-         ON CONFLICT (delivery_key) DO UPDATE SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
-          WHERE d.status = 'pending' OR (d.status = 'sending' AND d.updated_at < now() - interval '${STALE_SENDING}')
-         RETURNING ${COLUMNS}`,
-        [batch.map((p) => p.deliveryKey), batch.map((p) => p.kind), batch.map((p) => p.subscriptionId), batch.map((p) => p.eventId), batch.map((p) => JSON.stringify(p.payload ?? null))],
-      );
+      rows = await this.claimAll(batch);
     } catch (err) {
       if (batch.length === 1) throw err;
       rows = (await Promise.all(batch.map((p) => this.claimOne(p).catch(() => null)))).filter((r): r is Delivery => r !== null);
     }
     return new Map(rows.map((r) => [r.deliveryKey, r]));
+  }
+
+  /** The conditional claim of `claimOne` for distinct keys, in one statement. */
+  private claimAll(batch: readonly SendEmailPayload[]): Promise<Delivery[]> {
+    return this.db.query(
+      `INSERT INTO deliveries AS d (delivery_key, kind, subscription_id, event_id, payload, status, attempts, updated_at)
+       SELECT v.key, v.kind, v.subscription_id, v.event_id, v.payload, 'sending', 1, now()
+         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::jsonb[]) AS v(key, kind, subscription_id, event_id, payload)
+       ON CONFLICT (delivery_key) DO UPDATE SET status = 'sending', attempts = d.attempts + 1, updated_at = now()
+        WHERE d.status = 'pending' OR (d.status = 'sending' AND d.updated_at < now() - interval '${STALE_SENDING}')
+       RETURNING ${COLUMNS}`,
+      [batch.map((p) => p.deliveryKey), batch.map((p) => p.kind), batch.map((p) => p.subscriptionId), batch.map((p) => p.eventId), batch.map((p) => JSON.stringify(p.payload ?? null))],
+    );
   }
 
   private async claimOne(p: SendEmailPayload): Promise<Delivery | null> {
