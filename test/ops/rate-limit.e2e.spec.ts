@@ -1,5 +1,6 @@
 import { testPrefix } from '../support/run';
 import { TestApp, http, startTestApp } from '../support/app';
+import { waitFor } from '../support/wait';
 
 interface Problem {
   status: number;
@@ -15,6 +16,9 @@ describe('rate limits', () => {
 
   beforeAll(async () => {
     [a, b] = await Promise.all([startTestApp('ratelimit_a', env, 'api'), startTestApp('ratelimit_b', env, 'api')]);
+    // Counted from ready on, as a load balancer sends traffic: until its Redis connection is up,
+    // an instance counts in memory (the limiter's insurance), and the shared counts would differ.
+    for (const app of [a, b]) await waitFor('ready', async () => (await http(app.baseUrl, 'GET', '/health/ready')).status === 200, 20000, 50);
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
