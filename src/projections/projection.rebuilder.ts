@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { LogCheckpoint, StoredEvent, checkpointOf, compareCheckpoints } from '../events/envelope';
+import { LogCheckpoint, StoredEvent, compareCheckpoints } from '../events/envelope';
 import { Checkpoints, PROGRESS_CHANNEL, cp, progressPayload } from './checkpoints';
 import { Projection } from './projection';
 import { ProjectionRegistry } from './projection.registry';
 import { EventStore } from '../events/event-store.port';
 import { ParkedStreams, decisionStream, skippedIn } from './parked-streams';
-import { PreRead, ProjectionRunner, checkpointName, holdOf, lockKey, tableName } from './projection.runner';
+import { ProjectionRunner, checkpointName, holdOf, lockKey, tableName } from './projection.runner';
 
 export interface TableDifference {
   table: string;
@@ -64,26 +64,14 @@ export class ProjectionRebuilder {
     const total = () => this.store.count();
     let expected = await total();
     let done = 0;
-    // The next batch is read while this one is applied: read then apply in turn, the replay
-    // waited on PostgreSQL for about a third of its time.
-    const readAfter = (after: LogCheckpoint): Promise<PreRead> => this.store.readAll(after, batchSize).then((events) => ({ after, events }));
-    let ahead = readAfter(cp((await Checkpoints.get(this.db.manager, checkpointName(p, 'rebuild')))!));
-    try {
-      for (;;) {
-        const batch = await ahead;
-        const last = batch.events.at(-1);
-        ahead = readAfter(last ? checkpointOf(last) : batch.after);
-        // An event the projection cannot apply parks its stream in the rebuild too (listed under
-        // the live name after the swap); decisions to skip an event are honoured.
-        const r = await this.runner.runBatch(p, 'rebuild', batchSize, undefined, batch);
-        done += r.read;
-        if (done > expected) expected = await total();
-        await opts.onProgress?.(done, expected);
-        if (r.read < batchSize) break;
-      }
-    } finally {
-      // The read ahead of the last batch is not needed; its failure must not go unhandled.
-      ahead.catch(() => undefined);
+    for (;;) {
+      // An event the projection cannot apply parks its stream in the rebuild too (listed under
+      // the live name after the swap); decisions to skip an event are honoured.
+      const r = await this.runner.runBatch(p, 'rebuild', batchSize);
+      done += r.read;
+      if (done > expected) expected = await total();
+      await opts.onProgress?.(done, expected);
+      if (r.read < batchSize) break;
     }
 
     const { checkpoint, differences, live } = await this.db.transaction(async (tx) => {

@@ -10,12 +10,6 @@ import { Projection, ProjectionContext, ProjectionSlot, readsType } from './proj
 
 export const REBUILD_SUFFIX = '__rebuild';
 
-/** Events read after `after` (at most a batch), ahead of the transaction that applies them. */
-export interface PreRead {
-  after: LogCheckpoint;
-  events: StoredEvent[];
-}
-
 export interface BatchResult {
   applied: number;
   /** Events read (applied, passed over by type, skipped by decision, or held behind a parked event). */
@@ -98,19 +92,18 @@ export class ProjectionRunner {
    * One batch in one transaction. `until`: never read past this checkpoint (rebuild alignment).
    * When an event fails, the transaction is rolled back and the batch runs again with each
    * event under a savepoint, so the failing one parks its stream and the rest still apply
-   * (savepoints cost two round trips an event: only then). `preRead`: the batch after a checkpoint, read beforehand (a rebuild reads its next batch while
-   * it applies this one); used only when the slot's checkpoint is still that one.
+   * (savepoints cost two round trips an event: only then).
    */
-  async runBatch(p: Projection, slot: ProjectionSlot, batchSize: number, until?: LogCheckpoint, preRead?: PreRead): Promise<BatchResult> {
+  async runBatch(p: Projection, slot: ProjectionSlot, batchSize: number, until?: LogCheckpoint): Promise<BatchResult> {
     try {
-      return await this.batchIn(p, slot, batchSize, until, false, preRead);
+      return await this.batchIn(p, slot, batchSize, until, false);
     } catch (err) {
       if (!(err instanceof ProjectionApplyError)) throw err;
-      return this.batchIn(p, slot, batchSize, until, true, preRead);
+      return this.batchIn(p, slot, batchSize, until, true);
     }
   }
 
-  private async batchIn(p: Projection, slot: ProjectionSlot, batchSize: number, until: LogCheckpoint | undefined, careful: boolean, preRead?: PreRead): Promise<BatchResult> {
+  private async batchIn(p: Projection, slot: ProjectionSlot, batchSize: number, until: LogCheckpoint | undefined, careful: boolean): Promise<BatchResult> {
     const name = checkpointName(p, slot);
     let committed: StoredEvent[] = [];
     try {
@@ -125,7 +118,7 @@ export class ProjectionRunner {
           checkpoint = (await Checkpoints.get(tx, name, true))!;
         }
         if (checkpoint.state === 'failed') return { applied: 0, read: 0, parked: [], stopped: true, committed: [] };
-        return this.applyIn(tx, p, slot, cp(checkpoint), batchSize, until, holdOf(checkpoint), careful, preRead);
+        return this.applyIn(tx, p, slot, cp(checkpoint), batchSize, until, holdOf(checkpoint), careful);
       });
       committed = result.committed;
       for (const k of result.parked) this.logger.error({ projection: p.name, slot, ...k }, 'stream parked on an event the projection cannot apply; the others go on');
@@ -144,20 +137,8 @@ export class ProjectionRunner {
    * applied as it is and a failure throws ProjectionApplyError (the caller rolls back and goes
    * again carefully).
    */
-  async applyIn(
-    tx: EntityManager,
-    p: Projection,
-    slot: ProjectionSlot,
-    after: LogCheckpoint,
-    batchSize: number,
-    until: LogCheckpoint | undefined,
-    hold: Hold,
-    careful = true,
-    preRead?: PreRead,
-  ): Promise<BatchResult> {
-    // A batch read earlier from the same checkpoint is a prefix of what this read would return:
-    // the gap-safe horizon only moves forward.
-    let events = preRead && compareCheckpoints(preRead.after, after) === 0 ? preRead.events : await this.store.readAll(after, batchSize, tx);
+  async applyIn(tx: EntityManager, p: Projection, slot: ProjectionSlot, after: LogCheckpoint, batchSize: number, until: LogCheckpoint | undefined, hold: Hold, careful = true): Promise<BatchResult> {
+    let events = await this.store.readAll(after, batchSize, tx);
     if (until) events = events.filter((e) => compareCheckpoints(checkpointOf(e), until) <= 0);
     if (events.length === 0) return { applied: 0, read: 0, parked: [], committed: [] };
     const ctx = this.context(tx, p, slot);
