@@ -46,6 +46,26 @@ export const logLines = (c: Child): LogLine[] =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as LogLine);
 
+/**
+ * A Redis outage in a spawned server's log, as an operator reads it: one warning when it started
+ * (not before `since`), one when it ended, saying where Redis is (`at`) and how many connection
+ * errors it absorbed meanwhile. Waits for the recovery line.
+ */
+export async function expectOneRedisOutage(c: Child, since: number, at: RegExp): Promise<void> {
+  const up = await waitFor('the recovery logged', () => {
+    const seen = logLines(c).filter((l) => l.event === 'redis_reachable');
+    return seen.length ? seen : undefined;
+  });
+  const down = logLines(c).filter((l) => l.event === 'redis_unreachable');
+  expect(down).toHaveLength(1);
+  expect(up).toHaveLength(1);
+  expect(down[0]).toMatchObject({ level: 40, errors: expect.any(Number) });
+  expect(down[0].time).toBeGreaterThanOrEqual(since - 50);
+  expect(up[0].time).toBeGreaterThan(down[0].time);
+  expect(up[0].errors).toBeGreaterThanOrEqual(down[0].errors!);
+  expect(up[0].msg).toMatch(new RegExp(`^Redis at ${at.source} is reachable again after [\\d.]+ s \\(\\d+ connection errors while it was away\\)$`));
+}
+
 export async function spawnDist(script: string, args: string[], env: Record<string, string>, port?: number): Promise<Child> {
   const p = port ?? (await freePort());
   const out: Buffer[] = [];
