@@ -67,6 +67,12 @@ export const Checkpoints = {
     return rows[0] ? toRow(rows[0]) : undefined;
   },
 
+  /** Several at once, in name order (locked in that order with `forUpdate`). */
+  async many(m: EntityManager, names: readonly string[], forUpdate = false): Promise<CheckpointRow[]> {
+    const rows: Raw[] = await m.query(`SELECT ${COLUMNS} FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name ${forUpdate ? 'FOR UPDATE' : ''}`, [names]);
+    return rows.map(toRow);
+  },
+
   async all(m: EntityManager): Promise<CheckpointRow[]> {
     const rows: Raw[] = await m.query(`SELECT ${COLUMNS} FROM projection_checkpoints ORDER BY name`);
     return rows.map(toRow);
@@ -79,6 +85,18 @@ export const Checkpoints = {
          UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, last_event_at = $4, updated_at = now() WHERE name = $1)
        SELECT pg_notify($5, $6)`,
       [name, to.transactionId, to.position, lastEventAt, PROGRESS_CHANNEL, progressPayload(name, to)],
+    );
+  },
+
+  /** `advance` for several checkpoints in one round trip (one NOTIFY each). */
+  async advanceMany(m: EntityManager, moves: readonly { name: string; to: LogCheckpoint; at: Date }[]): Promise<void> {
+    if (moves.length === 0) return;
+    await m.query(
+      `WITH moved AS (
+         UPDATE projection_checkpoints c SET transaction_id = v.tx::xid8, position = v.pos, last_event_at = v.at, updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[]) AS v(name, tx, pos, at) WHERE c.name = v.name)
+       SELECT pg_notify($5, n) FROM unnest($6::text[]) AS n`,
+      [moves.map((x) => x.name), moves.map((x) => x.to.transactionId), moves.map((x) => x.to.position), moves.map((x) => x.at), PROGRESS_CHANNEL, moves.map((x) => progressPayload(x.name, x.to))],
     );
   },
 

@@ -131,6 +131,102 @@ export class ProjectionRunner {
   }
 
   /**
+   * Brings several live projections up to the log together: each round is ONE transaction that
+   * reads the log once (from the lowest of their checkpoints), applies each projection's share
+   * and moves every checkpoint (a wake-up costs about six statements, not seven per projection),
+   * and — holding a single transaction id — never holds back the horizon for its own next read.
+   * A projection whose lock another owner holds (a rebuild's swap, a retry) is not waited for in
+   * that transaction: it runs its own batches afterwards, which wait for the owner as usual.
+   */
+  async catchUpAll(ps: readonly Projection[], batchSize = 500): Promise<Map<string, { applied: number; read: number; stopped: boolean }>> {
+    const out = new Map(ps.map((p) => [p.name, { applied: 0, read: 0, stopped: false }]));
+    let together = [...ps];
+    const alone: Projection[] = [];
+    while (together.length > 0) {
+      const round = await this.runBatchAll(together, batchSize);
+      for (const [name, r] of round.results) {
+        const o = out.get(name)!;
+        o.applied += r.applied;
+        o.read += r.read;
+        o.stopped ||= Boolean(r.stopped);
+      }
+      alone.push(...round.busy);
+      together = together.filter((p) => !round.busy.includes(p) && !out.get(p.name)!.stopped);
+      if (round.read < batchSize) break;
+    }
+    await Promise.all(
+      alone.map(async (p) => {
+        const r = await this.catchUp(p, 'live', batchSize);
+        const o = out.get(p.name)!;
+        o.applied += r.applied;
+        o.read += r.read;
+        o.stopped ||= r.stopped;
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * One round of catchUpAll. A failing event rolls the whole round back; each projection then
+   * runs a batch of its own, where the culprit parks its stream as in runBatch.
+   */
+  private async runBatchAll(ps: readonly Projection[], batchSize: number): Promise<{ results: Map<string, BatchResult>; busy: Projection[]; read: number }> {
+    try {
+      return await this.batchAllIn(ps, batchSize);
+    } catch (err) {
+      if (!(err instanceof ProjectionApplyError)) throw err;
+      const results = await Promise.all(ps.map((p) => this.runBatch(p, 'live', batchSize)));
+      return { results: new Map(ps.map((p, i) => [p.name, results[i]])), busy: [], read: Math.max(...results.map((r) => r.read)) };
+    }
+  }
+
+  private async batchAllIn(ps: readonly Projection[], batchSize: number): Promise<{ results: Map<string, BatchResult>; busy: Projection[]; read: number }> {
+    const byName = new Map(ps.map((p) => [checkpointName(p, 'live'), p]));
+    // Name order, as Checkpoints.many locks the rows: two workers never wait on each other crosswise.
+    const names = [...byName.keys()].sort();
+    const round = await this.db.transaction(async (tx) => {
+      // Tried, not waited for: see catchUpAll.
+      const locked: { ok: boolean }[] = await tx.query(`SELECT pg_try_advisory_xact_lock(hashtext(k)) AS ok FROM unnest($1::text[]) WITH ORDINALITY AS n(k, i) ORDER BY i`, [names.map(lockKey)]);
+      const mine = names.filter((_, i) => locked[i].ok);
+      const busy = names.filter((_, i) => !locked[i].ok).map((n) => byName.get(n)!);
+      const results = new Map<string, BatchResult>();
+      if (mine.length === 0) return { results, busy, read: 0, applied: [] as [Projection, StoredEvent[]][] };
+      let rows = await Checkpoints.many(tx, mine, true);
+      if (rows.length < mine.length) {
+        for (const name of mine) if (!rows.some((r) => r.name === name)) await Checkpoints.ensure(tx, name);
+        rows = await Checkpoints.many(tx, mine, true);
+      }
+      const running = rows.filter((r) => {
+        if (r.state !== 'failed') return true;
+        results.set(byName.get(r.name)!.name, { applied: 0, read: 0, parked: [], stopped: true, committed: [] });
+        return false;
+      });
+      if (running.length === 0) return { results, busy, read: 0, applied: [] };
+      const from = running.map(cp).reduce((a, b) => (compareCheckpoints(a, b) <= 0 ? a : b));
+      const events = await this.store.readAll(from, batchSize, tx);
+      const moves: { name: string; to: LogCheckpoint; at: Date }[] = [];
+      const applied: [Projection, StoredEvent[]][] = [];
+      for (const row of running) {
+        const p = byName.get(row.name)!;
+        const after = cp(row);
+        const share = events.filter((e) => compareCheckpoints(checkpointOf(e), after) > 0);
+        const r = await this.applyRead(tx, p, 'live', share, holdOf(row), false);
+        results.set(p.name, { ...r, read: share.length });
+        if (share.length === 0) continue;
+        const last = share[share.length - 1];
+        moves.push({ name: row.name, to: checkpointOf(last), at: last.recordedAt });
+        applied.push([p, share]);
+      }
+      await Checkpoints.advanceMany(tx, moves);
+      return { results, busy, read: events.length, applied };
+    });
+    for (const [p, committed] of round.applied) {
+      if (p.afterCommit) await p.afterCommit(committed).catch((err: unknown) => this.logger.warn({ err, projection: p.name }, 'after-commit step failed; the next batch or sweep retries it'));
+    }
+    return round;
+  }
+
+  /**
    * Reads and applies one batch inside `tx`, which must hold the slot's lock. Events of parked
    * streams and skipped positions are passed over. `careful`: the batch under a savepoint, then
    * if it fails each event under one, a failing one parks its stream; otherwise the batch is
@@ -140,6 +236,15 @@ export class ProjectionRunner {
   async applyIn(tx: EntityManager, p: Projection, slot: ProjectionSlot, after: LogCheckpoint, batchSize: number, until: LogCheckpoint | undefined, hold: Hold, careful = true): Promise<BatchResult> {
     let events = await this.store.readAll(after, batchSize, tx);
     if (until) events = events.filter((e) => compareCheckpoints(checkpointOf(e), until) <= 0);
+    if (events.length === 0) return { applied: 0, read: 0, parked: [], committed: [] };
+    const r = await this.applyRead(tx, p, slot, events, hold, careful);
+    const last = events[events.length - 1];
+    await Checkpoints.advance(tx, checkpointName(p, slot), checkpointOf(last), last.recordedAt);
+    return r;
+  }
+
+  /** Applies events already read (in log order, after the slot's checkpoint); the caller moves the checkpoint. */
+  private async applyRead(tx: EntityManager, p: Projection, slot: ProjectionSlot, events: StoredEvent[], hold: Hold, careful: boolean): Promise<BatchResult> {
     if (events.length === 0) return { applied: 0, read: 0, parked: [], committed: [] };
     const ctx = this.context(tx, p, slot);
     const relevant = events.filter((e) => readsType(p, e.type) && !hold.skipped.has(e.position) && !hold.parked.has(e.streamId));
@@ -170,8 +275,6 @@ export class ProjectionRunner {
         applied--;
       }
     }
-    const last = events[events.length - 1];
-    await Checkpoints.advance(tx, checkpointName(p, slot), checkpointOf(last), last.recordedAt);
     return { applied, read: events.length, parked, committed: events };
   }
 

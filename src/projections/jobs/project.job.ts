@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { EventStore } from '../../events/event-store.port';
 import { JOBS, QUEUES } from '../../jobs/catalog';
 import { HandlesJob, JobHandler } from '../../jobs/job-handler';
-import { Checkpoints } from '../checkpoints';
+import { Checkpoints, cp } from '../checkpoints';
+import { compareCheckpoints } from '../../events/envelope';
 import { ProjectionRegistry } from '../projection.registry';
 import { ProjectionRunner } from '../projection.runner';
 import type { Projection } from '../projection';
@@ -15,8 +16,8 @@ import { ALL_PROJECTIONS, ProjectJobPayload, ProjectionWaker } from '../projecti
 const MAX_WAIT_FOR_IN_FLIGHT_MS = 3000;
 
 /**
- * Brings one projection (or, for ALL_PROJECTIONS, every projection side by side) up to the
- * log. At-least-once and idempotent: the checkpoint moves in the same transaction as the
+ * Brings one projection (or, for ALL_PROJECTIONS, every projection together, one transaction a
+ * round) up to the log. At-least-once and idempotent: the checkpoint moves in the same transaction as the
  * writes, so running it twice applies nothing twice.
  */
 @Injectable()
@@ -35,36 +36,34 @@ export class ProjectJob implements HandlesJob<ProjectJobPayload> {
     const one = name === ALL_PROJECTIONS ? null : this.registry.get(name);
     if (name !== ALL_PROJECTIONS && !one) return { applied: 0 };
     let running: Projection[] = one ? [one] : this.registry.all();
-    let active = running;
     const deadline = Date.now() + MAX_WAIT_FOR_IN_FLIGHT_MS;
     let applied = 0;
     for (;;) {
       await this.waker.isDirty(name, true);
-      const results = await Promise.all(active.map((p) => this.runner.catchUp(p, 'live')));
-      applied += results.reduce((n, r) => n + r.applied, 0);
-      const stopped = new Set(active.filter((_, i) => results[i].stopped));
-      running = running.filter((p) => !stopped.has(p));
+      // Every projection in one transaction a round (see catchUpAll).
+      const results = await this.runner.catchUpAll(running);
+      for (const r of results.values()) applied += r.applied;
+      running = running.filter((p) => !results.get(p.name)!.stopped);
       if (running.length === 0) return { applied };
       // A flag raised meanwhile concerns every projection still running.
-      active = running;
       if (await this.waker.isDirty(name)) continue;
       // Committed events not yet readable sit behind an older transaction still in flight;
       // wait for it to end rather than leave them to the sweep (never skip them).
-      if (Date.now() < deadline) {
-        const behind = await Promise.all(running.map((p) => this.hasUnreadable(p.name)));
-        if (behind.some(Boolean)) {
-          active = running.filter((_, i) => behind[i]);
-          await new Promise((r) => setTimeout(r, 5));
-          continue;
-        }
+      if (Date.now() < deadline && (await this.hasUnreadable(running))) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
       }
       return { applied };
     }
   }
 
-  private async hasUnreadable(name: string): Promise<boolean> {
-    const c = await Checkpoints.get(this.db.manager, name);
-    if (!c) return false;
-    return this.store.hasAfter(c);
+  /** Whether any committed event lies beyond the lowest of their checkpoints (two statements, however many projections). */
+  private async hasUnreadable(ps: readonly Projection[]): Promise<boolean> {
+    const rows = await Checkpoints.many(
+      this.db.manager,
+      ps.map((p) => p.name),
+    );
+    if (rows.length === 0) return false;
+    return this.store.hasAfter(rows.map(cp).reduce((a, b) => (compareCheckpoints(a, b) <= 0 ? a : b)));
   }
 }
