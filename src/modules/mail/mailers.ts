@@ -60,29 +60,45 @@ function threadFile(): string {
 @Injectable()
 export class SmtpMailer extends Mailer implements OnApplicationShutdown {
   private readonly local: SmtpSender | null;
-  private readonly pool: Piscina<Mail.Options, SendOutcome> | null;
+  private pool: Piscina<Mail.Options, SendOutcome> | null = null;
+  private readonly settings: SmtpSettings;
+  private readonly threadCount: number;
   private readonly from: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super();
     this.from = config.MAIL_FROM;
-    const threads = config.MAIL_THREADS;
-    const maxConnections = Math.max(1, Math.ceil(config.SMTP_MAX_CONNECTIONS / Math.max(1, threads)));
-    const settings: SmtpSettings = { url: config.SMTP_URL ?? '', maxConnections };
-    this.local = threads === 0 ? new SmtpSender(settings) : null;
-    // Started on the first send (a process that sends nothing starts none); each thread has
-    // enough sends under way to keep its connections busy.
-    this.pool =
-      threads > 0 ? new Piscina({ filename: threadFile(), workerData: settings, minThreads: 0, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: 4 * maxConnections }) : null;
+    this.threadCount = config.MAIL_THREADS;
+    const maxConnections = Math.max(1, Math.ceil(config.SMTP_MAX_CONNECTIONS / Math.max(1, this.threadCount)));
+    this.settings = { url: config.SMTP_URL ?? '', maxConnections };
+    this.local = this.threadCount === 0 ? new SmtpSender(this.settings) : null;
+  }
+
+  /**
+   * Started on the first send, so a process that sends nothing (the API) starts no thread. A
+   * fixed number of threads: the pool replaces a dead one at once (with fewer it would leave the
+   * sends queued behind it waiting for the next send), and each thread has enough sends under
+   * way to keep its connections busy.
+   */
+  private threadPool(): Piscina<Mail.Options, SendOutcome> {
+    this.pool ??= new Piscina({
+      filename: threadFile(),
+      workerData: this.settings,
+      minThreads: this.threadCount,
+      maxThreads: this.threadCount,
+      concurrentTasksPerWorker: 4 * this.settings.maxConnections,
+    });
+    return this.pool;
   }
 
   async send(m: OutgoingMail): Promise<{ messageId: string; accepted: boolean }> {
     const options = message(this.from, m);
     let out: SendOutcome;
     try {
-      out = this.pool ? await this.pool.run(options) : await this.local!.send(options);
+      out = this.local ? await this.local.send(options) : await this.threadPool().run(options);
     } catch (err) {
-      // The thread died under this send (or could not start): it was not sent, as far as we know.
+      // The thread died under this send (or could not start): retried like an SMTP failure. Had the
+      // server already taken it, the retry sends it again (the one window email.job.ts describes).
       throw classify(err);
     }
     if (!out.ok) throw classify(Object.assign(new Error(out.error.message), out.error));
