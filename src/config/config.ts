@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseRedisNodes } from '../jobs/redis';
 
@@ -106,6 +107,10 @@ const schema = z
     WEBHOOKS_ATTEMPTS_RETENTION_DAYS: z.coerce.number().min(0.0001).max(3650).default(30),
     /** A delivery attempt that has no response within this is a failure. */
     WEBHOOKS_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
+    /** Connections the SMTP transport keeps open to SMTP_URL at most (messages go out over them side by side). */
+    SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(10),
+    /** Threads that build and send emails (nodemailer's MIME build and SMTP writes) beside the jobs' own; 0: the jobs' thread does it. */
+    MAIL_THREADS: z.coerce.number().int().min(0).max(16).default(Math.min(4, availableParallelism())),
     /** Seconds a process gets to drain on SIGTERM before it exits anyway. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).default(9),
     /** Set by loadConfig: whether REDIS_URL was given (its default must not clash with a cluster or Sentinel). */
