@@ -33,6 +33,7 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
   jest.setTimeout(180_000);
   let dir: string;
   let idp: Server;
+  let provider: Provider;
   let issuer: string;
   let signingJwk: JWK;
   let db: TestDatabase;
@@ -76,7 +77,7 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
     base = `http://127.0.0.1:${appPort}`;
 
     signingJwk = { ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
-    const provider = new Provider(issuer, {
+    provider = new Provider(issuer, {
       clients: [
         {
           client_id: CLIENT_ID,
@@ -320,6 +321,7 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
       await form.locator('input[name=start]').fill('2013-11-11');
       await form.locator('input[name=end]').fill('2013-11-12');
       await form.locator('button[type=submit]').click();
+      expect(await page.locator('#session-ended').count()).toBe(0);
       const outcome = await page.waitForSelector('#desk-status.ok, #desk-status.error');
       expect([await outcome.getAttribute('class'), await outcome.textContent()]).toEqual(['ok', expect.any(String)]);
       expect(bearers).toHaveLength(1);
@@ -333,6 +335,43 @@ describe('console sign-in with an OpenID Connect provider (browser, production s
       expect(held).toEqual(['almanac.console.resume={"kind":"oidc"}']);
       for (const g of grants) expect(held.filter((kv) => kv.includes(g.refreshToken) || kv.includes(g.accessToken.split('.')[2]))).toEqual([]);
       await check(page, problems, 'console-oidc-renewed');
+      await page.context().close();
+    } finally {
+      accessTokenTTL = 600;
+    }
+  });
+
+  it('a token that cannot be renewed: once it expires the console says the session has ended, and signing in again returns to the page', async () => {
+    accessTokenTTL = 15;
+    try {
+      const { page, problems } = await newPage(browser, { ignoreHTTPSErrors: true, timezoneId: 'Asia/Seoul', locale: 'en-GB' });
+      const codeGrant = page.waitForResponse((res) => res.url() === `${issuer}/token` && new URLSearchParams(res.request().postData() ?? '').get('grant_type') === 'authorization_code');
+      const refused: number[] = [];
+      page.on('response', (res) => {
+        if (res.url() === `${issuer}/token` && new URLSearchParams(res.request().postData() ?? '').get('grant_type') === 'refresh_token') refused.push(res.status());
+      });
+      await page.goto(`${base}/console`);
+      await page.click('#oidc-sign-in');
+      await page.waitForURL((u) => u.origin === issuer);
+      await loginAtProvider(page, 'alice');
+      await page.waitForSelector('#schedule-form');
+      const tokens = (await (await codeGrant).json()) as { access_token: string; refresh_token: string };
+
+      // The provider withdraws the refresh token (as on a revoked grant): the renewal is refused.
+      await (await provider.RefreshToken.find(tokens.refresh_token))!.destroy();
+      expect(await page.locator('#session-ended').count()).toBe(0);
+      await page.waitForSelector('#session-ended', { timeout: 30_000 });
+      expect(refused).toEqual([400]);
+      await waitFor('the API refusing the expired token', async () => (await http(base, 'GET', '/console/me', { token: tokens.access_token })).status === 401, 30_000, 250);
+      expect(await page.textContent('#session-ended')).toContain('Your session has ended');
+      await check(page, problems, 'console-oidc-session-ended');
+
+      // The provider's own session still stands: signing in again needs no login page and comes
+      // back to the console, signed in with a new token, the notice gone.
+      await page.click('#sign-in-again');
+      await page.waitForFunction(() => !document.getElementById('session-ended') && document.getElementById('schedule-form'), undefined, { timeout: 30_000 });
+      expect(page.url()).toBe(`${base}/console`);
+      expect(await page.textContent('#signed-in')).toContain('alice (staff)');
       await page.context().close();
     } finally {
       accessTokenTTL = 600;

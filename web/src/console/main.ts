@@ -9,7 +9,7 @@ import { checkpointPanel } from './checkpoint';
 import { deliveriesPanel } from './deliveries';
 import { desk } from './desk';
 import { historyPanel } from './history';
-import { devSignIn, forgetResume, needsInteraction, oidcCallback, oidcSignIn, resumeHint, signOut, type Session, type Settings } from './session';
+import { devSignIn, forgetResume, needsInteraction, oidcCallback, oidcSignIn, onSessionEnded, resumeHint, signOut, type Session, type Settings } from './session';
 import { webhooksPanel } from './webhooks';
 
 const i18n = createI18n(pickLocale(location.search, navigator.languages), navigator.languages);
@@ -116,7 +116,27 @@ function showConsole(settings: Settings, session: Session): void {
     if (eventId) void historyPanel(i18n, session, eventId).then((p) => replace(slot, p));
   }
   if (session.roles.includes('admin')) sections.push(adminPanel(i18n, session), deliveriesPanel(i18n, session), webhooksPanel(i18n, session));
-  replace(root, header(settings, session), h('main', {}, sections));
+  const main = h('main', {}, sections);
+  replace(root, header(settings, session), main);
+  onSessionEnded(() => main.prepend(sessionEnded(settings)));
+}
+
+/**
+ * The token expired and could not be renewed. Signing in again returns to this page: through the
+ * provider (its own session may let it through without a prompt), or, in development, a reload
+ * that picks the same role again. What is typed on the page is lost either way.
+ */
+function sessionEnded(settings: Settings): HTMLElement {
+  const again = (): void => {
+    if (resumeHint()?.kind === 'oidc' && settings.oidc) void oidcSignIn(settings.oidc);
+    else location.reload();
+  };
+  return h(
+    'div',
+    { id: 'session-ended', class: 'panel error', role: 'alert' },
+    h('p', {}, t('console.sessionEnded')),
+    h('button', { type: 'button', id: 'sign-in-again', onclick: again }, t('console.signInAgain')),
+  );
 }
 
 /** The token lives in memory (see session.ts): a reload signs in again the way this tab did before. */

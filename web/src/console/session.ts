@@ -27,6 +27,8 @@ const RESUME_KEY = 'almanac.console.resume';
 let current: Session | null = null;
 let idToken: string | undefined;
 let renewal: ReturnType<typeof setTimeout> | undefined;
+let expiry: ReturnType<typeof setTimeout> | undefined;
+let ended: (() => void) | undefined;
 
 export function currentSession(): Session | null {
   if (!current) return null;
@@ -45,14 +47,38 @@ export function resumeHint(): Resume | null {
 
 function keep(s: Session, resume: Resume): Session {
   current = s;
+  watchExpiry(s.token);
   sessionStorage.setItem(RESUME_KEY, JSON.stringify(resume));
   return s;
+}
+
+/**
+ * Called once when the session's token expires without a renewed one in its place (a provider
+ * that refused the refresh token, none issued, a development token past its life): the page
+ * says so, rather than letting every panel fail with 401.
+ */
+export function onSessionEnded(listener: () => void): void {
+  ended = listener;
+}
+
+function watchExpiry(token: string): void {
+  clearTimeout(expiry);
+  const exp = claims(token).exp;
+  if (typeof exp !== 'number') return;
+  // setTimeout holds at most 2^31 - 1 ms; a longer-lived token is looked at again then.
+  const wait = Math.min(Math.max(0, exp * 1000 - Date.now()), 2 ** 31 - 1);
+  expiry = setTimeout(() => {
+    if (current?.token !== token) return;
+    if (exp * 1000 > Date.now()) return watchExpiry(token);
+    ended?.();
+  }, wait);
 }
 
 /** Forgets the token and the resume hint; with a provider, also ends its session (a redirect). */
 export async function signOut(settings: Settings): Promise<void> {
   const hint = idToken;
   clearTimeout(renewal);
+  clearTimeout(expiry);
   current = null;
   idToken = undefined;
   const wasOidc = resumeHint()?.kind === 'oidc';
@@ -129,7 +155,8 @@ export async function oidcCallback(oidc: NonNullable<Settings['oidc']>): Promise
  * Before the access token expires — a minute before, or after two thirds of its life when it
  * lives less than three minutes — trade the refresh token for a new one (oidc-client-ts's
  * refresh grant; the provider may rotate the refresh token too) and put it into the session the
- * panels hold. A failed renewal leaves the token to expire: the next reload signs in again.
+ * panels hold. A failed renewal leaves the token to expire: the page then says the session has
+ * ended and offers to sign in again (onSessionEnded).
  */
 function scheduleRenewal(oidc: NonNullable<Settings['oidc']>, user: User): void {
   clearTimeout(renewal);
@@ -142,6 +169,7 @@ function scheduleRenewal(oidc: NonNullable<Settings['oidc']>, user: User): void 
       .then((renewed) => {
         if (!renewed || !current) return;
         current.token = renewed.access_token;
+        watchExpiry(renewed.access_token);
         if (renewed.id_token) idToken = renewed.id_token;
         scheduleRenewal(oidc, renewed);
       })

@@ -42,6 +42,8 @@ export const en = {
   'console.role.admin': 'Admin',
   'console.signedInAs': 'Signed in as {sub} ({roles})',
   'console.signOut': 'Sign out',
+  'console.sessionEnded': 'Your session has ended: your sign-in expired and could not be renewed. Sign in again to go on.',
+  'console.signInAgain': 'Sign in again',
   'console.noSignIn': 'No sign-in is configured (set AUTH_OIDC_ISSUER and AUTH_OIDC_CLIENT_ID).',
   'desk.heading': 'Staff desk',
   'desk.schedule': 'Schedule an event',

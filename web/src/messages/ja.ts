@@ -43,6 +43,8 @@ export const ja: Catalogue = {
   'console.role.admin': '管理者',
   'console.signedInAs': '{sub}（{roles}）でサインイン中',
   'console.signOut': 'サインアウト',
+  'console.sessionEnded': 'セッションが終了しました。サインインの有効期限が切れ、更新できませんでした。続けるには再度サインインしてください。',
+  'console.signInAgain': '再度サインイン',
   'desk.heading': 'スタッフデスク',
   'desk.schedule': 'イベントを登録',
   'desk.edit': '編集',

@@ -43,6 +43,8 @@ export const ko: Catalogue = {
   'console.role.admin': '관리자',
   'console.signedInAs': '{sub}({roles})로 로그인됨',
   'console.signOut': '로그아웃',
+  'console.sessionEnded': '세션이 종료되었습니다. 로그인이 만료되어 갱신할 수 없었습니다. 계속하려면 다시 로그인하세요.',
+  'console.signInAgain': '다시 로그인',
   'desk.heading': '직원 데스크',
   'desk.schedule': '행사 등록',
   'desk.edit': '편집',

@@ -43,6 +43,8 @@ export const mn: Catalogue = {
   'console.role.admin': 'Админ',
   'console.signedInAs': '{sub} ({roles}) нэрээр нэвтэрсэн',
   'console.signOut': 'Гарах',
+  'console.sessionEnded': 'Таны сесс дууссан: нэвтрэлтийн хугацаа дуусч, сунгаж чадсангүй. Үргэлжлүүлэхийн тулд дахин нэвтэрнэ үү.',
+  'console.signInAgain': 'Дахин нэвтрэх',
   'console.noSignIn': 'Нэвтрэх тохиргоо хийгдээгүй байна (AUTH_OIDC_ISSUER болон AUTH_OIDC_CLIENT_ID-г тохируулна уу).',
   'desk.heading': 'Ажилтны ширээ',
   'desk.schedule': 'Арга хэмжээ төлөвлөх',

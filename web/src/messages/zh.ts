@@ -43,6 +43,8 @@ export const zh: Catalogue = {
   'console.role.admin': '管理员',
   'console.signedInAs': '已登录：{sub}（{roles}）',
   'console.signOut': '退出',
+  'console.sessionEnded': '您的会话已结束：登录已过期且无法续期。请重新登录以继续。',
+  'console.signInAgain': '重新登录',
   'desk.heading': '工作台',
   'desk.schedule': '安排活动',
   'desk.edit': '编辑',
