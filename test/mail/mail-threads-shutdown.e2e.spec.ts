@@ -1,17 +1,14 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import type { NewEvent } from '../../src/events/envelope';
-import { EventStore } from '../../src/events/event-store.port';
 import { QUEUES } from '../../src/jobs/catalog';
 import { Deliveries, EnqueueDelivery } from '../../src/modules/mail/deliveries';
 import type { ConfirmEmailPayload } from '../../src/modules/subscriptions/confirm/confirm.renderer';
-import { subscriptionStream } from '../../src/modules/subscriptions/domain/events';
-import { Preferences, subscriptionDecider } from '../../src/modules/subscriptions/domain/subscription';
-import { PersonalDataVault } from '../../src/modules/subscriptions/personal-data.vault';
+import type { Preferences } from '../../src/modules/subscriptions/domain/subscription';
 import { Child, spawnApp } from '../ops/support';
 import { TestApp, startTestApp } from '../support/app';
 import { TestSmtp, settled, startTestSmtp } from '../support/smtp';
+import { appendConfirmedSubscriber } from '../support/subscriber';
 import { waitFor } from '../support/wait';
 
 const preferences: Preferences = { countries: ['KR'], programmes: [], eventIds: [], leadTimes: ['PT5M'], locale: 'en' };
@@ -38,18 +35,10 @@ describe('a worker stopped (SIGTERM) in the middle of a fan-out sent by its mail
   });
 
   it('drains, exits 0, and the next worker sends the rest: each delivery accepted once', async () => {
-    const vault = t.app.get(PersonalDataVault);
-    const store = t.app.get(EventStore);
     const tag = randomUUID().slice(0, 8);
     const list: EnqueueDelivery[] = [];
     for (let i = 0; i < SUBSCRIBERS; i++) {
-      const address = `reader-${i}-${tag}@example.org`;
-      const { id } = await vault.createKey(randomUUID(), address);
-      const key = (await vault.key(id))!;
-      const { decide, evolve, initialState } = subscriptionDecider;
-      const requested = decide(initialState, { kind: 'request', email: vault.seal(key, address), name: vault.seal(key, 'Reader'), preferences });
-      const confirmed = decide(requested.reduce(evolve, initialState), { kind: 'confirm', preferences, issuedAtVersion: 1 });
-      await store.append(subscriptionStream(id), 0, [...requested, ...confirmed] as NewEvent[], { actor: `subscriber:${id}`, correlationId: id, causationId: id });
+      const id = await appendConfirmedSubscriber(t.app, `reader-${i}-${tag}@example.org`, preferences);
       list.push({
         deliveryKey: `confirm|${id}|stop-test`,
         kind: 'confirm',

@@ -1,19 +1,16 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import type { NewEvent } from '../../src/events/envelope';
-import { EventStore } from '../../src/events/event-store.port';
 import { QUEUES } from '../../src/jobs/catalog';
 import { Deliveries, EnqueueDelivery } from '../../src/modules/mail/deliveries';
 import { messageIdFor } from '../../src/modules/mail/email.payload';
 import { Mailer } from '../../src/modules/mail/mail.types';
 import { SmtpMailer } from '../../src/modules/mail/mailers';
 import type { ConfirmEmailPayload } from '../../src/modules/subscriptions/confirm/confirm.renderer';
-import { subscriptionStream } from '../../src/modules/subscriptions/domain/events';
-import { Preferences, subscriptionDecider } from '../../src/modules/subscriptions/domain/subscription';
-import { PersonalDataVault } from '../../src/modules/subscriptions/personal-data.vault';
+import type { Preferences } from '../../src/modules/subscriptions/domain/subscription';
 import { TestApp, startTestApp } from '../support/app';
 import { TestSmtp, header, settled, startTestSmtp } from '../support/smtp';
+import { appendConfirmedSubscriber } from '../support/subscriber';
 import { waitFor } from '../support/wait';
 
 const preferences: Preferences = { countries: ['KR'], programmes: [], eventIds: [], leadTimes: ['PT5M'], locale: 'en' };
@@ -43,16 +40,7 @@ describe('mail threads (e2e, real SMTP listener)', () => {
     await smtp?.close();
   });
 
-  async function subscriber(address: string): Promise<string> {
-    const vault = t.app.get(PersonalDataVault);
-    const { id } = await vault.createKey(randomUUID(), address);
-    const key = (await vault.key(id))!;
-    const { decide, evolve, initialState } = subscriptionDecider;
-    const requested = decide(initialState, { kind: 'request', email: vault.seal(key, address), name: vault.seal(key, 'Reader'), preferences });
-    const confirmed = decide(requested.reduce(evolve, initialState), { kind: 'confirm', preferences, issuedAtVersion: 1 });
-    await t.app.get(EventStore).append(subscriptionStream(id), 0, [...requested, ...confirmed] as NewEvent[], { actor: `subscriber:${id}`, correlationId: id, causationId: id });
-    return id;
-  }
+  const subscriber = (address: string): Promise<string> => appendConfirmedSubscriber(t.app, address, preferences);
 
   it('a mail thread ended mid-send loses nothing and sends nothing twice: its sends go again with the next attempt, each delivery accepted once', async () => {
     const tag = randomUUID().slice(0, 8);
