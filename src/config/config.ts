@@ -48,6 +48,8 @@ const schema = z
     /** Bearer token /metrics asks for when set. */
     METRICS_TOKEN: z.string().min(16).optional(),
     RATE_LIMIT_METRICS_PER_MINUTE: z.coerce.number().int().min(0).default(120),
+    /** /metrics reads queue depths, projection lag and shared counters into a snapshot at most this often. */
+    METRICS_SNAPSHOT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
     /** How long an Idempotency-Key is remembered. */
     IDEMPOTENCY_TTL_HOURS: z.coerce
       .number()

@@ -1,17 +1,15 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventStore } from '../events/event-store.port';
 import { QUEUES } from '../jobs/catalog';
 import { ListPageCache } from '../modules/calendar/list-events/list-page.cache';
 import { EmailCounters } from '../modules/mail/email-counters';
 import { EndpointStats, WebhookStats } from '../modules/webhooks/webhook-stats';
 import { ProjectionStatusService } from '../projections/projection.status';
-
-/** Figures shared by every process, read from Redis and PostgreSQL at most this often. */
-export const SNAPSHOT_MAX_AGE_MS = 15_000;
 
 interface Snapshot {
   queues: { queue: string; state: string; n: number }[];
@@ -28,7 +26,8 @@ type GaugePoint = [Record<string, string>, number];
 /**
  * Prometheus metrics, O(1) per scrape. Counters that only this process sees (HTTP, append
  * conflicts) are kept in memory; emails are counted in Redis as deliveries finish (any process
- * reports them); queue depths and projection lag are read into a snapshot at most every 15 s,
+ * reports them); queue depths and projection lag are read into a snapshot at most every
+ * METRICS_SNAPSHOT_SECONDS (15 s),
  * in the background of a scrape, so scrapes (however many) never run the expensive queries.
  */
 @Injectable()
@@ -53,6 +52,8 @@ export class Metrics {
   private snapshot: Snapshot | null = null;
   private takenAt = 0;
   private refreshing: Promise<void> | null = null;
+  /** Figures shared by every process are read from Redis and PostgreSQL at most this often. */
+  private readonly snapshotMaxAgeMs: number;
 
   constructor(
     @InjectQueue(QUEUES.projections) projections: Queue,
@@ -65,30 +66,32 @@ export class Metrics {
     private readonly emailCounts: EmailCounters,
     store: EventStore,
     listPages: ListPageCache,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    this.snapshotMaxAgeMs = config.METRICS_SNAPSHOT_SECONDS * 1000;
     collectDefaultMetrics({ register: this.registry, prefix: 'almanac_' });
     store.onConflict(() => this.conflicts.inc());
     listPages.onLookup((hit) => this.listCache.inc({ result: hit ? 'hit' : 'miss' }));
     this.queues = [projections, email, reminders, subscriptions, webhooks];
-    this.snapshotGauge('almanac_queue_jobs', 'Jobs per queue and state (refreshed at most every 15 s)', ['queue', 'state'], (s) =>
+    this.snapshotGauge('almanac_queue_jobs', 'Jobs per queue and state (refreshed at most every METRICS_SNAPSHOT_SECONDS)', ['queue', 'state'], (s) =>
       (s?.queues ?? []).map((q) => [{ queue: q.queue, state: q.state }, q.n]),
     );
-    this.snapshotGauge('almanac_queue_job_outcomes', 'Jobs completed and failed per queue (BullMQ metrics, all workers; refreshed at most every 15 s)', ['queue', 'outcome'], (s) =>
+    this.snapshotGauge('almanac_queue_job_outcomes', 'Jobs completed and failed per queue (BullMQ metrics, all workers; refreshed at most every METRICS_SNAPSHOT_SECONDS)', ['queue', 'outcome'], (s) =>
       (s?.outcomes ?? []).map((o) => [{ queue: o.queue, outcome: o.outcome }, o.n]),
     );
     this.snapshotGauge(
       'almanac_projection_lag_events',
-      'Events in the log not yet applied, per projection (refreshed at most every 15 s)',
+      'Events in the log not yet applied, per projection (refreshed at most every METRICS_SNAPSHOT_SECONDS)',
       ['projection', 'state'],
       (s) => (s?.projections ?? []).map((p) => [{ projection: p.name, state: p.state }, p.events]),
       { reset: true },
     );
-    this.snapshotGauge('almanac_projection_lag_seconds', 'Age of the oldest event not yet applied, per projection (refreshed at most every 15 s)', ['projection'], (s) =>
+    this.snapshotGauge('almanac_projection_lag_seconds', 'Age of the oldest event not yet applied, per projection (refreshed at most every METRICS_SNAPSHOT_SECONDS)', ['projection'], (s) =>
       (s?.projections ?? []).map((p) => [{ projection: p.name }, p.seconds]),
     );
     this.snapshotGauge(
       'almanac_projection_parked_streams',
-      'Streams a projection has parked on an event it cannot apply, waiting for an operator to retry or skip (refreshed at most every 15 s)',
+      'Streams a projection has parked on an event it cannot apply, waiting for an operator to retry or skip (refreshed at most every METRICS_SNAPSHOT_SECONDS)',
       ['projection'],
       (s) => (s?.projections ?? []).map((p) => [{ projection: p.name }, p.parked]),
     );
@@ -112,14 +115,14 @@ export class Metrics {
     );
     this.snapshotGauge(
       'almanac_webhook_lag_events',
-      'Calendar events not yet delivered, per endpoint and status (refreshed at most every 15 s)',
+      'Calendar events not yet delivered, per endpoint and status (refreshed at most every METRICS_SNAPSHOT_SECONDS)',
       ['endpoint', 'status'],
       (s) => (s?.webhooks ?? []).map((w) => [{ endpoint: w.id, status: w.status }, w.lagEvents]),
       { reset: true },
     );
     this.snapshotGauge(
       'almanac_webhook_lag_seconds',
-      'Age of the oldest calendar event not yet delivered, per endpoint (refreshed at most every 15 s)',
+      'Age of the oldest calendar event not yet delivered, per endpoint (refreshed at most every METRICS_SNAPSHOT_SECONDS)',
       ['endpoint'],
       (s) => (s?.webhooks ?? []).map((w) => [{ endpoint: w.id }, w.lagSeconds]),
       { reset: true },
@@ -149,11 +152,11 @@ export class Metrics {
   }
 
   /**
-   * The registry's text. The snapshot is refreshed when older than 15 s — awaited only for the
+   * The registry's text. The snapshot is refreshed when older than METRICS_SNAPSHOT_SECONDS — awaited only for the
    * very first scrape, otherwise in the background (this scrape gets the previous figures).
    */
   async scrape(): Promise<string> {
-    if (Date.now() - this.takenAt >= SNAPSHOT_MAX_AGE_MS && !this.refreshing) {
+    if (Date.now() - this.takenAt >= this.snapshotMaxAgeMs && !this.refreshing) {
       this.takenAt = Date.now();
       this.refreshing = this.refresh().finally(() => (this.refreshing = null));
     }

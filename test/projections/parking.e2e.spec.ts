@@ -95,7 +95,7 @@ describe('one bad event parks one stream, not the calendar', () => {
       return s.parked.length ? s : undefined;
     });
     expect(history.parked[0].position).toBe(poison.position);
-    // The first scrape takes the snapshot it answers from (later ones refresh it every 15 s).
+    // The first scrape takes the snapshot it answers from (later ones refresh it every METRICS_SNAPSHOT_SECONDS, 15 s).
     const metrics = await http(t.baseUrl, 'GET', '/metrics');
     expect(metrics.text).toMatch(/almanac_projection_parked_streams\{projection="calendar"\} 1/);
 

@@ -414,7 +414,7 @@ describe('webhooks (e2e, real HTTP receivers)', () => {
     await schedule();
     await waitFor('both delivered', () => rx.accepted().length >= 2);
     await waitFor('the round recorded', async () => (await endpoint(ep.id)).failedAttempts === 0 && (await endpoint(ep.id)).cursor.position !== ep.cursor.position);
-    // The first scrape of this process takes the snapshot (later ones refresh it every 15 s).
+    // The first scrape of this process takes the snapshot (later ones refresh it every METRICS_SNAPSHOT_SECONDS, 15 s).
     const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
     expect(text).toContain(`almanac_webhook_deliveries{endpoint="${ep.id}",outcome="sent"} 2`);
     expect(text).toContain(`almanac_webhook_deliveries{endpoint="${ep.id}",outcome="failed"} 1`);
