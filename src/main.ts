@@ -10,7 +10,6 @@ import { startWorkerThread } from './startup/worker-thread-handle';
 import { checkDatabase, checkRedis } from './startup/preflight';
 import { describeRedis, redisTopology } from './jobs/redis';
 import { Logger } from 'nestjs-pino';
-import { ProjectionWaker } from './projections/projection.waker';
 
 const ROLES = ['all', 'api', 'worker'] as const;
 
@@ -53,8 +52,6 @@ async function main(): Promise<void> {
   // both let the jobs and the HTTP requests queue behind each other (README, When to split).
   receiveRelayedOutages();
   const [thread, app] = await Promise.all([startWorkerThread(config), createHttpApp(config, 'api')]);
-  // Appends wake the thread's projections directly, not through Redis and a job.
-  app.get(ProjectionWaker).wakeLocally(() => thread.wakeProjections());
   const log = (m: string) => app.get(Logger).log(m);
   const closeThread: Closer = { name: 'worker thread', close: () => thread.close() };
   const close = closeOnSignals(app, config.SHUTDOWN_TIMEOUT_SECONDS, log, [closeThread]);

@@ -3,8 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createWorkerContext } from './bootstrap';
 import { relayOutagesToMainThread } from './common/outage';
 import type { AppConfig } from './config/config';
-import { LocalProjectionWakes } from './projections/local-wakes';
-import { CLOSE, READY, WAKE_PROJECTIONS } from './startup/worker-thread-handle';
+import { CLOSE, READY } from './startup/worker-thread-handle';
 
 /**
  * The worker side of `node dist/main.js all`, in a worker thread (see startWorkerThread). The
@@ -18,9 +17,7 @@ async function run(): Promise<void> {
   // One warning per outage for the whole process: the main thread's monitors report this thread's connection errors.
   relayOutagesToMainThread();
   const app = await createWorkerContext(Object.freeze(config), 'worker');
-  const wakes = app.get(LocalProjectionWakes);
   port.on('message', (m: unknown) => {
-    if (m === WAKE_PROJECTIONS) return wakes.wake();
     if (m !== CLOSE) return;
     // process.exit in a worker thread ends the thread only, with that code.
     app.close().then(

@@ -31,21 +31,8 @@ export class ProjectionWaker implements OnModuleInit {
     private readonly redis: RedisClient,
   ) {}
 
-  /** Where wake-ups after appends go instead of Redis (see wakeLocally); null: through the queue. */
-  private local: (() => void) | null = null;
-
   onModuleInit(): void {
-    this.store.onAppended(() => (this.local ? this.local() : this.wakeAfterAppend()));
-  }
-
-  /**
-   * In `all` the projections run in a worker thread of this very process: an append wakes them
-   * with a message to that thread (no Redis round trip, no job to pick up, no API CPU spent on
-   * either). The queue stays the path of the periodic sweep and of a wake-up the thread could not
-   * run, so a lost message still costs at most a sweep period.
-   */
-  wakeLocally(send: () => void): void {
-    this.local = send;
+    this.store.onAppended(() => this.wakeAfterAppend());
   }
 
   /**

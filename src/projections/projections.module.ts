@@ -11,8 +11,6 @@ import { ProjectionStatusService } from './projection.status';
 import { ProjectionWaker } from './projection.waker';
 import { ProjectionsController } from './http/projections.controller';
 import { ProjectionSweepScheduler } from './projection-sweep.scheduler';
-import { LocalProjectionWakes } from './local-wakes';
-import { ProjectionCatchUp } from './projection.catch-up';
 
 const core = [ProjectionRegistry, ProjectionRunner, ProjectionWaker, ProjectionStatusService, ProjectionRebuilder, ParkedStreamsService];
 
@@ -21,7 +19,7 @@ const core = [ProjectionRegistry, ProjectionRunner, ProjectionWaker, ProjectionS
 export class ProjectionsModule {}
 
 /** The worker side: job handlers and the `projections` queue's processor. */
-@Module({ imports: [ProjectionsModule], providers: [ProjectionCatchUp, ProjectJob, SweepJob, RebuildJob, ProjectionSweepScheduler, LocalProjectionWakes] })
+@Module({ imports: [ProjectionsModule], providers: [ProjectJob, SweepJob, RebuildJob, ProjectionSweepScheduler] })
 export class ProjectionsWorkerModule {}
 
 @Module({ imports: [ProjectionsModule], controllers: [ProjectionsController] })

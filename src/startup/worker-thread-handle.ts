@@ -8,14 +8,10 @@ const ENTRY = join(__dirname, '..', 'worker-thread.js');
 /** Messages between the main thread and the worker thread of `all`. */
 export const READY = 'ready';
 export const CLOSE = 'close';
-/** An append in the API thread: bring the projections up (see ProjectionWaker.wakeLocally). */
-export const WAKE_PROJECTIONS = 'wake-projections';
 
 export interface WorkerThread {
   /** Asks the worker side to finish or hand back its jobs and close its pools; resolves once the thread has ended cleanly. */
   close(): Promise<void>;
-  /** Tells the worker side that events were appended (never blocks; nothing once the thread has ended). */
-  wakeProjections(): void;
   /** Called once if the thread ends without being asked to (an uncaught error, a failed close of its own). */
   onCrash(listener: (err: Error) => void): void;
 }
@@ -56,9 +52,6 @@ export async function startWorkerThread(config: AppConfig): Promise<WorkerThread
       thread.postMessage(CLOSE);
       const code = await ended;
       if (code !== 0) throw error ?? new Error(`the worker thread exited with code ${code} while closing`);
-    },
-    wakeProjections() {
-      if (!ran) thread.postMessage(WAKE_PROJECTIONS);
     },
     onCrash(listener) {
       crashListeners.push(listener);
