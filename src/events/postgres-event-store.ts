@@ -25,6 +25,23 @@ export interface RawEventRow {
 export const EVENT_COLUMNS =
   'e.id, e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.prev_hash, e.hash';
 
+/**
+ * The gap-safe horizon: every transaction below it has ended, as far as events go. A row with a
+ * lower position that commits later cannot appear behind a checkpoint taken below it. Only
+ * transactions in flight in THIS database count: one in another database of the cluster can never
+ * write to this log, and pg_snapshot_xmin would make every reader wait for it (a long report, a
+ * migration, another application). The reader's own transaction is not in the snapshot's list
+ * either (readers never append in the transaction they read in). A transaction whose database
+ * cannot be told (its backend already moved on) still counts: it only delays, never skips.
+ * pg_stat_activity knows 32-bit xids, the snapshot 64-bit ones: they are compared modulo 2^32.
+ */
+const READABLE_HORIZON = `(SELECT coalesce(
+    (SELECT min(x) FROM pg_snapshot_xip(s) AS x
+      WHERE NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(NULL) AS a
+                         WHERE a.backend_xid::text = (x::text::numeric % 4294967296)::text
+                           AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+    pg_snapshot_xmax(s)) FROM pg_current_snapshot() AS s)`;
+
 /** Rows per group commit: 10 parameters a row stays far below PostgreSQL's 65,535. */
 const MAX_BATCH_ROWS = 500;
 
@@ -315,13 +332,13 @@ export class PostgresEventStore extends EventStore {
 
   /** `within`: read inside the caller's transaction (the projection runner's batch). */
   async readAll(after: LogCheckpoint, limit: number, within?: LogTransaction): Promise<StoredEvent[]> {
-    // Only rows of transactions older than every transaction still in flight: a row with a
-    // lower position that commits later cannot appear behind the returned checkpoint.
+    // Only rows below the horizon (see READABLE_HORIZON): a row with a lower position that
+    // commits later cannot appear behind the returned checkpoint.
     const rows: RawEventRow[] = await this.manager(within).query(
       // Qualified names: a bare ORDER BY position would sort by the text alias ('100' < '91').
       `SELECT ${EVENT_COLUMNS} FROM events e
         WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
-          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND e.transaction_id < ${READABLE_HORIZON}
         ORDER BY e.transaction_id, e.position
         LIMIT $3`,
       [after.transactionId, after.position, limit],
@@ -345,7 +362,7 @@ export class PostgresEventStore extends EventStore {
     const rows: RawEventRow[] = await this.db.query(
       `SELECT ${EVENT_COLUMNS} FROM events e
         WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
-          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) ${sql}
+          AND e.transaction_id < ${READABLE_HORIZON} ${sql}
         ORDER BY e.transaction_id, e.position
         LIMIT $3`,
       [after.transactionId, after.position, limit, ...params],
@@ -354,10 +371,10 @@ export class PostgresEventStore extends EventStore {
   }
 
   override async latestCheckpoint(): Promise<LogCheckpoint> {
-    // Readable rows only: every transaction still in flight has a higher id, so it lands after this.
+    // Readable rows only: every transaction of this database still in flight has a higher id, so it lands after this.
     const rows: { transaction_id: string; position: string }[] = await this.db.query(
       `SELECT e.transaction_id::text AS transaction_id, e.position::text AS position FROM events e
-        WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        WHERE e.transaction_id < ${READABLE_HORIZON}
         ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1`,
     );
     return rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position } : { transactionId: '0', position: '0' };

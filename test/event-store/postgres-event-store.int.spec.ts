@@ -6,7 +6,7 @@ import { GENESIS_HASH, eventHash } from '../../src/events/hash-chain';
 import { PostgresEventStore } from '../../src/events/postgres-event-store';
 import { UpcasterRegistry } from '../../src/events/upcasters';
 import { seededRandom } from '../support/run';
-import { TestDatabase, createTestDatabase } from '../support/database';
+import { TestDatabase, createTestDatabase, withDatabase } from '../support/database';
 import { waitFor } from '../support/wait';
 
 /** Commit delays drawn from the run's seed (printed on failure), so a failing interleaving can be replayed. */
@@ -370,6 +370,35 @@ describe('PostgresEventStore against PostgreSQL', () => {
       await reader.poll();
       const ids = await allIds();
       expect(reader.seen.map((e) => e.id).sort()).toEqual([...ids].sort());
+    });
+
+    it('given an older transaction in flight in ANOTHER database of the cluster, when an append commits here, then the reader gets it without waiting for that transaction', async () => {
+      const reader = new Reader(store);
+      await waitFor('the reader to catch up', async () => (await reader.poll()).length === 0 && reader.size === (await allIds()).length);
+      const elsewhere = new Client({ connectionString: withDatabase(db.url, 'postgres'), application_name: 'event-store-int-elsewhere' });
+      await elsewhere.connect();
+      clients.push(elsewhere);
+      await elsewhere.query('BEGIN');
+      try {
+        const older = BigInt((await elsewhere.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0].x);
+        const here = await store.append(stream(), 0, [{ type: 'Here', data: {} }], meta());
+        expect(BigInt(here.events[0].transactionId)).toBeGreaterThan(older);
+        // Held open for the whole wait: a reader that counted it would never get the event.
+        await waitFor('the reader to get the event', async () => (await reader.poll(), reader.has(here.events[0].id)), 3000, 10);
+      } finally {
+        await elsewhere.query('ROLLBACK');
+      }
+    });
+
+    it('given the reader’s own transaction holds a transaction id (a projection locks its checkpoint first), when an append commits after it, then a read inside that transaction gets it', async () => {
+      await waitFor('every earlier transaction to end', async () => (await store.latestCheckpoint()).position === (await store.head()).position);
+      await db.dataSource.transaction(async (tx) => {
+        await tx.query('SELECT pg_current_xact_id()');
+        const after = await store.append(stream(), 0, [{ type: 'AfterMine', data: {} }], meta());
+        const from = { transactionId: String(BigInt(after.events[0].transactionId) - 1n), position: '0' };
+        // Polled: a transaction of another database that ends during the read may count for a moment; this one never ends meanwhile.
+        await waitFor('the read inside the transaction to get the event', async () => (await store.readAll(from, 10, tx)).some((e) => e.id === after.events[0].id), 3000, 10);
+      });
     });
 
     it('given a rolled-back transaction, when the reader continues, then it neither stalls nor sees the aborted event', async () => {
