@@ -33,6 +33,12 @@ export interface StoredEvent<D = Record<string, unknown>> {
 }
 
 /**
+ * An event as a fold reads it: no id, metadata or hashes. A rebuild reads the log in this shape
+ * for a projection that declares it needs no more (those columns are most of a row's bytes).
+ */
+export type LoggedEvent<D = Record<string, unknown>> = Omit<StoredEvent<D>, 'id' | 'metadata' | 'prevHash' | 'hash'>;
+
+/**
  * A point in the global log that readers resume after. Ordered by (transactionId, position):
  * positions come from a sequence and can commit out of order, transaction ids bound that.
  */

@@ -1,4 +1,4 @@
-import { EventMetadata, LOG_START, LogCheckpoint, NewEvent, StoredEvent, checkpointOf } from './envelope';
+import { EventMetadata, LOG_START, LogCheckpoint, LoggedEvent, NewEvent, StoredEvent, checkpointOf } from './envelope';
 
 export class WrongExpectedVersionError extends Error {
   constructor(
@@ -89,6 +89,11 @@ export abstract class EventStore {
    * transactions that are no longer in flight, so a late commit is never skipped.
    */
   abstract readAll(after: LogCheckpoint, limit: number, within?: LogTransaction): Promise<StoredEvent[]>;
+
+  /** `readAll` without ids, metadata and hashes (a replay's read); this default reads them all the same. */
+  readAllLogged(after: LogCheckpoint, limit: number, within?: LogTransaction): Promise<LoggedEvent[]> {
+    return this.readAll(after, limit, within);
+  }
 
   /** A stream's events from `from` to `to` (both inclusive, in log order): what a parked stream re-applies. */
   abstract readStreamBetween(within: LogTransaction, streamId: string, from: LogCheckpoint, to: LogCheckpoint): Promise<StoredEvent[]>;

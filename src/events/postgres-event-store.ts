@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { EventMetadata, LogCheckpoint, NewEvent, StoredEvent } from './envelope';
+import type { EventMetadata, LogCheckpoint, LoggedEvent, NewEvent, StoredEvent } from './envelope';
 import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, LogTransaction, ReadStreamOptions, StreamAppend, WrongExpectedVersionError } from './event-store.port';
 import { ChainedEvent, GENESIS_HASH, chainEvents } from './hash-chain';
 import { UpcasterRegistry } from './upcasters';
@@ -19,6 +19,11 @@ export interface RawEventRow {
   recorded_at: Date;
   prev_hash: string;
   hash: string;
+}
+
+/** What `readAllLogged` selects. */
+interface LoggedEventRow extends Pick<RawEventRow, 'position' | 'transaction_id' | 'stream_id' | 'version' | 'type' | 'schema_version' | 'data'> {
+  recorded_ms: number;
 }
 
 /** Every column, bigints as text; queries alias the table as `e`. */
@@ -344,6 +349,28 @@ export class PostgresEventStore extends EventStore {
       [after.transactionId, after.position, limit],
     );
     return rows.map((r) => this.toStored(r));
+  }
+
+  /**
+   * `readAll` in the shape a fold reads: the id, metadata and hashes left in the table (most of a
+   * row's bytes to send and parse), `recorded_at` as epoch milliseconds (a number parses far
+   * faster than a timestamp's text; both truncate to the millisecond).
+   */
+  override async readAllLogged(after: LogCheckpoint, limit: number, within?: LogTransaction): Promise<LoggedEvent[]> {
+    const rows: LoggedEventRow[] = await this.manager(within).query(
+      `SELECT e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data,
+              trunc(extract(epoch FROM e.recorded_at) * 1000)::float8 AS recorded_ms
+         FROM events e
+        WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
+          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id, e.position
+        LIMIT $3`,
+      [after.transactionId, after.position, limit],
+    );
+    return rows.map((r) => {
+      const { schemaVersion, data } = this.upcasters.upcast(r.type, r.schema_version, r.data);
+      return { position: r.position, transactionId: r.transaction_id, streamId: r.stream_id, version: r.version, type: r.type, schemaVersion, data, recordedAt: new Date(r.recorded_ms) };
+    });
   }
 
   /** A stream's events from `from` to `to` (both inclusive, in log order), inside the caller's transaction: what a parked stream re-applies. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { LogCheckpoint, StoredEvent } from '../events/envelope';
+import type { LogCheckpoint, LoggedEvent, StoredEvent } from '../events/envelope';
 
 /** A stream a projection passes over until an operator retries or skips its first event. */
 export interface ParkedStream {
@@ -43,7 +43,7 @@ const clip = (error: string): string => (error.length > 2000 ? `${error.slice(0,
 
 /** The `projection_parked` table, keyed by checkpoint name (a rebuild parks under its own slot's name). */
 export const ParkedStreams = {
-  async park(m: EntityManager, checkpoint: string, event: StoredEvent, error: string): Promise<void> {
+  async park(m: EntityManager, checkpoint: string, event: LoggedEvent, error: string): Promise<void> {
     await m.query(
       `INSERT INTO projection_parked (projection, stream_id, transaction_id, position, event_type, version, error)
        VALUES ($1, $2, $3::xid8, $4, $5, $6, $7) ON CONFLICT (projection, stream_id) DO NOTHING`,

@@ -91,7 +91,7 @@ export class ProjectionRebuilder {
       if (compareCheckpoints(liveCp, target) < 0 && (opts.verify || p.afterCommit)) {
         for (const e of (await this.drain(tx, p, 'live', target)).events) liveEvents.push(e);
       }
-      done += rebuilt.events.length;
+      done += rebuilt.read;
       const diffs = opts.verify ? await this.compare(tx, p) : [];
       await this.swap(tx, p, target);
       return { checkpoint: target, differences: diffs, live: liveEvents };
@@ -117,14 +117,17 @@ export class ProjectionRebuilder {
     });
   }
 
-  private async drain(tx: EntityManager, p: Projection, slot: 'live' | 'rebuild', until?: LogCheckpoint): Promise<{ checkpoint: LogCheckpoint; events: StoredEvent[] }> {
+  /** `events`: what the live slot applied, for its after-commit step (a rebuild reports none, only how many it read). */
+  private async drain(tx: EntityManager, p: Projection, slot: 'live' | 'rebuild', until?: LogCheckpoint): Promise<{ checkpoint: LogCheckpoint; events: StoredEvent[]; read: number }> {
     const events: StoredEvent[] = [];
+    let read = 0;
     for (;;) {
       const row = (await Checkpoints.get(tx, checkpointName(p, slot), true))!;
       const c = cp(row);
       const r = await this.runner.applyIn(tx, p, slot, c, 5000, until, holdOf(row));
       events.push(...r.committed);
-      if (r.read === 0) return { checkpoint: c, events };
+      read += r.read;
+      if (r.read === 0) return { checkpoint: c, events, read };
     }
   }
 

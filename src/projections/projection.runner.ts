@@ -2,11 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-outage';
-import { LogCheckpoint, StoredEvent, checkpointOf, compareCheckpoints } from '../events/envelope';
+import { LogCheckpoint, LoggedEvent, StoredEvent, checkpointOf, compareCheckpoints } from '../events/envelope';
 import { EventStore } from '../events/event-store.port';
 import { CheckpointRow, Checkpoints, cp } from './checkpoints';
 import { ParkedStreams } from './parked-streams';
-import { Projection, ProjectionContext, ProjectionSlot, readsType } from './projection';
+import { Projection, ProjectionContext, ProjectionSlot, readsLogged, readsType } from './projection';
 
 export const REBUILD_SUFFIX = '__rebuild';
 
@@ -18,8 +18,12 @@ export interface BatchResult {
   parked: { stream: string; position: string; error: string }[];
   /** The projection is stopped (a state only an older version set) and waits for an operator. */
   stopped?: boolean;
+  /** The events read, for the after-commit step (none in a rebuild, which has no such step). */
   committed: StoredEvent[];
 }
+
+/** Applies a batch of events to the projection (its `apply`, typed for the events read). */
+type Apply<E extends LoggedEvent> = (batch: E[], ctx: ProjectionContext) => Promise<void>;
 
 /** What a slot passes over: positions an admin skipped, streams parked behind a failing event. */
 export interface Hold {
@@ -210,7 +214,7 @@ export class ProjectionRunner {
         const p = byName.get(row.name)!;
         const after = cp(row);
         const share = events.filter((e) => compareCheckpoints(checkpointOf(e), after) > 0);
-        const r = await this.applyRead(tx, p, 'live', share, holdOf(row), false);
+        const r = await this.applyRead(tx, p, 'live', share, holdOf(row), false, (b, c) => p.apply(b, c));
         results.set(p.name, { ...r, read: share.length });
         if (share.length === 0) continue;
         const last = share[share.length - 1];
@@ -234,17 +238,42 @@ export class ProjectionRunner {
    * again carefully).
    */
   async applyIn(tx: EntityManager, p: Projection, slot: ProjectionSlot, after: LogCheckpoint, batchSize: number, until: LogCheckpoint | undefined, hold: Hold, careful = true): Promise<BatchResult> {
-    let events = await this.store.readAll(after, batchSize, tx);
-    if (until) events = events.filter((e) => compareCheckpoints(checkpointOf(e), until) <= 0);
+    // A rebuild runs no after-commit step, so a projection that folds logged events gets no more.
+    if (slot === 'rebuild' && readsLogged(p)) {
+      const r = await this.applyRange(tx, p, slot, await this.store.readAllLogged(after, batchSize, tx), until, hold, careful, (b, c) => p.apply(b, c));
+      return { ...r, committed: [] };
+    }
+    return this.applyRange(tx, p, slot, await this.store.readAll(after, batchSize, tx), until, hold, careful, (b, c) => p.apply(b, c));
+  }
+
+  private async applyRange<E extends LoggedEvent>(
+    tx: EntityManager,
+    p: Projection,
+    slot: ProjectionSlot,
+    read: E[],
+    until: LogCheckpoint | undefined,
+    hold: Hold,
+    careful: boolean,
+    apply: Apply<E>,
+  ): Promise<Omit<BatchResult, 'committed'> & { committed: E[] }> {
+    const events = until ? read.filter((e) => compareCheckpoints(checkpointOf(e), until) <= 0) : read;
     if (events.length === 0) return { applied: 0, read: 0, parked: [], committed: [] };
-    const r = await this.applyRead(tx, p, slot, events, hold, careful);
+    const r = await this.applyRead(tx, p, slot, events, hold, careful, apply);
     const last = events[events.length - 1];
     await Checkpoints.advance(tx, checkpointName(p, slot), checkpointOf(last), last.recordedAt);
     return r;
   }
 
   /** Applies events already read (in log order, after the slot's checkpoint); the caller moves the checkpoint. */
-  private async applyRead(tx: EntityManager, p: Projection, slot: ProjectionSlot, events: StoredEvent[], hold: Hold, careful: boolean): Promise<BatchResult> {
+  private async applyRead<E extends LoggedEvent>(
+    tx: EntityManager,
+    p: Projection,
+    slot: ProjectionSlot,
+    events: E[],
+    hold: Hold,
+    careful: boolean,
+    apply: Apply<E>,
+  ): Promise<Omit<BatchResult, 'committed'> & { committed: E[] }> {
     if (events.length === 0) return { applied: 0, read: 0, parked: [], committed: [] };
     const ctx = this.context(tx, p, slot);
     const relevant = events.filter((e) => readsType(p, e.type) && !hold.skipped.has(e.position) && !hold.parked.has(e.streamId));
@@ -255,19 +284,19 @@ export class ProjectionRunner {
       // rolls the whole transaction back and runBatch goes again carefully, which finds the culprit.
       if (relevant.length > 0) {
         try {
-          await p.apply(relevant, ctx);
+          await apply(relevant, ctx);
         } catch (err) {
           if (isTransient(err)) throw err;
           throw new ProjectionApplyError(relevant[0], err);
         }
       }
-    } else if (!(relevant.length > 1 && (await this.tryBatch(tx, ctx, p, relevant)))) {
+    } else if (!(relevant.length > 1 && (await this.tryBatch(tx, ctx, p, relevant, apply)))) {
       for (const e of relevant) {
         if (hold.parked.has(e.streamId)) {
           applied--; // behind an event of its stream that this batch parked
           continue;
         }
-        const error = await this.applyGuarded(ctx, p, e);
+        const error = await this.guarded(ctx, e, apply);
         if (error === null) continue;
         await ParkedStreams.park(tx, checkpointName(p, slot), e, error);
         hold.parked.add(e.streamId);
@@ -284,10 +313,14 @@ export class ProjectionRunner {
   }
 
   /** Applies one event under a savepoint: null when applied, else why not (rolled back to before it). Transient errors are thrown. */
-  async applyGuarded(ctx: ProjectionContext, p: Projection, e: StoredEvent): Promise<string | null> {
+  applyGuarded(ctx: ProjectionContext, p: Projection, e: StoredEvent): Promise<string | null> {
+    return this.guarded(ctx, e, (b, c) => p.apply(b, c));
+  }
+
+  private async guarded<E extends LoggedEvent>(ctx: ProjectionContext, e: E, apply: Apply<E>): Promise<string | null> {
     await ctx.tx.query('SAVEPOINT apply_event');
     try {
-      await p.apply([e], ctx);
+      await apply([e], ctx);
       await ctx.tx.query('RELEASE SAVEPOINT apply_event');
       return null;
     } catch (err) {
@@ -298,10 +331,10 @@ export class ProjectionRunner {
   }
 
   /** False when the batch failed: rolled back to before it, so the caller can apply event by event and name the culprit. */
-  private async tryBatch(tx: EntityManager, ctx: ProjectionContext, p: Projection, events: StoredEvent[]): Promise<boolean> {
+  private async tryBatch<E extends LoggedEvent>(tx: EntityManager, ctx: ProjectionContext, p: Projection, events: E[], apply: Apply<E>): Promise<boolean> {
     await tx.query('SAVEPOINT apply_batch');
     try {
-      await p.apply(events, ctx);
+      await apply(events, ctx);
       await tx.query('RELEASE SAVEPOINT apply_batch');
       return true;
     } catch (err) {
@@ -315,7 +348,7 @@ export class ProjectionRunner {
 
 export class ProjectionApplyError extends Error {
   constructor(
-    readonly event: StoredEvent,
+    readonly event: LoggedEvent,
     cause: unknown,
   ) {
     super(`event at position ${event.position} (${event.type} ${event.streamId} v${event.version}): ${cause instanceof Error ? cause.message : String(cause)}`);

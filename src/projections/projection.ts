@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { StoredEvent } from '../events/envelope';
+import type { LoggedEvent, StoredEvent } from '../events/envelope';
 
 /** `live` serves reads; `rebuild` fills fresh tables from position 0 and never has side effects. */
 export type ProjectionSlot = 'live' | 'rebuild';
@@ -31,15 +31,28 @@ export interface Projection {
   apply(batch: StoredEvent[], ctx: ProjectionContext): Promise<void>;
   /** Side effects after the batch committed (live slot only; a replay never repeats them). */
   afterCommit?(events: StoredEvent[]): Promise<void>;
+  /** `'logged'`: apply reads no id, metadata or hash (see LoggedProjection). */
+  readonly reads?: 'logged';
 }
+
+/**
+ * A projection whose `apply` takes events as a fold reads them (LoggedEvent): a rebuild reads the
+ * log for it without ids, metadata and hashes, most of the bytes it would otherwise parse.
+ */
+export interface LoggedProjection extends Projection {
+  readonly reads: 'logged';
+  apply(batch: LoggedEvent[], ctx: ProjectionContext): Promise<void>;
+}
+
+export const readsLogged = (p: Projection): p is LoggedProjection => p.reads === 'logged';
 
 export const readsType = (p: Pick<Projection, 'eventTypes'>, type: string): boolean => p.eventTypes === 'all' || p.eventTypes.includes(type);
 
 export const PROJECTION_METADATA = 'almanac:projection';
 
 /** A batch's events of the streams named `<prefix><id>`, by id, each in batch (= stream) order: what a projection's `apply` folds. */
-export function byStream(events: StoredEvent[], prefix: string): Map<string, StoredEvent[]> {
-  const streams = new Map<string, StoredEvent[]>();
+export function byStream<E extends LoggedEvent>(events: E[], prefix: string): Map<string, E[]> {
+  const streams = new Map<string, E[]>();
   for (const e of events) {
     if (!e.streamId.startsWith(prefix)) continue;
     const id = e.streamId.slice(prefix.length);

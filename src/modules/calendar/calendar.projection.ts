@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { StoredEvent } from '../../events/envelope';
+import type { LoggedEvent } from '../../events/envelope';
 import { RegisterProjection } from '../../projections/projection.decorator';
-import { type Projection, type ProjectionContext, byStream } from '../../projections/projection';
+import { type LoggedProjection, type ProjectionContext, byStream } from '../../projections/projection';
 import { evolve, initialState } from '../scheduling/domain/calendar-event';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../scheduling/domain/events';
 import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, SERIES_COLUMN_TYPES, STATE_COLUMN_TYPES, columnNames, overrideSeqs, seriesRecord, stateOf, stateRecord } from './read-model/calendar-row';
@@ -14,8 +14,10 @@ import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, SERIES_COLUMN_TYPES, STATE_CO
  */
 @Injectable()
 @RegisterProjection()
-export class CalendarProjection implements Projection {
+export class CalendarProjection implements LoggedProjection {
   readonly name = 'calendar';
+  // It folds type, data, versions and positions only: a rebuild reads no more for it.
+  readonly reads = 'logged';
   readonly eventTypes: readonly string[] = CALENDAR_EVENT_TYPES;
   readonly tables = [CALENDAR_TABLE] as const;
   // override_seqs holds change_seqs too: a rebuild numbers its writes afresh.
@@ -26,7 +28,7 @@ export class CalendarProjection implements Projection {
    * events on top of its row in order, upsert every changed row at once (each takes one fresh
    * change_seq, as after its last event).
    */
-  async apply(batch: StoredEvent[], ctx: ProjectionContext): Promise<void> {
+  async apply(batch: LoggedEvent[], ctx: ProjectionContext): Promise<void> {
     const streams = byStream(batch, CALENDAR_EVENT_STREAM_PREFIX);
     if (streams.size === 0) return;
     const table = ctx.table(CALENDAR_TABLE);
@@ -37,7 +39,7 @@ export class CalendarProjection implements Projection {
       const row = current.get(id);
       let state = row ? stateOf(row) : initialState;
       let version = row?.version ?? 0;
-      let last: StoredEvent | null = null;
+      let last: LoggedEvent | null = null;
       for (const e of list) {
         // The runner already guarantees exactly-once; this guards a replay into a non-empty table.
         if (e.version <= version) continue;
