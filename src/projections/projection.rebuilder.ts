@@ -59,7 +59,7 @@ export class ProjectionRebuilder {
     if (!p) throw new UnknownProjectionError(name);
     const started = Date.now();
     const batchSize = opts.batchSize ?? 2000;
-    await this.prepare(p);
+    const deferred = await this.prepare(p);
 
     const total = () => this.store.count();
     let expected = await total();
@@ -73,6 +73,8 @@ export class ProjectionRebuilder {
       await opts.onProgress?.(done, expected);
       if (r.read < batchSize) break;
     }
+    // Built once over the replayed rows, before the swap: the tables swapped in have every index.
+    for (const definition of deferred) await this.db.query(definition);
 
     const { checkpoint, differences, live } = await this.db.transaction(async (tx) => {
       await tx.query(`SET LOCAL lock_timeout = '30s'`);
@@ -103,17 +105,38 @@ export class ProjectionRebuilder {
     return report;
   }
 
-  /** Fresh, empty copies of the projection's tables (same columns, defaults and indexes). */
-  private async prepare(p: Projection): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  /**
+   * Fresh, empty copies of the projection's tables (same columns, defaults and indexes), less
+   * their secondary indexes that enforce nothing: those are returned, as PostgreSQL defined them
+   * (names included), to be built after the replay. Keeping them up row by row cost the replay
+   * more than building them once (GIN and GiST most). Unique indexes and constraints stay: the
+   * upserts need them, and a write they refuse parks its stream as it would in the live model.
+   */
+  private async prepare(p: Projection): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
+      const deferred: string[] = [];
       for (const t of p.tables) {
-        await tx.query(`DROP TABLE IF EXISTS ${tableName(t, 'rebuild')}`);
-        await tx.query(`CREATE TABLE ${tableName(t, 'rebuild')} (LIKE ${t} INCLUDING ALL)`);
+        const rebuilt = tableName(t, 'rebuild');
+        await tx.query(`DROP TABLE IF EXISTS ${rebuilt}`);
+        await tx.query(`CREATE TABLE ${rebuilt} (LIKE ${t} INCLUDING ALL)`);
+        const plain: { name: string; definition: string }[] = await tx.query(
+          `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+             FROM pg_index i
+            WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisexclusion
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            ORDER BY i.indexrelid`,
+          [rebuilt],
+        );
+        for (const { name, definition } of plain) {
+          await tx.query(`DROP INDEX ${name}`);
+          deferred.push(definition);
+        }
       }
       await Checkpoints.reset(tx, checkpointName(p, 'rebuild'), 'rebuilding');
       await Checkpoints.setSkipped(tx, checkpointName(p, 'rebuild'), skippedIn(await this.store.readStream(decisionStream(p.name))));
       await ParkedStreams.clearSlot(tx, checkpointName(p, 'rebuild'));
       await Checkpoints.ensure(tx, checkpointName(p, 'live'));
+      return deferred;
     });
   }
 

@@ -94,6 +94,28 @@ describe('rebuild', () => {
     const head = await db.dataSource.query('SELECT max(position)::text AS p FROM events');
     expect((await checkpoint(db.dataSource))!.position).toBe(head[0].p);
   });
+
+  it("every projection's swapped-in tables have the indexes its live tables had, with the same definitions (those built after the replay too)", async () => {
+    // Index names aside: each rebuild's tables name their indexes after the table they were created as.
+    const indexes = async (tables: readonly string[]): Promise<{ tablename: string; def: string }[]> =>
+      db.dataSource.query(
+        `SELECT tablename, regexp_replace(indexdef, '^CREATE (UNIQUE )?INDEX \\S+ ON ', 'CREATE \\1INDEX ON ') AS def
+           FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ANY($1) ORDER BY 1, 2`,
+        [tables],
+      );
+    const all = ctx.get(ProjectionRegistry).all();
+    const calendar = await indexes(ctx.get(ProjectionRegistry).get('calendar')!.tables);
+    // Not vacuous: the kinds a replay defers (GiST, GIN, plain btree) and one it keeps (unique) are there.
+    expect(calendar.map((i) => i.def)).toEqual(
+      expect.arrayContaining([expect.stringContaining('USING gist'), expect.stringContaining('USING gin'), expect.stringMatching(/^CREATE INDEX .* USING btree/), expect.stringMatching(/^CREATE UNIQUE INDEX/)]),
+    );
+    for (const p of all) {
+      const before = await indexes(p.tables);
+      const report = await ctx.get(ProjectionRebuilder).rebuild(p.name, { verify: true });
+      expect({ projection: p.name, differences: report.differences }).toEqual({ projection: p.name, differences: [] });
+      expect({ projection: p.name, indexes: await indexes(p.tables) }).toEqual({ projection: p.name, indexes: before });
+    }
+  });
 });
 
 describe('a failing event', () => {
