@@ -107,7 +107,12 @@ describe('rebuild', () => {
     const calendar = await indexes(ctx.get(ProjectionRegistry).get('calendar')!.tables);
     // Not vacuous: the kinds a replay defers (GiST, GIN, plain btree) and one it keeps (unique) are there.
     expect(calendar.map((i) => i.def)).toEqual(
-      expect.arrayContaining([expect.stringContaining('USING gist'), expect.stringContaining('USING gin'), expect.stringMatching(/^CREATE INDEX .* USING btree/), expect.stringMatching(/^CREATE UNIQUE INDEX/)]),
+      expect.arrayContaining([
+        expect.stringContaining('USING gist'),
+        expect.stringContaining('USING gin'),
+        expect.stringMatching(/^CREATE INDEX .* USING btree/),
+        expect.stringMatching(/^CREATE UNIQUE INDEX/),
+      ]),
     );
     for (const p of all) {
       const before = await indexes(p.tables);

@@ -10,6 +10,7 @@ import { PROGRAMMES, calendarEventStream } from '../../modules/scheduling/domain
 import type { RebuildReport } from '../../projections/projection.rebuilder';
 import type { Scenario, ScenarioOutcome } from '../scenario';
 import { appEnv, clearQueuePrefix, npmScriptNodeFlags, spawnNode } from '../support/app';
+import { cpuSeconds } from '../support/cpu';
 import { BenchDatabase, createBenchDatabase } from '../support/database';
 import { scaled, sleep, uniqueSuffix } from '../support/env';
 import { inParallel } from '../support/http';
@@ -30,6 +31,9 @@ interface RebuildRun {
   wallSecondsWithBoot: number;
   peakRssMb: number;
   rssSamples: number;
+  /** CPU seconds of the CLI process (boot included) and of the database backends it opened. */
+  cliCpuSeconds: number;
+  postgresCpuSeconds: number;
 }
 
 interface RawRun {
@@ -74,7 +78,7 @@ export const rebuild: Scenario = {
         const generationSeconds = (performance.now() - t0) / 1000;
         await db.pool.query('VACUUM ANALYZE events');
         const raw = await insertSelect(db, progress, size);
-        const rb = await rebuildInChild(env, progress, size);
+        const rb = await rebuildInChild(db, env, progress, size);
         runs.push({ size, generationSeconds: round(generationSeconds, 1), rebuild: rb, raw });
       }
       const last = runs[runs.length - 1];
@@ -94,6 +98,7 @@ export const rebuild: Scenario = {
         notes: [
           `The log is written through PostgresEventStore.append (hash chain, optimistic concurrency) from an in-process \`cli\` context: one ${EVENTS_PER_STREAM}-event append per CalendarEvent stream (EventScheduled, then reschedules and detail changes; every 10th stream ends cancelled), ${APPENDERS} appenders at once. Generation time is reported, not judged.`,
           'The rebuild runs as `npm run cli -- projections rebuild calendar` does (`node --max-old-space-size=192 dist/cli/main.js projections rebuild calendar`) (fresh tables, replay from position 0, swap); events/s = events replayed / the seconds its report gives; peak RSS = VmHWM of that process (Nest boot included).',
+          'CPU: the CLI process (boot included, about 2 s) and the database backends it opened, sampled from /proc every 50 ms while they live (in details.runs).',
           'Raw limit: every row of the log copied server-side (INSERT … SELECT *) into a table LIKE the log: no index, no client round trip.',
         ],
       };
@@ -152,7 +157,12 @@ async function insertSelect(db: BenchDatabase, progress: Progress, size: number)
   return { rows, seconds: round(seconds, 3), rowsPerSecond: round(rows / seconds, 0) };
 }
 
-async function rebuildInChild(env: Record<string, string>, progress: Progress, size: number): Promise<RebuildRun> {
+async function rebuildInChild(db: BenchDatabase, env: Record<string, string>, progress: Progress, size: number): Promise<RebuildRun> {
+  const backends = async () => (await db.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((r) => r.pid);
+  // The bench's own connections are there before the CLI: only backends opened after count.
+  const ours = new Set(await backends());
+  const backendCpu = new Map<number, number>();
+  let cliCpu = 0;
   const p = spawnNode('rebuild-cli', 'cli/main.js', ['projections', 'rebuild', 'calendar'], env, npmScriptNodeFlags('cli'));
   const t0 = performance.now();
   let peakKb = 0;
@@ -165,9 +175,12 @@ async function rebuildInChild(env: Record<string, string>, progress: Progress, s
         const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
         peakKb = Math.max(peakKb, hwm);
         samples++;
+        cliCpu = Math.max(cliCpu, cpuSeconds(p.child.pid));
       } catch {
         /* the process has just exited */
       }
+      // Sampled while they live: a backend's CPU is gone from /proc once its client disconnects.
+      for (const pid of await backends()) if (!ours.has(pid)) backendCpu.set(pid, Math.max(backendCpu.get(pid) ?? 0, cpuSeconds(pid)));
       await sleep(RSS_SAMPLE_MS);
     }
   })();
@@ -184,5 +197,10 @@ async function rebuildInChild(env: Record<string, string>, progress: Progress, s
     wallSecondsWithBoot: round(wall, 1),
     peakRssMb: round(peakKb / 1024, 1),
     rssSamples: samples,
+    cliCpuSeconds: round(cliCpu, 2),
+    postgresCpuSeconds: round(
+      [...backendCpu.values()].reduce((a, b) => a + b, 0),
+      2,
+    ),
   };
 }
