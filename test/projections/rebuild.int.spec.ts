@@ -93,6 +93,13 @@ describe('rebuild', () => {
     expect(after[0]).toEqual({ generation: before + 1, state: 'running' });
     const head = await db.dataSource.query('SELECT max(position)::text AS p FROM events');
     expect((await checkpoint(db.dataSource))!.position).toBe(head[0].p);
+    // The replay reads the log lean (recorded_at as epoch milliseconds): each row's updated_at is still its last event's time, to the millisecond.
+    const rows = await db.dataSource.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE c.updated_at = date_trunc('milliseconds', e.recorded_at))::int AS same
+         FROM calendar_events c JOIN events e ON e.position = c.last_position`,
+    );
+    expect(rows[0].n).toBeGreaterThan(0);
+    expect(rows[0].same).toBe(rows[0].n);
   });
 
   it("every projection's swapped-in tables have the indexes its live tables had, with the same definitions (those built after the replay too)", async () => {
