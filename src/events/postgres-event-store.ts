@@ -362,7 +362,7 @@ export class PostgresEventStore extends EventStore {
               trunc(extract(epoch FROM e.recorded_at) * 1000)::float8 AS recorded_ms
          FROM events e
         WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
-          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND e.transaction_id < ${READABLE_HORIZON}
         ORDER BY e.transaction_id, e.position
         LIMIT $3`,
       [after.transactionId, after.position, limit],
