@@ -6,6 +6,7 @@ import { Checkpoints, PROGRESS_CHANNEL, cp, progressPayload } from './checkpoint
 import { Projection } from './projection';
 import { ProjectionRegistry } from './projection.registry';
 import { EventStore } from '../events/event-store.port';
+import { quoteIdent } from '../events/event-privileges';
 import { ParkedStreams, decisionStream, skippedIn } from './parked-streams';
 import { ProjectionRunner, checkpointName, holdOf, lockKey, tableName } from './projection.runner';
 
@@ -185,9 +186,19 @@ export class ProjectionRebuilder {
 
   private async swap(tx: EntityManager, p: Projection, at: LogCheckpoint): Promise<void> {
     for (const t of p.tables) {
+      const live = await indexesOf(tx, t);
       await tx.query(`ALTER TABLE ${t} RENAME TO ${t}__old`);
       await tx.query(`ALTER TABLE ${tableName(t, 'rebuild')} RENAME TO ${t}`);
       await tx.query(`DROP TABLE ${t}__old`);
+      // The rebuilt indexes (and the constraints they back) were named after the rebuild's table;
+      // they take the names the live ones had, so a migration that names an index still finds it.
+      const unmatched = [...live];
+      for (const rebuilt of await indexesOf(tx, t)) {
+        const k = unmatched.findIndex((l) => l.definition === rebuilt.definition);
+        if (k < 0) continue;
+        const [{ name }] = unmatched.splice(k, 1);
+        if (name !== rebuilt.name) await tx.query(`ALTER INDEX ${quoteIdent(rebuilt.name)} RENAME TO ${quoteIdent(name)}`);
+      }
     }
     await tx.query(
       `UPDATE projection_checkpoints SET transaction_id = $2::xid8, position = $3, state = 'running', generation = generation + 1,
@@ -203,4 +214,13 @@ export class ProjectionRebuilder {
     // As after a batch: readers that wait on, or cache by, the live model hear of the new one (at commit).
     await tx.query('SELECT pg_notify($1, $2)', [PROGRESS_CHANNEL, progressPayload(checkpointName(p, 'live'), at)]);
   }
+}
+
+/** A table's indexes, each with its definition less its own name (the table's name stays). */
+async function indexesOf(tx: EntityManager, table: string): Promise<{ name: string; definition: string }[]> {
+  return tx.query(
+    `SELECT indexname AS name, regexp_replace(indexdef, '^CREATE (UNIQUE )?INDEX \\S+ ON ', 'CREATE \\1INDEX ON ') AS definition
+       FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 ORDER BY indexname`,
+    [table],
+  );
 }
