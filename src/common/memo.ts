@@ -4,8 +4,8 @@
  * without bound, and a working set smaller than the limit is answered from memory. `weight`
  * counts an answer as more than one (e.g. by the instances it holds) against the limit.
  */
-export function boundedMemo<V>(limit: number, weight: (value: V) => number = () => 1): (key: string, compute: () => V) => V {
-  const answers = new Map<string, V>();
+export function boundedMemo<V, K = string>(limit: number, weight: (value: V) => number = () => 1): (key: K, compute: () => V) => V {
+  const answers = new Map<K, V>();
   let held = 0;
   return (key, compute) => {
     if (answers.has(key)) return answers.get(key) as V;

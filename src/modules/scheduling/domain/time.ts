@@ -35,28 +35,41 @@ export function isAllDay(t: EventTime): t is { date: string } {
 const zoneValidity = boundedMemo<boolean>(2000);
 const canonicalZones = boundedMemo<string>(2000);
 
-/** Per zone, per instant (numeric keys: building a string key per lookup cost more than the lookup). */
-const zoneOffsets = new Map<string, Map<number, number>>();
-let offsetsKept = 0;
+/**
+ * Numbers kept per zone and numeric key (building a string key per lookup cost more than the
+ * lookup), all dropped together once 50,000 are kept: folding streams asks for the same days
+ * over and over.
+ */
+class PerZone {
+  private readonly byZone = new Map<string, Map<number, number>>();
+  private kept = 0;
+
+  get(zone: string, key: number, compute: () => number): number {
+    let inZone = this.byZone.get(zone);
+    const known = inZone?.get(key);
+    if (known !== undefined) return known;
+    if (this.kept >= 50_000) {
+      this.byZone.clear();
+      this.kept = 0;
+      inZone = undefined;
+    }
+    if (!inZone) this.byZone.set(zone, (inZone = new Map()));
+    const value = compute();
+    inZone.set(key, value);
+    this.kept++;
+    return value;
+  }
+}
+
+/** Per zone, per instant. */
+const zoneOffsets = new PerZone();
 
 /**
- * The zone's UTC offset (minutes) at an instant, kept: luxon asks Intl for it every time, and
- * folding a stream asks for the same days over and over (a rebuild spent most of its time here).
+ * The zone's UTC offset (minutes) at an instant, kept: luxon asks Intl for it every time (a
+ * rebuild spent most of its time here).
  */
 function offsetAt(zone: string, ts: number): number {
-  let byInstant = zoneOffsets.get(zone);
-  const known = byInstant?.get(ts);
-  if (known !== undefined) return known;
-  if (offsetsKept >= 50_000) {
-    zoneOffsets.clear();
-    offsetsKept = 0;
-    byInstant = undefined;
-  }
-  if (!byInstant) zoneOffsets.set(zone, (byInstant = new Map()));
-  const offset = IANAZone.create(zone).offset(ts);
-  byInstant.set(ts, offset);
-  offsetsKept++;
-  return offset;
+  return zoneOffsets.get(zone, ts, () => IANAZone.create(zone).offset(ts));
 }
 
 export function isValidTimeZone(zone: string): boolean {
@@ -71,17 +84,12 @@ const DAY_MS = 86_400_000;
  * Plain Date arithmetic: no zone is involved, and this runs for every event a rebuild folds.
  */
 function wallMillis(s: string): number | null {
-  const known = wallClocks.get(s);
-  if (known !== undefined) return known;
-  if (wallClocks.size >= 50_000) wallClocks.clear();
-  const millis = readWallMillis(s);
-  wallClocks.set(s, millis);
-  return millis;
+  return wallClocks(s, () => readWallMillis(s));
 }
 
 /** Wall clocks already read, and instants already written (a fold meets the same days again and again). */
-const wallClocks = new Map<string, number | null>();
-const instantTexts = new Map<number, string>();
+const wallClocks = boundedMemo<number | null>(50_000);
+const instantTexts = boundedMemo<string, number>(50_000);
 
 function readWallMillis(s: string): number | null {
   const [y, mo, d] = [Number(s.slice(0, 4)), Number(s.slice(5, 7)), Number(s.slice(8, 10))];
@@ -107,25 +115,12 @@ function fromWallClock(local: number, zone: string): number | null {
   return candidates.length === 0 ? null : Math.min(...candidates);
 }
 
-/** Per zone, per day: its first instant (kept as zoneOffsets are; every all-day event asks for two). */
-const midnights = new Map<string, Map<number, number>>();
-let midnightsKept = 0;
+/** Per zone, per day: its first instant (every all-day event asks for two). */
+const midnights = new PerZone();
 
 /** Local midnight of `day` (wall-clock millis) in `zone`; where midnight is skipped, the first instant of that day. */
 function startOfDay(day: number, zone: string): number {
-  let byDay = midnights.get(zone);
-  const known = byDay?.get(day);
-  if (known !== undefined) return known;
-  if (midnightsKept >= 50_000) {
-    midnights.clear();
-    midnightsKept = 0;
-    byDay = undefined;
-  }
-  if (!byDay) midnights.set(zone, (byDay = new Map()));
-  const found = fromWallClock(day, zone) ?? firstInstantOf(day, zone);
-  byDay.set(day, found);
-  midnightsKept++;
-  return found;
+  return midnights.get(zone, day, () => fromWallClock(day, zone) ?? firstInstantOf(day, zone));
 }
 
 function firstInstantOf(day: number, zone: string): number {
@@ -197,12 +192,7 @@ export function toInstants(start: EventTime, end: EventTime, zone: string, optio
 
 /** `isoInstant` of UTC millis, kept. */
 function instantText(ms: number): string {
-  const known = instantTexts.get(ms);
-  if (known !== undefined) return known;
-  if (instantTexts.size >= 50_000) instantTexts.clear();
-  const text = isoInstant(ms);
-  instantTexts.set(ms, text);
-  return text;
+  return instantTexts(ms, () => isoInstant(ms));
 }
 
 /**
