@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { LogCheckpoint } from './envelope';
+import { READABLE_HORIZON } from './horizon';
 
 /** What the transparency log needs of an event: where it is in the log and its chain hash. */
 export interface LogLeafRow {
@@ -13,7 +14,8 @@ export interface LogLeafRow {
 
 /**
  * The log as the transparency tree sees it: every committed event in gap-safe
- * (transaction_id, position) order — the order projections read and the sealer seals.
+ * (transaction_id, position) order — the order projections read and the sealer seals, below the
+ * same horizon as theirs (a stricter one here would hide leaves the tree already holds).
  * Read in keyset pages, so checking millions of events holds one page at a time.
  */
 export async function* logLeaves(m: EntityManager, after: LogCheckpoint, pageSize = 10_000, limit = Number.MAX_SAFE_INTEGER): AsyncGenerator<LogLeafRow[]> {
@@ -25,7 +27,7 @@ export async function* logLeaves(m: EntityManager, after: LogCheckpoint, pageSiz
       `SELECT e.transaction_id::text AS transaction_id, e.position::text AS position, e.stream_id, e.version, e.hash
          FROM events e
         WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
-          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND e.transaction_id < ${READABLE_HORIZON}
         ORDER BY e.transaction_id, e.position
         LIMIT $3`,
       [cursor.transactionId, cursor.position, page],

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { EventMetadata, LogCheckpoint, LoggedEvent, NewEvent, StoredEvent } from './envelope';
 import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, LogTransaction, ReadStreamOptions, StreamAppend, WrongExpectedVersionError } from './event-store.port';
 import { ChainedEvent, GENESIS_HASH, chainEvents } from './hash-chain';
+import { READABLE_HORIZON } from './horizon';
 import { UpcasterRegistry } from './upcasters';
 
 /** A row of `events` exactly as stored: data NOT upcast (what the hash covers). */
@@ -29,23 +30,6 @@ interface LoggedEventRow extends Pick<RawEventRow, 'position' | 'transaction_id'
 /** Every column, bigints as text; queries alias the table as `e`. */
 export const EVENT_COLUMNS =
   'e.id, e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.prev_hash, e.hash';
-
-/**
- * The gap-safe horizon: every transaction below it has ended, as far as events go. A row with a
- * lower position that commits later cannot appear behind a checkpoint taken below it. Only
- * transactions in flight in THIS database count: one in another database of the cluster can never
- * write to this log, and pg_snapshot_xmin would make every reader wait for it (a long report, a
- * migration, another application). The reader's own transaction is not in the snapshot's list
- * either (readers never append in the transaction they read in). A transaction whose database
- * cannot be told (its backend already moved on) still counts: it only delays, never skips.
- * pg_stat_activity knows 32-bit xids, the snapshot 64-bit ones: they are compared modulo 2^32.
- */
-const READABLE_HORIZON = `(SELECT coalesce(
-    (SELECT min(x) FROM pg_snapshot_xip(s) AS x
-      WHERE NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(NULL) AS a
-                         WHERE a.backend_xid::text = (x::text::numeric % 4294967296)::text
-                           AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
-    pg_snapshot_xmax(s)) FROM pg_current_snapshot() AS s)`;
 
 /** Rows per group commit: 10 parameters a row stays far below PostgreSQL's 65,535. */
 const MAX_BATCH_ROWS = 500;

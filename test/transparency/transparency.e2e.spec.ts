@@ -259,4 +259,31 @@ describe('transparency log: checkpoints, proofs and tampering by the database ow
     expect(await verify(checkpoint)).toMatchObject({ ok: true, consistent: true });
     expect(await verify(latest.text)).toMatchObject({ ok: true, consistent: true });
   });
+
+  it('a transaction held open in another database of the server neither holds the tree back nor hides its leaves from a verification', async () => {
+    const u = new URL(t.db.url);
+    u.pathname = '/postgres';
+    const elsewhere = new Client({ connectionString: u.toString() });
+    await elsewhere.connect();
+    try {
+      // A transaction id in flight for the whole test, older than the appends below.
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const size = Number((await http(t.baseUrl, 'GET', '/v1/audit/checkpoint')).text.split('\n')[1]);
+      await store.append(
+        'ledger-elsewhere',
+        0,
+        [
+          { type: 'Entry', data: { n: 1 } },
+          { type: 'Entry', data: { n: 2 } },
+        ],
+        meta,
+      );
+      const grown = await checkpointOf(size + 2);
+      expect(await verify(grown)).toEqual({ ok: true, signatureValid: true, treeSize: size + 2, consistent: true });
+    } finally {
+      await elsewhere.query('ROLLBACK').catch(() => undefined);
+      await elsewhere.end();
+    }
+  });
 });
