@@ -16,3 +16,17 @@ export const READABLE_HORIZON = `(SELECT coalesce(
                          WHERE a.backend_xid::text = (x::text::numeric % 4294967296)::text
                            AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
     pg_snapshot_xmax(s)) FROM pg_current_snapshot() AS s)`;
+
+/**
+ * A page of the log after a checkpoint ($1 transaction id, $2 position) in gap-safe order, at
+ * most $3 rows, below the horizon: a row with a lower position that commits later cannot appear
+ * behind the page's last checkpoint. `where` adds conditions on `e`. Qualified names: a bare
+ * ORDER BY position would sort by a text alias ('100' < '91').
+ */
+export function gapSafePage(columns: string, where = ''): string {
+  return `SELECT ${columns} FROM events e
+        WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
+          AND e.transaction_id < ${READABLE_HORIZON} ${where}
+        ORDER BY e.transaction_id, e.position
+        LIMIT $3`;
+}

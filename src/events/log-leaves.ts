@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { LogCheckpoint } from './envelope';
-import { READABLE_HORIZON } from './horizon';
+import { gapSafePage } from './horizon';
 
 /** What the transparency log needs of an event: where it is in the log and its chain hash. */
 export interface LogLeafRow {
@@ -24,12 +24,7 @@ export async function* logLeaves(m: EntityManager, after: LogCheckpoint, pageSiz
   while (left > 0) {
     const page = Math.min(pageSize, left);
     const rows: { transaction_id: string; position: string; stream_id: string; version: number; hash: string }[] = await m.query(
-      `SELECT e.transaction_id::text AS transaction_id, e.position::text AS position, e.stream_id, e.version, e.hash
-         FROM events e
-        WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
-          AND e.transaction_id < ${READABLE_HORIZON}
-        ORDER BY e.transaction_id, e.position
-        LIMIT $3`,
+      gapSafePage('e.transaction_id::text AS transaction_id, e.position::text AS position, e.stream_id, e.version, e.hash'),
       [cursor.transactionId, cursor.position, page],
     );
     if (rows.length === 0) return;

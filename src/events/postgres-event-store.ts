@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { EventMetadata, LogCheckpoint, LoggedEvent, NewEvent, StoredEvent } from './envelope';
 import { AppendListener, AppendResult, EventStore, LogFilter, LogLag, LogTransaction, ReadStreamOptions, StreamAppend, WrongExpectedVersionError } from './event-store.port';
 import { ChainedEvent, GENESIS_HASH, chainEvents } from './hash-chain';
-import { READABLE_HORIZON } from './horizon';
+import { READABLE_HORIZON, gapSafePage } from './horizon';
 import { UpcasterRegistry } from './upcasters';
 
 /** A row of `events` exactly as stored: data NOT upcast (what the hash covers). */
@@ -321,17 +321,7 @@ export class PostgresEventStore extends EventStore {
 
   /** `within`: read inside the caller's transaction (the projection runner's batch). */
   async readAll(after: LogCheckpoint, limit: number, within?: LogTransaction): Promise<StoredEvent[]> {
-    // Only rows below the horizon (see READABLE_HORIZON): a row with a lower position that
-    // commits later cannot appear behind the returned checkpoint.
-    const rows: RawEventRow[] = await this.manager(within).query(
-      // Qualified names: a bare ORDER BY position would sort by the text alias ('100' < '91').
-      `SELECT ${EVENT_COLUMNS} FROM events e
-        WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
-          AND e.transaction_id < ${READABLE_HORIZON}
-        ORDER BY e.transaction_id, e.position
-        LIMIT $3`,
-      [after.transactionId, after.position, limit],
-    );
+    const rows: RawEventRow[] = await this.manager(within).query(gapSafePage(EVENT_COLUMNS), [after.transactionId, after.position, limit]);
     return rows.map((r) => this.toStored(r));
   }
 
@@ -342,13 +332,10 @@ export class PostgresEventStore extends EventStore {
    */
   override async readAllLogged(after: LogCheckpoint, limit: number, within?: LogTransaction): Promise<LoggedEvent[]> {
     const rows: LoggedEventRow[] = await this.manager(within).query(
-      `SELECT e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data,
-              trunc(extract(epoch FROM e.recorded_at) * 1000)::float8 AS recorded_ms
-         FROM events e
-        WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
-          AND e.transaction_id < ${READABLE_HORIZON}
-        ORDER BY e.transaction_id, e.position
-        LIMIT $3`,
+      gapSafePage(
+        `e.position::text AS position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.type, e.schema_version, e.data,
+         trunc(extract(epoch FROM e.recorded_at) * 1000)::float8 AS recorded_ms`,
+      ),
       [after.transactionId, after.position, limit],
     );
     return rows.map((r) => {
@@ -370,14 +357,7 @@ export class PostgresEventStore extends EventStore {
 
   override async readFiltered(after: LogCheckpoint, limit: number, filter: LogFilter): Promise<StoredEvent[]> {
     const { sql, params } = filterSql(filter, 4);
-    const rows: RawEventRow[] = await this.db.query(
-      `SELECT ${EVENT_COLUMNS} FROM events e
-        WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
-          AND e.transaction_id < ${READABLE_HORIZON} ${sql}
-        ORDER BY e.transaction_id, e.position
-        LIMIT $3`,
-      [after.transactionId, after.position, limit, ...params],
-    );
+    const rows: RawEventRow[] = await this.db.query(gapSafePage(EVENT_COLUMNS, sql), [after.transactionId, after.position, limit, ...params]);
     return rows.map((r) => this.toStored(r));
   }
 
