@@ -2,13 +2,13 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import { createWorkerContext } from '../../src/bootstrap';
 import { PostgresEventStore } from '../../src/events/postgres-event-store';
-import type { Projection } from '../../src/projections/projection';
 import { ProjectionRunner } from '../../src/projections/projection.runner';
 import { testPrefix } from '../support/run';
 import { TestDatabase, createTestDatabase } from '../support/database';
 import { testConfig } from '../support/worker';
 import { waitFor } from '../support/wait';
 import { caughtUp, checkpoint } from './fold';
+import { createSeenTable, recorder, seenBy } from './recorder';
 
 const meta = { actor: 'test', correlationId: 'c', causationId: 'c' };
 
@@ -21,26 +21,14 @@ describe('projection runner: every projection of a wake-up together', () => {
     db = await createTestDatabase('together');
     // The `cli` role: no BullMQ workers, so this test drives every round itself.
     ctx = await createWorkerContext(testConfig(db.url, testPrefix('together')), 'cli');
-    await db.dataSource.query('CREATE TABLE seen (name text, stream text, position bigint, PRIMARY KEY (name, position))');
+    await createSeenTable(db.dataSource);
   });
   afterAll(async () => {
     await ctx.close();
     await db.drop();
   });
 
-  /** Records every event it applies (a second application would break the primary key); `refuses` a `Poison`. */
-  const recorder = (name: string, refuses = false): Projection => ({
-    name,
-    eventTypes: ['Good', 'Poison'],
-    tables: ['seen'],
-    async apply(batch, c) {
-      for (const e of batch) {
-        if (refuses && e.type === 'Poison') throw new Error('cannot digest this');
-        await c.tx.query(`INSERT INTO ${c.table('seen')} (name, stream, position) VALUES ($1, $2, $3)`, [name, e.streamId, e.position]);
-      }
-    },
-  });
-  const seen = async (name: string): Promise<string[]> => (await db.dataSource.query('SELECT position::text AS p FROM seen WHERE name = $1 ORDER BY position', [name])).map((r: { p: string }) => r.p);
+  const seen = async (name: string): Promise<string[]> => (await seenBy(db.dataSource, name)).map((r) => r.position);
   /**
    * Appends, then waits until the event is readable: a transaction elsewhere in the cluster (a
    * test running beside this one) may hold the horizon back a moment, and a round reads only
@@ -98,7 +86,7 @@ describe('projection runner: every projection of a wake-up together', () => {
 
   it('given an event one projection cannot apply, its stream parks in that projection only; the others apply it, and every checkpoint moves past', async () => {
     const runner = ctx.get(ProjectionRunner);
-    const [strict, tolerant] = [recorder('strict', true), recorder('tolerant')];
+    const [strict, tolerant] = [recorder('strict', () => true), recorder('tolerant')];
     const poison = await append('s-4', 0, 'Poison');
     const other = await good('s-5', 0);
 

@@ -6,7 +6,6 @@ import { DomainError } from '../../src/common/domain/domain-error';
 import { PostgresEventStore } from '../../src/events/postgres-event-store';
 import { CalendarEventRepository } from '../../src/modules/scheduling/calendar-event.repository';
 import type { CalendarEventCommand } from '../../src/modules/scheduling/domain/commands';
-import { Projection } from '../../src/projections/projection';
 import { ProjectionRebuilder } from '../../src/projections/projection.rebuilder';
 import { ProjectionRegistry } from '../../src/projections/projection.registry';
 import { ProjectionRunner } from '../../src/projections/projection.runner';
@@ -17,6 +16,7 @@ import { TestDatabase, createTestDatabase } from '../support/database';
 import { testConfig } from '../support/worker';
 import { waitFor } from '../support/wait';
 import { caughtUp, checkpoint, foldCalendar, readCalendar, scheduled } from './fold';
+import { createSeenTable, recorder, seenBy } from './recorder';
 
 const meta = { actor: 'prop', correlationId: 'p', causationId: 'p' };
 
@@ -138,27 +138,14 @@ describe('a failing event', () => {
   beforeAll(async () => {
     db = await createTestDatabase('failing');
     ctx = await createWorkerContext(testConfig(db.url, testPrefix('failing')), 'cli');
-    await db.dataSource.query('CREATE TABLE seen (name text, stream text, position bigint, PRIMARY KEY (name, position))');
+    await createSeenTable(db.dataSource);
   });
   afterAll(async () => {
     await ctx.close();
     await db.drop();
   });
 
-  /** A projection that records every event it applies, and (strict) refuses events of type `Poison` until fixed. */
-  const recorder = (name: string, refuses: boolean): Projection => ({
-    name,
-    eventTypes: ['Good', 'Poison'],
-    tables: ['seen'],
-    async apply(batch, c) {
-      for (const e of batch) {
-        if (refuses && e.type === 'Poison' && !digestsPoison) throw new Error('cannot digest this');
-        await c.tx.query(`INSERT INTO ${c.table('seen')} (name, stream, position) VALUES ($1, $2, $3)`, [name, e.streamId, e.position]);
-      }
-    },
-  });
-  const seen = async (name: string): Promise<{ stream: string; position: string }[]> =>
-    db.dataSource.query('SELECT stream, position::text AS position FROM seen WHERE name = $1 ORDER BY position', [name]);
+  const seen = (name: string) => seenBy(db.dataSource, name);
   const parkedRows = async (name: string) =>
     db.dataSource.query('SELECT stream_id, position::text AS position, error FROM projection_parked WHERE projection = $1', [name]) as Promise<
       { stream_id: string; position: string; error: string }[]
@@ -180,8 +167,8 @@ describe('a failing event', () => {
     const behind = await store.append('thing-2', 1, [{ type: 'Good', data: {} }], meta);
     const three = await store.append('thing-3', 0, [{ type: 'Good', data: {} }], meta);
 
-    const strict = recorder('strict', true);
-    const tolerant = recorder('tolerant', false);
+    const strict = recorder('strict', () => !digestsPoison);
+    const tolerant = recorder('tolerant');
     for (const p of [strict, tolerant]) {
       await waitFor(`${p.name} to catch up`, async () => {
         const r = await runner.catchUp(p, 'live');
