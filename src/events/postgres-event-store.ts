@@ -189,72 +189,18 @@ export class PostgresEventStore extends EventStore {
    * a writer in another process that took a version first makes that append lose without failing
    * the rest. If such a race leaves an append half written (or chained on a loser), the whole
    * transaction rolls back and the batch is retried append by append.
+   *
+   * A batch of one-event appends to distinct streams cannot be half written: each row is a whole
+   * append, and the INSERT is atomic on its own. It goes without BEGIN and COMMIT (two round trips
+   * of three for the common batch of new streams). A head read before it stays valid without a
+   * transaction: events are never changed, and a version taken meanwhile loses at the INSERT.
    */
   private async appendBatch(batch: PendingAppend[]): Promise<void> {
     const outcome = new Map<PendingAppend, AppendResult | WrongExpectedVersionError>();
-    let lostAtInsert: PendingAppend[] = [];
+    let lostAtInsert: PendingAppend[];
+    const rowPerAppend = batch.every((p) => p.events.length === 1) && new Set(batch.map((p) => p.streamId)).size === batch.length;
     try {
-      await this.db.transaction(async (tx) => {
-        const seen = new Map<string, number>();
-        for (const p of batch) seen.set(p.streamId, (seen.get(p.streamId) ?? 0) + 1);
-        const toRead = [...seen].filter(([id, count]) => count > 1 || batch.some((p) => p.streamId === id && p.expectedVersion !== 0)).map(([id]) => id);
-        const heads = new Map<string, { version: number; hash: string }>();
-        if (toRead.length > 0) {
-          const rows: { stream_id: string; version: number; hash: string }[] = await tx.query(
-            'SELECT DISTINCT ON (stream_id) stream_id, version, hash FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version DESC',
-            [toRead],
-          );
-          for (const r of rows) heads.set(r.stream_id, { version: r.version, hash: r.hash });
-        }
-
-        const recordedAt = new Date(new Date().toISOString()); // millisecond precision, exact in timestamptz
-        const accepted: { p: PendingAppend; chained: ChainedEvent[]; after: PendingAppend | null }[] = [];
-        const lastAccepted = new Map<string, PendingAppend>();
-        for (const p of batch) {
-          const head = heads.get(p.streamId) ?? { version: 0, hash: GENESIS_HASH };
-          if (head.version !== p.expectedVersion) {
-            outcome.set(p, new WrongExpectedVersionError(p.streamId, p.expectedVersion, head.version));
-            continue;
-          }
-          const versioned = p.events.map((e) => ({ ...e, schemaVersion: this.upcasters.currentVersion(e.type) }));
-          const chained = chainEvents(p.streamId, p.expectedVersion, head.hash, versioned, p.metadata, recordedAt);
-          accepted.push({ p, chained, after: lastAccepted.get(p.streamId) ?? null });
-          lastAccepted.set(p.streamId, p);
-          heads.set(p.streamId, { version: p.expectedVersion + p.events.length, hash: chained[chained.length - 1].hash });
-        }
-        if (accepted.length === 0) return;
-
-        const params: unknown[] = [];
-        const tuples: string[] = [];
-        for (const { p, chained } of accepted) {
-          for (const c of chained) {
-            const b = params.length;
-            tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8}, $${b + 9}, $${b + 10})`);
-            params.push(c.id, p.streamId, c.version, c.type, c.schemaVersion, JSON.stringify(c.data), JSON.stringify(c.metadata), recordedAt, c.prevHash, c.hash);
-          }
-        }
-        const inserted: RawEventRow[] = await tx.query(
-          `INSERT INTO events AS e (id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
-           VALUES ${tuples.join(', ')} ON CONFLICT (stream_id, version) DO NOTHING RETURNING ${EVENT_COLUMNS}`,
-          params,
-        );
-        const byId = new Map(inserted.map((r) => [r.id, r]));
-        const complete = new Set<PendingAppend>();
-        lostAtInsert = [];
-        for (const { p, chained, after } of accepted) {
-          const rows = chained.map((c) => byId.get(c.id));
-          const written = rows.filter((r) => r !== undefined).length;
-          const predecessorLost = after !== null && !complete.has(after);
-          if (written === 0) {
-            lostAtInsert.push(p);
-            continue;
-          }
-          if (written < rows.length || predecessorLost) throw new PartialBatchError();
-          complete.add(p);
-          const stored = (rows as RawEventRow[]).map((r) => this.toStored(r)).sort((a, b) => a.version - b.version);
-          outcome.set(p, { version: p.expectedVersion + p.events.length, position: stored[stored.length - 1].position, events: stored });
-        }
-      });
+      lostAtInsert = rowPerAppend ? await this.writeBatch(this.db.manager, batch, outcome) : await this.db.transaction((tx) => this.writeBatch(tx, batch, outcome));
     } catch (err) {
       // A race with another process, or anything unexpected: nothing of this batch was
       // committed; each append is tried on its own, so each gets its own answer.
@@ -269,6 +215,71 @@ export class PostgresEventStore extends EventStore {
       else if (o instanceof WrongExpectedVersionError) p.reject(o);
       else p.resolve(o);
     }
+  }
+
+  /** The statements of appendBatch, through `m`; records each append's outcome and returns those that lost at the INSERT. */
+  private async writeBatch(m: EntityManager, batch: PendingAppend[], outcome: Map<PendingAppend, AppendResult | WrongExpectedVersionError>): Promise<PendingAppend[]> {
+    const seen = new Map<string, number>();
+    for (const p of batch) seen.set(p.streamId, (seen.get(p.streamId) ?? 0) + 1);
+    const needsHead = new Set(batch.filter((p) => p.expectedVersion !== 0).map((p) => p.streamId));
+    const toRead = [...seen].filter(([id, count]) => count > 1 || needsHead.has(id)).map(([id]) => id);
+    const heads = new Map<string, { version: number; hash: string }>();
+    if (toRead.length > 0) {
+      const rows: { stream_id: string; version: number; hash: string }[] = await m.query(
+        'SELECT DISTINCT ON (stream_id) stream_id, version, hash FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version DESC',
+        [toRead],
+      );
+      for (const r of rows) heads.set(r.stream_id, { version: r.version, hash: r.hash });
+    }
+
+    const recordedAt = new Date(new Date().toISOString()); // millisecond precision, exact in timestamptz
+    const accepted: { p: PendingAppend; chained: ChainedEvent[]; after: PendingAppend | null }[] = [];
+    const lastAccepted = new Map<string, PendingAppend>();
+    for (const p of batch) {
+      const head = heads.get(p.streamId) ?? { version: 0, hash: GENESIS_HASH };
+      if (head.version !== p.expectedVersion) {
+        outcome.set(p, new WrongExpectedVersionError(p.streamId, p.expectedVersion, head.version));
+        continue;
+      }
+      const versioned = p.events.map((e) => ({ ...e, schemaVersion: this.upcasters.currentVersion(e.type) }));
+      const chained = chainEvents(p.streamId, p.expectedVersion, head.hash, versioned, p.metadata, recordedAt);
+      accepted.push({ p, chained, after: lastAccepted.get(p.streamId) ?? null });
+      lastAccepted.set(p.streamId, p);
+      heads.set(p.streamId, { version: p.expectedVersion + p.events.length, hash: chained[chained.length - 1].hash });
+    }
+    if (accepted.length === 0) return [];
+
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (const { p, chained } of accepted) {
+      for (const c of chained) {
+        const b = params.length;
+        tuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb, $${b + 8}, $${b + 9}, $${b + 10})`);
+        params.push(c.id, p.streamId, c.version, c.type, c.schemaVersion, JSON.stringify(c.data), JSON.stringify(c.metadata), recordedAt, c.prevHash, c.hash);
+      }
+    }
+    const inserted: RawEventRow[] = await m.query(
+      `INSERT INTO events AS e (id, stream_id, version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+       VALUES ${tuples.join(', ')} ON CONFLICT (stream_id, version) DO NOTHING RETURNING ${EVENT_COLUMNS}`,
+      params,
+    );
+    const byId = new Map(inserted.map((r) => [r.id, r]));
+    const complete = new Set<PendingAppend>();
+    const lostAtInsert: PendingAppend[] = [];
+    for (const { p, chained, after } of accepted) {
+      const rows = chained.map((c) => byId.get(c.id));
+      const written = rows.filter((r) => r !== undefined).length;
+      const predecessorLost = after !== null && !complete.has(after);
+      if (written === 0) {
+        lostAtInsert.push(p);
+        continue;
+      }
+      if (written < rows.length || predecessorLost) throw new PartialBatchError();
+      complete.add(p);
+      const stored = (rows as RawEventRow[]).map((r) => this.toStored(r)).sort((a, b) => a.version - b.version);
+      outcome.set(p, { version: p.expectedVersion + p.events.length, position: stored[stored.length - 1].position, events: stored });
+    }
+    return lostAtInsert;
   }
 
   private async appendIn(tx: EntityManager, streamId: string, expectedVersion: number, events: NewEvent[], metadata: EventMetadata, readHead = false): Promise<AppendResult> {

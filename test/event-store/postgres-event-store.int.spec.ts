@@ -7,6 +7,7 @@ import { PostgresEventStore } from '../../src/events/postgres-event-store';
 import { UpcasterRegistry } from '../../src/events/upcasters';
 import { seededRandom } from '../support/run';
 import { TestDatabase, createTestDatabase, withDatabase } from '../support/database';
+import { countingDataSource } from '../support/statements';
 import { waitFor } from '../support/wait';
 
 /** Commit delays drawn from the run's seed (printed on failure), so a failing interleaving can be replayed. */
@@ -837,6 +838,49 @@ describe('PostgresEventStore against PostgreSQL', () => {
         const seen = reader.seen.filter((e) => e.streamId === s);
         expect(seen.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
         expectChained(seen);
+      }
+    });
+
+    it('given one-event appends to distinct streams batched together, when they commit, then the batch is its head read and one INSERT without BEGIN or COMMIT; a batch with a two-event append still gets a transaction', async () => {
+      const counted = await countingDataSource(db.url);
+      try {
+        const counting = new PostgresEventStore(counted.dataSource, new UpcasterRegistry());
+        const existing = stream();
+        await counting.append(existing, 0, [{ type: 'A', data: {} }], meta());
+        counted.statements.length = 0;
+        const [plug, fresh1, fresh2, next] = await settleAll([
+          counting.append(stream(), 0, [{ type: 'Plug', data: {} }], meta()), // goes alone; the rest wait for it and batch
+          counting.append(stream(), 0, [{ type: 'New', data: {} }], meta()),
+          counting.append(stream(), 0, [{ type: 'New', data: {} }], meta()),
+          counting.append(existing, 1, [{ type: 'B', data: {} }], meta()),
+        ]);
+        const winners = [plug, fresh1, fresh2, next].map((r) => {
+          expect(r.status).toBe('fulfilled');
+          return (r as PromiseFulfilledResult<AppendResult>).value;
+        });
+        expect(counted.statements.map((q) => q.split(' ').slice(0, 2).join(' '))).toEqual(['INSERT INTO', 'SELECT DISTINCT', 'INSERT INTO']);
+        expect(new Set(winners.slice(1).map((w) => w.events[0].transactionId)).size).toBe(1);
+        expect(winners.map((w) => w.version)).toEqual([1, 1, 1, 2]);
+        expectChained(await counting.readStream(existing));
+
+        counted.statements.length = 0;
+        const [, pair, single] = await settleAll([
+          counting.append(stream(), 0, [{ type: 'Plug', data: {} }], meta()),
+          counting.append(
+            stream(),
+            0,
+            [
+              { type: 'New', data: {} },
+              { type: 'Next', data: {} },
+            ],
+            meta(),
+          ),
+          counting.append(stream(), 0, [{ type: 'New', data: {} }], meta()),
+        ]);
+        expect([pair.status, single.status]).toEqual(['fulfilled', 'fulfilled']);
+        expect(counted.statements.map((q) => q.split(' ').slice(0, 2).join(' '))).toEqual(['INSERT INTO', 'START TRANSACTION', 'INSERT INTO', 'COMMIT']);
+      } finally {
+        await counted.dataSource.destroy();
       }
     });
   });
