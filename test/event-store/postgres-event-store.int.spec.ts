@@ -841,6 +841,33 @@ describe('PostgresEventStore against PostgreSQL', () => {
       }
     });
 
+    it('given a two-event append to a stream another writer already started, when it is batched, then nothing of it is written (no orphan version 2), it gets WrongExpectedVersionError and the rest of the batch commits', async () => {
+      const taken = stream();
+      await store.append(taken, 0, [{ type: 'Theirs', data: {} }], meta());
+      const fresh = stream();
+      const [, pair, single] = await settleAll([
+        store.append(stream(), 0, [{ type: 'Plug', data: {} }], meta()), // goes alone; the rest wait for it and batch
+        store.append(
+          taken,
+          0,
+          [
+            { type: 'Mine', data: {} },
+            { type: 'MineToo', data: {} },
+          ],
+          meta(),
+        ),
+        store.append(fresh, 0, [{ type: 'New', data: {} }], meta()),
+      ]);
+      expect(pair.status).toBe('rejected');
+      const err = (pair as PromiseRejectedResult).reason as WrongExpectedVersionError;
+      expect(err).toBeInstanceOf(WrongExpectedVersionError);
+      expect([err.expectedVersion, err.actualVersion]).toEqual([0, 1]);
+      const takenEvents = await store.readStream(taken);
+      expect(takenEvents.map((e) => e.type)).toEqual(['Theirs']);
+      expect(single.status).toBe('fulfilled');
+      expect((await store.readStream(fresh)).map((e) => e.type)).toEqual(['New']);
+    });
+
     it('given one-event appends to distinct streams batched together, when they commit, then the batch is its head read and one INSERT without BEGIN or COMMIT; a batch with a two-event append still gets a transaction', async () => {
       const counted = await countingDataSource(db.url);
       try {
