@@ -67,10 +67,11 @@ export class ProjectionRebuilder {
     const total = () => this.store.count();
     let expected = await total();
     let done = 0;
+    const ahead = this.runner.readAhead();
     for (;;) {
       // An event the projection cannot apply parks its stream in the rebuild too (listed under
       // the live name after the swap); decisions to skip an event are honoured.
-      const r = await this.runner.runBatch(p, 'rebuild', batchSize);
+      const r = await this.runner.runBatch(p, 'rebuild', batchSize, undefined, ahead);
       done += r.read;
       if (done > expected) expected = await total();
       await opts.onProgress?.(done, expected);

@@ -7,6 +7,7 @@ import { EventStore } from '../events/event-store.port';
 import { CheckpointRow, Checkpoints, cp } from './checkpoints';
 import { ParkedStreams } from './parked-streams';
 import { Projection, ProjectionContext, ProjectionSlot, readsLogged, readsType } from './projection';
+import { ReadAhead } from './read-ahead';
 
 export const REBUILD_SUFFIX = '__rebuild';
 
@@ -96,18 +97,24 @@ export class ProjectionRunner {
    * One batch in one transaction. `until`: never read past this checkpoint (rebuild alignment).
    * When an event fails, the transaction is rolled back and the batch runs again with each
    * event under a savepoint, so the failing one parks its stream and the rest still apply
-   * (savepoints cost two round trips an event: only then).
+   * (savepoints cost two round trips an event: only then). `ahead`: a rebuild's replay reads its
+   * next page while this batch folds (see ReadAhead).
    */
-  async runBatch(p: Projection, slot: ProjectionSlot, batchSize: number, until?: LogCheckpoint): Promise<BatchResult> {
+  async runBatch(p: Projection, slot: ProjectionSlot, batchSize: number, until?: LogCheckpoint, ahead?: ReadAhead): Promise<BatchResult> {
     try {
-      return await this.batchIn(p, slot, batchSize, until, false);
+      return await this.batchIn(p, slot, batchSize, until, false, ahead);
     } catch (err) {
       if (!(err instanceof ProjectionApplyError)) throw err;
-      return this.batchIn(p, slot, batchSize, until, true);
+      return this.batchIn(p, slot, batchSize, until, true, ahead);
     }
   }
 
-  private async batchIn(p: Projection, slot: ProjectionSlot, batchSize: number, until: LogCheckpoint | undefined, careful: boolean): Promise<BatchResult> {
+  /** For a rebuild's replay: the next page of the log, read ahead on a connection of its own (not a batch's transaction). */
+  readAhead(): ReadAhead {
+    return new ReadAhead((after, limit) => this.store.readAllLogged(after, limit));
+  }
+
+  private async batchIn(p: Projection, slot: ProjectionSlot, batchSize: number, until: LogCheckpoint | undefined, careful: boolean, ahead?: ReadAhead): Promise<BatchResult> {
     const name = checkpointName(p, slot);
     let committed: StoredEvent[] = [];
     try {
@@ -122,7 +129,7 @@ export class ProjectionRunner {
           checkpoint = (await Checkpoints.get(tx, name, true))!;
         }
         if (checkpoint.state === 'failed') return { applied: 0, read: 0, parked: [], stopped: true, committed: [] };
-        return this.applyIn(tx, p, slot, cp(checkpoint), batchSize, until, holdOf(checkpoint), careful);
+        return this.applyIn(tx, p, slot, cp(checkpoint), batchSize, until, holdOf(checkpoint), careful, ahead);
       });
       committed = result.committed;
       for (const k of result.parked) this.logger.error({ projection: p.name, slot, ...k }, 'stream parked on an event the projection cannot apply; the others go on');
@@ -237,10 +244,23 @@ export class ProjectionRunner {
    * applied as it is and a failure throws ProjectionApplyError (the caller rolls back and goes
    * again carefully).
    */
-  async applyIn(tx: EntityManager, p: Projection, slot: ProjectionSlot, after: LogCheckpoint, batchSize: number, until: LogCheckpoint | undefined, hold: Hold, careful = true): Promise<BatchResult> {
+  async applyIn(
+    tx: EntityManager,
+    p: Projection,
+    slot: ProjectionSlot,
+    after: LogCheckpoint,
+    batchSize: number,
+    until: LogCheckpoint | undefined,
+    hold: Hold,
+    careful = true,
+    ahead?: ReadAhead,
+  ): Promise<BatchResult> {
     // A rebuild runs no after-commit step, so a projection that folds logged events gets no more.
     if (slot === 'rebuild' && readsLogged(p)) {
-      const r = await this.applyRange(tx, p, slot, await this.store.readAllLogged(after, batchSize, tx), until, hold, careful, (b, c) => p.apply(b, c));
+      const read = (ahead && !until ? await ahead.take(after, batchSize) : null) ?? (await this.store.readAllLogged(after, batchSize, tx));
+      // A full page: the next one is read while this one folds and writes (a short one was the end).
+      if (ahead && !until && read.length === batchSize) ahead.start(checkpointOf(read[read.length - 1]), batchSize);
+      const r = await this.applyRange(tx, p, slot, read, until, hold, careful, (b, c) => p.apply(b, c));
       return { ...r, committed: [] };
     }
     return this.applyRange(tx, p, slot, await this.store.readAll(after, batchSize, tx), until, hold, careful, (b, c) => p.apply(b, c));
