@@ -52,11 +52,15 @@ export const PROJECTION_METADATA = 'almanac:projection';
 
 /** A batch's events of the streams named `<prefix><id>`, by id, each in batch (= stream) order: what a projection's `apply` folds. */
 export function byStream<E extends LoggedEvent>(events: E[], prefix: string): Map<string, E[]> {
-  const streams = new Map<string, E[]>();
+  // Grouped by the stream's name as read (its hash is kept with the string), the id cut once a
+  // stream: a rebuild cut and hashed a fresh id string for every one of its events.
+  const named = new Map<string, E[]>();
   for (const e of events) {
-    if (!e.streamId.startsWith(prefix)) continue;
-    const id = e.streamId.slice(prefix.length);
-    (streams.get(id) ?? streams.set(id, []).get(id)!).push(e);
+    const list = named.get(e.streamId);
+    if (list) list.push(e);
+    else if (e.streamId.startsWith(prefix)) named.set(e.streamId, [e]);
   }
+  const streams = new Map<string, E[]>();
+  for (const [name, list] of named) streams.set(name.slice(prefix.length), list);
   return streams;
 }

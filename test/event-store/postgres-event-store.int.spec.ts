@@ -631,6 +631,9 @@ describe('PostgresEventStore against PostgreSQL', () => {
       // readAll lags while any transaction in the cluster is in flight, so poll for the event.
       const viaReadAll = await waitFor('readAll to return the v1 event', async () => (await newStore.readAll(LOG_START, 10_000)).find((e) => e.id === events[0].id));
       expect(viaReadAll).toMatchObject({ schemaVersion: 2, data: { name: 'lunch', keep: true } });
+      // A replay's lean read upcasts too (it asks the registry only for types that have steps).
+      const viaLogged = await waitFor('readAllLogged to return the v1 event', async () => (await newStore.readAllLogged(LOG_START, 10_000)).find((e) => e.streamId === streamId));
+      expect(viaLogged).toMatchObject({ version: 1, schemaVersion: 2, data: { name: 'lunch', keep: true } });
 
       // The log itself is never rewritten.
       expect(await rawRow(events[0].id)).toEqual(before);

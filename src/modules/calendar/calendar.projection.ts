@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { LoggedEvent } from '../../events/envelope';
 import { RegisterProjection } from '../../projections/projection.decorator';
 import { type LoggedProjection, type ProjectionContext, byStream } from '../../projections/projection';
-import { evolve, initialState } from '../scheduling/domain/calendar-event';
+import { initialState } from '../scheduling/domain/calendar-event';
+import { evolveAll } from '../scheduling/domain/evolve-all';
 import { CALENDAR_EVENT_STREAM_PREFIX, CALENDAR_EVENT_TYPES, CalendarEventEvent } from '../scheduling/domain/events';
 import { CALENDAR_TABLE, CalendarRow, ROW_COLUMNS, SERIES_COLUMN_TYPES, STATE_COLUMN_TYPES, columnNames, overrideSeqs, seriesRecord, stateOf, stateRecord } from './read-model/calendar-row';
 
@@ -37,17 +38,19 @@ export class CalendarProjection implements LoggedProjection {
     const writes: Record<string, unknown>[] = [];
     for (const [id, list] of streams) {
       const row = current.get(id);
-      let state = row ? stateOf(row) : initialState;
       let version = row?.version ?? 0;
+      const fold: CalendarEventEvent[] = [];
       let last: LoggedEvent | null = null;
       for (const e of list) {
         // The runner already guarantees exactly-once; this guards a replay into a non-empty table.
         if (e.version <= version) continue;
-        state = evolve(state, { type: e.type, data: e.data } as CalendarEventEvent);
+        // A logged event is read as the domain event it holds (its type and data), unwrapped.
+        fold.push(e as unknown as CalendarEventEvent);
         version = e.version;
         last = e;
       }
       if (!last) continue;
+      const state = evolveAll(row ? stateOf(row) : initialState, fold);
       const seqs = overrideSeqs(row?.overrides, row?.override_seqs, state);
       writes.push({ id, ...stateRecord(state, last), version: last.version, last_position: last.position, updated_at: last.recordedAt, ...seriesRecord(state), override_seqs: seqs });
     }
