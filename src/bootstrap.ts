@@ -8,7 +8,7 @@ import { AppModule, Role } from './app.module';
 import { BODY_LIMIT_BYTES, registerBodyParsers } from './common/http/body-parsers';
 import { registerConditionalGets } from './common/http/conditional-get';
 import { refuseWhileDraining } from './common/http/draining';
-import { requestHygiene } from './common/http/request-hygiene';
+import { requestHygiene, routerRefusal } from './common/http/request-hygiene';
 import type { AppConfig } from './config/config';
 import { withQuietFramework } from './logging';
 import { Metrics } from './ops/metrics';
@@ -33,8 +33,14 @@ const ROUTER = { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength
 
 /** The HTTP application (roles `api` and `all`), configured exactly as in production. */
 export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Promise<NestFastifyApplication> {
+  // helmet itself, built once: @fastify/helmet would build its middleware anew on every request.
+  const strict = helmet();
+  const relaxed = helmet({ contentSecurityPolicy: false });
   const adapter = new FastifyAdapter({
-    // Behind a load balancer the client address (rate limits) is the first X-Forwarded-For hop.
+    // The router refuses a path parameter it cannot decode before any hook runs, and outside
+    // the error handler: the same 400 problem (and headers) the hygiene check gives.
+    // The router refuses a path parameter it cannot decode before any hook runs, and outside the error handler.
+    frameworkErrors: routerRefusal(strict),
     trustProxy: 'loopback, linklocal, uniquelocal',
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: ROUTER,
@@ -51,9 +57,6 @@ export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Pro
     'onRequest',
     refuseWhileDraining(() => draining.has(app)),
   );
-  // helmet itself, built once: @fastify/helmet would build its middleware anew on every request.
-  const strict = helmet();
-  const relaxed = helmet({ contentSecurityPolicy: false });
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) =>
     (RELAXED_CSP.test(req.url) ? relaxed : strict)(req.raw, reply.raw, (err) => done(err as Error | undefined)),
   );

@@ -10,10 +10,11 @@ import fresh from 'fresh';
  */
 export function registerConditionalGets(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload?: unknown) => void) => {
-    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
-    if (reply.getHeader('etag') === undefined) void reply.header('ETag', etag(payload, { weak: true }));
     const status = reply.statusCode;
-    const conditional = (req.method === 'GET' || req.method === 'HEAD') && ((status >= 200 && status < 300) || status === 304);
+    // A 204 or 304 has no body (a replayed 204 arrives here as the text "null"): no ETag, as before.
+    if ((typeof payload !== 'string' && !Buffer.isBuffer(payload)) || status === 204 || status === 304) return done(null, payload);
+    if (reply.getHeader('etag') === undefined) void reply.header('ETag', etag(payload, { weak: true }));
+    const conditional = (req.method === 'GET' || req.method === 'HEAD') && status >= 200 && status < 300;
     if (!conditional || !fresh(req.headers, { etag: reply.getHeader('etag'), 'last-modified': reply.getHeader('last-modified') })) return done(null, payload);
     void reply.code(304).removeHeader('content-type').removeHeader('content-length').removeHeader('transfer-encoding');
     done(null, '');

@@ -63,9 +63,6 @@ export class ProblemFilter implements ExceptionFilter {
     if (err instanceof WrongExpectedVersionError) return new ProblemException(409, 'CONCURRENT_MODIFICATION', 'the event was changed concurrently; retry');
     if (err instanceof HttpException) {
       const status = err.getStatus();
-      const cause = (err as { cause?: { code?: string } }).cause;
-      // The router refuses a path parameter it cannot decode before any hook sees the request.
-      if (status === 400 && cause?.code === 'FST_ERR_BAD_URL') return new ProblemException(400, 'MALFORMED_REQUEST', 'the path is not valid percent-encoded UTF-8');
       if (status === 413) return new ProblemException(413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the 1 MB limit');
       const r = err.getResponse();
       const msg = typeof r === 'string' ? r : ((r as { message?: unknown }).message ?? err.message);

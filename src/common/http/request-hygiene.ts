@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isUnstorable } from '../domain/text';
 import { PROBLEM_CONTENT_TYPE_UTF8, pathOf, problemBody } from './problem';
 
@@ -78,4 +78,20 @@ export function requestHygiene(req: FastifyRequest, reply: FastifyReply, done: (
     .code(400)
     .type(PROBLEM_CONTENT_TYPE_UTF8)
     .send(JSON.stringify(problemBody(400, 'MALFORMED_REQUEST', problem, undefined, pathOf(url))));
+}
+
+/**
+ * What the router answers for a path it cannot decode (it refuses it before any hook runs, and
+ * outside the error handler): the same 400 problem as the hygiene check, with the security headers.
+ */
+export function routerRefusal(securityHeaders: (req: IncomingMessage, res: ServerResponse, next: () => void) => void) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    securityHeaders(req.raw, reply.raw, () => undefined);
+    const status = err.statusCode ?? 400;
+    const detail = err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : err.message;
+    void reply
+      .code(status)
+      .type(PROBLEM_CONTENT_TYPE_UTF8)
+      .send(JSON.stringify(problemBody(status, 'MALFORMED_REQUEST', detail, undefined, pathOf(req.url))));
+  };
 }
