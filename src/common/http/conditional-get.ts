@@ -10,13 +10,32 @@ import fresh from 'fresh';
  */
 export function registerConditionalGets(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload?: unknown) => void) => {
-    const status = reply.statusCode;
-    // A 204 or 304 has no body (a replayed 204 arrives here as the text "null"): no ETag, as before.
-    if ((typeof payload !== 'string' && !Buffer.isBuffer(payload)) || status === 204 || status === 304) return done(null, payload);
-    if (reply.getHeader('etag') === undefined) void reply.header('ETag', etag(payload, { weak: true }));
-    const conditional = (req.method === 'GET' || req.method === 'HEAD') && status >= 200 && status < 300;
-    if (!conditional || !fresh(req.headers, { etag: reply.getHeader('etag'), 'last-modified': reply.getHeader('last-modified') })) return done(null, payload);
-    void reply.code(304).removeHeader('content-type').removeHeader('content-length').removeHeader('transfer-encoding');
-    done(null, '');
+    const out = conditionalGet(req, reply, payload);
+    caseHeaders(reply);
+    done(null, out);
   });
+}
+
+/** Header names as the code and the README write them: Fastify keeps every name it is given in lower case. */
+const SPELLED: Record<string, string> = { etag: 'ETag', 'www-authenticate': 'WWW-Authenticate', 'ratelimit-remaining': 'RateLimit-Remaining' };
+const spelled = (name: string): string => SPELLED[name] ?? name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+
+/** Hands the reply's headers to the response under their usual spelling (HTTP ignores case; people and scripts reading them do not). */
+function caseHeaders(reply: FastifyReply): void {
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value === undefined) continue;
+    void reply.removeHeader(name);
+    reply.raw.setHeader(spelled(name), value);
+  }
+}
+
+function conditionalGet(req: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+  const status = reply.statusCode;
+  // A 204 or 304 has no body (a replayed 204 arrives here as the text "null"): no ETag, as before.
+  if ((typeof payload !== 'string' && !Buffer.isBuffer(payload)) || status === 204 || status === 304) return payload;
+  if (reply.getHeader('etag') === undefined) void reply.header('ETag', etag(payload, { weak: true }));
+  const conditional = (req.method === 'GET' || req.method === 'HEAD') && status >= 200 && status < 300;
+  if (!conditional || !fresh(req.headers, { etag: reply.getHeader('etag'), 'last-modified': reply.getHeader('last-modified') })) return payload;
+  void reply.code(304).removeHeader('content-type').removeHeader('content-length').removeHeader('transfer-encoding');
+  return '';
 }
