@@ -17,6 +17,9 @@ const esmPackages = [
   'uint8array-extras',
   '@borewit',
   'oidc-provider',
+  // @fastify/static's own copy (ES modules only), under its node_modules.
+  '@fastify/static/node_modules/content-disposition',
+  'content-disposition',
 ];
 const swc = [
   '@swc/jest',

@@ -64,7 +64,8 @@ async function main(): Promise<void> {
 }
 
 async function listen(app: INestApplication, config: AppConfig, role: 'api' | 'all'): Promise<void> {
-  await app.listen(config.PORT);
+  // Every interface, as Node's own default (Fastify's alone is localhost): '::' is dual-stack.
+  await app.listen(config.PORT, '::');
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   const line = startupLine(config, role, `http://localhost:${port}`);
   app.get(Logger).log(line.fields, line.msg, 'almanac');

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventStore } from '../events/event-store.port';
@@ -205,19 +205,17 @@ export class Metrics {
     }
   }
 
-  /** Express middleware: one observation per response, labelled with the matched route. */
-  middleware() {
-    return (req: Request, res: Response, next: NextFunction) => {
-      const end = this.latency.startTimer();
-      res.on('finish', () => {
-        // Nest answers unknown paths from a catch-all route (`{/*splat}`): label those 'unmatched'.
-        const path = req.route?.path ? String(req.route.path) : undefined;
-        const route = path && !path.includes('*') ? `${req.baseUrl}${path}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other';
-        const labels = { method: req.method, route, status: String(res.statusCode) };
-        this.requests.inc(labels);
-        end(labels);
-      });
-      next();
+  /** An `onResponse` hook: one observation per response, labelled with the matched route's pattern. */
+  hook(): onResponseHookHandler {
+    return (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      // Unknown paths reach the not-found handler, which has no route: label those 'unmatched';
+      // so are wildcard routes (static files), which would name every path they serve.
+      const path = req.routeOptions.url;
+      const route = path && !path.includes('*') ? path : reply.statusCode === 404 ? 'unmatched' : 'other';
+      const labels = { method: req.method, route, status: String(reply.statusCode) };
+      this.requests.inc(labels);
+      this.latency.observe(labels, reply.elapsedTime / 1000);
+      done();
     };
   }
 }

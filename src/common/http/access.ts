@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Principal, Role } from '../auth/principal';
 
 /**
@@ -18,7 +18,7 @@ export const Public = () => SetMetadata(PUBLIC_KEY, true);
 /** A public route that reads its own `Authorization: Bearer` (not a JWT, e.g. /metrics): the guard leaves it alone. */
 export const OwnBearer = () => SetMetadata(OWN_BEARER_KEY, true);
 
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest {
   principal?: Principal;
 }
 

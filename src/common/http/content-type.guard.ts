@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
+import typeIs from 'type-is';
 import { ProblemException } from './problem';
 
 const CONSUMES = 'almanac:consumes';
@@ -14,12 +15,12 @@ export class ContentTypeGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     if (!['POST', 'PUT', 'PATCH'].includes(req.method)) return true;
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (!hasBody) return true;
     const types = this.reflector.getAllAndOverride<string[] | undefined>(CONSUMES, [context.getHandler(), context.getClass()]) ?? ['application/json'];
-    if (req.is(types)) return true;
+    if (typeIs(req.raw, types)) return true;
     throw new ProblemException(415, 'UNSUPPORTED_MEDIA_TYPE', `this route accepts ${types.join(' or ')}, not ${req.headers['content-type'] ?? 'an unlabelled body'}`);
   }
 }

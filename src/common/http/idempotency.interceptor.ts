@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { canonicalize } from 'json-canonicalize';
 import { Observable, catchError, from, mergeMap, of, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -9,7 +9,7 @@ import type { AuthenticatedRequest } from './access';
 import { ANONYMOUS } from '../auth/principal';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { deriveSecret } from '../../config/secrets';
-import { ProblemException } from './problem';
+import { ProblemException, pathOf } from './problem';
 
 /** Headers a replay must give back to be indistinguishable from the first response. */
 const REPLAYED_HEADERS = ['location', 'etag', 'x-log-position', 'content-type'];
@@ -72,14 +72,14 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const res = context.switchToHttp().getResponse<Response>();
+    const res = context.switchToHttp().getResponse<FastifyReply>();
     const key = req.headers['idempotency-key'];
     if (typeof key !== 'string' || !['POST', 'PATCH', 'PUT', 'DELETE'].includes(req.method)) return next.handle();
     if (key.length < 1 || key.length > 200) {
       return throwError(() => new ProblemException(400, 'VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 characters', [{ field: 'Idempotency-Key', message: 'must be 1 to 200 characters' }]));
     }
     // Keys are scoped per caller. Anonymous callers have no subject, so each client address is a
-    // scope of its own (the address Express derives behind trusted proxies only): one client
+    // scope of its own (the address derived behind trusted proxies only): one client
     // cannot replay, or collide with, another's response by guessing its key. The address is
     // kept only as a keyed hash, like the request.
     const principal =
@@ -90,15 +90,16 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
         .slice(0, 32)}`;
     const body: unknown = typeof req.body === 'string' ? req.body : (req.body ?? null);
     const requestHash = createHmac('sha256', this.hashKey)
-      .update(`${req.method} ${req.path}\n${canonicalize(body)}`)
+      .update(`${req.method} ${pathOf(req.url)}\n${canonicalize(body)}`)
       .digest('hex');
 
     return from(this.claim(principal, key, requestHash)).pipe(
       mergeMap((prior) => {
         if (prior) {
-          for (const [k, v] of Object.entries(prior.headers ?? {})) res.setHeader(k, v);
-          res.setHeader('Idempotent-Replayed', 'true');
-          res.status(prior.status ?? 200);
+          void res
+            .headers(prior.headers ?? {})
+            .header('Idempotent-Replayed', 'true')
+            .code(prior.status ?? 200);
           // Parsed from the text that was sent: serialised again, it is the same bytes (key order included).
           return of(prior.body === null ? null : (JSON.parse(prior.body) as unknown));
         }
@@ -135,7 +136,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     return row;
   }
 
-  private async complete(principal: string, key: string, res: Response, body: unknown): Promise<void> {
+  private async complete(principal: string, key: string, res: FastifyReply, body: unknown): Promise<void> {
     const headers: Record<string, string> = {};
     for (const h of REPLAYED_HEADERS) {
       const v = res.getHeader(h);

@@ -1,12 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { DatabaseOutageMonitor, isDatabaseUnavailable } from '../../database/database-outage';
 import { VersionMismatchError } from '../../events/aggregate';
 import { WrongExpectedVersionError } from '../../events/event-store.port';
 import { DomainError, DomainErrorKind } from '../domain/domain-error';
 import { HtmlPageException } from './html-page.exception';
-import { FieldError, PROBLEM_CONTENT_TYPE, ProblemException } from './problem';
+import { FieldError, PROBLEM_CONTENT_TYPE_UTF8, ProblemException, pathOf } from './problem';
 
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = { 'not-found': 404, conflict: 409, invalid: 400, gone: 410, unauthorized: 401, unavailable: 503 };
 const DOMAIN_HEADERS: Partial<Record<DomainErrorKind, Record<string, string>>> = { unauthorized: { 'WWW-Authenticate': 'Bearer' }, unavailable: { 'Retry-After': '1' } };
@@ -32,23 +32,23 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<FastifyReply>();
+    const req = ctx.getRequest<FastifyRequest>();
+    const path = pathOf(req.originalUrl ?? req.url);
     if (exception instanceof HtmlPageException) {
-      if (res.headersSent) return;
-      for (const [k, v] of Object.entries(exception.headers)) res.setHeader(k, v);
-      res.status(exception.status).type('html').send(exception.html);
+      if (res.sent || res.raw.headersSent) return;
+      void res.headers(exception.headers).code(exception.status).type('text/html; charset=utf-8').send(exception.html);
       return;
     }
     const p = this.toProblem(exception);
     // A database outage is reported once by the monitor, not once per request.
-    if (p.status >= 500 && !this.database.absorbs(exception)) this.logger.error({ err: exception, path: req.path }, p.detail);
-    if (res.headersSent) return;
-    for (const [k, v] of Object.entries(p.headers)) res.setHeader(k, v);
-    res
-      .status(p.status)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify(p.body(req.originalUrl?.split('?')[0])));
+    if (p.status >= 500 && !this.database.absorbs(exception)) this.logger.error({ err: exception, path }, p.detail);
+    if (res.sent || res.raw.headersSent) return;
+    void res
+      .headers(p.headers)
+      .code(p.status)
+      .type(PROBLEM_CONTENT_TYPE_UTF8)
+      .send(JSON.stringify(p.body(path)));
   }
 
   private toProblem(err: unknown): ProblemException {
@@ -63,10 +63,6 @@ export class ProblemFilter implements ExceptionFilter {
     if (err instanceof WrongExpectedVersionError) return new ProblemException(409, 'CONCURRENT_MODIFICATION', 'the event was changed concurrently; retry');
     if (err instanceof HttpException) {
       const status = err.getStatus();
-      const cause = (err as { cause?: { type?: string } }).cause;
-      if (status === 400 && (cause instanceof SyntaxError || cause?.type === 'entity.parse.failed')) {
-        return new ProblemException(400, 'MALFORMED_JSON', 'the request body is not valid JSON');
-      }
       if (status === 413) return new ProblemException(413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the 1 MB limit');
       const r = err.getResponse();
       const msg = typeof r === 'string' ? r : ((r as { message?: unknown }).message ?? err.message);

@@ -17,6 +17,13 @@ export interface ProblemBody {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+/** The Content-Type header a problem is sent with, word for word as before. */
+export const PROBLEM_CONTENT_TYPE_UTF8 = `${PROBLEM_CONTENT_TYPE}; charset=utf-8`;
+/** A request URL's path, without the query string: a problem's `instance`. */
+export const pathOf = (url: string): string => {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+};
 const TYPE_BASE = 'https://almanac.dev/problems/';
 
 /** Thrown anywhere in the HTTP layer; the problem filter renders it as is. */

@@ -18,7 +18,7 @@ export function requestId(req: IncomingMessage, res?: ServerResponse): string {
 
 /** Metadata for events a request causes: actor, correlation and causation ids, idempotency key (contract). */
 export function commandMetadata(req: AuthenticatedRequest): EventMetadata {
-  const id = requestId(req);
+  const id = requestId(req.raw);
   const correlation = req.headers['x-correlation-id'];
   const key = req.headers['idempotency-key'];
   return {

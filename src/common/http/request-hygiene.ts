@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isUnstorable } from '../domain/text';
-import { PROBLEM_CONTENT_TYPE, problemBody } from './problem';
+import { PROBLEM_CONTENT_TYPE_UTF8, pathOf, problemBody } from './problem';
 
 /** Deeper JSON than any route reads (the deepest body is three levels): refused before validation recurses into it. */
 export const MAX_JSON_DEPTH = 32;
@@ -11,10 +11,10 @@ const INVALID_UTF8 = Symbol('invalidUtf8');
 type Flagged = IncomingMessage & { [INVALID_UTF8]?: boolean };
 
 /**
- * The body parsers' `verify` hook: remembers a body that is not UTF-8 (the parsers would
- * silently replace its bytes with U+FFFD), so the hygiene check can refuse it.
+ * Called by the body parsers before decoding: remembers a body that is not UTF-8 (decoding
+ * would silently replace its bytes with U+FFFD), so the hygiene check can refuse it.
  */
-export function flagInvalidUtf8(req: IncomingMessage, _res: unknown, buf: Buffer): void {
+export function flagInvalidUtf8(req: IncomingMessage, buf: Buffer): void {
   if (!isUtf8(buf)) (req as Flagged)[INVALID_UTF8] = true;
 }
 
@@ -70,12 +70,28 @@ export function queryProblem(rawUrl: string): string | null {
  * nested absurdly deep, text with U+0000 or unpaired surrogates (PostgreSQL refuses both), a
  * path or query string with control characters or broken encoding. A 400 problem, never a 500 later.
  */
-export function requestHygiene(req: Request, res: Response, next: NextFunction): void {
+export function requestHygiene(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
   const url = req.originalUrl ?? req.url;
-  const problem = (req as Flagged)[INVALID_UTF8] ? 'the body is not valid UTF-8' : (pathProblem(url) ?? queryProblem(url) ?? (req.body === undefined ? null : bodyProblem(req.body)));
-  if (!problem) return next();
-  res
-    .status(400)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problemBody(400, 'MALFORMED_REQUEST', problem, undefined, req.path)));
+  const problem = (req.raw as Flagged)[INVALID_UTF8] ? 'the body is not valid UTF-8' : (pathProblem(url) ?? queryProblem(url) ?? (req.body === undefined ? null : bodyProblem(req.body)));
+  if (!problem) return done();
+  void reply
+    .code(400)
+    .type(PROBLEM_CONTENT_TYPE_UTF8)
+    .send(JSON.stringify(problemBody(400, 'MALFORMED_REQUEST', problem, undefined, pathOf(url))));
+}
+
+/**
+ * What the router answers for a path it cannot decode (it refuses it before any hook runs, and
+ * outside the error handler): the same 400 problem as the hygiene check, with the security headers.
+ */
+export function routerRefusal(securityHeaders: (req: IncomingMessage, res: ServerResponse, next: () => void) => void) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    securityHeaders(req.raw, reply.raw, () => undefined);
+    const status = err.statusCode ?? 400;
+    const detail = err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : err.message;
+    void reply
+      .code(status)
+      .type(PROBLEM_CONTENT_TYPE_UTF8)
+      .send(JSON.stringify(problemBody(status, 'MALFORMED_REQUEST', detail, undefined, pathOf(req.url))));
+  };
 }

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, AppConfig } from '../../config/config';
@@ -52,11 +52,11 @@ export class RateLimitGuard implements CanActivate {
     const bucket = this.reflector.getAllAndOverride<RateLimitBucket | undefined>(BUCKET, [context.getHandler(), context.getClass()]);
     const limiter = bucket ? this.limiters.get(bucket) : null;
     if (!limiter) return true;
-    const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    const res = context.switchToHttp().getResponse<FastifyReply>();
     try {
-      const r = await limiter.consume(req.ip ?? 'unknown');
-      res.setHeader('RateLimit-Remaining', String(r.remainingPoints));
+      const r = await limiter.consume(req.ip || 'unknown');
+      void res.header('RateLimit-Remaining', String(r.remainingPoints));
       return true;
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;

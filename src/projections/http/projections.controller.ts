@@ -3,7 +3,7 @@ import { ProjectionListSchema, RebuildAcceptedSchema, RetryResultSchema, SkipRes
 import { InjectQueue } from '@nestjs/bullmq';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ProblemException } from '../../common/http/problem';
 import { JOBS, QUEUES } from '../../jobs/catalog';
 import { AuthenticatedRequest, Roles } from '../../common/http/access';
@@ -35,14 +35,14 @@ export class ProjectionsController {
   @Post(':name/rebuild')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: RebuildAcceptedSchema, description: 'a worker rebuilds; follow it in GET /v1/admin/projections' })
-  async rebuild(@Param('name') name: string, @Query('verify') verify: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async rebuild(@Param('name') name: string, @Query('verify') verify: string | undefined, @Res({ passthrough: true }) res: FastifyReply) {
     this.projection(name);
     const job = await this.queue.add(JOBS.projections.rebuild, { projection: name, verify: verify === 'true' } satisfies RebuildJobPayload, {
       jobId: rebuildJobId(name),
       removeOnComplete: { age: 3600 },
       removeOnFail: { age: 3600 },
     });
-    res.location(`/v1/admin/projections`);
+    res.header('Location', `/v1/admin/projections`);
     return { projection: name, jobId: job.id, status: 'accepted' };
   }
 
@@ -62,11 +62,11 @@ export class ProjectionsController {
   @Post(':name/skip')
   @HttpCode(200)
   @ApiOkResponse({ type: SkipResultSchema, description: 'the decision is in the log (X-Log-Position); the stream resumed or parked again on its next bad event' })
-  async skip(@Param('name') name: string, @Body() dto: SkipEventDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  async skip(@Param('name') name: string, @Body() dto: SkipEventDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: FastifyReply) {
     const p = this.projection(name);
     try {
       const r = await this.parked.skip(p, dto.position, dto.reason, commandMetadata(req));
-      res.setHeader('X-Log-Position', r.decision.position);
+      res.header('X-Log-Position', r.decision.position);
       return {
         projection: name,
         skipped: { position: dto.position, stream: r.parked.stream, type: r.parked.type, error: r.parked.error },

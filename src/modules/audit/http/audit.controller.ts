@@ -2,9 +2,8 @@ import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
 import { AuditCalendarPageSchema, AuditLogPageSchema, VerifyReportSchema } from './audit.schemas';
 import { Controller, Get, Headers, Logger, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Roles } from '../../../common/http/access';
 import { toFilters } from '../../calendar/list-events/filters';
 import { ReadModelWaiter } from '../../../projections/read-model.waiter';
@@ -73,25 +72,24 @@ export class AuditController {
     description: 'an export-header line, one line per stored event, stream-summary lines and an export-summary line',
     content: { 'application/x-ndjson': { schema: { type: 'string' } } },
   })
-  async export(@Query() dto: AuditLogFiltersDto, @Res() res: Response): Promise<void> {
+  async export(@Query() dto: AuditLogFiltersDto, @Res() res: FastifyReply): Promise<void> {
     const lines = await this.queries.execute(new ExportLogQuery(toLogFilters(dto)));
     // The first line before any header: a database that is down is still a problem+json 503.
     const first = await lines.next();
-    res.status(200);
-    res.setHeader('Content-Type', `${NDJSON}; charset=utf-8`);
-    res.setHeader('Content-Disposition', `attachment; filename="almanac-export-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.ndjson"`);
-    res.setHeader('Cache-Control', 'no-store');
     async function* all(): AsyncGenerator<string> {
       if (!first.done) yield first.value;
       yield* lines;
     }
-    try {
-      await pipeline(Readable.from(all()), res);
-    } catch (err) {
-      // The client went away, or the database did: either way the response is already cut.
-      await lines.return(undefined);
-      this.logger.warn({ err }, 'export stream ended early');
-    }
+    const body = Readable.from(all());
+    // The client went away, or the database did: either way the response is already cut (and
+    // the stream, destroyed, ends the log's reader).
+    body.once('error', (err) => this.logger.warn({ err }, 'export stream ended early'));
+    void res
+      .code(200)
+      .header('Content-Type', `${NDJSON}; charset=utf-8`)
+      .header('Content-Disposition', `attachment; filename="almanac-export-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.ndjson"`)
+      .header('Cache-Control', 'no-store')
+      .send(body);
   }
 
   /** Walks every stream's hash chain over the RAW rows; 200 with `ok: false` when something is broken. */

@@ -3,7 +3,7 @@ import { EventPageSchema, EventSchema } from '../../scheduling/event-representat
 import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { etagOf, matchesIfNoneMatch } from '../../../common/http/etag';
 import { ProblemException } from '../../../common/http/problem';
 import { AuthenticatedRequest, Public, hasRole } from '../../../common/http/access';
@@ -37,7 +37,7 @@ function parseInstant(name: string, value: string): Date {
 /** Bodies of pages already sent: a page from the page cache is the same object on every hit, so it is serialised (and hashed for its ETag) once. */
 const bodies = new WeakMap<EventPage, { text: string; etag: string }>();
 
-function json(res: Response, page: EventPage): string {
+function json(res: FastifyReply, page: EventPage): string {
   let body = bodies.get(page);
   if (!body) {
     const text = JSON.stringify(page);
@@ -45,8 +45,8 @@ function json(res: Response, page: EventPage): string {
     bodies.set(page, body);
   }
   res.type('application/json; charset=utf-8');
-  // Set here, express keeps it (and still answers a matching If-None-Match with 304).
-  res.setHeader('ETag', body.etag);
+  // Set here, the conditional-GET hook keeps it (and still answers a matching If-None-Match with 304).
+  res.header('ETag', body.etag);
   return body.text;
 }
 
@@ -65,13 +65,13 @@ export class CalendarController {
    * Not current, and saying so, as a read of one event does: the listed events whose streams
    * the calendar view has parked (it could not apply one of their events) may be out of date.
    */
-  private async warnParked(res: Response, page: EventPage): Promise<void> {
+  private async warnParked(res: FastifyReply, page: EventPage): Promise<void> {
     const parked = await this.version.parked();
     if (parked.size === 0) return;
     const ids = [...new Set(page.items.map((i) => i.id.slice(0, 36)).filter((id) => parked.has(id)))];
     // At most ten ids: clients cap header sizes (Node at 16 KB), and a page can list 1,000 events.
     const named = ids.length > 10 ? `${ids.slice(0, 10).join(' ')} …` : ids.join(' ');
-    if (ids.length) res.setHeader('Warning', `199 - "parked: the calendar view could not apply an event of ${ids.length} listed event(s) (${named}); they may be out of date"`);
+    if (ids.length) res.header('Warning', `199 - "parked: the calendar view could not apply an event of ${ids.length} listed event(s) (${named}); they may be out of date"`);
   }
 
   /**
@@ -84,7 +84,7 @@ export class CalendarController {
   @Get('events')
   @Public()
   @ApiOkResponse({ type: EventPageSchema, description: 'a page of the listing, or with `syncToken` what changed since (cancelled events included); 410 when the token cannot be honoured' })
-  async list(@Query() dto: ListEventsDto, @Headers('x-min-log-position') minPosition: string | undefined, @Res({ passthrough: true }) res: Response): Promise<EventPage | string> {
+  async list(@Query() dto: ListEventsDto, @Headers('x-min-log-position') minPosition: string | undefined, @Res({ passthrough: true }) res: FastifyReply): Promise<EventPage | string> {
     const filters = { ...toFilters(dto), singleEvents: dto.singleEvents !== 'false' };
     const cursor = dto.cursor === undefined ? null : decodeCursor(dto.cursor);
     const token = dto.syncToken === undefined ? null : decodeSyncToken(dto.syncToken);
@@ -117,7 +117,7 @@ export class CalendarController {
     @Headers('x-min-log-position') minPosition: string | undefined,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Req() req: AuthenticatedRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<EventRepresentation | undefined> {
     const { id, instanceToken } = eventOrInstanceParam(rawId);
     if (instanceToken) {
@@ -127,7 +127,7 @@ export class CalendarController {
       const originalStart = resolveOriginalStart(state, { instanceToken });
       const occurrence = originalStart && occurrenceOf(state, originalStart);
       if (!occurrence) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such instance');
-      res.setHeader('ETag', etagOf(version));
+      res.header('ETag', etagOf(version));
       return representOccurrence(id, state, occurrence, version);
     }
     if (asOf !== undefined) {
@@ -136,7 +136,7 @@ export class CalendarController {
       const at = parseInstant('asOf', asOf);
       const { state, version } = await this.queries.execute(new GetEventQuery(id, at));
       if (state.status === 'absent') throw new ProblemException(404, 'EVENT_NOT_FOUND', 'the event did not exist at that instant');
-      res.setHeader('ETag', etagOf(version));
+      res.header('ETag', etagOf(version));
       return represent(id, state, version);
     }
     await this.waiter.waitForHeader(minPosition, PROJECTION_NAME);
@@ -147,8 +147,8 @@ export class CalendarController {
       if (warning) throw new ProblemException(404, 'EVENT_NOT_FOUND', `the calendar view cannot show this event yet: its stream is parked at log position ${parkedAt.position}`, undefined, warning);
       throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such event');
     }
-    if (warning) res.setHeader('Warning', warning.Warning);
-    res.setHeader('ETag', etagOf(event.version));
+    if (warning) res.header('Warning', warning.Warning);
+    res.header('ETag', etagOf(event.version));
     if (matchesIfNoneMatch(ifNoneMatch, event.version)) {
       res.status(304);
       return undefined;
@@ -199,25 +199,25 @@ export class CalendarController {
     @Query() dto: CalendarFiltersDto,
     @Headers('x-min-log-position') minPosition: string | undefined,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string | undefined> {
     const filters = toFilters(dto);
     await this.waiter.waitForHeader(minPosition, PROJECTION_NAME);
     const feed = await this.queries.execute(new GetCalendarFeedQuery(filters));
     // Byte-stable for an unchanged calendar, so clients that poll every hour mostly get a 304.
     const etag = `"${createHash('sha256').update(feed.ics).digest('base64url').slice(0, 27)}"`;
-    res.setHeader('ETag', etag);
-    res.setHeader('X-Total-Count', String(feed.count));
+    res.header('ETag', etag);
+    res.header('X-Total-Count', String(feed.count));
     // The feed carries no ids to match: it says how many events of the whole view are parked.
     const parked = (await this.version.parked()).size;
-    if (parked) res.setHeader('Warning', `199 - "parked: the calendar view could not apply an event of ${parked} event(s); the feed may be out of date"`);
-    if (feed.truncated) res.setHeader('X-Truncated', 'true');
+    if (parked) res.header('Warning', `199 - "parked: the calendar view could not apply an event of ${parked} event(s); the feed may be out of date"`);
+    if (feed.truncated) res.header('X-Truncated', 'true');
     if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
       res.status(304);
       return undefined;
     }
     res.type('text/calendar; charset=utf-8');
-    res.setHeader('Content-Disposition', 'inline; filename="almanac.ics"');
+    res.header('Content-Disposition', 'inline; filename="almanac.ics"');
     return feed.ics;
   }
 }

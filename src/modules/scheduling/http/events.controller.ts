@@ -3,7 +3,7 @@ import { EventHistorySchema, EventPreviewSchema, EventSchema } from '../event-re
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { Command, CommandBus, QueryBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { etagOf, parseIfMatch } from '../../../common/http/etag';
 import { ProblemException } from '../../../common/http/problem';
 import { commandMetadata } from '../../../common/http/request-context';
@@ -51,10 +51,10 @@ export class EventsController {
   @Post()
   @Roles('staff')
   @ApiCreatedResponse({ type: EventSchema, description: 'scheduled; `Location`, `ETag: "1"`, `X-Log-Position`' })
-  async schedule(@Body() dto: ScheduleEventDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<EventRepresentation> {
+  async schedule(@Body() dto: ScheduleEventDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: FastifyReply): Promise<EventRepresentation> {
     const id = dto.id?.toLowerCase() ?? randomUUID();
     const out = await this.commands.execute(new ScheduleEventCommand(id, schedulePayload(dto), { metadata: commandMetadata(req), newStream: dto.id === undefined }));
-    res.status(201).location(`/v1/events/${id}`);
+    res.status(201).header('Location', `/v1/events/${id}`);
     return this.reply(res, out);
   }
 
@@ -80,7 +80,7 @@ export class EventsController {
     @Body() dto: ChangeEventDetailsDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() req: AuthenticatedRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.changeEventOrInstance(
       rawId,
@@ -101,7 +101,7 @@ export class EventsController {
     @Body() dto: RescheduleEventDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() req: AuthenticatedRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const body = { start: dto.start, end: dto.end, timeZone: dto.timeZone, reason: dto.reason ?? null };
     return this.changeEventOrInstance(
@@ -118,7 +118,13 @@ export class EventsController {
   @HttpCode(200)
   @Roles('staff')
   @ApiOkResponse({ type: EventSchema, description: 'the cancelled event; `ETag`, `X-Log-Position`' })
-  async cancel(@Param('id') rawId: string, @Body() dto: CancelEventDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  async cancel(
+    @Param('id') rawId: string,
+    @Body() dto: CancelEventDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.changeEventOrInstance(
       rawId,
       ifMatch,
@@ -139,7 +145,7 @@ export class EventsController {
     @Body() dto: ChangeRecurrenceDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() req: AuthenticatedRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const { id, instanceToken } = eventOrInstanceParam(rawId);
     if (instanceToken) throw new ProblemException(404, 'EVENT_NOT_FOUND', "a rule belongs to the series: use the series' id, not an instance's");
@@ -151,12 +157,18 @@ export class EventsController {
   @Post(':id/split')
   @Roles('staff')
   @ApiCreatedResponse({ type: EventSchema, description: 'the new series; `Location`, `ETag: "1"`, `X-Log-Position`' })
-  async split(@Param('id') rawId: string, @Body() dto: SplitSeriesDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  async split(
+    @Param('id') rawId: string,
+    @Body() dto: SplitSeriesDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     const { id, instanceToken } = eventOrInstanceParam(rawId);
     if (!instanceToken) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'split takes an instance id (<eventId>_<original start>)');
     const newId = dto.id?.toLowerCase() ?? randomUUID();
     const out = await this.commands.execute(new SplitSeriesCommand(id, instanceToken, newId, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
-    res.status(201).location(`/v1/events/${newId}`);
+    res.status(201).header('Location', `/v1/events/${newId}`);
     return this.reply(res, out);
   }
 
@@ -175,7 +187,7 @@ export class EventsController {
     rawId: string,
     ifMatch: string | undefined,
     req: AuthenticatedRequest,
-    res: Response,
+    res: FastifyReply,
     whole: (id: string, ctx: CommandContext) => Command<CalendarEventOutcome>,
     occurrence: (originalStart: OriginalStartRef) => ChangeOccurrenceCommand['command'],
   ): Promise<EventRepresentation> {
@@ -188,18 +200,18 @@ export class EventsController {
     return this.reply(res, await this.commands.execute(whole(id, ctx)));
   }
 
-  private replyOccurrence(res: Response, out: CalendarEventOutcome, instanceToken: string): EventRepresentation {
-    res.setHeader('ETag', etagOf(out.version));
-    res.setHeader('X-Log-Position', out.position);
+  private replyOccurrence(res: FastifyReply, out: CalendarEventOutcome, instanceToken: string): EventRepresentation {
+    res.header('ETag', etagOf(out.version));
+    res.header('X-Log-Position', out.position);
     const originalStart = resolveOriginalStart(out.state, { instanceToken });
     const occurrence = originalStart && occurrenceOf(out.state, originalStart);
     if (!occurrence) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'no such instance');
     return representOccurrence(out.id, out.state, occurrence, out.version);
   }
 
-  private reply(res: Response, out: CalendarEventOutcome): EventRepresentation {
-    res.setHeader('ETag', etagOf(out.version));
-    res.setHeader('X-Log-Position', out.position);
+  private reply(res: FastifyReply, out: CalendarEventOutcome): EventRepresentation {
+    res.header('ETag', etagOf(out.version));
+    res.header('X-Log-Position', out.position);
     return represent(out.id, out.state, out.version);
   }
 }

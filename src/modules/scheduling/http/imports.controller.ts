@@ -1,7 +1,7 @@
 import { ApiBody, ApiOkResponse } from '@nestjs/swagger';
 import { ImportReportSchema } from '../event-representation.schemas';
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import { Consumes } from '../../../common/http/content-type.guard';
 import { ProblemException } from '../../../common/http/problem';
@@ -25,9 +25,9 @@ export class ImportsController {
   @HttpCode(200)
   @ApiBody(LISTING_BODY)
   @ApiOkResponse({ type: ImportReportSchema, description: 'what was created, skipped (already imported) and failed, by line' })
-  async import(@Body() body: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  async import(@Body() body: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: FastifyReply) {
     const { position, ...report } = await this.run(body, req, false);
-    if (position !== '0') res.setHeader('X-Log-Position', position);
+    if (position !== '0') res.header('X-Log-Position', position);
     return report;
   }
 

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
-import type { Request } from 'express';
+import accepts from 'accepts';
+import type { FastifyRequest } from 'fastify';
 import { LOCALES, type Locale, type MessageId, translator } from '../../../common/i18n/i18n';
 import { describeLeadTimes, describePreferences } from '../confirm/describe-preferences';
 import type { Preferences } from '../domain/subscription';
@@ -42,11 +43,11 @@ const layout = hb.compile<PageView>(`<!doctype html>
 export type LinkKind = 'confirm' | 'unsubscribe';
 
 /**
- * The page's language from the browser's Accept-Language, negotiated by Express (the
- * `negotiator` package: q-values, and `ko-KR` matches `ko`); none of ours accepted: English.
+ * The page's language from the browser's Accept-Language, negotiated by the `accepts` package
+ * (over `negotiator`: q-values, and `ko-KR` matches `ko`); none of ours accepted: English.
  */
-export function pageLocale(req: Request): Locale {
-  const picked = req.acceptsLanguages([...LOCALES]);
+export function pageLocale(req: FastifyRequest): Locale {
+  const picked = accepts(req.raw).languages([...LOCALES]);
   return typeof picked === 'string' ? (picked as Locale) : 'en';
 }
 

@@ -2,7 +2,8 @@ import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiProduces } from '@nestj
 import { SubscriptionAcceptedSchema, SubscriptionConfirmedSchema, UnsubscribedSchema } from './subscriptions.schemas';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import type { Request, Response } from 'express';
+import accepts from 'accepts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Consumes } from '../../../common/http/content-type.guard';
 import { HtmlPageException } from '../../../common/http/html-page.exception';
 import { ProblemException } from '../../../common/http/problem';
@@ -62,14 +63,13 @@ function refusalOf(err: unknown): keyof typeof REFUSALS | null {
 }
 
 /** A person's browser (form button) gets a page; an API client or a mail provider gets JSON. */
-const wantsPage = (req: Request): boolean => req.accepts(['json', 'html']) === 'html';
+const wantsPage = (req: FastifyRequest): boolean => accepts(req.raw).type(['json', 'html']) === 'html';
 
 /** The page's language follows Accept-Language: caches must keep one copy per language (they keep none: no-store). */
 const pageHeaders = (locale: Locale) => ({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Content-Language': locale, Vary: 'Accept-Language' });
 
-function page(res: Response, status: number, html: string, locale: Locale): string {
-  res.status(status).type('html');
-  for (const [k, v] of Object.entries(pageHeaders(locale))) res.setHeader(k, v);
+function page(res: FastifyReply, status: number, html: string, locale: Locale): string {
+  void res.code(status).type('text/html; charset=utf-8').headers(pageHeaders(locale));
   return html;
 }
 
@@ -117,7 +117,7 @@ export class SubscriptionsController {
   @Public()
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'a page with a button that POSTs to the same URL (a GET changes nothing)', content: { 'text/html': { schema: { type: 'string' } } } })
-  async confirmPage(@Query('token') t: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async confirmPage(@Query('token') t: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): Promise<string> {
     return this.linkPage('confirm', t, req, res);
   }
 
@@ -127,7 +127,7 @@ export class SubscriptionsController {
   @HttpCode(200)
   @ApiOkResponse({ type: SubscriptionConfirmedSchema, description: 'JSON for a program; a page when the browser asks for text/html' })
   @Consumes('application/x-www-form-urlencoded', 'application/json', 'text/plain')
-  async confirm(@Query('token') t: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  async confirm(@Query('token') t: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: FastifyReply) {
     try {
       const r = await this.commands.execute(new ConfirmSubscriptionCommand(token(t), commandMetadata(req)));
       if (wantsPage(req)) {
@@ -136,7 +136,7 @@ export class SubscriptionsController {
           ? page(res, 200, outcomePage('page.confirmed.title', 'page.confirmed.message', locale), locale)
           : page(res, 200, outcomePage('page.alreadyConfirmed.title', 'page.alreadyConfirmed.message', locale), locale);
       }
-      res.setHeader('X-Log-Position', r.position);
+      res.header('X-Log-Position', r.position);
       return { subscriptionId: r.subscriptionId, status: r.status, changed: r.changed };
     } catch (err) {
       throw this.refused(err, req);
@@ -147,7 +147,7 @@ export class SubscriptionsController {
   @Public()
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'a page with a button that POSTs to the same URL (a GET changes nothing)', content: { 'text/html': { schema: { type: 'string' } } } })
-  async unsubscribePage(@Query('token') t: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async unsubscribePage(@Query('token') t: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): Promise<string> {
     return this.linkPage('unsubscribe', t, req, res);
   }
 
@@ -166,7 +166,7 @@ export class SubscriptionsController {
   })
   @ApiOkResponse({ type: UnsubscribedSchema, description: 'JSON for a program; a page when the browser asks for text/html' })
   @Consumes('application/x-www-form-urlencoded', 'application/json', 'text/plain')
-  async unsubscribe(@Query('token') t: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  async unsubscribe(@Query('token') t: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: FastifyReply) {
     const oneClick = (req.body as Record<string, unknown> | undefined)?.['List-Unsubscribe'] === 'One-Click';
     try {
       await this.commands.execute(new UnsubscribeCommand(token(t), oneClick ? 'one-click' : 'link', commandMetadata(req)));
@@ -180,7 +180,7 @@ export class SubscriptionsController {
     return { status: 'unsubscribed' };
   }
 
-  private async linkPage(kind: LinkKind, t: unknown, req: Request, res: Response): Promise<string> {
+  private async linkPage(kind: LinkKind, t: unknown, req: FastifyRequest, res: FastifyReply): Promise<string> {
     const s: LinkState = typeof t === 'string' && t ? await this.queries.execute(new InspectLinkQuery(kind, t)) : { state: 'invalid' };
     const locale = pageLocale(req);
     switch (s.state) {
@@ -198,7 +198,7 @@ export class SubscriptionsController {
   }
 
   /** A link that cannot work: a page for a person, a problem for a program; other errors pass. */
-  private refused(err: unknown, req: Request): unknown {
+  private refused(err: unknown, req: FastifyRequest): unknown {
     const kind = refusalOf(err);
     if (!kind) return err;
     const r = REFUSALS[kind];

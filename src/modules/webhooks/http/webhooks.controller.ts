@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiResponse } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Roles } from '../../../common/http/access';
 import { uuidParam } from '../../../common/http/params';
 import { ChangeEndpointCommand } from '../change-endpoint/change-endpoint.command';
@@ -37,9 +37,9 @@ export class WebhooksController {
 
   @Post()
   @ApiResponse({ status: 201, type: WebhookEndpointWithSecretDto, description: 'The endpoint, with its secret (shown this once)' })
-  async create(@Body() body: CreateWebhookDto, @Res({ passthrough: true }) res: Response) {
+  async create(@Body() body: CreateWebhookDto, @Res({ passthrough: true }) res: FastifyReply) {
     const e = await this.commands.execute(new CreateEndpointCommand(body.url, body.eventTypes ?? [], checkDescription(body.description ?? null)));
-    res.location(`/v1/admin/webhooks/${e.id}`);
+    res.header('Location', `/v1/admin/webhooks/${e.id}`);
     return e;
   }
 
