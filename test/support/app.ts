@@ -86,7 +86,11 @@ export async function http<T = Record<string, unknown>>(
     body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body }).catch((err: Error) => {
+    // undici says only "fetch failed"; its cause (ECONNRESET, ECONNREFUSED, ...) is what a failed run needs.
+    const cause = err.cause as { code?: string; message?: string } | undefined;
+    throw new Error(`${method} ${path}: ${err.message} (${cause?.code ?? cause?.message ?? 'no cause'})`, { cause: err });
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {
