@@ -39,7 +39,6 @@ export async function createHttpApp(config: AppConfig, role: 'api' | 'all'): Pro
   const adapter = new FastifyAdapter({
     // The router refuses a path parameter it cannot decode before any hook runs, and outside
     // the error handler: the same 400 problem (and headers) the hygiene check gives.
-    // The router refuses a path parameter it cannot decode before any hook runs, and outside the error handler.
     frameworkErrors: routerRefusal(strict),
     trustProxy: 'loopback, linklocal, uniquelocal',
     bodyLimit: BODY_LIMIT_BYTES,

@@ -18,7 +18,17 @@ export function registerConditionalGets(fastify: FastifyInstance): void {
 
 /** Header names as the code and the README write them: Fastify keeps every name it is given in lower case. */
 const SPELLED: Record<string, string> = { etag: 'ETag', 'www-authenticate': 'WWW-Authenticate', 'ratelimit-remaining': 'RateLimit-Remaining' };
-const spelled = (name: string): string => SPELLED[name] ?? name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+/** Spellings already worked out: every response has its headers respelled, from a small set of names. */
+const spellings = new Map<string, string>(Object.entries(SPELLED));
+const spelled = (name: string): string => {
+  let s = spellings.get(name);
+  if (s === undefined) {
+    s = name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    // Bounded: a route sets only the names the code writes, never one taken from a request.
+    if (spellings.size < 256) spellings.set(name, s);
+  }
+  return s;
+};
 
 /** Hands the reply's headers to the response under their usual spelling (HTTP ignores case; people and scripts reading them do not). */
 function caseHeaders(reply: FastifyReply): void {
