@@ -17,9 +17,6 @@ const esmPackages = [
   'uint8array-extras',
   '@borewit',
   'oidc-provider',
-  // @fastify/static's own copy (ES modules only), under its node_modules.
-  '@fastify/static/node_modules/content-disposition',
-  'content-disposition',
 ];
 const swc = [
   '@swc/jest',
