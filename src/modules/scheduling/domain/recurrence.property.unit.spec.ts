@@ -51,6 +51,20 @@ describe('Recurrence expansion (property)', () => {
     );
   });
 
+  it('gives the last weekday of the start month when the series starts on a weekend before it (BYSETPOS=-1)', () => {
+    // Given a series from Saturday 1 December 1990, 06:00 in Berlin, on each month's last weekday,
+    const series = {
+      start: { dateTime: '1990-12-01T06:00:00' },
+      end: { dateTime: '1990-12-01T06:00:00' },
+      timeZone: 'Europe/Berlin',
+      recurrence: ['RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1'],
+    };
+    // when it is expanded over its first two months,
+    const walls = expand(series, Date.UTC(1990, 10, 30), Date.UTC(1991, 1, 1), 10).map((o) => (o.originalStart as { dateTime: string }).dateTime);
+    // then December's instance is Monday the 31st, and January's Thursday the 31st.
+    expect(walls.filter((w) => w !== '1990-12-01T06:00:00')).toEqual(['1990-12-31T06:00:00', '1991-01-31T06:00:00']);
+  });
+
   /**
    * A second implementation: ical.js expands the same rule from the same DTSTART (floating, as
    * the wall clock). Resolved disagreement: ical.js always yields DTSTART as the first instance,
@@ -62,18 +76,22 @@ describe('Recurrence expansion (property)', () => {
       fc.property(seriesArb, fc.integer({ min: 0, max: 2000 }), (s, laterDays) => {
         const start = wallStart(s);
         const series = { start: { dateTime: start }, end: { dateTime: start }, timeZone: s.zone, recurrence: [`RRULE:${s.rule}`] };
+        // ical.js picks a BYSETPOS instance in an unsynchronised DTSTART's own month wrongly (from a
+        // Saturday 1 December 1990 it gives Monday 3 December as the month's last weekday): that
+        // month is left out here and pinned by the example below.
+        const setPosStartMonth = (wall: string) => s.rule.includes('BYSETPOS') && wall.slice(0, 7) === start.slice(0, 7);
         const from = Date.parse(`${start}Z`) - 2 * 86_400_000 + laterDays * 86_400_000;
         const firstWall = new Date(from + 86_400_000).toISOString().slice(0, 19);
         const ours = expand(series, from, from + THREE_YEARS, 500)
           .map((o) => (o.originalStart as { dateTime: string }).dateTime)
-          .filter((d) => d !== start && d >= firstWall);
+          .filter((d) => d !== start && d >= firstWall && !setPosStartMonth(d));
         const lastWall = ours.length > 0 ? ours[ours.length - 1] : null;
         const theirs: string[] = [];
         const iterator = ICAL.Recur.fromString(s.rule).iterator(ICAL.Time.fromDateTimeString(start));
         for (let next = iterator.next(); next; next = iterator.next()) {
           const wall = next.toString().slice(0, 19);
           if (lastWall === null ? theirs.length > 5 : wall > lastWall) break;
-          if (wall !== start && wall >= firstWall) theirs.push(wall);
+          if (wall !== start && wall >= firstWall && !setPosStartMonth(wall)) theirs.push(wall);
         }
         expect(ours).toEqual(lastWall === null ? [] : theirs);
       }),
