@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { PROBLEM_CONTENT_TYPE_UTF8, pathOf, problemBody } from './problem';
+import { pathOf, problemBody, sendProblem } from './problem';
 
 /**
  * While draining, a request on a kept-alive connection gets a clean 503 and `Connection: close`:
@@ -9,11 +9,9 @@ import { PROBLEM_CONTENT_TYPE_UTF8, pathOf, problemBody } from './problem';
 export function refuseWhileDraining(draining: () => boolean): onRequestHookHandler {
   return (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (!draining()) return done();
-    void reply
-      .header('Connection', 'close')
-      .header('Retry-After', '5')
-      .code(503)
-      .type(PROBLEM_CONTENT_TYPE_UTF8)
-      .send(JSON.stringify(problemBody(503, 'SHUTTING_DOWN', 'this instance is shutting down; retry (another instance will answer)', undefined, pathOf(req.url))));
+    void sendProblem(
+      reply.header('Connection', 'close').header('Retry-After', '5'),
+      problemBody(503, 'SHUTTING_DOWN', 'this instance is shutting down; retry (another instance will answer)', undefined, pathOf(req.url)),
+    );
   };
 }

@@ -6,7 +6,7 @@ import { VersionMismatchError } from '../../events/aggregate';
 import { WrongExpectedVersionError } from '../../events/event-store.port';
 import { DomainError, DomainErrorKind } from '../domain/domain-error';
 import { HtmlPageException } from './html-page.exception';
-import { FieldError, PROBLEM_CONTENT_TYPE_UTF8, ProblemException, pathOf } from './problem';
+import { FieldError, ProblemException, pathOf, sendProblem } from './problem';
 
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = { 'not-found': 404, conflict: 409, invalid: 400, gone: 410, unauthorized: 401, unavailable: 503 };
 const DOMAIN_HEADERS: Partial<Record<DomainErrorKind, Record<string, string>>> = { unauthorized: { 'WWW-Authenticate': 'Bearer' }, unavailable: { 'Retry-After': '1' } };
@@ -44,11 +44,7 @@ export class ProblemFilter implements ExceptionFilter {
     // A database outage is reported once by the monitor, not once per request.
     if (p.status >= 500 && !this.database.absorbs(exception)) this.logger.error({ err: exception, path }, p.detail);
     if (res.sent || res.raw.headersSent) return;
-    void res
-      .headers(p.headers)
-      .code(p.status)
-      .type(PROBLEM_CONTENT_TYPE_UTF8)
-      .send(JSON.stringify(p.body(path)));
+    void sendProblem(res.headers(p.headers), p.body(path));
   }
 
   private toProblem(err: unknown): ProblemException {

@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 
 export interface FieldError {
   field: string;
@@ -55,6 +56,11 @@ export function problemBody(status: number, code: string, detail: string, errors
     ...(instance ? { instance } : {}),
     ...(errors && errors.length ? { errors } : {}),
   };
+}
+
+/** Sends a problem the one way every error leaves: its status, the problem+json type, the body. */
+export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE_UTF8).send(JSON.stringify(body));
 }
 
 function titleOf(status: number): string {

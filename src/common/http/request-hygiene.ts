@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isUnstorable } from '../domain/text';
-import { PROBLEM_CONTENT_TYPE_UTF8, pathOf, problemBody } from './problem';
+import { pathOf, problemBody, sendProblem } from './problem';
 
 /** Deeper JSON than any route reads (the deepest body is three levels): refused before validation recurses into it. */
 export const MAX_JSON_DEPTH = 32;
@@ -74,10 +74,7 @@ export function requestHygiene(req: FastifyRequest, reply: FastifyReply, done: (
   const url = req.originalUrl ?? req.url;
   const problem = (req.raw as Flagged)[INVALID_UTF8] ? 'the body is not valid UTF-8' : (pathProblem(url) ?? queryProblem(url) ?? (req.body === undefined ? null : bodyProblem(req.body)));
   if (!problem) return done();
-  void reply
-    .code(400)
-    .type(PROBLEM_CONTENT_TYPE_UTF8)
-    .send(JSON.stringify(problemBody(400, 'MALFORMED_REQUEST', problem, undefined, pathOf(url))));
+  void sendProblem(reply, problemBody(400, 'MALFORMED_REQUEST', problem, undefined, pathOf(url)));
 }
 
 /**
@@ -89,9 +86,6 @@ export function routerRefusal(securityHeaders: (req: IncomingMessage, res: Serve
     securityHeaders(req.raw, reply.raw, () => undefined);
     const status = err.statusCode ?? 400;
     const detail = err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : err.message;
-    void reply
-      .code(status)
-      .type(PROBLEM_CONTENT_TYPE_UTF8)
-      .send(JSON.stringify(problemBody(status, 'MALFORMED_REQUEST', detail, undefined, pathOf(req.url))));
+    void sendProblem(reply, problemBody(status, 'MALFORMED_REQUEST', detail, undefined, pathOf(req.url)));
   };
 }

@@ -6,7 +6,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { parse as parseCookie, serialize } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE_UTF8, problemBody } from '../../common/http/problem';
+import { problemBody, sendProblem } from '../../common/http/problem';
 import { QUEUES } from '../../jobs/catalog';
 import { TokenService } from '../../modules/auth/tokens';
 
@@ -25,11 +25,7 @@ export async function mountQueuesDashboard(app: NestFastifyApplication): Promise
   board.setBasePath(BASE);
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: board });
 
-  const deny = (res: FastifyReply, status: 401 | 403, detail: string) =>
-    res
-      .code(status)
-      .type(PROBLEM_CONTENT_TYPE_UTF8)
-      .send(JSON.stringify(problemBody(status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', detail)));
+  const deny = (res: FastifyReply, status: 401 | 403, detail: string) => sendProblem(res, problemBody(status, status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', detail));
   const tokenOf = (req: FastifyRequest): string | undefined => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (m) return m[1];

@@ -4,18 +4,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROLES, type Role } from '../../../common/auth/principal';
-import { PROBLEM_CONTENT_TYPE_UTF8, pathOf, problemBody } from '../../../common/http/problem';
+import { pathOf, problemBody, sendProblem } from '../../../common/http/problem';
 import { APP_CONFIG, AppConfig } from '../../../config/config';
 import { TokenService } from '../../auth/tokens';
 import { WEB_ROOT, consoleSettings, pageCsp, webBuilt } from './web-pages';
 
 const ASSETS = join(WEB_ROOT, 'assets');
 
-const problem = (req: FastifyRequest, res: FastifyReply, status: number, code: string, detail: string) =>
-  res
-    .code(status)
-    .type(PROBLEM_CONTENT_TYPE_UTF8)
-    .send(JSON.stringify(problemBody(status, code, detail, undefined, pathOf(req.url))));
+const problem = (req: FastifyRequest, res: FastifyReply, status: number, code: string, detail: string) => sendProblem(res, problemBody(status, code, detail, undefined, pathOf(req.url)));
 
 /** An asset that can be served: a plain file name (no dot file, no path), present in the bundle. */
 function isAsset(file: string): boolean {
