@@ -238,9 +238,11 @@ describe('staff desk (browser): import, recurrence, instances', () => {
     await row(`${id}_20140317`).getByRole('button', { name: 'This and following' }).click();
     await page.waitForSelector('#split-form');
     expect(await page.textContent('#split-form')).toMatch(/The series ends before this instance/);
-    // The details of this and the following instances change with the split.
+    // The times and details of this and the following instances change with the split, in its one write.
     expect(await page.inputValue('#split-form input[name=title]')).toBe('Gobi Field School');
+    expect(await page.inputValue('#split-form input[name=start]')).toBe('2014-03-17');
     await page.fill('#split-form input[name=title]', 'Gobi Field School (spring term)');
+    await page.fill('#split-form input[name=end]', '2014-03-18');
     await check(page, problems, 'desk-split-form');
     await page.click('#split-form button[type=submit]');
     await page.waitForSelector('#desk-status.ok');
@@ -253,7 +255,7 @@ describe('staff desk (browser): import, recurrence, instances', () => {
     expect(await row(`${id}_20140310`).textContent()).toMatch(/fossil day/);
     const [old, split] = await Promise.all([series(id), series(newId)]);
     expect(old.recurrence).toEqual([expect.stringMatching(/^RRULE:FREQ=WEEKLY;(COUNT=2|UNTIL=201403(1[0-6]))/)]);
-    expect(split).toMatchObject({ title: 'Gobi Field School (spring term)', start: { date: '2014-03-17' }, version: 2 });
+    expect(split).toMatchObject({ title: 'Gobi Field School (spring term)', start: { date: '2014-03-17' }, end: { date: '2014-03-18' }, version: 1 });
     expect(old.title).toBe('Gobi Field School');
     for (const iid of after.slice(2)) expect(await row(iid).textContent()).toMatch(/Gobi Field School \(spring term\)/);
     expect(await row(`${id}_20140303`).textContent()).not.toMatch(/spring term/);

@@ -108,6 +108,51 @@ describe('recurring events over HTTP', () => {
     expect(page.body.items.map((i) => i.start)).toEqual([{ dateTime: '2026-02-27T18:30:00' }, { dateTime: '2026-03-27T18:30:00' }, { dateTime: '2026-04-24T18:30:00' }]);
   });
 
+  it('splits "this and following" with new times and a new title in one write; half a time or a bad one is a 400 that changes nothing', async () => {
+    const created = await post('/v1/events', briefing(['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=8']));
+    const id = created.body.id;
+    const at = `/v1/events/${id}_20261117T080000Z/split`;
+    const history = async (of: string) => (await get<History>(`/v1/events/${of}/history`, auditor)).body.items?.map((e) => e.type) ?? [];
+
+    for (const [body, field] of [
+      [{ start: { dateTime: '2026-11-17T14:00' } }, 'end'],
+      [{ end: { dateTime: '2026-11-17T15:30' } }, 'start'],
+      [{ start: { dateTime: '2026-11-17T14:00' }, end: { dateTime: '2026-11-17T13:00' } }, 'end'],
+      [{ start: { dateTime: '2026-11-17T14:00' }, end: { dateTime: '2026-11-17T15:30' }, timeZone: 'Mars/Olympus' }, 'timeZone'],
+      [{ title: '' }, 'title'],
+    ] as const) {
+      const newId = randomUUID();
+      const r = await post(at, { ...body, id: newId });
+      expect(r.status).toBe(400);
+      expect(r.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(r.body.errors?.map((e) => e.field)).toContain(field);
+      expect(await history(newId)).toEqual([]);
+    }
+    expect(await history(id)).toEqual(['EventScheduled']);
+
+    const split = await post(at, { start: { dateTime: '2026-11-17T14:00' }, end: { dateTime: '2026-11-17T15:30' }, title: 'Weekly briefing (afternoons)' }, { 'If-Match': '"1"' });
+    expect(split.status).toBe(201);
+    expect(split.headers.get('etag')).toBe('"1"');
+    expect(split.body).toMatchObject({ title: 'Weekly briefing (afternoons)', start: { dateTime: '2026-11-17T14:00' }, end: { dateTime: '2026-11-17T15:30' }, version: 1 });
+    const position = split.headers.get('x-log-position')!;
+    const instances = async (of: string) =>
+      (await http<Page>(t.baseUrl, 'GET', `/v1/events/${of}/instances?from=2026-11-01T00:00:00Z&to=2027-01-01T00:00:00Z`, { headers: { 'X-Min-Log-Position': position } })).body.items.map((i) => [
+        i.startsAt,
+        i.title,
+      ]);
+    expect(await instances(id)).toEqual([
+      ['2026-11-03T08:00:00Z', 'Weekly briefing'],
+      ['2026-11-10T08:00:00Z', 'Weekly briefing'],
+    ]);
+    expect(await instances(split.body.id)).toEqual([
+      ['2026-11-17T13:00:00Z', 'Weekly briefing (afternoons)'],
+      ['2026-11-24T13:00:00Z', 'Weekly briefing (afternoons)'],
+    ]);
+    // One write: the new series has one event, the old one its cut, and nothing else was appended.
+    expect(await history(split.body.id)).toEqual(['EventScheduled']);
+    expect(await history(id)).toEqual(['EventScheduled', 'RecurrenceChanged']);
+  });
+
   it('refuses bad rules with a 400 naming recurrence, and appends nothing', async () => {
     for (const recurrence of [['RRULE:FREQ=HOURLY'], ['RRULE:FREQ=DAILY;COUNT=731'], ['RRULE:FREQ=WEEKLY;UNTIL=20260101T000000Z'], ['RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30'], 'RRULE:FREQ=DAILY']) {
       const id = randomUUID();

@@ -16,8 +16,8 @@ export class TimedTime {
 }
 
 /** `start`/`end`: one of the two forms, the same for both ends. */
-export const eventTime = (example: object, description = 'all-day `{"date"}` or timed `{"dateTime"}`; both ends use the same form') =>
-  ApiProperty({ description, example, oneOf: [{ $ref: getSchemaPath(AllDayTime) }, { $ref: getSchemaPath(TimedTime) }] });
+export const eventTime = (example: object, description = 'all-day `{"date"}` or timed `{"dateTime"}`; both ends use the same form', required = true) =>
+  ApiProperty({ description, example, required, oneOf: [{ $ref: getSchemaPath(AllDayTime) }, { $ref: getSchemaPath(TimedTime) }] });
 
 export class LocationSchema {
   @ApiProperty({ example: 'Seoul' }) city!: string;

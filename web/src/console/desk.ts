@@ -178,7 +178,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
           : kind === 'reschedule'
             ? [fields.timesEl, field(t('form.reason'), reason)]
             : kind === 'split'
-              ? [h('p', {}, t('desk.splitExplain')), fields.detailsEl]
+              ? [h('p', {}, t('desk.splitExplain')), fields.timesEl, fields.detailsEl]
               : field(t('form.reason'), reason);
     const conflict = h('div', { id: 'conflict' });
     const form = h(
@@ -201,7 +201,7 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
         : kind === 'reschedule'
           ? { ...fields.times(), ...(reason.value ? { reason: reason.value } : {}) }
           : kind === 'split'
-            ? {}
+            ? { ...changedDetails(base, fields.details()), ...changedTimes(base, fields.times()) }
             : kind === 'rule'
               ? { recurrence: fields.recurrence().recurrence ?? [], ...(reason.value ? { reason: reason.value } : {}) }
               : { reason: reason.value };
@@ -209,21 +209,8 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
       status('info', t('status.saving'));
       const w = await api<CalendarEvent>(method, path, { token: session.token, body: payload, headers: { 'if-match': etag } });
       if (w.status === 412) return showConflict(payload, Number((etagOf(w).match(/\d+/) ?? ['0'])[0]));
-      if (kind === 'split' && w.ok) return changeSplit(w);
-      return afterWrite(w, id);
-    };
-    /**
-     * A split answers with the new series (version 1); the details changed in the form are then
-     * its own change, on that version. Two writes, so a refused second one leaves the split done, and says so.
-     */
-    const changeSplit = async (split: ApiResult<CalendarEvent>) => {
-      const newId = split.body.id;
-      const changes = changedDetails(base, fields.details());
-      if (Object.keys(changes).length === 0) return afterWrite(split, newId);
-      const w = await api<CalendarEvent>('PATCH', `/v1/events/${encodeURIComponent(newId)}`, { token: session.token, body: changes, headers: { 'if-match': etagOf(split) } });
-      if (w.ok) return afterWrite(w, newId);
-      await afterWrite(split, newId);
-      status('error', t('desk.splitChangeFailed', { detail: problemText(w.problem) }));
+      // A split answers with the new series, its changed times and details written with it in one write.
+      return afterWrite(w, kind === 'split' && w.ok ? w.body.id : id);
     };
     // 412: someone wrote first. Show what changed since the version this form was opened on, and offer to re-apply.
     const showConflict = async (payload: Record<string, unknown>, actual: number) => {
@@ -266,6 +253,16 @@ export function desk(i18n: I18n, session: Session): HTMLElement {
 }
 
 /** Only what the form changed: a PATCH of unchanged fields would still need the same If-Match and says nothing. */
+/**
+ * The form's times when they differ from the event's (for a split, the instance's): otherwise
+ * none, so a split keeps the series' own times rather than one instance's override.
+ */
+function changedTimes(base: CalendarEvent, times: ReturnType<ReturnType<typeof eventFields>['times']>): Record<string, unknown> {
+  const value = (x: EventTime) => ('date' in x ? `d${x.date}` : `t${x.dateTime.slice(0, 16)}`);
+  const same = value(base.start) === value(times.start) && value(base.end) === value(times.end) && (times.timeZone ?? base.timeZone) === base.timeZone;
+  return same ? {} : times;
+}
+
 function changedDetails(base: CalendarEvent, d: ReturnType<ReturnType<typeof eventFields>['details']>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (d.title !== base.title) out.title = d.title;

@@ -219,8 +219,7 @@ export const en = {
   'desk.split': 'This and following',
   'desk.instance': 'Instance of a series',
   'desk.splitExplain':
-    'The series ends before this instance; a new series starts at it and repeats as before, with the details below (change them for this and the following instances). The instances before it are not changed.',
-  'desk.splitChangeFailed': "Split done, but the new series' details were not changed: {detail}",
+    'The series ends before this instance; a new series starts at it and repeats as before, with the times and details below (change them for this and the following instances). The instances before it are not changed.',
   'form.timeZoneShort': 'Time zone',
   'import.heading': 'Import a listing',
   'import.text': 'Listing ("When Where" format)',

@@ -189,8 +189,7 @@ export const ja: Catalogue = {
   // The staff desk's import, recurrence editor and series split.
   'desk.split': 'この回以降',
   'desk.instance': 'シリーズの1回',
-  'desk.splitExplain': 'シリーズはこの回の前で終了し、この回から同じように繰り返す新しいシリーズが下の内容で始まります（この回以降の内容を変更できます）。それより前の回は変わりません。',
-  'desk.splitChangeFailed': '分割しましたが、新しいシリーズの内容は変更されませんでした：{detail}',
+  'desk.splitExplain': 'シリーズはこの回の前で終了し、この回から同じように繰り返す新しいシリーズが下の日時と内容で始まります（この回以降の日時と内容を変更できます）。それより前の回は変わりません。',
   'form.timeZoneShort': 'タイムゾーン',
   'import.heading': '一覧をインポート',
   'import.text': '一覧（「When Where」形式）',

@@ -190,8 +190,7 @@ export const ko: Catalogue = {
   'desk.split': '이번 및 이후 일정',
   'desk.instance': '시리즈의 한 회차',
   'desk.splitExplain':
-    '시리즈는 이 회차 전에 끝나고, 이 회차부터 같은 규칙으로 반복되는 새 시리즈가 아래 내용으로 시작됩니다(이번 및 이후 회차의 내용을 바꿀 수 있습니다). 이전 회차는 바뀌지 않습니다.',
-  'desk.splitChangeFailed': '분할했지만 새 시리즈의 내용은 바뀌지 않았습니다: {detail}',
+    '시리즈는 이 회차 전에 끝나고, 이 회차부터 같은 규칙으로 반복되는 새 시리즈가 아래 일시와 내용으로 시작됩니다(이번 및 이후 회차의 일시와 내용을 바꿀 수 있습니다). 이전 회차는 바뀌지 않습니다.',
   'form.timeZoneShort': '시간대',
   'import.heading': '목록 가져오기',
   'import.text': '목록("When Where" 형식)',

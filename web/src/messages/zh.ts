@@ -190,8 +190,7 @@ export const zh: Catalogue = {
   // The staff desk's import, recurrence editor and series split.
   'desk.split': '此次及以后',
   'desk.instance': '系列中的一次',
-  'desk.splitExplain': '系列在此次之前结束；从此次起开始一个按原规则重复的新系列，使用下面的详情（可为此次及以后各次修改）。此前的各次不变。',
-  'desk.splitChangeFailed': '已拆分，但新系列的详情未修改：{detail}',
+  'desk.splitExplain': '系列在此次之前结束；从此次起开始一个按原规则重复的新系列，使用下面的时间和详情（可为此次及以后各次修改）。此前的各次不变。',
   'form.timeZoneShort': '时区',
   'import.heading': '导入列表',
   'import.text': '列表（“When Where”格式）',

@@ -197,6 +197,11 @@ function liveOccurrence(state: CalendarEventState, ref: OriginalStartRef): Occur
   return occurrence;
 }
 
+/** The details after a change's fields (`location` may be partial): what a change-details would leave. */
+export function detailsAfter(current: EventDetails, command: Partial<Omit<EventDetails, 'location'>> & { location?: Partial<Location> }): EventDetails {
+  return { ...current, ...changedDetails(current, command) };
+}
+
 function changedDetails(current: EventDetails, command: Partial<Omit<EventDetails, 'location'>> & { location?: Partial<Location> }): Partial<EventDetails> {
   const changed: Partial<EventDetails> = {};
   if (command.title !== undefined && command.title !== current.title) changed.title = command.title;

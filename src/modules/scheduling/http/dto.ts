@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO31661Alpha2, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PROGRAMMES, Programme } from '../domain/events';
 import type { EventTime } from '../domain/time';
 import { AllDayTime, TimedTime, eventTime } from '../event-representation.schemas';
@@ -93,13 +93,6 @@ export class ScheduleEventDto {
   recurrence?: string[];
 }
 
-export class SplitSeriesDto {
-  /** Optional client-chosen id of the new series, so a retry does not split twice. */
-  @IsOptional()
-  @IsUUID()
-  id?: string;
-}
-
 export class ChangeEventDetailsDto {
   @IsOptional()
   @IsString()
@@ -140,6 +133,32 @@ export class RescheduleEventDto {
   @IsString()
   @MaxLength(1000)
   reason?: string;
+}
+
+/**
+ * "This and following": the new series takes the series' details and times unless the body
+ * changes them (details as on PATCH; times as on reschedule, start and end together), all in
+ * the split's one write.
+ */
+export class SplitSeriesDto extends ChangeEventDetailsDto {
+  /** Optional client-chosen id of the new series, so a retry does not split twice. */
+  @IsOptional()
+  @IsUUID()
+  id?: string;
+
+  @ValidateIf((o: SplitSeriesDto) => o.start !== undefined || o.end !== undefined)
+  @IsEventTime()
+  @eventTime({ dateTime: '2014-03-17T14:00' }, "the new series' first start (optional; with end): the same form as on reschedule", false)
+  start?: EventTime;
+
+  @ValidateIf((o: SplitSeriesDto) => o.start !== undefined || o.end !== undefined)
+  @IsEventTime()
+  @eventTime({ dateTime: '2014-03-17T16:00' }, 'its end (optional; with start)', false)
+  end?: EventTime;
+
+  @IsOptional()
+  @IsIanaTimeZone()
+  timeZone?: string;
 }
 
 export class ChangeRecurrenceDto {

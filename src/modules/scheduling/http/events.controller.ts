@@ -167,7 +167,8 @@ export class EventsController {
     const { id, instanceToken } = eventOrInstanceParam(rawId);
     if (!instanceToken) throw new ProblemException(404, 'EVENT_NOT_FOUND', 'split takes an instance id (<eventId>_<original start>)');
     const newId = dto.id?.toLowerCase() ?? randomUUID();
-    const out = await this.commands.execute(new SplitSeriesCommand(id, instanceToken, newId, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }));
+    const { id: _newId, ...changes } = dto;
+    const out = await this.commands.execute(new SplitSeriesCommand(id, instanceToken, newId, { metadata: commandMetadata(req), ifMatch: parseIfMatch(ifMatch) }, changes));
     res.status(201).header('Location', `/v1/events/${newId}`);
     return this.reply(res, out);
   }

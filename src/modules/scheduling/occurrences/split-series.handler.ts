@@ -2,7 +2,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { VersionMismatchError, aggregate } from '../../../events/aggregate';
 import { EventStore, WrongExpectedVersionError } from '../../../events/event-store.port';
 import type { CalendarEventOutcome } from '../calendar-event.command';
-import { calendarEventDecider, decide, evolve, initialState, occurrenceOf, resolveOriginalStart, seriesTiming } from '../domain/calendar-event';
+import { calendarEventDecider, decide, detailsAfter, evolve, initialState, occurrenceOf, resolveOriginalStart, seriesTiming } from '../domain/calendar-event';
 import type { CalendarEventCommand } from '../domain/commands';
 import { eventAlreadyExists, eventCancelled, eventNotFound, instanceNotInSeries, notRecurring, splitAtFirstInstance } from '../domain/errors';
 import { calendarEventStream } from '../domain/events';
@@ -44,9 +44,18 @@ export class SplitSeriesHandler implements ICommandHandler<SplitSeriesCommand> {
     if (!occurrence) throw instanceNotInSeries();
     const lines = splitRecurrence(series, occurrence.originalStart);
     if (!lines) throw splitAtFirstInstance();
-    // The new series keeps the series' own times and details (not one instance's override).
+    // The new series keeps the series' own times and details (not one instance's override),
+    // less what the split changes: as if rescheduled and changed right after, in the same write.
     const first = instanceOf(series, occurrence.originalStart);
-    const schedule: CalendarEventCommand = { kind: 'schedule', ...state.details!, timeZone: state.timeZone, start: first.start, end: first.end, recurrence: lines.after };
+    const { start, end, timeZone, ...details } = c.changes;
+    const schedule: CalendarEventCommand = {
+      kind: 'schedule',
+      ...detailsAfter(state.details!, details),
+      timeZone: timeZone ?? state.timeZone,
+      start: start ?? first.start,
+      end: end ?? first.end,
+      recurrence: lines.after,
+    };
     const created = decide(initialState, schedule);
     const cut = decide(state, { kind: 'change-recurrence', recurrence: lines.before, reason: `split: continued as ${c.newId}` });
     const appends = [

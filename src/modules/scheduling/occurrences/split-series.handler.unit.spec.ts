@@ -86,6 +86,53 @@ describe('split ("this and following")', () => {
     expect(await types(store, id)).toEqual(['EventScheduled', 'EventDetailsChanged', 'RecurrenceChanged']);
   });
 
+  it('given new times and details, the new series starts with them, in the same write as the cut', async () => {
+    const [id, newId] = [randomUUID(), randomUUID()];
+    const store = new InMemoryEventStore();
+    await seriesIn(store, id);
+    const changes = { start: { dateTime: '2026-11-17T14:00' }, end: { dateTime: '2026-11-17T15:30' }, title: 'Weekly briefing (afternoons)', location: { venue: 'Room 2' } };
+    const out = await new SplitSeriesHandler(store).execute(new SplitSeriesCommand(id, '20261117T080000Z', newId, { metadata }, changes));
+    expect(out).toMatchObject({
+      version: 1,
+      state: { start: changes.start, end: changes.end, details: { title: 'Weekly briefing (afternoons)', location: { city: 'Berlin', country: 'DE', venue: 'Room 2' } } },
+    });
+    const [created] = await store.readStream(calendarEventStream(newId));
+    // COUNT=8 from 6 October: 6 instances before 17 November, 2 left, now in the afternoon.
+    expect(created.data).toMatchObject({ start: changes.start, end: changes.end, timeZone: 'Europe/Berlin', recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=2'] });
+    expect(await types(store, id)).toEqual(['EventScheduled', 'RecurrenceChanged']);
+    expect(created.transactionId).toBe((await store.readStream(calendarEventStream(id)))[1].transactionId);
+  });
+
+  it('given only a new time zone, the new series keeps its wall-clock times there', async () => {
+    const [id, newId] = [randomUUID(), randomUUID()];
+    const store = new InMemoryEventStore();
+    await seriesIn(store, id);
+    await new SplitSeriesHandler(store).execute(new SplitSeriesCommand(id, '20261117T080000Z', newId, { metadata }, { timeZone: 'Asia/Ulaanbaatar' }));
+    expect((await store.readStream(calendarEventStream(newId)))[0].data).toMatchObject({ timeZone: 'Asia/Ulaanbaatar', start: { dateTime: '2026-11-17T09:00:00' } });
+  });
+
+  it('given an end before the start, it refuses the split (400 kind) and writes neither half', async () => {
+    const [id, newId] = [randomUUID(), randomUUID()];
+    const store = new InMemoryEventStore();
+    await seriesIn(store, id);
+    const changes = { start: { dateTime: '2026-11-17T14:00' }, end: { dateTime: '2026-11-17T13:00' } };
+    await expect(new SplitSeriesHandler(store).execute(new SplitSeriesCommand(id, '20261117T080000Z', newId, { metadata }, changes))).rejects.toMatchObject({ kind: 'invalid', field: 'end' });
+    expect(await types(store, newId)).toEqual([]);
+    expect(await types(store, id)).toEqual(['EventScheduled']);
+  });
+
+  it('given a title too long, it refuses the split and writes neither half', async () => {
+    const [id, newId] = [randomUUID(), randomUUID()];
+    const store = new InMemoryEventStore();
+    await seriesIn(store, id);
+    await expect(new SplitSeriesHandler(store).execute(new SplitSeriesCommand(id, '20261117T080000Z', newId, { metadata }, { title: 'x'.repeat(301) }))).rejects.toMatchObject({
+      kind: 'invalid',
+      field: 'title',
+    });
+    expect(await types(store, newId)).toEqual([]);
+    expect(await types(store, id)).toEqual(['EventScheduled']);
+  });
+
   it('a new id already taken refuses the split (409) and leaves the series uncut', async () => {
     const [id, taken] = [randomUUID(), randomUUID()];
     const store = new InMemoryEventStore();
