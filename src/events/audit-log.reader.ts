@@ -56,6 +56,16 @@ export class AuditLogReader {
     return this.db.query(`SELECT ${EVENT_COLUMNS} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.position LIMIT $${params.push(limit + 1)}`, params);
   }
 
+  /**
+   * The `limit` rows just before position `before` (the latest, with null), NEWEST first;
+   * `limit + 1` so the caller knows whether more precede them.
+   */
+  async pageBefore(f: LogFilters, before: string | null, limit: number): Promise<RawEventRow[]> {
+    const params: unknown[] = [];
+    const where = [...(before === null ? [] : [`e.position < $${params.push(before)}::bigint`]), ...conditions(f, params)];
+    return this.db.query(`SELECT ${EVENT_COLUMNS} FROM events e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.position DESC LIMIT $${params.push(limit + 1)}`, params);
+  }
+
   /** Every matching row visible in `snapshot`, in position order, a batch at a time. */
   async *byPosition(f: LogFilters, snapshot: string, batch = BATCH): AsyncGenerator<RawEventRow[]> {
     let after = '0';

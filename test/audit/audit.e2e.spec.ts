@@ -32,6 +32,7 @@ interface LogItem extends HistoryItem {
 interface LogPage {
   items: LogItem[];
   nextAfter: string | null;
+  prevBefore?: string | null;
 }
 interface CalendarItem {
   id: string;
@@ -212,6 +213,35 @@ describe('auditing an event’s life from the log', () => {
     const mine = seen.filter((i) => i.streamId === `calendar-event-${id}`);
     expect(mine).toEqual(history);
     expect(seen[0]).toEqual(expect.objectContaining({ id: expect.any(String), version: 1, type: 'EventScheduled' }));
+  });
+
+  it('pages the log backwards from its end with before, in position order, meeting the forward pages exactly', async () => {
+    const all = (await get<LogPage>('/v1/audit/log?limit=1000')).body.items;
+    const seen: LogItem[][] = [];
+    let before: string | null = 'end';
+    while (before !== null) {
+      const page: LogPage = (await get<LogPage>(`/v1/audit/log?limit=2&before=${before}`)).body;
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.unshift(page.items);
+      before = page.prevBefore ?? null;
+      if (before !== null) expect(before).toBe(page.items[0].position);
+    }
+    // 5 entries from the end, two at a time: 1, 2, 2.
+    expect(seen.map((p) => p.length)).toEqual([1, 2, 2]);
+    expect(seen.flat()).toEqual(all);
+    const latest = (await get<LogPage>('/v1/audit/log?limit=2&before=end')).body;
+    expect(latest).toMatchObject({ nextAfter: null, prevBefore: all[3].position });
+    // A page read with before tells where the entries after it start.
+    const middle = (await get<LogPage>(`/v1/audit/log?limit=2&before=${all[3].position}`)).body;
+    expect(middle.items).toEqual(all.slice(1, 3));
+    expect(middle.nextAfter).toBe(all[2].position);
+    expect((await get<LogPage>(`/v1/audit/log?after=${middle.nextAfter}&limit=1`)).body.items).toEqual([all[3]]);
+    // Filters apply as forward.
+    expect((await get<LogPage>(`/v1/audit/log?before=end&stream=calendar-event-${id}&limit=3`)).body.items.map((i) => i.version)).toEqual([2, 3, 4]);
+    const both = await get<LogPage & { errors?: { field: string }[] }>(`/v1/audit/log?after=0&before=end`);
+    expect(both.status).toBe(400);
+    expect(both.body.errors?.map((e) => e.field)).toEqual(['before']);
+    expect((await get('/v1/audit/log?before=start')).status).toBe(400);
   });
 
   it('filters the log by type, actor, stream and recorded time', async () => {

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { Role } from '../../src/common/auth/principal';
+import { PostgresEventStore } from '../../src/events/postgres-event-store';
+import { UpcasterRegistry } from '../../src/events/upcasters';
 import { TokenService } from '../../src/modules/auth/tokens';
 import { Child, queuePrefix } from '../ops/support';
 import { TEST_JWT_SECRET, http } from '../support/app';
@@ -516,5 +518,57 @@ describe('web console: auditor and admin views (browser)', () => {
     } finally {
       await hook.close();
     }
+  });
+
+  it('steps the as-of slider back past its first load (the latest 2,000 changes) into the changes before them', async () => {
+    // One write of 2,100 entries (a schedule and its changes): with this file's earlier writes, a log longer than one load.
+    const id = randomUUID();
+    const changes = Array.from({ length: 2099 }, (_, k) => ({ type: 'EventDetailsChanged', data: { title: `Long log ${k + 1}` } }));
+    const scheduled = {
+      type: 'EventScheduled',
+      data: {
+        title: 'Long log',
+        description: '',
+        programme: null,
+        location: { city: 'Seoul', country: 'KR', venue: null },
+        timeZone: 'Asia/Seoul',
+        start: { date: '2015-05-04' },
+        end: { date: '2015-05-04' },
+      },
+    };
+    await new PostgresEventStore(db.dataSource, new UpcasterRegistry()).append(`calendar-event-${id}`, 0, [scheduled, ...changes], {
+      actor: 'tester',
+      correlationId: 'long-log',
+      causationId: 'long-log',
+    });
+
+    const { page, problems } = await signIn('auditor');
+    await page.waitForSelector('#calendar-as-of-slider:not([disabled])');
+    const stopAt = () => page.getAttribute('#calendar-as-of-slider-label', 'data-position');
+    const label = () => page.textContent('#calendar-as-of-slider-label');
+    // It opens at the latest change, of the latest 2,000 (later writes of other tests may follow this write).
+    const latest = (await stopAt())!;
+    expect(await label()).toMatch(/^Change 2000 of 2000: /);
+    const auditor = await token('audrey', 'auditor');
+    const positions: string[] = [];
+    for (let after: string | null = '0'; after !== null;) {
+      const r: { body: { items: { position: string }[]; nextAfter: string | null } } = await http(base, 'GET', `/v1/audit/log?after=${after}&limit=1000`, { token: auditor });
+      positions.push(...r.body.items.map((i) => i.position));
+      after = r.body.nextAfter;
+    }
+    const log = positions.slice(0, positions.indexOf(latest) + 1);
+    expect(log.length).toBeGreaterThan(2100);
+    const earlier = Math.min(2000, log.length - 2000);
+
+    await page.locator('#calendar-as-of-slider').focus();
+    await page.keyboard.press('Home');
+    await waitFor('the first stop of the first load', async () => (await stopAt()) === log[log.length - 2000], 15000, 50);
+    expect(await page.isDisabled('#calendar-step-prev')).toBe(false);
+    await page.click('#calendar-step-prev');
+    await waitFor('the change just before the first load', async () => (await stopAt()) === log[log.length - 2001], 15000, 50);
+    expect(await label()).toMatch(new RegExp(`^Change ${earlier} of ${2000 + earlier}: Event`));
+    // The calendar follows the stop: the as-of picker holds its instant.
+    expect(await page.inputValue('#calendar-as-of')).not.toBe('');
+    await check(page, problems, 'audit-calendar-slider-earlier');
   });
 });

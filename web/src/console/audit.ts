@@ -5,7 +5,7 @@ import { countryName, formatSpan } from '../shared/time';
 import { localToInstant } from './history';
 import type { Session } from './session';
 
-/** How many log entries the calendar's as-of slider steps through. */
+/** How many log entries the calendar's as-of slider loads at a time (the latest first; stepping back past them, the ones before). */
 const MAX_STOPS = 2000;
 
 interface LogItem {
@@ -121,24 +121,35 @@ export function auditPanels(i18n: I18n, session: Session, openHistory: (id: stri
     void calendarPage(null, calendarBody);
   });
   // Stepping through the log's changes (a slider, like the event view's over its versions): each
-  // stop is one entry's recorded instant, and the calendar is shown as of it. The first
-  // MAX_STOPS entries are stops; the picker above reaches any instant.
+  // stop is one entry's recorded instant, and the calendar is shown as of it. The slider holds
+  // the latest MAX_STOPS entries; stepping back past its first loads the MAX_STOPS before them
+  // (a stop keeps only what the slider shows). The picker above reaches any instant.
   const slider = h('input', { type: 'range', id: 'calendar-as-of-slider', min: 0, max: 0, step: 1, value: 0, disabled: true });
   const sliderLabel = h('output', { for: 'calendar-as-of-slider', id: 'calendar-as-of-slider-label' });
   const stepPrev = h('button', { type: 'button', class: 'secondary', id: 'calendar-step-prev', disabled: true }, t('history.previous'));
   const stepNext = h('button', { type: 'button', class: 'secondary', id: 'calendar-step-next', disabled: true }, t('history.next'));
-  let stops: LogItem[] = [];
-  const loadStops = async () => {
-    const found: LogItem[] = [];
-    let after: string | null = '0';
-    while (after !== null && found.length < MAX_STOPS) {
-      const r: ApiResult<{ items: LogItem[]; nextAfter: string | null }> = await api('GET', `/v1/audit/log?${new URLSearchParams({ after, limit: '500' })}`, { token: session.token });
-      if (!r.ok) return;
-      found.push(...r.body.items);
-      after = r.body.nextAfter;
+  type Stop = Pick<LogItem, 'position' | 'type' | 'recordedAt'>;
+  let stops: Stop[] = [];
+  /** `before` for the entries preceding the first stop; null when the first stop is the log's first entry. */
+  let earlier: string | null = null;
+  let loading = false;
+  /** Up to MAX_STOPS entries just before `before` ('end': the latest), in log order. */
+  const stopsBefore = async (before: string): Promise<{ found: Stop[]; prevBefore: string | null } | null> => {
+    const found: Stop[] = [];
+    let at: string | null = before;
+    while (at !== null && found.length < MAX_STOPS) {
+      const r: ApiResult<{ items: LogItem[]; prevBefore?: string | null }> = await api('GET', `/v1/audit/log?${new URLSearchParams({ before: at, limit: '500' })}`, { token: session.token });
+      if (!r.ok) return null;
+      found.unshift(...r.body.items.map(({ position, type, recordedAt }) => ({ position, type, recordedAt })));
+      at = r.body.prevBefore ?? null;
     }
-    stops = found.slice(0, MAX_STOPS);
-    if (!stops.length) return;
+    return { found, prevBefore: at };
+  };
+  const loadStops = async () => {
+    const got = await stopsBefore('end');
+    if (!got || !got.found.length) return;
+    stops = got.found;
+    earlier = got.prevBefore;
     slider.max = String(stops.length - 1);
     slider.value = String(stops.length - 1);
     slider.disabled = false;
@@ -149,19 +160,32 @@ export function auditPanels(i18n: I18n, session: Session, openHistory: (id: stri
     const stop = stops[i];
     sliderLabel.textContent = t('audit.changeAt', { n: i + 1, count: stops.length, type: stop.type, when: when(stop.recordedAt) });
     sliderLabel.setAttribute('data-position', stop.position);
-    stepPrev.disabled = i === 0;
+    stepPrev.disabled = i === 0 && earlier === null;
     stepNext.disabled = i === stops.length - 1;
     if (!load) return;
     asOfInput.value = instantToLocal(stop.recordedAt);
     void calendarPage(null, calendarBody);
   };
-  const moveStop = (d: number) => {
-    slider.value = String(Math.min(stops.length - 1, Math.max(0, Number(slider.value) + d)));
+  const moveStop = async (d: number) => {
+    const to = Number(slider.value) + d;
+    if (to < 0 && earlier !== null) {
+      if (loading) return;
+      loading = true;
+      const got = await stopsBefore(earlier).finally(() => (loading = false));
+      if (got && got.found.length) {
+        stops = [...got.found, ...stops];
+        earlier = got.prevBefore;
+        slider.max = String(stops.length - 1);
+        slider.value = String(got.found.length - 1);
+        return showStop();
+      }
+    }
+    slider.value = String(Math.min(stops.length - 1, Math.max(0, to)));
     showStop();
   };
   slider.addEventListener('input', () => showStop());
-  stepPrev.addEventListener('click', () => moveStop(-1));
-  stepNext.addEventListener('click', () => moveStop(1));
+  stepPrev.addEventListener('click', () => void moveStop(-1));
+  stepNext.addEventListener('click', () => void moveStop(1));
   void loadStops();
   const calendar = h(
     'section',

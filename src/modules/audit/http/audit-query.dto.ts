@@ -64,6 +64,11 @@ export class AuditLogDto extends AuditLogFiltersDto {
   after?: string;
 
   @IsOptional()
+  @IsString()
+  @Matches(/^(\d{1,18}|end)$/, { message: "before must be a log position (e.g. the next page's prevBefore) or end (the latest entries)" })
+  before?: string;
+
+  @IsOptional()
   @Transform(integer)
   @IsInt({ message: 'limit must be an integer from 1 to 1000' })
   @Min(1)

@@ -5,6 +5,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { Roles } from '../../../common/http/access';
+import { validationProblem } from '../../../common/http/problem';
 import { toFilters } from '../../calendar/list-events/filters';
 import { ReadModelWaiter } from '../../../projections/read-model.waiter';
 import { AuditCalendarPage, AuditCalendarQuery } from '../audit-calendar/audit-calendar.query';
@@ -53,11 +54,15 @@ export class AuditController {
    * `nextAfter` is a position. Positions commit out of order under concurrency, so a row
    * whose transaction commits after you paged past its position shows up on no later page:
    * for a complete, consistent copy use /export (one snapshot), or re-read recent positions.
+   * With `before` (a position, or `end` for the latest) the page is the entries just before it,
+   * still in position order, and `prevBefore` pages further back.
    */
   @Get('log')
   @ApiOkResponse({ type: AuditLogPageSchema })
   log(@Query() dto: AuditLogDto): Promise<AuditLogPage> {
-    return this.queries.execute(new ReadAuditLogQuery(toLogFilters(dto), dto.after ?? '0', dto.limit ?? DEFAULT_LOG_LIMIT));
+    if (dto.after !== undefined && dto.before !== undefined)
+      throw validationProblem([{ field: 'before', message: 'give after (the entries after a position) or before (those just before it), not both' }]);
+    return this.queries.execute(new ReadAuditLogQuery(toLogFilters(dto), dto.after ?? '0', dto.limit ?? DEFAULT_LOG_LIMIT, dto.before));
   }
 
   /**

@@ -21,6 +21,13 @@ export class AuditCalendarPageSchema {
 export class AuditLogPageSchema {
   @ApiProperty({ type: [StoredEventSchema] }) items!: StoredEventSchema[];
   @ApiProperty({ type: String, nullable: true, description: 'pass as `after` for the next page; null on the last', example: null }) nextAfter!: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'on a page read with `before`: pass as `before` for the page before it; null when nothing precedes it',
+    example: '1200',
+  })
+  prevBefore?: string | null;
 }
 
 class ChainBreakSchema {
