@@ -2,9 +2,23 @@ import { createPrivateKey } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseRedisNodes } from '../jobs/redis';
+import { LOCALES } from '../common/i18n/i18n';
 
 /** Development-only defaults so `npm start` works on a fresh machine; production refuses them. */
 const DEV_JWT_SECRET = 'almanac-development-secret-do-not-use-in-production';
+
+/** Comma-separated email addresses (empty: none), each checked at start-up. */
+const emailList = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    const list = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const a of list) if (!z.email().safeParse(a).success) ctx.addIssue({ code: 'custom', message: `holds "${a}", not an email address` });
+    return list;
+  });
 
 const schema = z
   .object({
@@ -76,21 +90,16 @@ const schema = z
       .optional(),
     CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** Comma-separated addresses that get a daily digest of the checkpoints issued. */
-    AUDIT_CHECKPOINT_EMAILS: z.string().default(''),
+    AUDIT_CHECKPOINT_EMAILS: emailList,
+    /** The language of the emails to AUDIT_CHECKPOINT_EMAILS and WEBHOOKS_ADMIN_EMAILS: one of the office's, or a tag of one (zh-CN). */
+    ADMIN_EMAIL_LOCALE: z
+      .string()
+      .default('en')
+      .refine((v) => (LOCALES as readonly string[]).includes(v.trim().toLowerCase().split(/[-_]/)[0]), `must be one of ${LOCALES.join(', ')} (or a tag of one, such as zh-CN)`),
     /** Webhook URLs may be http and reach loopback/private/link-local addresses (development, tests). Production refuses them otherwise. */
     WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
     /** Comma-separated addresses told by email when an endpoint is paused after its retry budget; empty: nobody. */
-    WEBHOOKS_ADMIN_EMAILS: z
-      .string()
-      .default('')
-      .transform((v, ctx) => {
-        const list = v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-        for (const a of list) if (!z.email().safeParse(a).success) ctx.addIssue({ code: 'custom', message: `holds "${a}", not an email address` });
-        return list;
-      }),
+    WEBHOOKS_ADMIN_EMAILS: emailList,
     /** How long an endpoint keeps failing before it is paused (3 days). */
     WEBHOOKS_RETRY_BUDGET_SECONDS: z.coerce
       .number()

@@ -49,3 +49,18 @@ describe('the console sign-in settings', () => {
     expect(loadConfig({ AUTH_OIDC_SCOPE: 'openid api://almanac/access' }).AUTH_OIDC_SCOPE).toBe('openid api://almanac/access');
   });
 });
+
+describe('emails to admins and auditors', () => {
+  it('given address lists, each address is checked at start-up, for both lists', () => {
+    expect(loadConfig({ AUDIT_CHECKPOINT_EMAILS: ' audit@example.org, notary@example.net ' }).AUDIT_CHECKPOINT_EMAILS).toEqual(['audit@example.org', 'notary@example.net']);
+    expect(loadConfig({}).AUDIT_CHECKPOINT_EMAILS).toEqual([]);
+    expect(() => loadConfig({ AUDIT_CHECKPOINT_EMAILS: 'audit@example.org, notary' })).toThrow(/AUDIT_CHECKPOINT_EMAILS.*"notary", not an email address/);
+    expect(() => loadConfig({ WEBHOOKS_ADMIN_EMAILS: 'ops' })).toThrow(/WEBHOOKS_ADMIN_EMAILS.*"ops", not an email address/);
+  });
+
+  it("given a language, it is one of the office's (a tag of one counts); English by default; anything else refuses to start", () => {
+    expect(loadConfig({}).ADMIN_EMAIL_LOCALE).toBe('en');
+    expect(loadConfig({ ADMIN_EMAIL_LOCALE: 'zh-CN' }).ADMIN_EMAIL_LOCALE).toBe('zh-CN');
+    expect(() => loadConfig({ ADMIN_EMAIL_LOCALE: 'kr' })).toThrow(/ADMIN_EMAIL_LOCALE.*must be one of en, zh, ja, ko, mn/);
+  });
+});

@@ -13,14 +13,18 @@ describe('the daily digest of checkpoints', () => {
 
   beforeAll(async () => {
     smtp = await startTestSmtp();
-    t = await startTestApp('checkpointdigest', { SMTP_URL: smtp.url, AUDIT_CHECKPOINT_EMAILS: 'audit@example.org, notary@example.net', CHECKPOINT_ORIGIN: 'digest.test/almanac' }, 'all');
+    t = await startTestApp(
+      'checkpointdigest',
+      { SMTP_URL: smtp.url, AUDIT_CHECKPOINT_EMAILS: 'audit@example.org, notary@example.net', CHECKPOINT_ORIGIN: 'digest.test/almanac', ADMIN_EMAIL_LOCALE: 'ja-JP' },
+      'all',
+    );
   });
   afterAll(async () => {
     await t?.close();
     await smtp?.close();
   });
 
-  it('sends every checkpoint of the day once, to each address, and nothing before the day is over', async () => {
+  it("sends every checkpoint of the day once, to each address, in the admins' language, and nothing before the day is over", async () => {
     const store = t.app.get(PostgresEventStore);
     const notes: string[] = [];
     for (let i = 1; i <= 3; i++) {
@@ -43,6 +47,11 @@ describe('the daily digest of checkpoints', () => {
     await waitFor('two digests', () => smtp.messages.length === 2);
     expect(smtp.messages.flatMap((m) => m.envelopeTo).sort()).toEqual(['audit@example.org', 'notary@example.net']);
     for (const note of notes) expect(smtp.messages[0].parsed.text).toContain(note);
+    // In Japanese (ADMIN_EMAIL_LOCALE), the signed notes as they were signed.
+    const last = notes[notes.length - 1].split('\n')[1];
+    expect(smtp.messages[0].parsed.subject).toBe(`almanac チェックポイント：ツリーサイズ ${last}`);
+    expect(smtp.messages[0].parsed.text).toMatch(new RegExp(`^digest\\.test/almanac のチェックポイント ${sent} 件、ツリーサイズ \\d+ から ${last}。\n`));
+    expect(smtp.messages[0].parsed.text).toContain('（almanac audit verify --checkpoint <file>）');
     expect(await digest.sendIfDue()).toBe(0);
   });
 });

@@ -66,6 +66,16 @@ export const en = {
   'page.invalid.message': 'This link is not valid; it may have been cut short: open it again from the email.',
   'page.gone.title': 'This link no longer works',
   'page.gone.message': 'The subscription was cancelled or erased after this link was sent; subscribe again to get a new one.',
+
+  // To AUDIT_CHECKPOINT_EMAILS and WEBHOOKS_ADMIN_EMAILS, in ADMIN_EMAIL_LOCALE.
+  'admin.webhookPaused.subject': 'Webhook endpoint paused: {url}',
+  'admin.webhookPaused.paused': 'The webhook endpoint {id} ({url}) was paused: {reason}.',
+  'admin.webhookPaused.cursor': 'Its cursor is kept at position {position}; nothing after it is lost.',
+  'admin.webhookPaused.resume': 'When the receiver works again, resume it: {request}',
+  'audit.digest.subject': 'almanac checkpoints: tree size {size}',
+  'audit.digest.summary': '{count, plural, one {# checkpoint} other {# checkpoints}} of {origin}, tree sizes {first} to {last}.',
+  'audit.digest.keep': 'Keep this email: any later checkpoint must be consistent with these ({command}).',
+  'audit.digest.signed': 'signed {when}',
 } as const;
 
 export type MessageId = keyof typeof en;

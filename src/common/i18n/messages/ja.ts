@@ -64,4 +64,13 @@ export const ja: Catalogue = {
   'page.invalid.message': 'このリンクは無効です。途中で切れている可能性があります。メールからもう一度開いてください。',
   'page.gone.title': 'このリンクは使用できなくなりました',
   'page.gone.message': 'このリンクの送信後に購読が解除または削除されました。新しいリンクを受け取るには、もう一度購読してください。',
+
+  'admin.webhookPaused.subject': 'Webhook エンドポイントを一時停止しました：{url}',
+  'admin.webhookPaused.paused': 'Webhook エンドポイント {id}（{url}）を一時停止しました：{reason}。',
+  'admin.webhookPaused.cursor': 'カーソルは位置 {position} に保持されています。それ以降の内容は失われません。',
+  'admin.webhookPaused.resume': '受信側が復旧したら、再開してください：{request}',
+  'audit.digest.subject': 'almanac チェックポイント：ツリーサイズ {size}',
+  'audit.digest.summary': '{origin} のチェックポイント {count} 件、ツリーサイズ {first} から {last}。',
+  'audit.digest.keep': 'このメールを保管してください。今後のチェックポイントはすべてこれらと整合している必要があります（{command}）。',
+  'audit.digest.signed': '{when} に署名',
 };

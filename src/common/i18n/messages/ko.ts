@@ -64,4 +64,13 @@ export const ko: Catalogue = {
   'page.invalid.message': '이 링크는 유효하지 않습니다. 잘렸을 수 있으니 이메일에서 다시 열어 주세요.',
   'page.gone.title': '더 이상 사용할 수 없는 링크입니다',
   'page.gone.message': '이 링크를 보낸 뒤 구독이 해지되었거나 삭제되었습니다. 새 링크를 받으려면 다시 구독하세요.',
+
+  'admin.webhookPaused.subject': 'Webhook 엔드포인트 일시 중지됨: {url}',
+  'admin.webhookPaused.paused': 'Webhook 엔드포인트 {id}({url})가 일시 중지되었습니다: {reason}.',
+  'admin.webhookPaused.cursor': '커서는 위치 {position}에 유지되며, 그 이후의 내용은 사라지지 않습니다.',
+  'admin.webhookPaused.resume': '수신 측이 다시 작동하면 재개하십시오: {request}',
+  'audit.digest.subject': 'almanac 체크포인트: 트리 크기 {size}',
+  'audit.digest.summary': '{origin}의 체크포인트 {count}개, 트리 크기 {first}부터 {last}까지.',
+  'audit.digest.keep': '이 이메일을 보관하십시오. 이후의 모든 체크포인트는 이것들과 일관되어야 합니다({command}).',
+  'audit.digest.signed': '{when}에 서명됨',
 };

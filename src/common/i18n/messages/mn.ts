@@ -65,4 +65,13 @@ export const mn: Catalogue = {
   'page.invalid.message': 'Энэ холбоос хүчингүй; таслагдсан байж магадгүй: имэйлээсээ дахин нээнэ үү.',
   'page.gone.title': 'Энэ холбоос ажиллахаа больсон',
   'page.gone.message': 'Энэ холбоосыг илгээсний дараа бүртгэл цуцлагдсан эсвэл устгагдсан; шинэ холбоос авахын тулд дахин бүртгүүлнэ үү.',
+
+  'admin.webhookPaused.subject': 'Webhook төгсгөлийн цэгийг түр зогсоолоо: {url}',
+  'admin.webhookPaused.paused': 'Webhook төгсгөлийн цэг {id} ({url}) түр зогсов: {reason}.',
+  'admin.webhookPaused.cursor': 'Түүний заагч {position} байрлалд хадгалагдсан; түүнээс хойшхи юу ч алдагдахгүй.',
+  'admin.webhookPaused.resume': 'Хүлээн авагч дахин ажиллавал үргэлжлүүлнэ үү: {request}',
+  'audit.digest.subject': 'almanac шалгах цэгүүд: модны хэмжээ {size}',
+  'audit.digest.summary': '{origin}-ийн {count} шалгах цэг, модны хэмжээ {first}-ээс {last} хүртэл.',
+  'audit.digest.keep': 'Энэ имэйлийг хадгална уу: дараагийн бүх шалгах цэг эдгээртэй нийцэх ёстой ({command}).',
+  'audit.digest.signed': '{when}-д гарын үсэг зурсан',
 };

@@ -65,4 +65,13 @@ export const zh: Catalogue = {
   'page.invalid.message': '此链接无效，可能被截断了：请从邮件中重新打开。',
   'page.gone.title': '此链接已失效',
   'page.gone.message': '发送此链接后，订阅已被取消或删除；请重新订阅以获取新链接。',
+
+  'admin.webhookPaused.subject': 'Webhook 端点已暂停：{url}',
+  'admin.webhookPaused.paused': 'Webhook 端点 {id}（{url}）已暂停：{reason}。',
+  'admin.webhookPaused.cursor': '其游标保留在位置 {position}；之后的内容不会丢失。',
+  'admin.webhookPaused.resume': '接收方恢复正常后，请恢复该端点：{request}',
+  'audit.digest.subject': 'almanac 检查点：树大小 {size}',
+  'audit.digest.summary': '{origin} 的 {count} 个检查点，树大小从 {first} 到 {last}。',
+  'audit.digest.keep': '请保留此邮件：之后的任何检查点都必须与这些检查点一致（{command}）。',
+  'audit.digest.signed': '签名于 {when}',
 };

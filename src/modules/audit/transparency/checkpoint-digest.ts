@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { translator } from '../../../common/i18n/i18n';
 import { APP_CONFIG, AppConfig } from '../../../config/config';
 import { Mailer } from '../../mail/mail.types';
 import { CheckpointService } from './checkpoint.service';
@@ -8,8 +9,9 @@ const DAY_MS = 24 * 3600 * 1000;
 const CHECK_EVERY_MS = 3600 * 1000;
 
 /**
- * Once a day, every checkpoint issued since the last digest goes to AUDIT_CHECKPOINT_EMAILS:
- * a copy of each signed root outside the database, where its administrator cannot reach.
+ * Once a day, every checkpoint issued since the last digest goes to AUDIT_CHECKPOINT_EMAILS (in
+ * ADMIN_EMAIL_LOCALE): a copy of each signed root outside the database, where its administrator
+ * cannot reach. The notes themselves are as signed, whatever the language.
  */
 @Injectable()
 export class CheckpointDigest implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,9 +25,7 @@ export class CheckpointDigest implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   private recipients(): string[] {
-    return this.config.AUDIT_CHECKPOINT_EMAILS.split(',')
-      .map((a) => a.trim())
-      .filter(Boolean);
+    return this.config.AUDIT_CHECKPOINT_EMAILS;
   }
 
   onApplicationBootstrap(): void {
@@ -48,17 +48,18 @@ export class CheckpointDigest implements OnApplicationBootstrap, OnApplicationSh
     if (unsent.length === 0 || (!force && Date.now() - unsent[0].signedAt.getTime() < DAY_MS)) return 0;
     const first = unsent[0];
     const last = unsent[unsent.length - 1];
+    const { t } = translator(this.config.ADMIN_EMAIL_LOCALE);
     const text = [
-      `${unsent.length} checkpoint(s) of ${this.checkpoints.origin}, tree sizes ${first.treeSize} to ${last.treeSize}.`,
-      'Keep this email: any later checkpoint must be consistent with these (almanac audit verify --checkpoint <file>).',
+      t('audit.digest.summary', { count: unsent.length, origin: this.checkpoints.origin, first: String(first.treeSize), last: String(last.treeSize) }),
+      t('audit.digest.keep', { command: 'almanac audit verify --checkpoint <file>' }),
       '',
-      ...unsent.map((c) => `# signed ${c.signedAt.toISOString()}\n${c.note}`),
+      ...unsent.map((c) => `# ${t('audit.digest.signed', { when: c.signedAt.toISOString() })}\n${c.note}`),
     ].join('\n');
     const id = createHash('sha256').update(`${first.treeSize}-${last.treeSize}`).digest('hex').slice(0, 24);
     for (const address of to) {
       await this.mailer.send({
         to: address,
-        subject: `almanac checkpoints: tree size ${last.treeSize}`,
+        subject: t('audit.digest.subject', { size: String(last.treeSize) }),
         text,
         html: `<pre>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</pre>`,
         messageId: `<checkpoints-${id}@${this.checkpoints.origin.split('/')[0]}>`,
