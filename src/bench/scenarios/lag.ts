@@ -1,5 +1,5 @@
 import type { Scenario, ScenarioOutcome } from '../scenario';
-import { AppMode, BenchApp, startApp } from '../support/app';
+import { AppMode, BENCH_METRICS_TOKEN, BenchApp, startApp } from '../support/app';
 import { cpuMeter } from '../support/cpu';
 import { BenchDatabase, createBenchDatabase, projectionsCaughtUp } from '../support/database';
 import { sleep, waitUntil } from '../support/env';
@@ -12,7 +12,6 @@ const RATE = 200;
 /** `npm start`'s single process is judged at half the split deployment's rate. */
 const ALL_IN_ONE_RATE = 100;
 const SECONDS = 20;
-const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 /** A second, lighter run shows the pipeline's own lag when the machine is not saturated. */
 const LIGHT_RATE = 50;
 const LIGHT_SECONDS = 15;
@@ -51,7 +50,7 @@ function lagScenario(name: string, mode: AppMode, rate: number): Scenario {
       const db = await createBenchDatabase(name);
       try {
         progress.log(mode === 'all' ? 'starting node dist/main.js all' : 'starting api and worker');
-        const app = await startApp(name, db.url, { METRICS_TOKEN }, mode);
+        const app = await startApp(name, db.url, { METRICS_TOKEN: BENCH_METRICS_TOKEN }, mode);
         try {
           const main = await paced(app, db, progress, rate, SECONDS, 4, 0);
           // The light run starts from a calm system: no projection backlog left by the first.
@@ -89,7 +88,7 @@ export const lagAll = lagScenario('lag-all', 'all', ALL_IN_ONE_RATE);
 
 /** The API's event-loop delay gauges; a scrape also resets prom-client's histogram, so two scrapes bracket a run. */
 async function eventLoopDelay(app: BenchApp): Promise<{ p50: number | null; p99: number | null; max: number | null }> {
-  const res = await fetch(`${app.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const res = await fetch(`${app.baseUrl}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } });
   const text = await res.text();
   const read = (name: string): number | null => {
     const m = new RegExp(`^almanac_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);

@@ -84,6 +84,9 @@ export function appEnv(databaseUrl: string, prefix: string, extra: Record<string
  * Node's own flags of an npm script (e.g. `cli`: `node --max-old-space-size=192 dist/cli/main.js`),
  * so a benchmark starts a process exactly as the README's command does.
  */
+/** The app's METRICS_TOKEN in benchmarks that read /metrics. */
+export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
 export function npmScriptNodeFlags(script: string): string[] {
   const pkg = JSON.parse(readFileSync(join(DIST_ROOT, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const line = pkg.scripts[script];
