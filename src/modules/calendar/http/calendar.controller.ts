@@ -34,20 +34,24 @@ function parseInstant(name: string, value: string): Date {
   return d;
 }
 
-/** Bodies of pages already sent: a page from the page cache is the same object on every hit, so it is serialised (and hashed for its ETag) once. */
-const bodies = new WeakMap<EventPage, { text: string; etag: string }>();
+/**
+ * Bodies of pages already sent: a page from the page cache is the same object on every hit, so
+ * it is serialised, encoded to UTF-8 (a string would be encoded again on every send) and hashed
+ * for its ETag once.
+ */
+const bodies = new WeakMap<EventPage, { bytes: Buffer; etag: string }>();
 
-function json(res: FastifyReply, page: EventPage): string {
+function json(res: FastifyReply, page: EventPage): Buffer {
   let body = bodies.get(page);
   if (!body) {
-    const text = JSON.stringify(page);
-    body = { text, etag: `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"` };
+    const bytes = Buffer.from(JSON.stringify(page));
+    body = { bytes, etag: `W/"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` };
     bodies.set(page, body);
   }
   res.type('application/json; charset=utf-8');
   // Set here, the conditional-GET hook keeps it (and still answers a matching If-None-Match with 304).
   res.header('ETag', body.etag);
-  return body.text;
+  return body.bytes;
 }
 
 /** Public reads of the calendar view: no token needed. */
@@ -84,7 +88,7 @@ export class CalendarController {
   @Get('events')
   @Public()
   @ApiOkResponse({ type: EventPageSchema, description: 'a page of the listing, or with `syncToken` what changed since (cancelled events included); 410 when the token cannot be honoured' })
-  async list(@Query() dto: ListEventsDto, @Headers('x-min-log-position') minPosition: string | undefined, @Res({ passthrough: true }) res: FastifyReply): Promise<EventPage | string> {
+  async list(@Query() dto: ListEventsDto, @Headers('x-min-log-position') minPosition: string | undefined, @Res({ passthrough: true }) res: FastifyReply): Promise<EventPage | Buffer> {
     const filters = { ...toFilters(dto), singleEvents: dto.singleEvents !== 'false' };
     const cursor = dto.cursor === undefined ? null : decodeCursor(dto.cursor);
     const token = dto.syncToken === undefined ? null : decodeSyncToken(dto.syncToken);
