@@ -242,6 +242,8 @@ describe('auditing an event’s life from the log', () => {
     expect(both.status).toBe(400);
     expect(both.body.errors?.map((e) => e.field)).toEqual(['before']);
     expect((await get('/v1/audit/log?before=start')).status).toBe(400);
+    // Before the first position: nothing, and the entries after it start from the beginning.
+    expect((await get<LogPage>('/v1/audit/log?before=0')).body).toEqual({ items: [], nextAfter: '0', prevBefore: null });
   });
 
   it('filters the log by type, actor, stream and recorded time', async () => {

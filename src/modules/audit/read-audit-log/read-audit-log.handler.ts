@@ -15,7 +15,7 @@ export class ReadAuditLogHandler implements IQueryHandler<ReadAuditLogQuery> {
         .reverse()
         .map((r) => eventView(this.reader.toStored(r)));
       // The page ends where `before` was: what follows starts after its last entry (at the end, nothing yet).
-      const nextAfter = before === 'end' ? null : (items[items.length - 1]?.position ?? (BigInt(before) - 1n).toString());
+      const nextAfter = before === 'end' ? null : (items[items.length - 1]?.position ?? (BigInt(before) > 0n ? BigInt(before) - 1n : 0n).toString());
       return { items, nextAfter, prevBefore: rows.length > limit ? items[0].position : null };
     }
     const rows = await this.reader.page(filters, after, limit);
