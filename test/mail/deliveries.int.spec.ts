@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { testPrefix } from '../support/run';
 import { Queue } from 'bullmq';
 import type { AppConfig } from '../../src/config/config';
 import { JOBS, QUEUES, queuePrefix } from '../../src/jobs/catalog';
@@ -19,7 +20,7 @@ describe('Deliveries: claims and records of concurrent send jobs', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('deliveries');
-    const prefix = `t-deliveries-${randomBytes(3).toString('hex')}`;
+    const prefix = testPrefix('deliveries');
     queue = new Queue(QUEUES.email, { connection: redisOptions(REDIS_URL), prefix: queuePrefix(prefix) });
     redis = new RedisClient({ REDIS_URL, QUEUE_PREFIX: prefix } as AppConfig);
     deliveries = new Deliveries(db.dataSource, queue, new EmailCounters(redis));

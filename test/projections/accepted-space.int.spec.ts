@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import fc from 'fast-check';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { testPrefix } from '../support/run';
 import { createWorkerContext } from '../../src/bootstrap';
 import { DomainError } from '../../src/common/domain/domain-error';
 import { CalendarEventRepository } from '../../src/modules/scheduling/calendar-event.repository';
@@ -89,7 +90,7 @@ describe('accepted means projectable', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('accepted');
-    ctx = await createWorkerContext(testConfig(db.url, `t-accepted-${randomBytes(3).toString('hex')}`), 'cli');
+    ctx = await createWorkerContext(testConfig(db.url, testPrefix('accepted')), 'cli');
   });
   afterAll(async () => {
     await ctx.close();
