@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseRedisNodes } from '../jobs/redis';
-import { LOCALES } from '../common/i18n/i18n';
+import { LOCALES, knownLocale } from '../common/i18n/i18n';
 
 /** Development-only defaults so `npm start` works on a fresh machine; production refuses them. */
 const DEV_JWT_SECRET = 'almanac-development-secret-do-not-use-in-production';
@@ -95,7 +95,7 @@ const schema = z
     ADMIN_EMAIL_LOCALE: z
       .string()
       .default('en')
-      .refine((v) => (LOCALES as readonly string[]).includes(v.trim().toLowerCase().split(/[-_]/)[0]), `must be one of ${LOCALES.join(', ')} (or a tag of one, such as zh-CN)`),
+      .refine((v) => knownLocale(v) !== null, `must be one of ${LOCALES.join(', ')} (or a tag of one, such as zh-CN)`),
     /** Webhook URLs may be http and reach loopback/private/link-local addresses (development, tests). Production refuses them otherwise. */
     WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
     /** Comma-separated addresses told by email when an endpoint is paused after its retry budget; empty: nobody. */

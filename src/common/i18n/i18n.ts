@@ -12,10 +12,15 @@ export const LOCALES = ['en', 'zh', 'ja', 'ko', 'mn'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const CATALOGUES: Record<Locale, Catalogue> = { en, zh, ja, ko, mn };
 
+/** A tag's base language (`ko-KR` → `ko`) when it is one of ours; null otherwise. */
+export function knownLocale(tag: string | null | undefined): Locale | null {
+  const base = tag?.trim().toLowerCase().split(/[-_]/)[0];
+  return base && (LOCALES as readonly string[]).includes(base) ? (base as Locale) : null;
+}
+
 /** A subscriber's stored tag (`ko-KR`, `zh-Hant`, `fr`, anything) → the language we write in: its base language if we have it, else English. */
 export function pickLocale(tag: string | null | undefined): Locale {
-  const base = tag?.trim().toLowerCase().split(/[-_]/)[0];
-  return base && (LOCALES as readonly string[]).includes(base) ? (base as Locale) : 'en';
+  return knownLocale(tag) ?? 'en';
 }
 
 export type MessageValues = Record<string, string | number>;
