@@ -1,5 +1,5 @@
 import type { Scenario, ScenarioOutcome } from '../scenario';
-import { AppMode, BENCH_METRICS_TOKEN, BenchApp, startApp } from '../support/app';
+import { AppMode, BENCH_METRICS_TOKEN, BenchApp, scrapeMetrics, startApp } from '../support/app';
 import { cpuMeter } from '../support/cpu';
 import { BenchDatabase, createBenchDatabase, projectionsCaughtUp } from '../support/database';
 import { sleep, waitUntil } from '../support/env';
@@ -88,8 +88,7 @@ export const lagAll = lagScenario('lag-all', 'all', ALL_IN_ONE_RATE);
 
 /** The API's event-loop delay gauges; a scrape also resets prom-client's histogram, so two scrapes bracket a run. */
 async function eventLoopDelay(app: BenchApp): Promise<{ p50: number | null; p99: number | null; max: number | null }> {
-  const res = await fetch(`${app.baseUrl}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } });
-  const text = await res.text();
+  const text = await scrapeMetrics(app.baseUrl);
   const read = (name: string): number | null => {
     const m = new RegExp(`^almanac_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
     return m ? round(Number(m[1]) * 1000, 2) : null;

@@ -1,5 +1,5 @@
 import type { Scenario, ScenarioOutcome } from '../scenario';
-import { BENCH_METRICS_TOKEN, startApp } from '../support/app';
+import { BENCH_METRICS_TOKEN, scrapeMetrics, startApp } from '../support/app';
 import { cpuMeter } from '../support/cpu';
 import { BenchDatabase, createBenchDatabase } from '../support/database';
 import { scaled } from '../support/env';
@@ -68,7 +68,7 @@ type Measured = Awaited<ReturnType<typeof measure>>;
 
 /** The API's page-cache lookups so far, from /metrics. */
 async function cacheLookups(baseUrl: string): Promise<{ hits: number; misses: number }> {
-  const text = await (await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })).text();
+  const text = await scrapeMetrics(baseUrl);
   const read = (result: string) => Number(new RegExp(`^almanac_list_cache_lookups_total\\{result="${result}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return { hits: read('hit'), misses: read('miss') };
 }

@@ -87,6 +87,11 @@ export function appEnv(databaseUrl: string, prefix: string, extra: Record<string
 /** The app's METRICS_TOKEN in benchmarks that read /metrics. */
 export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
 
+/** The app's /metrics text (the app started with METRICS_TOKEN = BENCH_METRICS_TOKEN). */
+export async function scrapeMetrics(baseUrl: string): Promise<string> {
+  return (await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })).text();
+}
+
 export function npmScriptNodeFlags(script: string): string[] {
   const pkg = JSON.parse(readFileSync(join(DIST_ROOT, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const line = pkg.scripts[script];
